@@ -1,0 +1,16 @@
+//! Tsunagu's domain: types, rules and calculations, with no I/O.
+//!
+//! Everything here is pure so the hard rules (who may see what, dates, kana) are tested
+//! exhaustively and compile in seconds.
+
+pub mod access;
+pub mod ids;
+pub mod japanese_date;
+pub mod kana;
+pub mod login_policy;
+pub mod role;
+pub mod validation;
+
+pub use access::Actor;
+pub use ids::{AgencyId, AreaId, MunicipalityId, RegionId, TokenId, UserId};
+pub use role::Role;

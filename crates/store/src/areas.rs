@@ -1,0 +1,339 @@
+//! Where Tsunagu works: prefecture → regions (圏域) → municipalities → areas. Regions and
+//! municipalities ship as master data; areas are made by the administrator.
+
+use serde::Serialize;
+use tsunagu_domain::{kana, Actor, AreaId, MunicipalityId, RegionId};
+
+use crate::{
+    audit::{self, Event, RequestMeta},
+    contains_pattern,
+    db::query,
+    Db, Error, Page, Paging, Result, Tx,
+};
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Region {
+    #[sqlx(try_from = "i64")]
+    #[schema(value_type = i64)]
+    pub id: RegionId,
+    pub name: String,
+    pub kana: String,
+    pub municipality_count: i64,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Municipality {
+    #[sqlx(try_from = "i64")]
+    #[schema(value_type = i64)]
+    pub id: MunicipalityId,
+    #[sqlx(try_from = "i64")]
+    #[schema(value_type = i64)]
+    pub region_id: RegionId,
+    pub region_name: String,
+    /// 全国地方公共団体コード (5 digits, without the check digit).
+    pub code: String,
+    pub name: String,
+    pub kana: String,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Area {
+    #[sqlx(try_from = "i64")]
+    #[schema(value_type = i64)]
+    pub id: AreaId,
+    pub name: String,
+    pub kana: String,
+    pub note: Option<String>,
+    pub active: bool,
+}
+
+/// An area with the municipalities it covers and how many coordinators serve it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct AreaDetail {
+    #[serde(flatten)]
+    pub area: Area,
+    pub municipalities: Vec<Municipality>,
+    pub coordinator_count: i64,
+}
+
+/// What the administrator gives for an area.
+#[derive(Clone, Debug)]
+pub struct AreaInput {
+    pub name: String,
+    pub kana: String,
+    pub note: Option<String>,
+    pub municipality_ids: Vec<MunicipalityId>,
+    pub active: bool,
+}
+
+pub async fn regions(db: &Db) -> Result<Vec<Region>> {
+    query(
+        "SELECT r.id, r.name, r.kana, COUNT(m.id) AS municipality_count FROM regions r \
+         LEFT JOIN municipalities m ON m.region_id = r.id \
+         GROUP BY r.id, r.name, r.kana, r.sort_order ORDER BY r.sort_order, r.id",
+    )
+    .fetch_all(db)
+    .await
+}
+
+const MUNICIPALITY_COLUMNS: &str = "m.id, m.region_id, r.name AS region_name, m.code, m.name, \
+    m.kana, m.active";
+
+/// Municipalities by code, optionally those whose name or reading contains `q`.
+pub async fn municipalities(
+    db: &Db,
+    q: Option<&str>,
+    paging: Paging,
+) -> Result<Page<Municipality>> {
+    let pattern = q
+        .map(kana::normalize)
+        .filter(|k| !k.is_empty())
+        .map(|k| contains_pattern(&k));
+    let (total,): (i64,) = query(
+        "SELECT COUNT(*) FROM municipalities m WHERE ($1 IS NULL OR m.search_key LIKE $1 ESCAPE '\\')",
+    )
+    .bind(pattern.as_deref())
+    .fetch_one(db)
+    .await?;
+    let items = query(format!(
+        "SELECT {MUNICIPALITY_COLUMNS} FROM municipalities m JOIN regions r ON r.id = m.region_id \
+         WHERE ($1 IS NULL OR m.search_key LIKE $1 ESCAPE '\\') \
+         ORDER BY r.sort_order, m.sort_order, m.id LIMIT $2 OFFSET $3"
+    ))
+    .bind(pattern.as_deref())
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(db)
+    .await?;
+    Ok(Page { items, total })
+}
+
+pub async fn municipality(db: &Db, id: MunicipalityId) -> Result<Municipality> {
+    query(format!(
+        "SELECT {MUNICIPALITY_COLUMNS} FROM municipalities m JOIN regions r ON r.id = m.region_id \
+         WHERE m.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(db)
+    .await
+}
+
+/// The administrator corrects a municipality (a renamed town, a changed region).
+pub async fn update_municipality(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: MunicipalityId,
+    region: RegionId,
+    name: &str,
+    kana_reading: &str,
+    active: bool,
+) -> Result<()> {
+    let changed = query(
+        "UPDATE municipalities SET region_id = $1, name = $2, kana = $3, search_key = $4, \
+         active = $5 WHERE id = $6",
+    )
+    .bind(region)
+    .bind(name)
+    .bind(kana_reading)
+    .bind(kana::normalize(&format!("{name}{kana_reading}")))
+    .bind(active)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| e.on_foreign_key("region_id", "圏域が見つかりません。"))?;
+    if changed == 0 {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        tx,
+        meta,
+        Event::new("municipality.update")
+            .by(actor)
+            .object("municipality", id),
+    )
+    .await
+}
+
+pub async fn areas(db: &Db, q: Option<&str>, paging: Paging) -> Result<Page<AreaDetail>> {
+    let pattern = q
+        .filter(|q| !q.trim().is_empty())
+        .map(|q| contains_pattern(q.trim()));
+    let (total,): (i64,) = query(
+        "SELECT COUNT(*) FROM areas WHERE ($1 IS NULL OR name LIKE $1 ESCAPE '\\' OR kana LIKE $1 ESCAPE '\\')",
+    )
+    .bind(pattern.as_deref())
+    .fetch_one(db)
+    .await?;
+    let areas: Vec<Area> = query(
+        "SELECT id, name, kana, note, active FROM areas \
+         WHERE ($1 IS NULL OR name LIKE $1 ESCAPE '\\' OR kana LIKE $1 ESCAPE '\\') \
+         ORDER BY name LIMIT $2 OFFSET $3",
+    )
+    .bind(pattern.as_deref())
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(db)
+    .await?;
+    let mut items = Vec::with_capacity(areas.len());
+    // A page holds a handful of areas; their municipalities come in one query.
+    let links: Vec<(i64, i64)> = query("SELECT area_id, municipality_id FROM area_municipalities")
+        .fetch_all(db)
+        .await?;
+    let all = municipalities(
+        db,
+        None,
+        Paging {
+            limit: 10_000,
+            offset: 0,
+        },
+    )
+    .await?
+    .items;
+    let coordinators: Vec<(i64, i64)> = query(
+        "SELECT ua.area_id, COUNT(*) FROM user_areas ua JOIN users u ON u.id = ua.user_id \
+         WHERE u.role = 'coordinator' AND u.disabled = $1 GROUP BY ua.area_id",
+    )
+    .bind(false)
+    .fetch_all(db)
+    .await?;
+    for area in areas {
+        let municipalities = all
+            .iter()
+            .filter(|m| links.contains(&(area.id.0, m.id.0)))
+            .cloned()
+            .collect();
+        let coordinator_count = coordinators
+            .iter()
+            .find(|(a, _)| *a == area.id.0)
+            .map_or(0, |(_, n)| *n);
+        items.push(AreaDetail {
+            area,
+            municipalities,
+            coordinator_count,
+        });
+    }
+    Ok(Page { items, total })
+}
+
+pub async fn area(db: &Db, id: AreaId) -> Result<AreaDetail> {
+    let area: Area = query("SELECT id, name, kana, note, active FROM areas WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await?;
+    let municipalities = query(format!(
+        "SELECT {MUNICIPALITY_COLUMNS} FROM area_municipalities am \
+         JOIN municipalities m ON m.id = am.municipality_id JOIN regions r ON r.id = m.region_id \
+         WHERE am.area_id = $1 ORDER BY r.sort_order, m.sort_order"
+    ))
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    let (coordinator_count,): (i64,) = query(
+        "SELECT COUNT(*) FROM user_areas ua JOIN users u ON u.id = ua.user_id \
+         WHERE ua.area_id = $1 AND u.role = 'coordinator' AND u.disabled = $2",
+    )
+    .bind(id)
+    .bind(false)
+    .fetch_one(db)
+    .await?;
+    Ok(AreaDetail {
+        area,
+        municipalities,
+        coordinator_count,
+    })
+}
+
+/// All areas by name, for choosers.
+pub async fn all_areas(db: &Db) -> Result<Vec<Area>> {
+    query("SELECT id, name, kana, note, active FROM areas ORDER BY name")
+        .fetch_all(db)
+        .await
+}
+
+pub async fn create_area(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    actor: Option<&Actor>,
+    input: &AreaInput,
+) -> Result<AreaId> {
+    let now = crate::now();
+    let (id,): (i64,) = query(
+        "INSERT INTO areas (name, kana, note, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(&input.name)
+    .bind(&input.kana)
+    .bind(input.note.as_deref())
+    .bind(input.active)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| e.on_unique("name"))?;
+    let id = AreaId(id);
+    set_municipalities(tx, id, &input.municipality_ids).await?;
+    let event = Event::new("area.create").object("area", id);
+    let event = match actor {
+        Some(a) => event.by(a),
+        None => event,
+    };
+    audit::record(tx, meta, event).await?;
+    Ok(id)
+}
+
+pub async fn update_area(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: AreaId,
+    input: &AreaInput,
+) -> Result<()> {
+    let changed = query(
+        "UPDATE areas SET name = $1, kana = $2, note = $3, active = $4, updated_at = $5 WHERE id = $6",
+    )
+    .bind(&input.name)
+    .bind(&input.kana)
+    .bind(input.note.as_deref())
+    .bind(input.active)
+    .bind(crate::now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| e.on_unique("name"))?;
+    if changed == 0 {
+        return Err(Error::NotFound);
+    }
+    set_municipalities(tx, id, &input.municipality_ids).await?;
+    audit::record(
+        tx,
+        meta,
+        Event::new("area.update").by(actor).object("area", id),
+    )
+    .await
+}
+
+async fn set_municipalities(tx: &mut Tx, area: AreaId, ids: &[MunicipalityId]) -> Result<()> {
+    if ids.is_empty() {
+        return Err(Error::Invalid {
+            field: "municipality_ids",
+            message: "市町村を1つ以上選んでください。",
+        });
+    }
+    query("DELETE FROM area_municipalities WHERE area_id = $1")
+        .bind(area)
+        .execute(&mut *tx)
+        .await?;
+    for m in ids {
+        query("INSERT INTO area_municipalities (area_id, municipality_id) VALUES ($1, $2)")
+            .bind(area)
+            .bind(*m)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                e.on_foreign_key("municipality_ids", "市町村が見つかりません。")
+                    .on_unique("municipality_ids")
+            })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,412 @@
+//! The audit log: every read and change of personal data, every login and every refusal, in an
+//! append-only table whose rows form a hash chain. [`record`] is the single function every
+//! feature calls, inside the transaction of the change it describes.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use tsunagu_domain::{Actor, UserId};
+
+use crate::{
+    contains_pattern,
+    db::{query, Backend},
+    Db, Page, Paging, Result, Tx,
+};
+
+/// The hash that stands before the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Where a request came from, for the log.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl RequestMeta {
+    /// For changes made from the command line on the server itself.
+    pub fn cli() -> Self {
+        Self {
+            client_addr: Some("cli".into()),
+            request_id: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    /// Refused by the access rule or a missing role.
+    Denied,
+    /// Tried and failed (wrong password, locked account).
+    Failure,
+}
+
+impl Outcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Denied => "denied",
+            Outcome::Failure => "failure",
+        }
+    }
+}
+
+/// What happened, to be appended.
+#[derive(Clone, Debug)]
+pub struct Event<'a> {
+    pub user: Option<(UserId, &'a str)>,
+    pub action: &'a str,
+    pub object_type: Option<&'a str>,
+    pub object_id: Option<String>,
+    pub outcome: Outcome,
+    /// A short note without personal data (a field name changed, a reason code).
+    pub detail: Option<String>,
+}
+
+impl<'a> Event<'a> {
+    pub fn new(action: &'a str) -> Self {
+        Self {
+            user: None,
+            action,
+            object_type: None,
+            object_id: None,
+            outcome: Outcome::Success,
+            detail: None,
+        }
+    }
+
+    pub fn by(mut self, actor: &'a Actor) -> Self {
+        self.user = Some((actor.user_id, actor.login.as_str()));
+        self
+    }
+
+    pub fn by_user(mut self, user: UserId, login: &'a str) -> Self {
+        self.user = Some((user, login));
+        self
+    }
+
+    pub fn object(mut self, object_type: &'a str, id: impl ToString) -> Self {
+        self.object_type = Some(object_type);
+        self.object_id = Some(id.to_string());
+        self
+    }
+
+    pub fn object_type(mut self, object_type: &'a str) -> Self {
+        self.object_type = Some(object_type);
+        self
+    }
+
+    pub fn outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// One stored entry.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Entry {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub user_id: Option<i64>,
+    pub user_login: Option<String>,
+    pub action: String,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub outcome: String,
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+    pub detail: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Entry {
+    /// The SHA-256 of the previous hash and this entry's canonical content (a JSON array of
+    /// its fields, the time as Unix seconds so both backends give the same text).
+    fn computed_hash(&self) -> String {
+        chain_hash(
+            &self.prev_hash,
+            &canonical(
+                self.id,
+                self.at,
+                self.user_id,
+                self.user_login.as_deref(),
+                &self.action,
+                self.object_type.as_deref(),
+                self.object_id.as_deref(),
+                &self.outcome,
+                self.client_addr.as_deref(),
+                self.request_id.as_deref(),
+                self.detail.as_deref(),
+            ),
+        )
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn canonical(
+    id: i64,
+    at: OffsetDateTime,
+    user_id: Option<i64>,
+    user_login: Option<&str>,
+    action: &str,
+    object_type: Option<&str>,
+    object_id: Option<&str>,
+    outcome: &str,
+    client_addr: Option<&str>,
+    request_id: Option<&str>,
+    detail: Option<&str>,
+) -> String {
+    serde_json::json!([
+        id,
+        at.unix_timestamp(),
+        user_id,
+        user_login,
+        action,
+        object_type,
+        object_id,
+        outcome,
+        client_addr,
+        request_id,
+        detail
+    ])
+    .to_string()
+}
+
+fn chain_hash(prev: &str, content: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(content.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Appends `event` inside `tx`. The entry commits or rolls back with the change it describes.
+pub async fn record(tx: &mut Tx, meta: &RequestMeta, event: Event<'_>) -> Result<()> {
+    if tx.backend() == Backend::Postgres {
+        // The chain is one line: appends take turns. (SQLite's BEGIN IMMEDIATE already did.)
+        query("SELECT pg_advisory_xact_lock(7473218)")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let last: Option<(i64, String)> =
+        query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (id, prev_hash) = match last {
+        Some((id, hash)) => (id + 1, hash),
+        None => (1, GENESIS.to_owned()),
+    };
+    let at = crate::now();
+    let (user_id, user_login) = match event.user {
+        Some((id, login)) => (Some(id.0), Some(login)),
+        None => (None, None),
+    };
+    let content = canonical(
+        id,
+        at,
+        user_id,
+        user_login,
+        event.action,
+        event.object_type,
+        event.object_id.as_deref(),
+        event.outcome.code(),
+        meta.client_addr.as_deref(),
+        meta.request_id.as_deref(),
+        event.detail.as_deref(),
+    );
+    let hash = chain_hash(&prev_hash, &content);
+    query(
+        "INSERT INTO audit_log (id, at, user_id, user_login, action, object_type, object_id, \
+         outcome, client_addr, request_id, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(user_id)
+    .bind(user_login)
+    .bind(event.action)
+    .bind(event.object_type)
+    .bind(event.object_id)
+    .bind(event.outcome.code())
+    .bind(meta.client_addr.as_deref())
+    .bind(meta.request_id.as_deref())
+    .bind(event.detail)
+    .bind(prev_hash)
+    .bind(hash)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Appends `event` in a transaction of its own: for refusals and failures, where no change
+/// is made that the entry could ride along with.
+pub async fn record_alone(db: &Db, meta: &RequestMeta, event: Event<'_>) -> Result<()> {
+    let mut tx = db.begin().await?;
+    record(&mut tx, meta, event).await?;
+    tx.commit().await
+}
+
+/// The result of walking the whole chain.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verification {
+    Intact {
+        entries: i64,
+    },
+    /// The first entry whose stored hash or link does not match.
+    Broken {
+        entry_id: i64,
+        reason: &'static str,
+    },
+}
+
+/// Walks the chain from the first entry in batches, recomputing every hash.
+pub async fn verify(db: &Db) -> Result<Verification> {
+    const BATCH: i64 = 5_000;
+    let mut prev_hash = GENESIS.to_owned();
+    let mut expected_id = 1;
+    let mut count = 0;
+    loop {
+        let batch: Vec<Entry> = query(
+            "SELECT id, at, user_id, user_login, action, object_type, object_id, outcome, \
+             client_addr, request_id, detail, prev_hash, hash FROM audit_log \
+             WHERE id >= $1 ORDER BY id LIMIT $2",
+        )
+        .bind(expected_id)
+        .bind(BATCH)
+        .fetch_all(db)
+        .await?;
+        let n = batch.len();
+        for entry in batch {
+            if entry.id != expected_id {
+                return Ok(Verification::Broken {
+                    entry_id: expected_id,
+                    reason: "missing entry",
+                });
+            }
+            if entry.prev_hash != prev_hash {
+                return Ok(Verification::Broken {
+                    entry_id: entry.id,
+                    reason: "link to the previous entry does not match",
+                });
+            }
+            if entry.computed_hash() != entry.hash {
+                return Ok(Verification::Broken {
+                    entry_id: entry.id,
+                    reason: "content does not match its hash",
+                });
+            }
+            prev_hash = entry.hash;
+            expected_id += 1;
+            count += 1;
+        }
+        if (n as i64) < BATCH {
+            break;
+        }
+    }
+    // An entry deleted at the end leaves no gap to find: compare with the highest id stored.
+    let (max_id,): (Option<i64>,) = query("SELECT MAX(id) FROM audit_log").fetch_one(db).await?;
+    if max_id.unwrap_or(0) != count {
+        return Ok(Verification::Broken {
+            entry_id: count + 1,
+            reason: "missing entry",
+        });
+    }
+    Ok(Verification::Intact { entries: count })
+}
+
+/// What the admin searches the log by.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub user_login: Option<String>,
+    pub action: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+}
+
+/// Newest first. Every filter is optional; a NULL parameter switches its condition off.
+pub async fn search(db: &Db, filter: &Filter, paging: Paging) -> Result<Page<Entry>> {
+    const WHERE: &str = "WHERE ($1 IS NULL OR user_login = $1) \
+        AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\') \
+        AND ($3 IS NULL OR object_type = $3) \
+        AND ($4 IS NULL OR object_id = $4) \
+        AND ($5 IS NULL OR at >= $5) \
+        AND ($6 IS NULL OR at < $6)";
+    let action = filter.action.as_deref().map(|a| {
+        // "user" finds user.create, user.update…; "user.create" finds itself.
+        let mut p = contains_pattern(a);
+        p.remove(0);
+        p
+    });
+    let bind = |q: crate::db::Query| {
+        q.bind(filter.user_login.as_deref())
+            .bind(action.as_deref())
+            .bind(filter.object_type.as_deref())
+            .bind(filter.object_id.as_deref())
+            .bind(filter.from)
+            .bind(filter.until)
+    };
+    let (total,): (i64,) = bind(query(format!("SELECT COUNT(*) FROM audit_log {WHERE}")))
+        .fetch_one(db)
+        .await?;
+    let items = bind(query(format!(
+        "SELECT id, at, user_id, user_login, action, object_type, object_id, outcome, \
+         client_addr, request_id, detail, prev_hash, hash FROM audit_log {WHERE} \
+         ORDER BY id DESC LIMIT $7 OFFSET $8"
+    )))
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(db)
+    .await?;
+    Ok(Page { items, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_covers_every_field_and_the_link() {
+        let at = time::macros::datetime!(2026-04-01 00:00 UTC);
+        let base = canonical(
+            1,
+            at,
+            Some(2),
+            Some("a"),
+            "login",
+            None,
+            None,
+            "success",
+            None,
+            None,
+            None,
+        );
+        let h = chain_hash(GENESIS, &base);
+        let other_action = canonical(
+            1,
+            at,
+            Some(2),
+            Some("a"),
+            "logout",
+            None,
+            None,
+            "success",
+            None,
+            None,
+            None,
+        );
+        assert_ne!(h, chain_hash(GENESIS, &other_action));
+        assert_ne!(h, chain_hash(&"1".repeat(64), &base));
+        assert_eq!(h.len(), 64);
+    }
+}

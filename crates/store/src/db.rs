@@ -1,0 +1,433 @@
+//! The one place that knows there are two backends. A [`Query`] carries its SQL (the same text
+//! for both where it can: `$1` placeholders work on SQLite and PostgreSQL alike) and its bound
+//! values, and runs on whichever backend the [`Db`] holds. Rows decode with `sqlx::FromRow`.
+
+use std::{borrow::Cow, path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+        SqliteSynchronous,
+    },
+    FromRow, Postgres, Sqlite, Transaction,
+};
+use time::{Date, OffsetDateTime};
+
+use crate::{Error, Result};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool of connections to one database.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Opens `sqlite://path` (the folder and file are created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            if let Some(dir) = sqlite_path(url).and_then(Path::parent) {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        Error::Other(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+            }
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // NORMAL in WAL mode loses nothing when the process is killed, only on power loss
+                // of the last transactions; FULL would make every audit entry an fsync.
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else {
+            Err(Error::Other(format!(
+                "unsupported database URL (use sqlite://… or postgres://…): {}",
+                redact_url(url)
+            )))
+        }
+    }
+
+    /// Applies the migrations this binary carries. On PostgreSQL sqlx holds an advisory lock
+    /// while it does, so two servers starting at once migrate once.
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a read-then-write such as the audit chain never meets a stale
+    /// snapshot; on PostgreSQL writers that must be serial take their own lock.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        query("SELECT 1")
+            .fetch_one::<(i32,)>(self)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// The file path in a `sqlite:` URL, if it names a file.
+pub fn sqlite_path(url: &str) -> Option<&Path> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| Path::new(path))
+}
+
+/// A database URL fit for a log line: the password replaced.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A transaction on either backend; dropped without [`Tx::commit`] it rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// A value bound to a placeholder. Each kind carries an `Option` so a NULL still has its type
+/// (PostgreSQL needs it). Timestamps are stored in UTC at whole seconds: SQLite keeps them as
+/// RFC 3339 text, and one fixed width makes text order equal time order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    I64(Option<i64>),
+    F64(Option<f64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+    Date(Option<Date>),
+    Timestamp(Option<OffsetDateTime>),
+}
+
+pub fn normalize_timestamp(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+macro_rules! value_from {
+    ($variant:ident: $($ty:ty => $conv:expr),* $(,)?) => {$(
+        impl From<$ty> for Value {
+            fn from(v: $ty) -> Self {
+                #[allow(clippy::redundant_closure_call)]
+                Value::$variant(Some(($conv)(v)))
+            }
+        }
+        impl From<Option<$ty>> for Value {
+            fn from(v: Option<$ty>) -> Self {
+                #[allow(clippy::redundant_closure_call)]
+                Value::$variant(v.map($conv))
+            }
+        }
+    )*};
+}
+
+value_from!(I64: i64 => |v| v, i32 => i64::from, u32 => i64::from);
+value_from!(F64: f64 => |v| v);
+value_from!(Text: String => |v| v, &str => str::to_owned, &String => String::clone);
+value_from!(Bool: bool => |v| v);
+value_from!(Date: Date => |v| v);
+value_from!(Timestamp: OffsetDateTime => normalize_timestamp);
+
+macro_rules! id_values {
+    ($($id:ident),*) => {$(
+        impl From<tsunagu_domain::$id> for Value {
+            fn from(v: tsunagu_domain::$id) -> Self {
+                Value::I64(Some(v.0))
+            }
+        }
+        impl From<Option<tsunagu_domain::$id>> for Value {
+            fn from(v: Option<tsunagu_domain::$id>) -> Self {
+                Value::I64(v.map(|id| id.0))
+            }
+        }
+    )*};
+}
+id_values!(UserId, TokenId, RegionId, MunicipalityId, AreaId, AgencyId);
+
+/// A row type that decodes from both backends (`#[derive(sqlx::FromRow)]` gives this).
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
+
+/// Where a query runs: straight on the pool, or inside a transaction.
+pub enum Exec<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Db> for Exec<'a> {
+    fn from(db: &'a Db) -> Self {
+        Exec::Db(db)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Exec<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        Exec::Tx(tx)
+    }
+}
+
+/// One SQL statement with its bound values.
+#[must_use]
+pub struct Query {
+    sqlite: Cow<'static, str>,
+    postgres: Cow<'static, str>,
+    args: Vec<Value>,
+}
+
+/// A statement whose text is the same on both backends.
+pub fn query(sql: impl Into<Cow<'static, str>>) -> Query {
+    let sql = sql.into();
+    Query {
+        sqlite: sql.clone(),
+        postgres: sql,
+        args: Vec::new(),
+    }
+}
+
+/// A statement that differs between the dialects: both texts side by side so they change together.
+pub fn query_dialect(
+    sqlite: impl Into<Cow<'static, str>>,
+    postgres: impl Into<Cow<'static, str>>,
+) -> Query {
+    Query {
+        sqlite: sqlite.into(),
+        postgres: postgres.into(),
+        args: Vec::new(),
+    }
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for arg in $args {
+            q = match arg {
+                Value::I64(v) => q.bind(v),
+                Value::F64(v) => q.bind(v),
+                Value::Text(v) => q.bind(v),
+                Value::Bool(v) => q.bind(v),
+                Value::Date(v) => q.bind(v),
+                Value::Timestamp(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+/// Runs `$method` of a query built by `$build` on whatever `$exec` holds.
+macro_rules! dispatch {
+    ($exec:expr, $sqlite:expr, $postgres:expr, $args:expr, |$sql:ident, $db:ident| $build:expr, $method:ident) => {
+        match $exec {
+            Exec::Db(Db::Sqlite(pool)) => {
+                let $sql = &*$sqlite;
+                type $db = Sqlite;
+                bind_all!($build, $args).$method(pool).await?
+            }
+            Exec::Db(Db::Postgres(pool)) => {
+                let $sql = &*$postgres;
+                type $db = Postgres;
+                bind_all!($build, $args).$method(pool).await?
+            }
+            Exec::Tx(Tx::Sqlite(tx)) => {
+                let $sql = &*$sqlite;
+                type $db = Sqlite;
+                bind_all!($build, $args).$method(&mut **tx).await?
+            }
+            Exec::Tx(Tx::Postgres(tx)) => {
+                let $sql = &*$postgres;
+                type $db = Postgres;
+                bind_all!($build, $args).$method(&mut **tx).await?
+            }
+        }
+    };
+}
+
+impl Query {
+    pub fn bind(mut self, value: impl Into<Value>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+
+    /// Runs the statement; answers the number of rows it changed.
+    pub async fn execute<'e>(self, exec: impl Into<Exec<'e>>) -> Result<u64> {
+        let Query {
+            sqlite,
+            postgres,
+            args,
+        } = self;
+        let exec = exec.into();
+        let affected = match exec {
+            Exec::Db(Db::Sqlite(pool)) => bind_all!(sqlx::query::<Sqlite>(&sqlite), args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Exec::Db(Db::Postgres(pool)) => bind_all!(sqlx::query::<Postgres>(&postgres), args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Exec::Tx(Tx::Sqlite(tx)) => bind_all!(sqlx::query::<Sqlite>(&sqlite), args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            Exec::Tx(Tx::Postgres(tx)) => bind_all!(sqlx::query::<Postgres>(&postgres), args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+        };
+        Ok(affected)
+    }
+
+    pub async fn fetch_all<'e, T: Row>(self, exec: impl Into<Exec<'e>>) -> Result<Vec<T>> {
+        let Query {
+            sqlite,
+            postgres,
+            args,
+        } = self;
+        Ok(dispatch!(
+            exec.into(),
+            sqlite,
+            postgres,
+            args,
+            |sql, DB| sqlx::query_as::<DB, T>(sql),
+            fetch_all
+        ))
+    }
+
+    pub async fn fetch_optional<'e, T: Row>(self, exec: impl Into<Exec<'e>>) -> Result<Option<T>> {
+        let Query {
+            sqlite,
+            postgres,
+            args,
+        } = self;
+        Ok(dispatch!(
+            exec.into(),
+            sqlite,
+            postgres,
+            args,
+            |sql, DB| sqlx::query_as::<DB, T>(sql),
+            fetch_optional
+        ))
+    }
+
+    pub async fn fetch_one<'e, T: Row>(self, exec: impl Into<Exec<'e>>) -> Result<T> {
+        self.fetch_optional(exec).await?.ok_or(Error::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_migration_folders_list_the_same_versions() {
+        let versions = |m: &sqlx::migrate::Migrator| {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(versions(&SQLITE_MIGRATIONS), versions(&POSTGRES_MIGRATIONS));
+        assert!(SQLITE_MIGRATIONS.iter().count() > 0);
+    }
+
+    #[test]
+    fn sqlite_paths_and_redaction() {
+        assert_eq!(
+            sqlite_path("sqlite://tsunagu-data/tsunagu.db"),
+            Some(Path::new("tsunagu-data/tsunagu.db"))
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(
+            redact_url("postgres://tsunagu:secret@db.example/tsunagu"),
+            "postgres://tsunagu:***@db.example/tsunagu"
+        );
+        assert_eq!(
+            redact_url("postgres://db.example/x"),
+            "postgres://db.example/x"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_stored_at_whole_seconds_in_utc() {
+        let t = time::macros::datetime!(2026-04-01 09:00:00.123456 +09:00);
+        assert_eq!(
+            Value::from(t),
+            Value::Timestamp(Some(time::macros::datetime!(2026-04-01 00:00:00 UTC)))
+        );
+    }
+}

@@ -1,0 +1,49 @@
+//! The store's one error type.
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    /// A unique key refused the write; the field says which.
+    #[error("conflict on {0}")]
+    Conflict(&'static str),
+    /// The acting user may not do this; the refusal is already in the audit log.
+    #[error("forbidden")]
+    Forbidden,
+    /// The data breaks a rule the store checks (a reference to a row that does not exist…).
+    #[error("invalid {field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: &'static str,
+    },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Turns a unique-key violation into [`Error::Conflict`] on `field`; other errors pass.
+    pub fn on_unique(self, field: &'static str) -> Error {
+        match &self {
+            Error::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                Error::Conflict(field)
+            }
+            _ => self,
+        }
+    }
+
+    /// Turns a foreign-key violation into [`Error::Invalid`] on `field`.
+    pub fn on_foreign_key(self, field: &'static str, message: &'static str) -> Error {
+        match &self {
+            Error::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+                Error::Invalid { field, message }
+            }
+            _ => self,
+        }
+    }
+}

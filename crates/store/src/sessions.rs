@@ -1,0 +1,126 @@
+//! Login sessions, kept in the database so several app servers can share them.
+
+use time::{Duration, OffsetDateTime};
+use tsunagu_domain::UserId;
+
+use crate::{
+    audit::{self, Event, RequestMeta},
+    db::query,
+    secret,
+    users::User,
+    Db, Result,
+};
+
+/// How long a session lives: idle and in all.
+#[derive(Clone, Copy, Debug)]
+pub struct Lifetime {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for Lifetime {
+    fn default() -> Self {
+        Self {
+            idle: Duration::minutes(30),
+            absolute: Duration::hours(12),
+        }
+    }
+}
+
+/// A new session's secrets: the cookie value and the token forms must carry.
+pub struct NewSession {
+    pub cookie: String,
+    pub csrf_token: String,
+}
+
+/// A live session found from its cookie.
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+}
+
+pub async fn create(db: &Db, meta: &RequestMeta, user: &User) -> Result<NewSession> {
+    let cookie = secret::random_token();
+    let csrf_token = secret::random_token();
+    let now = crate::now();
+    query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, client_addr) \
+         VALUES ($1, $2, $3, $4, $4, $5)",
+    )
+    .bind(secret::hash(&cookie))
+    .bind(user.id)
+    .bind(&csrf_token)
+    .bind(now)
+    .bind(meta.client_addr.as_deref())
+    .execute(db)
+    .await?;
+    Ok(NewSession { cookie, csrf_token })
+}
+
+/// The session of `cookie` if it is still alive; an expired one is deleted on sight.
+pub async fn find(db: &Db, cookie: &str, lifetime: Lifetime) -> Result<Option<Session>> {
+    find_at(db, cookie, lifetime, crate::now()).await
+}
+
+pub async fn find_at(
+    db: &Db,
+    cookie: &str,
+    lifetime: Lifetime,
+    now: OffsetDateTime,
+) -> Result<Option<Session>> {
+    let token_hash = secret::hash(cookie);
+    let row: Option<(i64, String, OffsetDateTime, OffsetDateTime)> = query(
+        "SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen_at FROM sessions s \
+         JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = $2",
+    )
+    .bind(&token_hash)
+    .bind(false)
+    .fetch_optional(db)
+    .await?;
+    let Some((user_id, csrf_token, created_at, last_seen_at)) = row else {
+        return Ok(None);
+    };
+    if now - last_seen_at > lifetime.idle || now - created_at > lifetime.absolute {
+        query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(&token_hash)
+            .execute(db)
+            .await?;
+        return Ok(None);
+    }
+    // Touch at most once a minute: a page view should not always be a write.
+    if now - last_seen_at >= Duration::minutes(1) {
+        query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(&token_hash)
+            .execute(db)
+            .await?;
+    }
+    let user = crate::users::get(db, UserId(user_id)).await?;
+    Ok(Some(Session { user, csrf_token }))
+}
+
+/// Ends the session of `cookie` (logout).
+pub async fn end(db: &Db, meta: &RequestMeta, cookie: &str, user: &User) -> Result<()> {
+    let mut tx = db.begin().await?;
+    query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(secret::hash(cookie))
+        .execute(&mut tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("logout").by_user(user.id, &user.login),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Removes sessions past their lifetime; run now and then.
+pub async fn purge_expired(db: &Db, lifetime: Lifetime) -> Result<u64> {
+    let now = crate::now();
+    query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+        .bind(now - lifetime.idle)
+        .bind(now - lifetime.absolute)
+        .execute(db)
+        .await
+}

@@ -1,0 +1,71 @@
+//! Slowing down an address that keeps failing to log in, in the database so every app
+//! server sees the same count.
+
+use time::OffsetDateTime;
+use tsunagu_domain::login_policy::{ADDRESS_WINDOW, MAX_ADDRESS_FAILURES};
+
+use crate::{db::query, Db, Result};
+
+/// Whether `addr` must wait before trying again; answers until when.
+pub async fn blocked_until(db: &Db, addr: &str) -> Result<Option<OffsetDateTime>> {
+    let row: Option<(i64, OffsetDateTime)> =
+        query("SELECT failures, window_start FROM login_throttle WHERE client_addr = $1")
+            .bind(addr)
+            .fetch_optional(db)
+            .await?;
+    let now = crate::now();
+    Ok(match row {
+        Some((failures, start))
+            if failures >= MAX_ADDRESS_FAILURES && now < start + ADDRESS_WINDOW =>
+        {
+            Some(start + ADDRESS_WINDOW)
+        }
+        _ => None,
+    })
+}
+
+/// Counts one more failure from `addr`, starting a new window when the old one has passed.
+pub async fn record_failure(db: &Db, addr: &str) -> Result<()> {
+    let now = crate::now();
+    let mut tx = db.begin().await?;
+    let row: Option<(i64, OffsetDateTime)> =
+        query("SELECT failures, window_start FROM login_throttle WHERE client_addr = $1")
+            .bind(addr)
+            .fetch_optional(&mut tx)
+            .await?;
+    match row {
+        Some((failures, start)) if now < start + ADDRESS_WINDOW => {
+            query("UPDATE login_throttle SET failures = $1 WHERE client_addr = $2")
+                .bind(failures + 1)
+                .bind(addr)
+                .execute(&mut tx)
+                .await?;
+        }
+        Some(_) => {
+            query(
+                "UPDATE login_throttle SET failures = 1, window_start = $1 WHERE client_addr = $2",
+            )
+            .bind(now)
+            .bind(addr)
+            .execute(&mut tx)
+            .await?;
+        }
+        None => {
+            query("INSERT INTO login_throttle (client_addr, failures, window_start) VALUES ($1, 1, $2)")
+                .bind(addr)
+                .bind(now)
+                .execute(&mut tx)
+                .await?;
+        }
+    }
+    tx.commit().await
+}
+
+/// A successful login from `addr` clears its count.
+pub async fn clear(db: &Db, addr: &str) -> Result<()> {
+    query("DELETE FROM login_throttle WHERE client_addr = $1")
+        .bind(addr)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

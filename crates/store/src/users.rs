@@ -1,0 +1,594 @@
+//! Accounts: who may log in, with which role, in which areas or agency.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use tsunagu_domain::{kana, login_policy, Actor, AgencyId, AreaId, Role, UserId};
+
+use crate::{
+    audit::{self, Event, Outcome, RequestMeta},
+    contains_pattern,
+    db::query,
+    password, Db, Error, Page, Paging, Result, Tx,
+};
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct User {
+    #[sqlx(try_from = "i64")]
+    #[schema(value_type = i64)]
+    pub id: UserId,
+    pub login: String,
+    pub display_name: String,
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String, example = "coordinator")]
+    pub role: Role,
+    pub agency_id: Option<i64>,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub failed_logins: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub locked_until: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_login_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+const USER_COLUMNS: &str = "id, login, display_name, role, agency_id, must_change_password, \
+     disabled, failed_logins, locked_until, last_login_at, created_at";
+
+/// A user with the names of their areas and agency, for lists and the admin screen.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct UserDetail {
+    #[serde(flatten)]
+    pub user: User,
+    pub areas: Vec<AreaRef>,
+    pub agency_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AreaRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// What an administrator (or `tsunagu user add`) gives to create an account.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub area_ids: Vec<AreaId>,
+    pub agency_id: Option<AgencyId>,
+    pub password: String,
+    pub must_change_password: bool,
+}
+
+/// What an administrator may change of an account.
+#[derive(Clone, Debug)]
+pub struct UserChange {
+    pub display_name: String,
+    pub role: Role,
+    pub area_ids: Vec<AreaId>,
+    pub agency_id: Option<AgencyId>,
+}
+
+fn check_assignment(role: Role, areas: &[AreaId], agency: Option<AgencyId>) -> Result<()> {
+    if role.needs_areas() && areas.is_empty() {
+        return Err(Error::Invalid {
+            field: "area_ids",
+            message: "この役割には担当地域を1つ以上選んでください。",
+        });
+    }
+    if role.needs_agency() && agency.is_none() {
+        return Err(Error::Invalid {
+            field: "agency_id",
+            message: "関係機関職員には所属機関を選んでください。",
+        });
+    }
+    if !role.needs_agency() && agency.is_some() {
+        return Err(Error::Invalid {
+            field: "agency_id",
+            message: "所属機関は関係機関職員にだけ設定できます。",
+        });
+    }
+    Ok(())
+}
+
+/// Creates an account; `actor` is `None` only for the first administrator and the CLI.
+pub async fn create(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    actor: Option<&Actor>,
+    new: NewUser,
+) -> Result<UserId> {
+    check_assignment(new.role, &new.area_ids, new.agency_id)?;
+    let hash = password::hash(&new.password).await?;
+    let now = crate::now();
+    let areas = if new.role.needs_areas() {
+        new.area_ids
+    } else {
+        Vec::new()
+    };
+    let (id,): (i64,) = query(
+        "INSERT INTO users (login, display_name, search_key, role, agency_id, password_hash, \
+         must_change_password, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(&new.login)
+    .bind(&new.display_name)
+    .bind(search_key(&new.login, &new.display_name))
+    .bind(new.role.code())
+    .bind(new.agency_id)
+    .bind(hash)
+    .bind(new.must_change_password)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        e.on_unique("login")
+            .on_foreign_key("agency_id", "所属機関が見つかりません。")
+    })?;
+    let id = UserId(id);
+    set_areas(tx, id, &areas).await?;
+    let event = Event::new("user.create")
+        .object("user", id)
+        .detail(format!("role={}", new.role));
+    let event = match actor {
+        Some(a) => event.by(a),
+        None => event,
+    };
+    audit::record(tx, meta, event).await?;
+    Ok(id)
+}
+
+fn search_key(login: &str, display_name: &str) -> String {
+    format!("{} {}", kana::normalize(display_name), login.to_lowercase())
+}
+
+async fn set_areas(tx: &mut Tx, user: UserId, areas: &[AreaId]) -> Result<()> {
+    query("DELETE FROM user_areas WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    for area in areas {
+        query("INSERT INTO user_areas (user_id, area_id) VALUES ($1, $2)")
+            .bind(user)
+            .bind(*area)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                e.on_foreign_key("area_ids", "担当地域が見つかりません。")
+                    .on_unique("area_ids")
+            })?;
+    }
+    Ok(())
+}
+
+pub async fn get(db: &Db, id: UserId) -> Result<User> {
+    query(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_one(db)
+        .await
+}
+
+pub async fn find_by_login<'e>(
+    exec: impl Into<crate::db::Exec<'e>>,
+    login: &str,
+) -> Result<Option<User>> {
+    query(format!("SELECT {USER_COLUMNS} FROM users WHERE login = $1"))
+        .bind(login)
+        .fetch_optional(exec)
+        .await
+}
+
+pub async fn area_ids(db: &Db, id: UserId) -> Result<Vec<AreaId>> {
+    let rows: Vec<(i64,)> =
+        query("SELECT area_id FROM user_areas WHERE user_id = $1 ORDER BY area_id")
+            .bind(id)
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| AreaId(id)).collect())
+}
+
+/// The acting user as the rest of Tsunagu knows them.
+pub async fn actor(db: &Db, user: User) -> Result<Actor> {
+    let area_ids = if user.role.needs_areas() {
+        area_ids(db, user.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Actor {
+        user_id: user.id,
+        login: user.login,
+        display_name: user.display_name,
+        role: user.role,
+        area_ids,
+        agency_id: user.agency_id.map(AgencyId),
+    })
+}
+
+pub async fn detail(db: &Db, id: UserId) -> Result<UserDetail> {
+    let user = get(db, id).await?;
+    let areas = query(
+        "SELECT a.id, a.name FROM user_areas ua JOIN areas a ON a.id = ua.area_id \
+         WHERE ua.user_id = $1 ORDER BY a.name",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    let agency_name = match user.agency_id {
+        Some(agency) => query("SELECT name FROM agencies WHERE id = $1")
+            .bind(agency)
+            .fetch_optional::<(String,)>(db)
+            .await?
+            .map(|(n,)| n),
+        None => None,
+    };
+    Ok(UserDetail {
+        user,
+        areas,
+        agency_name,
+    })
+}
+
+/// Users whose name or login contains `q` (kana-insensitive), by login.
+pub async fn list(db: &Db, q: Option<&str>, paging: Paging) -> Result<Page<UserDetail>> {
+    let pattern = q
+        .map(kana::normalize)
+        .filter(|k| !k.is_empty())
+        .map(|k| contains_pattern(&k.to_lowercase()));
+    let (total,): (i64,) =
+        query("SELECT COUNT(*) FROM users WHERE ($1 IS NULL OR search_key LIKE $1 ESCAPE '\\')")
+            .bind(pattern.as_deref())
+            .fetch_one(db)
+            .await?;
+    let users: Vec<User> = query(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE ($1 IS NULL OR search_key LIKE $1 ESCAPE '\\') \
+         ORDER BY login LIMIT $2 OFFSET $3"
+    ))
+    .bind(pattern.as_deref())
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(db)
+    .await?;
+    // Areas and agencies of the whole page in two queries, not one per user.
+    let ids: Vec<i64> = users.iter().map(|u| u.id.0).collect();
+    let mut areas: Vec<(i64, i64, String)> = Vec::new();
+    let mut agencies: Vec<(i64, String)> = Vec::new();
+    if !ids.is_empty() {
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        // The list is built from integers only, never from user input.
+        areas = query(format!(
+            "SELECT ua.user_id, a.id, a.name FROM user_areas ua JOIN areas a ON a.id = ua.area_id \
+             WHERE ua.user_id IN ({list}) ORDER BY a.name"
+        ))
+        .fetch_all(db)
+        .await?;
+        agencies = query(format!(
+            "SELECT DISTINCT g.id, g.name FROM agencies g JOIN users u ON u.agency_id = g.id \
+             WHERE u.id IN ({list})"
+        ))
+        .fetch_all(db)
+        .await?;
+    }
+    let items = users
+        .into_iter()
+        .map(|user| UserDetail {
+            areas: areas
+                .iter()
+                .filter(|(u, _, _)| *u == user.id.0)
+                .map(|(_, id, name)| AreaRef {
+                    id: *id,
+                    name: name.clone(),
+                })
+                .collect(),
+            agency_name: user.agency_id.and_then(|a| {
+                agencies
+                    .iter()
+                    .find(|(id, _)| *id == a)
+                    .map(|(_, n)| n.clone())
+            }),
+            user,
+        })
+        .collect();
+    Ok(Page { items, total })
+}
+
+pub async fn update(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: UserId,
+    change: UserChange,
+) -> Result<()> {
+    check_assignment(change.role, &change.area_ids, change.agency_id)?;
+    let login: Option<(String,)> = query("SELECT login FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let (login,) = login.ok_or(Error::NotFound)?;
+    query(
+        "UPDATE users SET display_name = $1, search_key = $2, role = $3, agency_id = $4, \
+         updated_at = $5 WHERE id = $6",
+    )
+    .bind(&change.display_name)
+    .bind(search_key(&login, &change.display_name))
+    .bind(change.role.code())
+    .bind(change.agency_id)
+    .bind(crate::now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| e.on_foreign_key("agency_id", "所属機関が見つかりません。"))?;
+    let areas = if change.role.needs_areas() {
+        change.area_ids
+    } else {
+        Vec::new()
+    };
+    set_areas(tx, id, &areas).await?;
+    // A changed role or area must not live on in an open session.
+    query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        tx,
+        meta,
+        Event::new("user.update")
+            .by(actor)
+            .object("user", id)
+            .detail(format!("role={}", change.role)),
+    )
+    .await
+}
+
+/// Disables or re-enables an account; disabling ends its sessions and API tokens at once.
+pub async fn set_disabled(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: UserId,
+    disabled: bool,
+) -> Result<()> {
+    if disabled && id == actor.user_id {
+        return Err(Error::Invalid {
+            field: "disabled",
+            message: "自分自身のアカウントは無効にできません。",
+        });
+    }
+    let changed = query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+        .bind(disabled)
+        .bind(crate::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if changed == 0 {
+        return Err(Error::NotFound);
+    }
+    if disabled {
+        query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    audit::record(tx, meta, Event::new(action).by(actor).object("user", id)).await
+}
+
+/// An administrator sets a new password; the user must change it at the next login.
+pub async fn reset_password(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: UserId,
+    new_password: &str,
+) -> Result<()> {
+    let hash = password::hash(new_password).await?;
+    let changed = query(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, failed_logins = 0, \
+         locked_until = NULL, updated_at = $3 WHERE id = $4",
+    )
+    .bind(hash)
+    .bind(true)
+    .bind(crate::now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if changed == 0 {
+        return Err(Error::NotFound);
+    }
+    query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        tx,
+        meta,
+        Event::new("user.reset_password")
+            .by(actor)
+            .object("user", id),
+    )
+    .await
+}
+
+/// The user changes their own password, proving the current one.
+pub async fn change_own_password(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    current: &str,
+    new_password: &str,
+) -> Result<()> {
+    let (stored,): (String,) = query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(actor.user_id)
+        .fetch_one(db)
+        .await?;
+    if !password::verify(current, &stored).await {
+        audit::record_alone(
+            db,
+            meta,
+            Event::new("user.change_password")
+                .by(actor)
+                .object("user", actor.user_id)
+                .outcome(Outcome::Failure),
+        )
+        .await?;
+        return Err(Error::Invalid {
+            field: "current_password",
+            message: "現在のパスワードが正しくありません。",
+        });
+    }
+    let hash = password::hash(new_password).await?;
+    let mut tx = db.begin().await?;
+    query(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 \
+         WHERE id = $4",
+    )
+    .bind(hash)
+    .bind(false)
+    .bind(crate::now())
+    .bind(actor.user_id)
+    .execute(&mut tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("user.change_password")
+            .by(actor)
+            .object("user", actor.user_id),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Why a login did not succeed. The screen says the same thing for all but `Locked`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginRefusal {
+    BadCredentials,
+    Locked,
+    Disabled,
+}
+
+/// Checks a login and password, counts failures and locks the account after too many; every
+/// attempt is in the audit log.
+pub async fn authenticate(
+    db: &Db,
+    meta: &RequestMeta,
+    login: &str,
+    password: &str,
+) -> Result<Result<User, LoginRefusal>> {
+    let now = crate::now();
+    let found: Option<(i64, String)> =
+        query("SELECT id, password_hash FROM users WHERE login = $1")
+            .bind(login)
+            .fetch_optional(db)
+            .await?;
+    let Some((id, stored)) = found else {
+        password::verify(password, password::DUMMY_HASH).await;
+        audit::record_alone(
+            db,
+            meta,
+            Event::new("login")
+                .outcome(Outcome::Failure)
+                .detail("unknown login"),
+        )
+        .await?;
+        return Ok(Err(LoginRefusal::BadCredentials));
+    };
+    let password_ok = password::verify(password, &stored).await;
+
+    let mut tx = db.begin().await?;
+    // Read again inside the write transaction so concurrent failures all count.
+    let user: User = query(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_one(&mut tx)
+        .await?;
+    let event = Event::new("login").by_user(user.id, &user.login);
+    let refusal = if user.disabled {
+        Some((LoginRefusal::Disabled, "disabled"))
+    } else if login_policy::is_locked(user.locked_until, now) {
+        Some((LoginRefusal::Locked, "locked"))
+    } else if !password_ok {
+        let (failures, lock) = login_policy::after_failure(user.failed_logins, now);
+        query("UPDATE users SET failed_logins = $1, locked_until = COALESCE($2, locked_until) WHERE id = $3")
+            .bind(failures)
+            .bind(lock)
+            .bind(user.id)
+            .execute(&mut tx)
+            .await?;
+        if lock.is_some() {
+            audit::record(
+                &mut tx,
+                meta,
+                Event::new("user.lock")
+                    .by_user(user.id, &user.login)
+                    .object("user", user.id),
+            )
+            .await?;
+        }
+        Some((LoginRefusal::BadCredentials, "wrong password"))
+    } else {
+        None
+    };
+    let result = match refusal {
+        Some((refusal, why)) => {
+            audit::record(&mut tx, meta, event.outcome(Outcome::Failure).detail(why)).await?;
+            Err(refusal)
+        }
+        None => {
+            query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(user.id)
+                .execute(&mut tx)
+                .await?;
+            audit::record(&mut tx, meta, event).await?;
+            Ok(user)
+        }
+    };
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// Whether any administrator exists (the first start offers the setup link until one does).
+pub async fn admin_exists(db: &Db) -> Result<bool> {
+    let (n,): (i64,) = query("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+        .fetch_one(db)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn count(db: &Db) -> Result<i64> {
+    let (n,): (i64,) = query("SELECT COUNT(*) FROM users").fetch_one(db).await?;
+    Ok(n)
+}
+
+/// Where a user works, for the page header: their areas' names, or their agency's.
+pub async fn placement(db: &Db, actor: &Actor) -> Result<String> {
+    let names: Vec<(String,)> = if actor.role.needs_areas() {
+        query(
+            "SELECT a.name FROM user_areas ua JOIN areas a ON a.id = ua.area_id \
+             WHERE ua.user_id = $1 ORDER BY a.name",
+        )
+        .bind(actor.user_id)
+        .fetch_all(db)
+        .await?
+    } else if let Some(agency) = actor.agency_id {
+        query("SELECT name FROM agencies WHERE id = $1")
+            .bind(agency)
+            .fetch_all(db)
+            .await?
+    } else {
+        Vec::new()
+    };
+    Ok(names
+        .into_iter()
+        .map(|(n,)| n)
+        .collect::<Vec<_>>()
+        .join("・"))
+}

@@ -1,0 +1,288 @@
+//! The command line: `serve`, `user add`, `token create`, `audit verify`.
+
+use std::{io::Read, net::SocketAddr, process::ExitCode};
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use tsunagu_domain::{validation::Errors, AgencyId, AreaId, Role};
+use tsunagu_store::{
+    agencies, areas,
+    audit::{self, Verification},
+    tokens,
+    users::{self, NewUser},
+    Db, RequestMeta,
+};
+
+use crate::serve::{self, ServeOptions};
+
+/// Tsunagu (つなぐ) — the working system of Chiba's developmental-support coordinators
+/// (療育支援コーディネーター).
+#[derive(Parser, Debug)]
+#[command(name = "tsunagu", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Write logs as JSON lines instead of text.
+    #[arg(long, global = true, env = "TSUNAGU_LOG_JSON")]
+    pub log_json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArg {
+    /// Database URL: sqlite://PATH (created if missing) or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(
+        long = "database",
+        env = "TSUNAGU_DATABASE_URL",
+        default_value = "sqlite://tsunagu-data/tsunagu.db"
+    )]
+    pub url: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (migrates the database first).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "TSUNAGU_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// Fill an empty database with fictional demo data and print the demo accounts.
+        #[arg(long)]
+        demo: bool,
+        /// The address users open, when Tsunagu runs behind a reverse proxy
+        /// (e.g. https://tsunagu.example.jp); with https:// cookies are marked Secure.
+        #[arg(long, env = "TSUNAGU_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input (at least 12 characters).
+    Add {
+        /// Login name (3–64 ASCII letters, digits, '.', '_' or '-').
+        #[arg(long)]
+        login: String,
+        /// Name shown on screen, e.g. "山田 花子".
+        #[arg(long)]
+        name: String,
+        /// coordinator, supervisor, agency_staff, committee or admin.
+        #[arg(long)]
+        role: String,
+        /// Area (name or id) a coordinator or supervisor serves; repeat for several.
+        #[arg(long = "area")]
+        areas: Vec<String>,
+        /// Agency (name or id) an agency_staff user belongs to.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Make the user choose a new password at the first login.
+        #[arg(long)]
+        must_change_password: bool,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it (it is shown only this once).
+    Create {
+        /// The user the token acts as.
+        #[arg(long)]
+        login: String,
+        /// What the token is for, shown on the admin screen.
+        #[arg(long, default_value = "コマンドで発行")]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Recompute the audit log's hash chain: prints "OK, N entries" or the first broken entry
+    /// (and exits with status 1).
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TSUNAGU_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(database: &DatabaseArg) -> anyhow::Result<Db> {
+    let db = Db::connect(&database.url).await.with_context(|| {
+        format!(
+            "データベースに接続できません: {}",
+            tsunagu_store::db::redact_url(&database.url)
+        )
+    })?;
+    db.migrate()
+        .await
+        .context("データベースの更新（マイグレーション）に失敗しました")?;
+    Ok(db)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve {
+            addr,
+            database,
+            demo,
+            public_url,
+        } => {
+            serve::run(ServeOptions {
+                addr,
+                database_url: database.url,
+                demo,
+                public_url,
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Add {
+            login,
+            name,
+            role,
+            areas,
+            agency,
+            must_change_password,
+            database,
+        }) => {
+            let db = open(&database).await?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("標準入力からパスワードを読めません")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let mut errors = Errors::new();
+            let login = errors.login("login", &login);
+            let name = errors.required_line("name", "氏名", &name);
+            errors.new_password("password", &password);
+            let role = Role::from_code(&role).with_context(|| {
+                format!("役割 {role} はありません（coordinator, supervisor, agency_staff, committee, admin）")
+            })?;
+            if let Some(first) = errors.all().first() {
+                bail!("{}", first.message);
+            }
+            let area_ids = resolve_areas(&db, &areas).await?;
+            let agency_id = match agency {
+                Some(a) => Some(resolve_agency(&db, &a).await?),
+                None => None,
+            };
+            let mut tx = db.begin().await?;
+            let new = NewUser {
+                login: login.clone(),
+                display_name: name,
+                role,
+                area_ids,
+                agency_id,
+                password,
+                must_change_password,
+            };
+            let id = users::create(&mut tx, &RequestMeta::cli(), None, new)
+                .await
+                .map_err(describe)?;
+            tx.commit().await?;
+            println!(
+                "ユーザー {login}（ID {id}、{}）を作成しました。",
+                role.label()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::Create {
+            login,
+            name,
+            database,
+        }) => {
+            let db = open(&database).await?;
+            let user = users::find_by_login(&db, &login)
+                .await?
+                .with_context(|| format!("ユーザー {login} はいません"))?;
+            let mut tx = db.begin().await?;
+            let (_, token) =
+                tokens::create(&mut tx, &RequestMeta::cli(), None, user.id, &name).await?;
+            tx.commit().await?;
+            eprintln!("{login} のAPIトークンを発行しました。二度と表示されないので控えてください:");
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify { database }) => {
+            let db = open(&database).await?;
+            match audit::verify(&db).await? {
+                Verification::Intact { entries } => {
+                    println!("OK, {entries} entries");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken { entry_id, reason } => {
+                    println!("BROKEN at entry {entry_id}: {reason}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}
+
+fn describe(e: tsunagu_store::Error) -> anyhow::Error {
+    match e {
+        tsunagu_store::Error::Conflict("login") => {
+            anyhow::anyhow!("このログインIDはすでに使われています")
+        }
+        tsunagu_store::Error::Invalid { message, .. } => anyhow::anyhow!("{message}"),
+        other => other.into(),
+    }
+}
+
+async fn resolve_areas(db: &Db, names: &[String]) -> anyhow::Result<Vec<AreaId>> {
+    let all = areas::all_areas(db).await?;
+    names
+        .iter()
+        .map(|n| {
+            all.iter()
+                .find(|a| a.name == *n || a.id.0.to_string() == *n)
+                .map(|a| a.id)
+                .with_context(|| format!("地域 {n} はありません"))
+        })
+        .collect()
+}
+
+async fn resolve_agency(db: &Db, name: &str) -> anyhow::Result<AgencyId> {
+    agencies::all(db)
+        .await?
+        .into_iter()
+        .find(|a| a.name == name || a.id.0.to_string() == name)
+        .map(|a| a.id)
+        .with_context(|| format!("関係機関 {name} はありません"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

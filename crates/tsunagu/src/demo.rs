@@ -1,0 +1,171 @@
+//! `serve --demo`: fictional data for the two areas the seed names (香取海匝 and 柏市) and one
+//! account per role. Every name here is made up; later features add their own demo data here.
+
+use tsunagu_domain::{AreaId, MunicipalityId, Role};
+use tsunagu_store::{
+    agencies,
+    areas::{self, AreaInput},
+    db::query,
+    users::{self, NewUser},
+    Db, RequestMeta,
+};
+
+/// A demo login as printed at start.
+pub struct DemoAccount {
+    pub login: &'static str,
+    pub password: &'static str,
+    pub description: &'static str,
+}
+
+/// (login, password, display name, role, area, description)
+const ACCOUNTS: [(&str, &str, &str, Role, Option<&str>, &str); 6] = [
+    (
+        "demo-admin",
+        "demo-admin-pass-2026",
+        "見本 管理者",
+        Role::Admin,
+        None,
+        "システム管理者",
+    ),
+    (
+        "demo-coordinator",
+        "demo-coordinator-pass-2026",
+        "見本 はな子",
+        Role::Coordinator,
+        Some(KATORI),
+        "コーディネーター（香取海匝）",
+    ),
+    (
+        "demo-coordinator-kashiwa",
+        "demo-kashiwa-pass-2026",
+        "試験 つむぎ",
+        Role::Coordinator,
+        Some(KASHIWA),
+        "コーディネーター（柏市）",
+    ),
+    (
+        "demo-supervisor",
+        "demo-supervisor-pass-2026",
+        "例題 次郎",
+        Role::Supervisor,
+        Some(KATORI),
+        "市町村担当者（香取海匝）",
+    ),
+    (
+        "demo-agency",
+        "demo-agency-pass-2026",
+        "仮名 さくら",
+        Role::AgencyStaff,
+        None,
+        "関係機関職員（香取海匝の保育園）",
+    ),
+    (
+        "demo-committee",
+        "demo-committee-pass-2026",
+        "見本 審議委員",
+        Role::Committee,
+        None,
+        "療育支援専門部会",
+    ),
+];
+
+const KATORI: &str = "香取海匝";
+const KASHIWA: &str = "柏市";
+
+/// Municipality codes of each demo area: 香取 and 海匝 regions; 柏市 alone.
+const KATORI_CODES: [&str; 7] = [
+    "12236", "12342", "12347", "12349", "12202", "12215", "12235",
+];
+const KASHIWA_CODES: [&str; 1] = ["12217"];
+
+/// Loads the demo into an empty database (no users yet); answers the accounts, or `None` if the
+/// database already held data and nothing was changed.
+pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<Vec<DemoAccount>>> {
+    if users::count(db).await? > 0 {
+        return Ok(None);
+    }
+    let meta = RequestMeta {
+        client_addr: Some("demo".into()),
+        request_id: None,
+    };
+    let mut tx = db.begin().await?;
+    let mut area_ids = Vec::new();
+    for (name, kana, codes, note) in [
+        (
+            KATORI,
+            "かとりかいそう",
+            &KATORI_CODES[..],
+            "デモ：香取・海匝圏域の4市3町を1人のコーディネーターが担当",
+        ),
+        (
+            KASHIWA,
+            "かしわし",
+            &KASHIWA_CODES[..],
+            "デモ：柏市のコーディネート支援",
+        ),
+    ] {
+        let mut municipality_ids = Vec::new();
+        for code in codes {
+            let (id,): (i64,) = query("SELECT id FROM municipalities WHERE code = $1")
+                .bind(*code)
+                .fetch_one(&mut tx)
+                .await?;
+            municipality_ids.push(MunicipalityId(id));
+        }
+        let input = AreaInput {
+            name: name.into(),
+            kana: kana.into(),
+            note: Some(note.into()),
+            municipality_ids,
+            active: true,
+        };
+        area_ids.push((
+            name,
+            areas::create_area(&mut tx, &meta, None, &input).await?,
+        ));
+    }
+    let (katori_city,): (i64,) = query("SELECT id FROM municipalities WHERE code = '12236'")
+        .fetch_one(&mut tx)
+        .await?;
+    let nursery = agencies::create(
+        &mut tx,
+        &meta,
+        None,
+        "つなぐ保育園（デモ）",
+        "つなぐほいくえん",
+        Some(MunicipalityId(katori_city)),
+    )
+    .await?;
+    let area = |name: &str| -> Vec<AreaId> {
+        area_ids
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, id)| *id)
+            .collect()
+    };
+    let mut printed = Vec::new();
+    for (login, password, display_name, role, area_name, description) in ACCOUNTS {
+        let new = NewUser {
+            login: login.into(),
+            display_name: display_name.into(),
+            role,
+            area_ids: area_name.map(area).unwrap_or_default(),
+            agency_id: (role == Role::AgencyStaff).then_some(nursery),
+            password: password.into(),
+            must_change_password: false,
+        };
+        users::create(&mut tx, &meta, None, new).await?;
+        printed.push(DemoAccount {
+            login,
+            password,
+            description,
+        });
+    }
+    tx.commit().await?;
+    Ok(Some(printed))
+}
+
+/// The demo password of `login`, for tests and docs.
+pub fn password_of(login: &str) -> Option<&'static str> {
+    ACCOUNTS.iter().find(|a| a.0 == login).map(|a| a.1)
+}

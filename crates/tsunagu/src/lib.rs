@@ -1,0 +1,6 @@
+//! The `tsunagu` binary's parts, as a library so the integration tests start the same server
+//! and load the same demo data as the command line does.
+
+pub mod cli;
+pub mod demo;
+pub mod serve;

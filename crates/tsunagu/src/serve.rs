@@ -1,0 +1,145 @@
+//! `tsunagu serve`: open and migrate the database, load the demo or offer the setup link, and
+//! serve until Ctrl-C or SIGTERM.
+
+use std::{net::SocketAddr, time::Duration};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tsunagu_store::{sessions, setup, Db};
+use tsunagu_web::{AppState, WebConfig};
+
+use crate::demo;
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub demo: bool,
+    pub public_url: Option<String>,
+}
+
+/// A server bound to its port and ready to run: what the tests start on port 0.
+pub struct Server {
+    pub listener: TcpListener,
+    pub state: AppState,
+    /// Where users open Tsunagu.
+    pub base_url: String,
+}
+
+impl Server {
+    /// Opens the database, migrates it, and binds the address; prints what the operator needs.
+    pub async fn prepare(opts: &ServeOptions) -> anyhow::Result<Server> {
+        let db = Db::connect(&opts.database_url).await.with_context(|| {
+            format!(
+                "データベースに接続できません: {}",
+                tsunagu_store::db::redact_url(&opts.database_url)
+            )
+        })?;
+        db.migrate()
+            .await
+            .context("データベースの更新（マイグレーション）に失敗しました")?;
+        let listener = TcpListener::bind(opts.addr)
+            .await
+            .with_context(|| format!("{} で待ち受けできません", opts.addr))?;
+        let local = listener.local_addr()?;
+        let base_url = opts
+            .public_url
+            .clone()
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{local}"));
+        let config = WebConfig {
+            public_url: opts.public_url.clone(),
+            ..WebConfig::default()
+        };
+        tracing::info!(
+            addr = %local,
+            database = %tsunagu_store::db::redact_url(&opts.database_url),
+            public_url = opts.public_url.as_deref().unwrap_or("-"),
+            session_idle_minutes = config.session.idle.whole_minutes(),
+            session_absolute_hours = config.session.absolute.whole_hours(),
+            demo = opts.demo,
+            "configuration"
+        );
+        Ok(Server {
+            listener,
+            state: AppState::new(db, config),
+            base_url,
+        })
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let db = self.state.db.clone();
+        let lifetime = self.state.config.session;
+        let sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
+            loop {
+                tick.tick().await;
+                if let Err(e) = sessions::purge_expired(&db, lifetime).await {
+                    tracing::warn!(error = %e, "could not purge expired sessions");
+                }
+            }
+        });
+        let app = tsunagu_web::router(self.state.clone());
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        sweeper.abort();
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
+    let server = Server::prepare(&opts).await?;
+    let db = &server.state.db;
+    if opts.demo {
+        match demo::load_if_empty(db).await? {
+            Some(accounts) => {
+                println!("デモデータを作成しました（架空のデータです。実在の個人情報を入力しないでください）。");
+                println!("デモのアカウント（ログインID / パスワード）:");
+                for a in accounts {
+                    println!("  {:<28} {:<28} {}", a.login, a.password, a.description);
+                }
+            }
+            None => println!("データベースは空ではないため、デモデータは作成しませんでした。"),
+        }
+    } else if let Some(token) = setup::issue_if_needed(db).await? {
+        println!("最初の管理者を作成してください（1時間有効、1回限り）:");
+        println!("  {}/setup/{token}", server.base_url);
+    }
+    println!(
+        "つなぐ を {} で公開しています（停止は Ctrl-C）。",
+        server.base_url
+    );
+    server.run(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,383 @@
+//! Logging in and out, the first administrator's setup link, and changing one's own password.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::get,
+    Router,
+};
+use serde::Deserialize;
+use tsunagu_domain::{validation::Errors, Role};
+use tsunagu_store::{
+    sessions, setup, throttle,
+    users::{self, LoginRefusal, NewUser},
+};
+
+use crate::{
+    auth::{self, Auth, Meta, Via, CSRF_COOKIE, SESSION_COOKIE},
+    extract::{Form, Query},
+    layout::Layout,
+    AppError, AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", axum::routing::post(logout))
+        .route("/setup/{token}", get(setup_page).post(setup_submit))
+        .route(
+            "/account/password",
+            get(password_page).post(change_password),
+        )
+}
+
+#[derive(Template)]
+#[template(path = "account/login.html")]
+struct LoginPage {
+    layout: Layout,
+    login: String,
+    next: String,
+    error: Option<&'static str>,
+}
+
+impl LoginPage {
+    fn no_error(&self) -> Option<&str> {
+        None
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    next: Option<String>,
+    notice: Option<String>,
+}
+
+/// Only a path on this site: never `//other.example` or a full URL.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && n.len() < 2000 =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// The pre-session CSRF token: the one in the cookie, or a new one to set.
+fn anonymous_csrf(headers: &HeaderMap) -> (String, bool) {
+    match auth::cookie(headers, CSRF_COOKIE) {
+        Some(token) => (token, false),
+        None => (tsunagu_store::secret::random_token(), true),
+    }
+}
+
+fn with_csrf_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    is_new: bool,
+    mut response: Response,
+) -> Response {
+    if is_new {
+        let cookie = auth::set_cookie(CSRF_COOKIE, token, auth::is_https(state, headers), false);
+        if let Ok(v) = cookie.parse() {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: Option<Auth>,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, AppError> {
+    if auth.is_some() {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    let (token, is_new) = anonymous_csrf(&headers);
+    let page = LoginPage {
+        layout: Layout::anonymous("ログイン", &token).with_notice(q.notice.as_deref()),
+        login: String::new(),
+        next: safe_next(q.next.as_deref()),
+        error: None,
+    };
+    Ok(with_csrf_cookie(
+        &state,
+        &headers,
+        &token,
+        is_new,
+        Html(page.render()?).into_response(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let addr = meta.client_addr.clone().unwrap_or_else(|| "unknown".into());
+    let (token, _) = anonymous_csrf(&headers);
+    let refused = |status: StatusCode, error: &'static str| -> Result<Response, AppError> {
+        let page = LoginPage {
+            layout: Layout::anonymous("ログイン", &token),
+            login: form.login.chars().take(64).collect(),
+            next: safe_next(form.next.as_deref()),
+            error: Some(error),
+        };
+        Ok((status, Html(page.render()?)).into_response())
+    };
+    if throttle::blocked_until(&state.db, &addr).await?.is_some() {
+        return refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            "ログインの失敗が続いたため、この端末からの受け付けを一時的に止めています。15分ほどおいてからお試しください。",
+        );
+    }
+    let login = form.login.trim();
+    if login.is_empty()
+        || form.password.is_empty()
+        || login.len() > 64
+        || form.password.len() > 1024
+    {
+        return refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "ログインIDとパスワードを入力してください。",
+        );
+    }
+    match users::authenticate(&state.db, &meta, login, &form.password).await? {
+        Ok(user) => {
+            throttle::clear(&state.db, &addr).await?;
+            let session = sessions::create(&state.db, &meta, &user).await?;
+            let secure = auth::is_https(&state, &headers);
+            let target = if user.must_change_password {
+                "/account/password".to_owned()
+            } else {
+                safe_next(form.next.as_deref())
+            };
+            let mut response = Redirect::to(&target).into_response();
+            let h = response.headers_mut();
+            if let Ok(v) = auth::set_cookie(SESSION_COOKIE, &session.cookie, secure, false).parse()
+            {
+                h.append(header::SET_COOKIE, v);
+            }
+            Ok(response)
+        }
+        Err(refusal) => {
+            throttle::record_failure(&state.db, &addr).await?;
+            let message = match refusal {
+                LoginRefusal::Locked => {
+                    "ログインの失敗が続いたため、このアカウントは一時的にロックされています。15分ほどおいてからお試しください。"
+                }
+                LoginRefusal::BadCredentials | LoginRefusal::Disabled => {
+                    "ログインIDまたはパスワードが正しくありません。"
+                }
+            };
+            refused(StatusCode::UNAUTHORIZED, message)
+        }
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+    auth: Option<Auth>,
+) -> Result<Response, AppError> {
+    if let Some(Auth {
+        user,
+        via: Via::Session { cookie, .. },
+        ..
+    }) = &auth
+    {
+        sessions::end(&state.db, &meta, cookie, user).await?;
+    }
+    let mut response = Redirect::to("/login?notice=logged_out").into_response();
+    let secure = auth::is_https(&state, &headers);
+    if let Ok(v) = auth::set_cookie(SESSION_COOKIE, "", secure, true).parse() {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "account/setup.html")]
+struct SetupPage {
+    layout: Layout,
+    token: String,
+    form: SetupForm,
+    errors: Errors,
+}
+
+#[derive(Deserialize, Default)]
+struct SetupForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+async fn setup_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    if !setup::is_valid(&state.db, &token).await? {
+        return Err(AppError::NotFound);
+    }
+    let (csrf, is_new) = anonymous_csrf(&headers);
+    let page = SetupPage {
+        layout: Layout::anonymous("初期設定：管理者の作成", &csrf),
+        token,
+        form: SetupForm::default(),
+        errors: Errors::new(),
+    };
+    Ok(with_csrf_cookie(
+        &state,
+        &headers,
+        &csrf,
+        is_new,
+        Html(page.render()?).into_response(),
+    ))
+}
+
+async fn setup_submit(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(mut form): Form<SetupForm>,
+) -> Result<Response, AppError> {
+    if !setup::is_valid(&state.db, &token).await? {
+        return Err(AppError::NotFound);
+    }
+    let mut errors = Errors::new();
+    let display_name = errors.required_line("display_name", "氏名", &form.display_name);
+    let login = errors.login("login", &form.login);
+    errors.new_password("password", &form.password);
+    if form.password != form.password_confirm {
+        errors.add("password_confirm", "確認用のパスワードが一致しません。");
+    }
+    if errors.is_empty() {
+        let admin = NewUser {
+            login,
+            display_name,
+            role: Role::Admin,
+            area_ids: vec![],
+            agency_id: None,
+            password: form.password.clone(),
+            must_change_password: false,
+        };
+        match setup::complete(&state.db, &meta, &token, admin).await {
+            Ok(()) => return Ok(Redirect::to("/login?notice=setup_done").into_response()),
+            Err(tsunagu_store::Error::Conflict(field)) => {
+                errors.add(field, "このログインIDはすでに使われています。")
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    // Passwords are never sent back into the page.
+    form.password.clear();
+    form.password_confirm.clear();
+    let (csrf, _) = anonymous_csrf(&headers);
+    let page = SetupPage {
+        layout: Layout::anonymous("初期設定：管理者の作成", &csrf),
+        token,
+        form,
+        errors,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    forced: bool,
+    errors: Errors,
+}
+
+async fn password_page(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Html<String>, AppError> {
+    let page = PasswordPage {
+        layout: Layout::new(&state, &auth, "パスワード変更", "").await?,
+        forced: auth.user.must_change_password,
+        errors: Errors::new(),
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_confirm: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let mut errors = Errors::new();
+    if form.current_password.is_empty() {
+        errors.add("current_password", "現在のパスワードを入力してください。");
+    }
+    errors.new_password("new_password", &form.new_password);
+    if form.new_password != form.new_password_confirm {
+        errors.add("new_password_confirm", "確認用のパスワードが一致しません。");
+    }
+    if !form.new_password.is_empty() && form.new_password == form.current_password {
+        errors.add(
+            "new_password",
+            "新しいパスワードは現在のものと違うものにしてください。",
+        );
+    }
+    if errors.is_empty() {
+        match users::change_own_password(
+            &state.db,
+            &meta,
+            &auth.actor,
+            &form.current_password,
+            &form.new_password,
+        )
+        .await
+        {
+            Ok(()) => return Ok(Redirect::to("/?notice=password_changed").into_response()),
+            Err(tsunagu_store::Error::Invalid { field, message }) => errors.add(field, message),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let page = PasswordPage {
+        layout: Layout::new(&state, &auth, "パスワード変更", "").await?,
+        forced: auth.user.must_change_password,
+        errors,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}

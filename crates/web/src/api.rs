@@ -1,0 +1,105 @@
+//! The JSON API's shared parts: the OpenAPI document, Swagger UI, `/api/v1/me`, and the
+//! error shape every route answers with.
+
+use askama::Template;
+use axum::{response::Html, routing::get, Json, Router};
+use serde::Serialize;
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi, ToSchema,
+};
+
+use crate::{auth::Auth, AppError, AppState};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tsunagu API", description = "つなぐ — 療育支援コーディネーターの業務システムのAPI。\
+        一覧は q（漢字・ひらがな・カタカナ・半角カナのいずれでも一致）、limit（既定50、最大500）、offset を受け付け、\
+        {\"items\": [...], \"total\": N} を返します。エラーは {\"error\": {\"code\", \"message\"}} です。"),
+    paths(
+        me,
+        crate::users::api::list, crate::users::api::show, crate::users::api::create,
+        crate::areas::api::regions, crate::areas::api::municipalities, crate::areas::api::list,
+        crate::areas::api::show, crate::areas::api::create,
+        crate::audit::api::search,
+    ),
+    components(schemas(ErrorResponse, ErrorDetail, Me)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every error: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorResponse {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code: unauthenticated, forbidden, not_found, bad_request, validation_failed, conflict…
+    pub code: String,
+    /// Japanese message for a person.
+    pub message: String,
+    /// The field a validation error is about.
+    pub field: Option<String>,
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/docs", get(docs))
+        .route("/api/v1/me", get(me))
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct DocsPage;
+
+async fn docs() -> Result<Html<String>, AppError> {
+    Ok(Html(DocsPage.render()?))
+}
+
+/// Who the caller is.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub role: String,
+    pub role_label: String,
+    pub area_ids: Vec<i64>,
+    pub agency_id: Option<i64>,
+}
+
+/// The calling user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    responses((status = 200, body = Me), (status = 401, body = ErrorResponse)))]
+pub async fn me(auth: Auth) -> Json<Me> {
+    let a = auth.actor;
+    Json(Me {
+        id: a.user_id.0,
+        login: a.login,
+        display_name: a.display_name,
+        role: a.role.code().to_owned(),
+        role_label: a.role.label().to_owned(),
+        area_ids: a.area_ids.iter().map(|a| a.0).collect(),
+        agency_id: a.agency_id.map(|a| a.0),
+    })
+}

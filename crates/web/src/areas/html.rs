@@ -1,0 +1,394 @@
+//! The administrator's screens for areas and municipalities.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::get,
+    Router,
+};
+use serde::Deserialize;
+use tsunagu_domain::{validation::Errors, AreaId, MunicipalityId, RegionId};
+use tsunagu_store::{
+    areas::{self, AreaDetail, Municipality, Region},
+    Paging,
+};
+
+use super::area_input;
+use crate::{
+    auth::{Auth, Meta},
+    extract::{Form, ListParams, Query},
+    layout::{qs, Layout, Pager},
+    AppError, AppState,
+};
+
+pub fn admin_router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/areas", get(list).post(create))
+        .route("/admin/areas/new", get(new_form))
+        .route("/admin/areas/{id}", get(edit_form).post(update))
+        .route("/admin/municipalities", get(municipalities))
+        .route(
+            "/admin/municipalities/{id}",
+            get(municipality_form).post(update_municipality),
+        )
+}
+
+#[derive(Template)]
+#[template(path = "admin/areas.html")]
+struct ListPage {
+    layout: Layout,
+    areas: Vec<AreaDetail>,
+    pager: Pager,
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    notice: Option<String>,
+    #[serde(flatten)]
+    list: ListParams,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Html<String>, AppError> {
+    let paging = q.list.paging()?;
+    let page = areas::areas(&state.db, q.list.q(), paging).await?;
+    let pager = Pager::new("/admin/areas?", page.total, paging, page.items.len());
+    let view = ListPage {
+        layout: Layout::new(&state, &auth, "地域", "/admin/areas")
+            .await?
+            .with_notice(q.notice.as_deref()),
+        areas: page.items,
+        pager,
+    };
+    Ok(Html(view.render()?))
+}
+
+#[derive(Deserialize, Default)]
+struct AreaForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kana: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    municipality_ids: Vec<String>,
+    #[serde(default)]
+    active: Option<String>,
+}
+
+/// Municipalities under their region, for the area form's checkboxes.
+struct RegionGroup {
+    region: Region,
+    municipalities: Vec<Municipality>,
+}
+
+async fn region_groups(state: &AppState) -> Result<Vec<RegionGroup>, AppError> {
+    let regions = areas::regions(&state.db).await?;
+    let all = areas::municipalities(
+        &state.db,
+        None,
+        Paging {
+            limit: 10_000,
+            offset: 0,
+        },
+    )
+    .await?
+    .items;
+    Ok(regions
+        .into_iter()
+        .map(|region| RegionGroup {
+            municipalities: all
+                .iter()
+                .filter(|m| m.region_id == region.id)
+                .cloned()
+                .collect(),
+            region,
+        })
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "admin/area_form.html")]
+struct FormPage {
+    layout: Layout,
+    /// `None` while creating.
+    id: Option<AreaId>,
+    form: AreaForm,
+    errors: Errors,
+    groups: Vec<RegionGroup>,
+}
+
+impl FormPage {
+    fn checked(&self, id: &MunicipalityId) -> bool {
+        self.form
+            .municipality_ids
+            .iter()
+            .any(|m| m.trim() == id.0.to_string())
+    }
+}
+
+async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+    let page = FormPage {
+        layout: Layout::new(&state, &auth, "地域の作成", "/admin/areas").await?,
+        id: None,
+        form: AreaForm {
+            active: Some("on".into()),
+            ..AreaForm::default()
+        },
+        errors: Errors::new(),
+        groups: region_groups(&state).await?,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Form(form): Form<AreaForm>,
+) -> Result<Response, AppError> {
+    save(state, meta, auth, None, form).await
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let area = areas::area(&state.db, AreaId(id)).await?;
+    let page = FormPage {
+        layout: Layout::new(
+            &state,
+            &auth,
+            &format!("地域：{}", area.area.name),
+            "/admin/areas",
+        )
+        .await?,
+        id: Some(area.area.id),
+        form: AreaForm {
+            name: area.area.name,
+            kana: area.area.kana,
+            note: area.area.note.unwrap_or_default(),
+            municipality_ids: area
+                .municipalities
+                .iter()
+                .map(|m| m.id.to_string())
+                .collect(),
+            active: area.area.active.then(|| "on".to_owned()),
+        },
+        errors: Errors::new(),
+        groups: region_groups(&state).await?,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<AreaForm>,
+) -> Result<Response, AppError> {
+    areas::area(&state.db, AreaId(id)).await?;
+    save(state, meta, auth, Some(AreaId(id)), form).await
+}
+
+async fn save(
+    state: AppState,
+    meta: tsunagu_store::RequestMeta,
+    auth: Auth,
+    id: Option<AreaId>,
+    form: AreaForm,
+) -> Result<Response, AppError> {
+    let mut errors = Errors::new();
+    let input = area_input(
+        &mut errors,
+        &form.name,
+        &form.kana,
+        &form.note,
+        &form.municipality_ids,
+        form.active.is_some(),
+    );
+    if errors.is_empty() {
+        let mut tx = state.db.begin().await?;
+        let result = match id {
+            Some(id) => areas::update_area(&mut tx, &meta, &auth.actor, id, &input)
+                .await
+                .map(|()| id),
+            None => areas::create_area(&mut tx, &meta, Some(&auth.actor), &input).await,
+        };
+        match result {
+            Ok(_) => {
+                tx.commit().await?;
+                let notice = if id.is_some() { "saved" } else { "created" };
+                return Ok(Redirect::to(&format!("/admin/areas?notice={notice}")).into_response());
+            }
+            Err(tsunagu_store::Error::Conflict(field)) => {
+                errors.add(field, "同じ名前の地域がすでにあります。")
+            }
+            Err(tsunagu_store::Error::Invalid { field, message }) => errors.add(field, message),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let title = if id.is_some() {
+        "地域の編集"
+    } else {
+        "地域の作成"
+    };
+    let page = FormPage {
+        layout: Layout::new(&state, &auth, title, "/admin/areas").await?,
+        id,
+        form,
+        errors,
+        groups: region_groups(&state).await?,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin/municipalities.html")]
+struct MunicipalitiesPage {
+    layout: Layout,
+    q: String,
+    items: Vec<Municipality>,
+    pager: Pager,
+}
+
+async fn municipalities(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Html<String>, AppError> {
+    let paging = Paging::new(
+        Some(q.list.paging()?.limit.max(100)),
+        q.list.paging()?.offset.into(),
+    );
+    let page = areas::municipalities(&state.db, q.list.q(), paging).await?;
+    let text = q.list.q().unwrap_or_default().to_owned();
+    let pager = Pager::new(
+        &format!("/admin/municipalities?q={}&", qs(&text)),
+        page.total,
+        paging,
+        page.items.len(),
+    );
+    let view = MunicipalitiesPage {
+        layout: Layout::new(&state, &auth, "市町村", "/admin/municipalities")
+            .await?
+            .with_notice(q.notice.as_deref()),
+        q: text,
+        items: page.items,
+        pager,
+    };
+    Ok(Html(view.render()?))
+}
+
+#[derive(Deserialize, Default)]
+struct MunicipalityForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kana: String,
+    #[serde(default)]
+    region_id: String,
+    #[serde(default)]
+    active: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/municipality_form.html")]
+struct MunicipalityPage {
+    layout: Layout,
+    municipality: Municipality,
+    form: MunicipalityForm,
+    errors: Errors,
+    regions: Vec<Region>,
+}
+
+async fn municipality_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let m = areas::municipality(&state.db, MunicipalityId(id)).await?;
+    let page = MunicipalityPage {
+        layout: Layout::new(
+            &state,
+            &auth,
+            &format!("市町村：{}", m.name),
+            "/admin/municipalities",
+        )
+        .await?,
+        form: MunicipalityForm {
+            name: m.name.clone(),
+            kana: m.kana.clone(),
+            region_id: m.region_id.to_string(),
+            active: m.active.then(|| "on".to_owned()),
+        },
+        municipality: m,
+        errors: Errors::new(),
+        regions: areas::regions(&state.db).await?,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn update_municipality(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<MunicipalityForm>,
+) -> Result<Response, AppError> {
+    let m = areas::municipality(&state.db, MunicipalityId(id)).await?;
+    let mut errors = Errors::new();
+    let name = errors.required_line("name", "市町村名", &form.name);
+    let kana = errors.required_line("kana", "よみがな", &form.kana);
+    let region = match form.region_id.trim().parse() {
+        Ok(r) => RegionId(r),
+        Err(_) => {
+            errors.add("region_id", "圏域を選んでください。");
+            m.region_id
+        }
+    };
+    if errors.is_empty() {
+        let mut tx = state.db.begin().await?;
+        match areas::update_municipality(
+            &mut tx,
+            &meta,
+            &auth.actor,
+            m.id,
+            region,
+            &name,
+            &kana,
+            form.active.is_some(),
+        )
+        .await
+        {
+            Ok(()) => {
+                tx.commit().await?;
+                return Ok(Redirect::to("/admin/municipalities?notice=saved").into_response());
+            }
+            Err(tsunagu_store::Error::Invalid { field, message }) => errors.add(field, message),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let page = MunicipalityPage {
+        layout: Layout::new(
+            &state,
+            &auth,
+            &format!("市町村：{}", m.name),
+            "/admin/municipalities",
+        )
+        .await?,
+        municipality: m,
+        form,
+        errors,
+        regions: areas::regions(&state.db).await?,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}

@@ -1,0 +1,101 @@
+//! The audit log, for the administrator: search, and export as CSV.
+
+pub mod api;
+pub mod html;
+
+use time::{format_description::well_known::Rfc3339, Date, OffsetDateTime, Time};
+use tsunagu_domain::{japanese_date::JST, validation::Errors};
+use tsunagu_store::audit::Filter;
+
+/// The search form, as typed.
+#[derive(serde::Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Login of the user who acted.
+    pub user: Option<String>,
+    /// Action, or its beginning (`login`, `user.`…).
+    pub action: Option<String>,
+    /// Object type (`user`, `area`, `route`…).
+    pub object_type: Option<String>,
+    /// Object id.
+    pub object_id: Option<String>,
+    /// First day, YYYY-MM-DD (Japan time).
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD (Japan time), included.
+    pub until: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
+}
+
+fn text(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.chars().take(200).collect())
+}
+
+/// Parses a day given as YYYY-MM-DD.
+pub fn parse_day(
+    errors: &mut Errors,
+    field: &str,
+    label: &str,
+    v: &Option<String>,
+) -> Option<Date> {
+    let v = text(v)?;
+    match Date::parse(
+        &v,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    ) {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.add(
+                field,
+                format!("{label}は YYYY-MM-DD の形で入力してください。"),
+            );
+            None
+        }
+    }
+}
+
+impl AuditQuery {
+    pub fn filter(&self) -> Result<Filter, Errors> {
+        let mut errors = Errors::new();
+        let from = parse_day(&mut errors, "from", "開始日", &self.from);
+        let until = parse_day(&mut errors, "until", "終了日", &self.until);
+        errors.into_result()?;
+        // Days are Japan's: 2026-04-01 starts at 00:00 JST.
+        let start = |d: Date| OffsetDateTime::new_in_offset(d, Time::MIDNIGHT, JST);
+        Ok(Filter {
+            user_login: text(&self.user),
+            action: text(&self.action),
+            object_type: text(&self.object_type),
+            object_id: text(&self.object_id),
+            from: from.map(start),
+            until: until.and_then(|d| d.next_day()).map(start),
+        })
+    }
+
+    /// The query string that reproduces this search (for paging and the CSV link).
+    pub fn query_string(&self) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("user", &self.user),
+            ("action", &self.action),
+            ("object_type", &self.object_type),
+            ("object_id", &self.object_id),
+            ("from", &self.from),
+            ("until", &self.until),
+        ] {
+            if let Some(v) = text(v) {
+                parts.push(format!("{k}={}", crate::layout::qs(&v)));
+            }
+        }
+        parts.join("&")
+    }
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}

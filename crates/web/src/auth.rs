@@ -1,0 +1,315 @@
+//! Who is asking: the session cookie or an API bearer token becomes an [`Auth`] in the request;
+//! state-changing requests authenticated by a cookie must carry the CSRF token; admin routes
+//! refuse everyone else, and the refusal is in the audit log.
+
+use std::net::SocketAddr;
+
+use axum::{
+    body::Body,
+    extract::{ConnectInfo, FromRequestParts, Request, State},
+    http::{header, request::Parts, HeaderMap, Method},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use subtle::ConstantTimeEq;
+use tsunagu_domain::{Actor, Role};
+use tsunagu_store::{
+    audit::{self, Event, Outcome},
+    sessions, tokens,
+    users::{self, User},
+    RequestMeta,
+};
+
+use crate::{http::BODY_LIMIT, AppError, AppState};
+
+pub const SESSION_COOKIE: &str = "tsunagu_session";
+/// Before login there is no session to hold the CSRF token: this cookie does (double submit).
+pub const CSRF_COOKIE: &str = "tsunagu_csrf";
+pub const CSRF_FIELD: &str = "csrf_token";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The authenticated user of a request.
+#[derive(Clone)]
+pub struct Auth {
+    pub actor: Actor,
+    pub user: User,
+    pub via: Via,
+}
+
+#[derive(Clone)]
+pub enum Via {
+    Session { cookie: String, csrf_token: String },
+    Token,
+}
+
+impl Auth {
+    /// The token forms must carry (none for API tokens, which send no cookies).
+    pub fn csrf_token(&self) -> &str {
+        match &self.via {
+            Via::Session { csrf_token, .. } => csrf_token,
+            Via::Token => "",
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Auth>()
+            .cloned()
+            .ok_or(AppError::Unauthenticated)
+    }
+}
+
+/// Where the request came from, for the audit log.
+#[derive(Clone)]
+pub struct Meta(pub RequestMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Meta(request_meta(parts)))
+    }
+}
+
+fn request_meta(parts: &Parts) -> RequestMeta {
+    RequestMeta {
+        client_addr: parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string()),
+        request_id: parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+/// Whether cookies must be `Secure`: Tsunagu is served over HTTPS (its public URL, or the
+/// reverse proxy says so).
+pub fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
+    state
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"))
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, and Secure over HTTPS.
+pub fn set_cookie(name: &str, value: &str, secure: bool, clear: bool) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if secure {
+        c.push_str("; Secure");
+    }
+    if clear {
+        c.push_str("; Max-Age=0");
+    }
+    c
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+}
+
+/// Paths a user who must change their password may still open.
+fn allowed_before_password_change(path: &str) -> bool {
+    path == "/account/password" || path == "/logout" || path.starts_with("/static/")
+}
+
+pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let meta = request_meta(&parts);
+    let is_api = parts.uri.path().starts_with("/api/");
+    let found = if let Some(token) = bearer(&parts.headers).filter(|_| is_api) {
+        match tokens::authenticate(&state.db, token).await {
+            Ok(Some(user)) => Some((user, Via::Token)),
+            Ok(None) => {
+                let event = Event::new("api.token")
+                    .outcome(Outcome::Failure)
+                    .detail("unknown or revoked token");
+                if let Err(e) = audit::record_alone(&state.db, &meta, event).await {
+                    return AppError::from(e).into_response();
+                }
+                return AppError::Unauthenticated.into_response();
+            }
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    } else if let Some(cookie_value) = cookie(&parts.headers, SESSION_COOKIE) {
+        match sessions::find(&state.db, &cookie_value, state.config.session).await {
+            Ok(Some(session)) => Some((
+                session.user,
+                Via::Session {
+                    cookie: cookie_value,
+                    csrf_token: session.csrf_token,
+                },
+            )),
+            Ok(None) => None,
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    } else {
+        None
+    };
+    if let Some((user, via)) = found {
+        let must_change = matches!(via, Via::Session { .. })
+            && user.must_change_password
+            && !allowed_before_password_change(parts.uri.path());
+        if must_change && !is_api {
+            return Redirect::to("/account/password").into_response();
+        }
+        match users::actor(&state.db, user.clone()).await {
+            Ok(actor) => {
+                parts.extensions.insert(Auth { actor, user, via });
+            }
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let auth = req.extensions().get::<Auth>().cloned();
+    let expected = match auth.as_ref().map(|a| &a.via) {
+        Some(Via::Token) => return next.run(req).await,
+        Some(Via::Session { csrf_token, .. }) => Some(csrf_token.clone()),
+        // An API call without a session sends no cookie to abuse; it gets its 401 from the handler.
+        None if req.uri().path().starts_with("/api/") => return next.run(req).await,
+        None => cookie(req.headers(), CSRF_COOKIE),
+    };
+    let (parts, body) = req.into_parts();
+    let mut provided = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let body = if provided.is_none() && is_form {
+        let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return AppError::BadRequest(
+                    "送信されたデータが大きすぎるか、読み取れませんでした。".into(),
+                )
+                .into_response()
+            }
+        };
+        provided = form_urlencoded_value(&bytes, CSRF_FIELD);
+        Body::from(bytes)
+    } else {
+        body
+    };
+    let ok = match (&expected, &provided) {
+        (Some(e), Some(p)) => !e.is_empty() && bool::from(e.as_bytes().ct_eq(p.as_bytes())),
+        _ => false,
+    };
+    if !ok {
+        let meta = request_meta(&parts);
+        let path = parts.uri.path().to_owned();
+        let mut event = Event::new("csrf.refused")
+            .outcome(Outcome::Denied)
+            .object("route", &path);
+        if let Some(a) = &auth {
+            event = event.by(&a.actor);
+        }
+        if let Err(e) = audit::record_alone(&state.db, &meta, event).await {
+            return AppError::from(e).into_response();
+        }
+        return AppError::Csrf.into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Only {
+        csrf_token: Option<String>,
+    }
+    debug_assert_eq!(name, "csrf_token");
+    serde_html_form::from_bytes::<Only>(body)
+        .ok()
+        .and_then(|o| o.csrf_token)
+}
+
+/// Checks that the request's user is an administrator; anyone else's attempt is written to the
+/// audit log and refused.
+async fn check_admin(state: &AppState, parts: &Parts) -> Result<Auth, AppError> {
+    let auth = parts
+        .extensions
+        .get::<Auth>()
+        .cloned()
+        .ok_or(AppError::Unauthenticated)?;
+    if auth.actor.role == Role::Admin {
+        return Ok(auth);
+    }
+    let event = Event::new("access.denied")
+        .by(&auth.actor)
+        .object("route", parts.uri.path())
+        .outcome(Outcome::Denied)
+        .detail(format!("role={}", auth.actor.role));
+    audit::record_alone(&state.db, &request_meta(parts), event).await?;
+    Err(AppError::Forbidden)
+}
+
+/// The layer over every `/admin/` screen and admin-only API route.
+pub async fn require_admin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    match check_admin(&state, &parts).await {
+        Ok(_) => next.run(Request::from_parts(parts, body)).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// An administrator, for a single admin-only handler on a route others may also use.
+pub struct Admin(pub Auth);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        check_admin(state, parts).await.map(Admin)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Auth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Auth>().cloned())
+    }
+}

@@ -1,0 +1,309 @@
+//! The web layer's one error type. A handler returns `Result<_, AppError>`; the error becomes
+//! `{"error":{"code","message"}}` for the API, a Japanese page for the browser, or a fragment
+//! when htmx asked, all decided in [`render_errors`] which knows the request.
+
+use askama::Template;
+use axum::{
+    extract::Request,
+    http::{header, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{Html, IntoResponse, Redirect, Response},
+    Json,
+};
+use serde::Serialize;
+use tsunagu_domain::validation::{Errors, FieldError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not logged in")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("csrf token missing or wrong")]
+    Csrf,
+    #[error("validation failed")]
+    Validation(Errors),
+    #[error("conflict on {field}")]
+    Conflict { field: String, message: String },
+    #[error("too many requests")]
+    TooManyRequests,
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let mut e = Errors::new();
+        e.add(field, message);
+        AppError::Validation(e)
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn body(&self) -> ErrorBody {
+        let (code, message, fields) = match self {
+            AppError::Unauthenticated => ("unauthenticated", "ログインしてください。".to_owned(), vec![]),
+            AppError::Forbidden => ("forbidden", "この操作を行う権限がありません。".to_owned(), vec![]),
+            AppError::NotFound => ("not_found", "お探しのページまたはデータは見つかりませんでした。".to_owned(), vec![]),
+            AppError::BadRequest(m) => ("bad_request", m.clone(), vec![]),
+            AppError::Csrf => (
+                "csrf_failed",
+                "画面の有効期限が切れたか、正しくない送信です。画面を開き直してもう一度お試しください。".to_owned(),
+                vec![],
+            ),
+            AppError::Validation(errors) => (
+                "validation_failed",
+                errors
+                    .all()
+                    .first()
+                    .map_or_else(|| "入力内容を確認してください。".to_owned(), |e| e.message.clone()),
+                errors.all().to_vec(),
+            ),
+            AppError::Conflict { field, message } => (
+                "conflict",
+                message.clone(),
+                vec![FieldError {
+                    field: field.clone(),
+                    message: message.clone(),
+                }],
+            ),
+            AppError::TooManyRequests => (
+                "too_many_requests",
+                "失敗が続いたため、しばらく受け付けを止めています。時間をおいてもう一度お試しください。".to_owned(),
+                vec![],
+            ),
+            AppError::Internal(_) => (
+                "internal",
+                "システムでエラーが起きました。時間をおいてもう一度お試しください。".to_owned(),
+                vec![],
+            ),
+        };
+        ErrorBody {
+            code: code.to_owned(),
+            message,
+            field: fields.first().map(|f| f.field.clone()),
+            fields,
+        }
+    }
+}
+
+impl From<tsunagu_store::Error> for AppError {
+    fn from(e: tsunagu_store::Error) -> Self {
+        use tsunagu_store::Error as E;
+        match e {
+            E::NotFound => AppError::NotFound,
+            E::Forbidden => AppError::Forbidden,
+            E::Conflict(field) => AppError::Conflict {
+                field: field.to_owned(),
+                message: conflict_message(field),
+            },
+            E::Invalid { field, message } => AppError::invalid(field, message),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+fn conflict_message(field: &str) -> String {
+    match field {
+        "login" => "このログインIDはすでに使われています。".to_owned(),
+        "name" => "同じ名前がすでに登録されています。".to_owned(),
+        _ => "同じ内容がすでに登録されています。".to_owned(),
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+/// What an error says, carried in the response until [`render_errors`] writes it out.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            // The detail goes to the log only: it may name tables or values.
+            tracing::error!(error = %detail, "internal error");
+        }
+        let body = self.body();
+        let mut response =
+            (self.status(), Json(serde_json::json!({ "error": &body }))).into_response();
+        response.extensions_mut().insert(body);
+        response
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+    status: u16,
+}
+
+#[derive(Template)]
+#[template(path = "error_fragment.html")]
+struct ErrorFragment<'a> {
+    message: &'a str,
+}
+
+/// Gives every error the form its caller reads: JSON under `/api/`, otherwise a Japanese page
+/// (or a fragment for htmx). Errors made outside Tsunagu's handlers (an unknown method, a body
+/// too large) get the same treatment from their status.
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
+    let is_api = path.starts_with("/api/");
+    let is_htmx = req.headers().contains_key("hx-request");
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let body = match response.extensions().get::<ErrorBody>() {
+        Some(body) => body.clone(),
+        None => from_status(status),
+    };
+    if is_api {
+        if response.extensions().get::<ErrorBody>().is_some() {
+            return response;
+        }
+        let mut fresh = (status, Json(serde_json::json!({ "error": &body }))).into_response();
+        copy_header(&response, &mut fresh, header::ALLOW);
+        return fresh;
+    }
+    if body.code == "unauthenticated" {
+        // A page that needs a login sends the browser to the login page and back again.
+        let target = format!("/login?next={}", encode_component(&path_and_query));
+        let mut redirect = Redirect::to(&target).into_response();
+        if is_htmx {
+            // htmx follows HX-Redirect with a full page load instead of swapping the login page in.
+            if let Ok(v) = HeaderValue::from_str(&target) {
+                redirect.headers_mut().insert("hx-redirect", v);
+            }
+        }
+        return redirect;
+    }
+    let html = if is_htmx {
+        ErrorFragment {
+            message: &body.message,
+        }
+        .render()
+    } else {
+        ErrorPage {
+            title: title_for(status),
+            message: &body.message,
+            status: status.as_u16(),
+        }
+        .render()
+    };
+    match html {
+        Ok(html) => {
+            let mut fresh = (status, Html(html)).into_response();
+            copy_header(&response, &mut fresh, header::ALLOW);
+            copy_header(&response, &mut fresh, header::RETRY_AFTER);
+            fresh
+        }
+        Err(_) => response,
+    }
+}
+
+fn copy_header(from: &Response, to: &mut Response, name: header::HeaderName) {
+    if let Some(v) = from.headers().get(&name) {
+        to.headers_mut().insert(name, v.clone());
+    }
+}
+
+fn title_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 | 405 | 413 | 415 | 422 => "送信内容を処理できませんでした",
+        401 => "ログインが必要です",
+        403 => "権限がありません",
+        404 => "見つかりません",
+        409 => "すでに登録されています",
+        429 => "しばらくお待ちください",
+        _ => "エラーが発生しました",
+    }
+}
+
+fn from_status(status: StatusCode) -> ErrorBody {
+    let (code, message) = match status.as_u16() {
+        400 => (
+            "bad_request",
+            "送信内容を読み取れませんでした。入力内容を確認してください。",
+        ),
+        401 => ("unauthenticated", "ログインしてください。"),
+        403 => ("forbidden", "この操作を行う権限がありません。"),
+        404 => (
+            "not_found",
+            "お探しのページまたはデータは見つかりませんでした。",
+        ),
+        405 => ("method_not_allowed", "この方法ではアクセスできません。"),
+        413 => ("payload_too_large", "送信されたデータが大きすぎます。"),
+        415 => (
+            "unsupported_media_type",
+            "送信されたデータの形式には対応していません。",
+        ),
+        422 => ("validation_failed", "入力内容を確認してください。"),
+        429 => (
+            "too_many_requests",
+            "しばらく時間をおいてからお試しください。",
+        ),
+        _ => (
+            "internal",
+            "システムでエラーが起きました。時間をおいてもう一度お試しください。",
+        ),
+    };
+    ErrorBody {
+        code: code.to_owned(),
+        message: message.to_owned(),
+        field: None,
+        fields: vec![],
+    }
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A panic in a handler is a bug: log it, answer 500, keep the server running.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    AppError::Internal("panic".into()).into_response()
+}

@@ -1,0 +1,116 @@
+//! The home page: one per role, made of cards that later features fill.
+
+use askama::Template;
+use axum::{extract::State, response::Html, routing::get, Router};
+use tsunagu_domain::Role;
+use tsunagu_store::{tokens, users};
+
+use crate::{auth::Auth, layout::Layout, AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(home))
+}
+
+/// A card on the home page: a heading, and either lines or what shows when there are none.
+pub struct Card {
+    pub title: &'static str,
+    pub lines: Vec<String>,
+    pub empty: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    greeting: String,
+    cards: Vec<Card>,
+}
+
+async fn home(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+    let layout = Layout::new(&state, &auth, "ホーム", "/").await?;
+    let cards = match auth.actor.role {
+        Role::Coordinator => vec![
+            Card {
+                title: "今日の予定",
+                lines: vec![],
+                empty: "今日の予定はありません。",
+            },
+            Card {
+                title: "期限の近いタスク",
+                lines: vec![],
+                empty: "期限の近いタスクはありません。",
+            },
+            Card {
+                title: "未対応の依頼",
+                lines: vec![],
+                empty: "未対応の依頼はありません。",
+            },
+        ],
+        Role::Supervisor => vec![
+            Card {
+                title: "担当地域の状況",
+                lines: vec![],
+                empty: "表示できる集計はまだありません。",
+            },
+            Card {
+                title: "協議中の課題",
+                lines: vec![],
+                empty: "協議中の課題はありません。",
+            },
+        ],
+        Role::AgencyStaff => vec![
+            Card {
+                title: "受信した依頼",
+                lines: vec![],
+                empty: "未対応の依頼はありません。",
+            },
+            Card {
+                title: "今日の予定",
+                lines: vec![],
+                empty: "今日の予定はありません。",
+            },
+            Card {
+                title: "期限の近いタスク",
+                lines: vec![],
+                empty: "期限の近いタスクはありません。",
+            },
+        ],
+        Role::Committee => vec![
+            Card {
+                title: "検証（年度集計）",
+                lines: vec![],
+                empty: "集計できるデータはまだありません。",
+            },
+            Card {
+                title: "課題の一覧",
+                lines: vec![],
+                empty: "報告された課題はまだありません。",
+            },
+        ],
+        Role::Admin => {
+            let user_count = users::count(&state.db).await?;
+            let active_tokens = tokens::list(&state.db)
+                .await?
+                .iter()
+                .filter(|t| t.revoked_at.is_none())
+                .count();
+            vec![Card {
+                title: "システムの状況",
+                lines: vec![
+                    format!("登録ユーザー：{user_count}人"),
+                    format!("有効なAPIトークン：{active_tokens}件"),
+                ],
+                empty: "",
+            }]
+        }
+    };
+    let greeting = format!("{}さん、こんにちは。", auth.actor.display_name);
+    Ok(Html(
+        HomePage {
+            layout,
+            greeting,
+            cards,
+        }
+        .render()?,
+    ))
+}

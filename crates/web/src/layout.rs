@@ -1,0 +1,180 @@
+//! The frame of every page: title, the user's name, role and area, the navigation of their role,
+//! today's date with the 和暦, and the CSRF token forms and htmx send back.
+
+use tsunagu_domain::{japanese_date, Role};
+use tsunagu_store::users;
+
+use crate::{auth::Auth, AppError, AppState};
+
+pub struct Layout {
+    pub title: String,
+    pub user: Option<UserBadge>,
+    pub nav: Vec<NavItem>,
+    pub csrf_token: String,
+    pub today: String,
+    /// A one-line confirmation after a redirect ("保存しました。").
+    pub notice: Option<&'static str>,
+}
+
+pub struct UserBadge {
+    pub name: String,
+    pub role: &'static str,
+    /// The areas (coordinator, supervisor) or agency (agency staff) the user works for.
+    pub place: String,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// Each role's menu. Later features add their entries here.
+pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
+    match role {
+        Role::Coordinator => &[("/", "ホーム")],
+        Role::Supervisor => &[("/", "ホーム")],
+        Role::AgencyStaff => &[("/", "ホーム")],
+        Role::Committee => &[("/", "ホーム")],
+        Role::Admin => &[
+            ("/", "ホーム"),
+            ("/admin/users", "ユーザー"),
+            ("/admin/areas", "地域"),
+            ("/admin/municipalities", "市町村"),
+            ("/admin/tokens", "APIトークン"),
+            ("/admin/audit", "操作ログ"),
+        ],
+    }
+}
+
+fn notice_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "saved" => "保存しました。",
+        "created" => "登録しました。",
+        "logged_out" => "ログアウトしました。",
+        "setup_done" => "管理者アカウントを作成しました。ログインしてください。",
+        "password_changed" => "パスワードを変更しました。",
+        "password_reset" => "パスワードを再設定しました。次回ログイン時に変更が求められます。",
+        "disabled" => "アカウントを無効にしました。",
+        "enabled" => "アカウントを有効にしました。",
+        "revoked" => "APIトークンを失効させました。",
+        _ => return None,
+    })
+}
+
+fn today() -> String {
+    japanese_date::format_date_with_era(japanese_date::today(time::OffsetDateTime::now_utc()))
+}
+
+impl Layout {
+    /// The frame for a logged-in user; `current` is the menu entry to mark.
+    pub async fn new(
+        state: &AppState,
+        auth: &Auth,
+        title: &str,
+        current: &str,
+    ) -> Result<Layout, AppError> {
+        let place = users::placement(&state.db, &auth.actor).await?;
+        Ok(Layout {
+            title: title.to_owned(),
+            user: Some(UserBadge {
+                name: auth.actor.display_name.clone(),
+                role: auth.actor.role.label(),
+                place,
+            }),
+            nav: nav_entries(auth.actor.role)
+                .iter()
+                .map(|(href, label)| NavItem {
+                    href,
+                    label,
+                    current: *href == current,
+                })
+                .collect(),
+            csrf_token: auth.csrf_token().to_owned(),
+            today: today(),
+            notice: None,
+        })
+    }
+
+    /// The frame of the login and setup pages.
+    pub fn anonymous(title: &str, csrf_token: &str) -> Layout {
+        Layout {
+            title: title.to_owned(),
+            user: None,
+            nav: Vec::new(),
+            csrf_token: csrf_token.to_owned(),
+            today: today(),
+            notice: None,
+        }
+    }
+
+    /// Shows the confirmation named by a `notice` query parameter. Only fixed codes are known,
+    /// so a link cannot put text of its own on the page.
+    pub fn with_notice(mut self, code: Option<&str>) -> Layout {
+        self.notice = code.and_then(notice_text);
+        self
+    }
+}
+
+/// Template filters shared by every page (a module with templates does `use crate::layout::filters;`).
+pub mod filters {
+    use time::OffsetDateTime;
+    use tsunagu_domain::japanese_date;
+
+    /// A value askama hands a filter, however many references deep.
+    pub trait Value<T: Copy> {
+        fn value(&self) -> T;
+    }
+    impl<T: Copy> Value<T> for T {
+        fn value(&self) -> T {
+            *self
+        }
+    }
+    impl<T: Copy> Value<T> for &T {
+        fn value(&self) -> T {
+            **self
+        }
+    }
+    impl<T: Copy> Value<T> for &&T {
+        fn value(&self) -> T {
+            ***self
+        }
+    }
+
+    /// 2026年4月1日 9:05
+    pub fn datetime(
+        t: impl Value<OffsetDateTime>,
+        _: &dyn askama::Values,
+    ) -> askama::Result<String> {
+        Ok(japanese_date::format_datetime(t.value()))
+    }
+}
+
+/// Links to the previous and next page of a list, keeping the other query parameters.
+pub struct Pager {
+    pub total: i64,
+    pub first: i64,
+    pub last: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `base` is the list's URL with its filters, ending in `?` or `&`.
+    pub fn new(base: &str, total: i64, paging: tsunagu_store::Paging, shown: usize) -> Pager {
+        let link = |offset: i64| format!("{base}offset={offset}&limit={}", paging.limit);
+        Pager {
+            total,
+            first: if shown == 0 { 0 } else { paging.offset + 1 },
+            last: paging.offset + shown as i64,
+            prev: (paging.offset > 0).then(|| link((paging.offset - paging.limit).max(0))),
+            next: (paging.offset + (shown as i64) < total)
+                .then(|| link(paging.offset + paging.limit)),
+        }
+    }
+}
+
+/// A query string value, percent-encoded.
+pub fn qs(value: &str) -> String {
+    crate::error::encode_component(value).replace('/', "%2F")
+}

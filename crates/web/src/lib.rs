@@ -1,0 +1,68 @@
+//! The web layer: the Japanese screens, the JSON API under `/api/v1/`, and the HTTP plumbing
+//! (sessions, CSRF, security headers, request ids, error pages). Handlers are thin: they parse,
+//! call the store, and render. No SQL here.
+
+mod account;
+mod api;
+mod areas;
+mod assets;
+mod audit;
+mod auth;
+mod error;
+mod extract;
+mod home;
+mod http;
+mod layout;
+mod state;
+mod tokens;
+mod users;
+
+use axum::{middleware, Router};
+
+pub use error::AppError;
+pub use state::{AppState, WebConfig};
+
+/// The whole application: every route, with the middleware every request passes through.
+pub fn router(state: AppState) -> Router {
+    let admin = Router::new()
+        .merge(users::html::router())
+        .merge(tokens::html::router())
+        .merge(areas::html::admin_router())
+        .merge(audit::html::router())
+        .merge(users::api::router())
+        .merge(audit::api::router())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_admin,
+        ));
+
+    Router::new()
+        .merge(home::router())
+        .merge(account::router())
+        .merge(api::router())
+        .merge(areas::api::router())
+        .merge(admin)
+        .merge(assets::router())
+        .merge(http::probes())
+        .fallback(http::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf_guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn(error::render_errors))
+        .layer(middleware::from_fn(http::security_headers))
+        .layer(axum::extract::DefaultBodyLimit::max(http::BODY_LIMIT))
+        .layer(http::trace_layer())
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            http::MakeRequestId,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,38 @@
+//! What every handler is handed.
+
+use std::sync::Arc;
+
+use tsunagu_store::{sessions::Lifetime, Db};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<WebConfig>,
+}
+
+/// Settings of the web layer, from the command line and environment.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    pub session: Lifetime,
+    /// `https://…` when Tsunagu is served over TLS (behind a reverse proxy): cookies then carry
+    /// `Secure`. Also set per request when the proxy sends `X-Forwarded-Proto: https`.
+    pub public_url: Option<String>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            session: Lifetime::default(),
+            public_url: None,
+        }
+    }
+}
+
+impl AppState {
+    pub fn new(db: Db, config: WebConfig) -> Self {
+        Self {
+            db,
+            config: Arc::new(config),
+        }
+    }
+}

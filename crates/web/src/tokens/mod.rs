@@ -1,0 +1,3 @@
+//! API tokens across all users, for the administrator.
+
+pub mod html;

@@ -1,0 +1,42 @@
+//! Accounts, managed by the administrator: the screens and the API.
+
+pub mod api;
+pub mod html;
+
+use tsunagu_domain::{validation::Errors, AgencyId, AreaId, Role};
+
+/// Reads a role code from a form or JSON body.
+pub fn parse_role(errors: &mut Errors, code: &str) -> Role {
+    match Role::from_code(code.trim()) {
+        Some(role) => role,
+        None => {
+            errors.add("role", "役割を選んでください。");
+            Role::Committee
+        }
+    }
+}
+
+pub fn parse_areas(errors: &mut Errors, ids: &[String]) -> Vec<AreaId> {
+    let mut out = Vec::new();
+    for id in ids.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        match id.parse() {
+            Ok(n) => out.push(AreaId(n)),
+            Err(_) => errors.add("area_ids", "担当地域の指定が正しくありません。"),
+        }
+    }
+    out
+}
+
+pub fn parse_agency(errors: &mut Errors, id: &str) -> Option<AgencyId> {
+    let id = id.trim();
+    if id.is_empty() {
+        return None;
+    }
+    match id.parse() {
+        Ok(n) => Some(AgencyId(n)),
+        Err(_) => {
+            errors.add("agency_id", "所属機関の指定が正しくありません。");
+            None
+        }
+    }
+}
