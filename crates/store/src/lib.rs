@@ -10,6 +10,7 @@ pub mod password;
 pub mod secret;
 pub mod sessions;
 pub mod setup;
+pub mod testing;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

@@ -30,14 +30,14 @@ pub async fn issue_if_needed(db: &Db) -> Result<Option<String>> {
 
 /// Whether `token` may still be used.
 pub async fn is_valid(db: &Db, token: &str) -> Result<bool> {
-    let row: Option<(i64,)> = query(
-        "SELECT 1 FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    let (n,): (i64,) = query(
+        "SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
     .bind(secret::hash(token))
     .bind(crate::now())
-    .fetch_optional(db)
+    .fetch_one(db)
     .await?;
-    Ok(row.is_some() && !users::admin_exists(db).await?)
+    Ok(n > 0 && !users::admin_exists(db).await?)
 }
 
 /// Creates the first administrator with `token`, which dies in the same transaction.

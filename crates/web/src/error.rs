@@ -189,6 +189,9 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     }
     let body = match response.extensions().get::<ErrorBody>() {
         Some(body) => body.clone(),
+        // A page or JSON a handler rendered with an error status on purpose (a form shown again
+        // with its messages, the login page after a wrong password) goes out as it is.
+        None if has_rendered_body(&response) => return response,
         None => from_status(status),
     };
     if is_api {
@@ -233,6 +236,14 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         }
         Err(_) => response,
     }
+}
+
+fn has_rendered_body(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
 }
 
 fn copy_header(from: &Response, to: &mut Response, name: header::HeaderName) {

@@ -5,7 +5,7 @@ use axum::{extract::State, response::Html, routing::get, Router};
 use tsunagu_domain::Role;
 use tsunagu_store::{tokens, users};
 
-use crate::{auth::Auth, layout::Layout, AppError, AppState};
+use crate::{auth::Auth, extract::Query, layout::Layout, AppError, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
@@ -26,8 +26,19 @@ struct HomePage {
     cards: Vec<Card>,
 }
 
-async fn home(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
-    let layout = Layout::new(&state, &auth, "ホーム", "/").await?;
+#[derive(serde::Deserialize, Default)]
+struct HomeQuery {
+    notice: Option<String>,
+}
+
+async fn home(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<HomeQuery>,
+) -> Result<Html<String>, AppError> {
+    let layout = Layout::new(&state, &auth, "ホーム", "/")
+        .await?
+        .with_notice(q.notice.as_deref());
     let cards = match auth.actor.role {
         Role::Coordinator => vec![
             Card {

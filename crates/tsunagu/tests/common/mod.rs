@@ -1,0 +1,208 @@
+//! The test harness: a real Tsunagu server on port 0 over a fresh database of either backend,
+//! and an HTTP client that logs in like a browser (cookies, CSRF token from the page).
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::{net::SocketAddr, time::Duration};
+
+use reqwest::{header, redirect::Policy, Response, StatusCode};
+use tokio::sync::oneshot;
+pub use tsunagu_store::Backend;
+use tsunagu_store::Db;
+
+/// Runs one async test body against SQLite and against PostgreSQL, as two tests named
+/// `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::common::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub database_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    /// A server over an empty database (no users: the setup link is what a first start offers).
+    pub async fn empty(backend: Backend) -> TestApp {
+        let (db, url) = tsunagu_store::testing::fresh_database(backend)
+            .await
+            .expect("fresh database");
+        Self::serve(db, url).await
+    }
+
+    /// A server with the demo data and accounts.
+    pub async fn demo(backend: Backend) -> TestApp {
+        let (db, url) = tsunagu_store::testing::fresh_database(backend)
+            .await
+            .expect("fresh database");
+        tsunagu::demo::load_if_empty(&db)
+            .await
+            .expect("demo data")
+            .expect("database was empty");
+        Self::serve(db, url).await
+    }
+
+    async fn serve(db: Db, url: String) -> TestApp {
+        let opts = tsunagu::serve::ServeOptions {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: url.clone(),
+            demo: false,
+            public_url: None,
+        };
+        let server = tsunagu::serve::Server::prepare(&opts)
+            .await
+            .expect("server");
+        let base = server.base_url.clone();
+        let (tx, rx) = oneshot::channel();
+        tokio::spawn(async move {
+            server
+                .run(async {
+                    rx.await.ok();
+                })
+                .await
+                .expect("server run");
+        });
+        TestApp {
+            base,
+            db,
+            database_url: url,
+            shutdown: Some(tx),
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+        }
+    }
+
+    /// A client already logged in as a demo account.
+    pub async fn login_as(&self, login: &str) -> Client {
+        let c = self.client();
+        let password = tsunagu::demo::password_of(login).expect("demo account");
+        let res = c.login(login, password).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "login of {login} failed"
+        );
+        c
+    }
+
+    /// Audit entries with this action, newest first, read straight from the table.
+    pub async fn audit_actions(
+        &self,
+        action: &str,
+    ) -> Vec<(Option<String>, String, Option<String>)> {
+        tsunagu_store::db::query(
+            "SELECT user_login, outcome, object_id FROM audit_log WHERE action = $1 ORDER BY id DESC",
+        )
+        .bind(action)
+        .fetch_all(&self.db)
+        .await
+        .expect("audit rows")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A browser-like HTTP client: keeps cookies, does not follow redirects (tests look at them).
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+/// The value of the first `name="csrf_token"` field in a page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    let rest = &html[at..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
+impl Client {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
+        let res = self.get(path).await;
+        let status = res.status();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// The CSRF token of the page at `path` (as a form on it would send).
+    pub async fn csrf(&self, path: &str) -> String {
+        let (_, html) = self.get_text(path).await;
+        csrf_in(&html).unwrap_or_else(|| panic!("no csrf token on {path}"))
+    }
+
+    /// Posts a form exactly as given (no token added).
+    pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.http
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Posts a form with the token a page of this session carries.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf("/account/password").await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        all.extend_from_slice(fields);
+        self.post_form_raw(path, &all).await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Response {
+        let token = self.csrf("/login").await;
+        self.post_form_raw(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("login", login),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+}
+
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
