@@ -60,6 +60,23 @@ impl Role {
     pub fn needs_agency(self) -> bool {
         matches!(self, Role::AgencyStaff)
     }
+
+    /// What is wrong with giving this role these areas and this agency, as (field, message).
+    pub fn assignment_problem(
+        self,
+        has_areas: bool,
+        has_agency: bool,
+    ) -> Option<(&'static str, &'static str)> {
+        if self.needs_areas() && !has_areas {
+            Some(("area_ids", "この役割には担当地域を1つ以上選んでください。"))
+        } else if self.needs_agency() && !has_agency {
+            Some(("agency_id", "関係機関職員には所属機関を選んでください。"))
+        } else if !self.needs_agency() && has_agency {
+            Some(("agency_id", "所属機関は関係機関職員にだけ設定できます。"))
+        } else {
+            None
+        }
+    }
 }
 
 impl TryFrom<String> for Role {
@@ -86,6 +103,28 @@ mod tests {
             assert_eq!(Role::from_code(role.code()), Some(role));
         }
         assert_eq!(Role::from_code("root"), None);
+    }
+
+    #[test]
+    fn assignments_follow_the_role() {
+        assert_eq!(
+            Role::Coordinator
+                .assignment_problem(false, false)
+                .map(|p| p.0),
+            Some("area_ids")
+        );
+        assert_eq!(Role::Coordinator.assignment_problem(true, false), None);
+        assert_eq!(
+            Role::AgencyStaff
+                .assignment_problem(false, false)
+                .map(|p| p.0),
+            Some("agency_id")
+        );
+        assert_eq!(
+            Role::Committee.assignment_problem(false, true).map(|p| p.0),
+            Some("agency_id")
+        );
+        assert_eq!(Role::Admin.assignment_problem(false, false), None);
     }
 
     #[test]

@@ -119,26 +119,31 @@ pub async fn municipality(db: &Db, id: MunicipalityId) -> Result<Municipality> {
     .await
 }
 
-/// The administrator corrects a municipality (a renamed town, a changed region).
+/// What the administrator may correct of a municipality (a renamed town, a changed region).
+#[derive(Clone, Debug)]
+pub struct MunicipalityChange {
+    pub region_id: RegionId,
+    pub name: String,
+    pub kana: String,
+    pub active: bool,
+}
+
 pub async fn update_municipality(
     tx: &mut Tx,
     meta: &RequestMeta,
     actor: &Actor,
     id: MunicipalityId,
-    region: RegionId,
-    name: &str,
-    kana_reading: &str,
-    active: bool,
+    change: &MunicipalityChange,
 ) -> Result<()> {
     let changed = query(
         "UPDATE municipalities SET region_id = $1, name = $2, kana = $3, search_key = $4, \
          active = $5 WHERE id = $6",
     )
-    .bind(region)
-    .bind(name)
-    .bind(kana_reading)
-    .bind(kana::normalize(&format!("{name}{kana_reading}")))
-    .bind(active)
+    .bind(change.region_id)
+    .bind(&change.name)
+    .bind(&change.kana)
+    .bind(kana::normalize(&format!("{}{}", change.name, change.kana)))
+    .bind(change.active)
     .bind(id)
     .execute(&mut *tx)
     .await

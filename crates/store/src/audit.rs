@@ -129,64 +129,29 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The SHA-256 of the previous hash and this entry's canonical content (a JSON array of
-    /// its fields, the time as Unix seconds so both backends give the same text).
+    /// The SHA-256 of the previous hash and this entry's canonical content: a JSON array of its
+    /// fields, the time as Unix seconds so both backends give the same text.
     fn computed_hash(&self) -> String {
-        chain_hash(
-            &self.prev_hash,
-            &canonical(
-                self.id,
-                self.at,
-                self.user_id,
-                self.user_login.as_deref(),
-                &self.action,
-                self.object_type.as_deref(),
-                self.object_id.as_deref(),
-                &self.outcome,
-                self.client_addr.as_deref(),
-                self.request_id.as_deref(),
-                self.detail.as_deref(),
-            ),
-        )
+        let content = serde_json::json!([
+            self.id,
+            self.at.unix_timestamp(),
+            self.user_id,
+            self.user_login,
+            self.action,
+            self.object_type,
+            self.object_id,
+            self.outcome,
+            self.client_addr,
+            self.request_id,
+            self.detail
+        ])
+        .to_string();
+        let mut h = Sha256::new();
+        h.update(self.prev_hash.as_bytes());
+        h.update(b"\n");
+        h.update(content.as_bytes());
+        hex::encode(h.finalize())
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn canonical(
-    id: i64,
-    at: OffsetDateTime,
-    user_id: Option<i64>,
-    user_login: Option<&str>,
-    action: &str,
-    object_type: Option<&str>,
-    object_id: Option<&str>,
-    outcome: &str,
-    client_addr: Option<&str>,
-    request_id: Option<&str>,
-    detail: Option<&str>,
-) -> String {
-    serde_json::json!([
-        id,
-        at.unix_timestamp(),
-        user_id,
-        user_login,
-        action,
-        object_type,
-        object_id,
-        outcome,
-        client_addr,
-        request_id,
-        detail
-    ])
-    .to_string()
-}
-
-fn chain_hash(prev: &str, content: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(content.as_bytes());
-    hex::encode(h.finalize())
 }
 
 /// Appends `event` inside `tx`. The entry commits or rolls back with the change it describes.
@@ -205,43 +170,44 @@ pub async fn record(tx: &mut Tx, meta: &RequestMeta, event: Event<'_>) -> Result
         Some((id, hash)) => (id + 1, hash),
         None => (1, GENESIS.to_owned()),
     };
-    let at = crate::now();
     let (user_id, user_login) = match event.user {
-        Some((id, login)) => (Some(id.0), Some(login)),
+        Some((id, login)) => (Some(id.0), Some(login.to_owned())),
         None => (None, None),
     };
-    let content = canonical(
+    let mut entry = Entry {
         id,
-        at,
+        at: crate::now(),
         user_id,
         user_login,
-        event.action,
-        event.object_type,
-        event.object_id.as_deref(),
-        event.outcome.code(),
-        meta.client_addr.as_deref(),
-        meta.request_id.as_deref(),
-        event.detail.as_deref(),
-    );
-    let hash = chain_hash(&prev_hash, &content);
+        action: event.action.to_owned(),
+        object_type: event.object_type.map(str::to_owned),
+        object_id: event.object_id,
+        outcome: event.outcome.code().to_owned(),
+        client_addr: meta.client_addr.clone(),
+        request_id: meta.request_id.clone(),
+        detail: event.detail,
+        prev_hash,
+        hash: String::new(),
+    };
+    entry.hash = entry.computed_hash();
     query(
         "INSERT INTO audit_log (id, at, user_id, user_login, action, object_type, object_id, \
          outcome, client_addr, request_id, detail, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
-    .bind(id)
-    .bind(at)
-    .bind(user_id)
-    .bind(user_login)
-    .bind(event.action)
-    .bind(event.object_type)
-    .bind(event.object_id)
-    .bind(event.outcome.code())
-    .bind(meta.client_addr.as_deref())
-    .bind(meta.request_id.as_deref())
-    .bind(event.detail)
-    .bind(prev_hash)
-    .bind(hash)
+    .bind(entry.id)
+    .bind(entry.at)
+    .bind(entry.user_id)
+    .bind(entry.user_login)
+    .bind(entry.action)
+    .bind(entry.object_type)
+    .bind(entry.object_id)
+    .bind(entry.outcome)
+    .bind(entry.client_addr)
+    .bind(entry.request_id)
+    .bind(entry.detail)
+    .bind(entry.prev_hash)
+    .bind(entry.hash)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -377,36 +343,37 @@ mod tests {
 
     #[test]
     fn the_hash_covers_every_field_and_the_link() {
-        let at = time::macros::datetime!(2026-04-01 00:00 UTC);
-        let base = canonical(
-            1,
-            at,
-            Some(2),
-            Some("a"),
-            "login",
-            None,
-            None,
-            "success",
-            None,
-            None,
-            None,
-        );
-        let h = chain_hash(GENESIS, &base);
-        let other_action = canonical(
-            1,
-            at,
-            Some(2),
-            Some("a"),
-            "logout",
-            None,
-            None,
-            "success",
-            None,
-            None,
-            None,
-        );
-        assert_ne!(h, chain_hash(GENESIS, &other_action));
-        assert_ne!(h, chain_hash(&"1".repeat(64), &base));
+        let entry = Entry {
+            id: 1,
+            at: time::macros::datetime!(2026-04-01 00:00 UTC),
+            user_id: Some(2),
+            user_login: Some("a".into()),
+            action: "login".into(),
+            object_type: None,
+            object_id: None,
+            outcome: "success".into(),
+            client_addr: None,
+            request_id: None,
+            detail: None,
+            prev_hash: GENESIS.into(),
+            hash: String::new(),
+        };
+        let h = entry.computed_hash();
         assert_eq!(h.len(), 64);
+        let other_action = Entry {
+            action: "logout".into(),
+            ..entry.clone()
+        };
+        assert_ne!(h, other_action.computed_hash());
+        let other_link = Entry {
+            prev_hash: "1".repeat(64),
+            ..entry.clone()
+        };
+        assert_ne!(h, other_link.computed_hash());
+        let other_time = Entry {
+            at: entry.at + time::Duration::seconds(1),
+            ..entry
+        };
+        assert_ne!(h, other_time.computed_hash());
     }
 }

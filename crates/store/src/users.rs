@@ -75,25 +75,10 @@ pub struct UserChange {
 }
 
 fn check_assignment(role: Role, areas: &[AreaId], agency: Option<AgencyId>) -> Result<()> {
-    if role.needs_areas() && areas.is_empty() {
-        return Err(Error::Invalid {
-            field: "area_ids",
-            message: "この役割には担当地域を1つ以上選んでください。",
-        });
+    match role.assignment_problem(!areas.is_empty(), agency.is_some()) {
+        Some((field, message)) => Err(Error::Invalid { field, message }),
+        None => Ok(()),
     }
-    if role.needs_agency() && agency.is_none() {
-        return Err(Error::Invalid {
-            field: "agency_id",
-            message: "関係機関職員には所属機関を選んでください。",
-        });
-    }
-    if !role.needs_agency() && agency.is_some() {
-        return Err(Error::Invalid {
-            field: "agency_id",
-            message: "所属機関は関係機関職員にだけ設定できます。",
-        });
-    }
-    Ok(())
 }
 
 /// Creates an account; `actor` is `None` only for the first administrator and the CLI.
@@ -490,7 +475,7 @@ pub async fn authenticate(
             .fetch_optional(db)
             .await?;
     let Some((id, stored)) = found else {
-        password::verify(password, password::DUMMY_HASH).await;
+        password::verify(password, password::dummy_hash().await).await;
         audit::record_alone(
             db,
             meta,

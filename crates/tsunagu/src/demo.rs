@@ -10,16 +10,36 @@ use tsunagu_store::{
     Db, RequestMeta,
 };
 
-/// A demo login as printed at start.
+/// A demo account: printed at start, and what the tests log in with.
 pub struct DemoAccount {
     pub login: &'static str,
     pub password: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub area: Option<&'static str>,
     pub description: &'static str,
 }
 
-/// (login, password, display name, role, area, description)
-const ACCOUNTS: [(&str, &str, &str, Role, Option<&str>, &str); 6] = [
-    (
+const fn account(
+    login: &'static str,
+    password: &'static str,
+    display_name: &'static str,
+    role: Role,
+    area: Option<&'static str>,
+    description: &'static str,
+) -> DemoAccount {
+    DemoAccount {
+        login,
+        password,
+        display_name,
+        role,
+        area,
+        description,
+    }
+}
+
+pub const ACCOUNTS: [DemoAccount; 6] = [
+    account(
         "demo-admin",
         "demo-admin-pass-2026",
         "見本 管理者",
@@ -27,7 +47,7 @@ const ACCOUNTS: [(&str, &str, &str, Role, Option<&str>, &str); 6] = [
         None,
         "システム管理者",
     ),
-    (
+    account(
         "demo-coordinator",
         "demo-coordinator-pass-2026",
         "見本 はな子",
@@ -35,7 +55,7 @@ const ACCOUNTS: [(&str, &str, &str, Role, Option<&str>, &str); 6] = [
         Some(KATORI),
         "コーディネーター（香取海匝）",
     ),
-    (
+    account(
         "demo-coordinator-kashiwa",
         "demo-kashiwa-pass-2026",
         "試験 つむぎ",
@@ -43,7 +63,7 @@ const ACCOUNTS: [(&str, &str, &str, Role, Option<&str>, &str); 6] = [
         Some(KASHIWA),
         "コーディネーター（柏市）",
     ),
-    (
+    account(
         "demo-supervisor",
         "demo-supervisor-pass-2026",
         "例題 次郎",
@@ -51,7 +71,7 @@ const ACCOUNTS: [(&str, &str, &str, Role, Option<&str>, &str); 6] = [
         Some(KATORI),
         "市町村担当者（香取海匝）",
     ),
-    (
+    account(
         "demo-agency",
         "demo-agency-pass-2026",
         "仮名 さくら",
@@ -59,7 +79,7 @@ const ACCOUNTS: [(&str, &str, &str, Role, Option<&str>, &str); 6] = [
         None,
         "関係機関職員（香取海匝の保育園）",
     ),
-    (
+    account(
         "demo-committee",
         "demo-committee-pass-2026",
         "見本 審議委員",
@@ -80,7 +100,7 @@ const KASHIWA_CODES: [&str; 1] = ["12217"];
 
 /// Loads the demo into an empty database (no users yet); answers the accounts, or `None` if the
 /// database already held data and nothing was changed.
-pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<Vec<DemoAccount>>> {
+pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccount]>> {
     if users::count(db).await? > 0 {
         return Ok(None);
     }
@@ -143,29 +163,26 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<Vec<DemoAccount>>> 
             .map(|(_, id)| *id)
             .collect()
     };
-    let mut printed = Vec::new();
-    for (login, password, display_name, role, area_name, description) in ACCOUNTS {
+    for a in &ACCOUNTS {
         let new = NewUser {
-            login: login.into(),
-            display_name: display_name.into(),
-            role,
-            area_ids: area_name.map(area).unwrap_or_default(),
-            agency_id: (role == Role::AgencyStaff).then_some(nursery),
-            password: password.into(),
+            login: a.login.into(),
+            display_name: a.display_name.into(),
+            role: a.role,
+            area_ids: a.area.map(area).unwrap_or_default(),
+            agency_id: (a.role == Role::AgencyStaff).then_some(nursery),
+            password: a.password.into(),
             must_change_password: false,
         };
         users::create(&mut tx, &meta, None, new).await?;
-        printed.push(DemoAccount {
-            login,
-            password,
-            description,
-        });
     }
     tx.commit().await?;
-    Ok(Some(printed))
+    Ok(Some(&ACCOUNTS))
 }
 
 /// The demo password of `login`, for tests and docs.
 pub fn password_of(login: &str) -> Option<&'static str> {
-    ACCOUNTS.iter().find(|a| a.0 == login).map(|a| a.1)
+    ACCOUNTS
+        .iter()
+        .find(|a| a.login == login)
+        .map(|a| a.password)
 }

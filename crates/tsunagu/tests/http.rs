@@ -718,6 +718,7 @@ async fn the_audit_log_is_searchable_and_exports_csv_for_excel(b: Backend) {
     );
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     assert!(text.starts_with("番号,日時,ユーザー,操作"));
+    assert!(text.contains(",ログイン,"), "actions in Japanese");
     assert!(text.contains("demo-agency") && text.contains("\r\n"));
     assert_eq!(app.audit_actions("audit.export").await.len(), 1);
     // The API answers the same search.

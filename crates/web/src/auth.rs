@@ -144,6 +144,11 @@ fn allowed_before_password_change(path: &str) -> bool {
 }
 
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    // Static files and probes need no user: spare them the session lookup.
+    if path.starts_with("/static/") || path == "/healthz" || path == "/readyz" {
+        return next.run(req).await;
+    }
     let (mut parts, body) = req.into_parts();
     let meta = request_meta(&parts);
     let is_api = parts.uri.path().starts_with("/api/");

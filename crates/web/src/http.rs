@@ -9,11 +9,7 @@ use axum::{
     routing::get,
     Router,
 };
-use tower_http::{
-    classify::{ServerErrorsAsFailures, SharedClassifier},
-    request_id::RequestId,
-    trace::TraceLayer,
-};
+use tower_http::request_id::RequestId;
 use tracing::Span;
 
 use crate::{AppError, AppState};
@@ -76,27 +72,24 @@ impl tower_http::request_id::MakeRequestId for MakeRequestId {
     }
 }
 
-/// One log line per request: method, path (never the query, which may hold a searched name),
-/// status, time and request id.
-pub fn trace_layer() -> TraceLayer<
-    SharedClassifier<ServerErrorsAsFailures>,
-    impl Fn(&Request) -> Span + Clone,
-    (),
-    impl Fn(&Response, std::time::Duration, &Span) + Clone,
-> {
-    TraceLayer::new_for_http()
-        .make_span_with(|req: &Request| {
-            let request_id = req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path())
-        })
-        .on_request(())
-        .on_response(|res: &Response, latency: std::time::Duration, _: &Span| {
-            tracing::info!(status = res.status().as_u16(), ms = latency.as_millis() as u64, "served");
-        })
+/// The span of one request: its id, method and path (never the query, which may hold a
+/// searched name). Everything logged while handling it carries these.
+pub fn request_span(req: &Request) -> Span {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path())
+}
+
+/// The one log line per request, when its response goes out.
+pub fn log_response(res: &Response, latency: std::time::Duration, _: &Span) {
+    tracing::info!(
+        status = res.status().as_u16(),
+        ms = latency.as_millis() as u64,
+        "served"
+    );
 }
 
 pub fn probes() -> Router<AppState> {

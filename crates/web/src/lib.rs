@@ -56,7 +56,12 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(error::render_errors))
         .layer(middleware::from_fn(http::security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(http::BODY_LIMIT))
-        .layer(http::trace_layer())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(http::request_span)
+                .on_request(())
+                .on_response(http::log_response),
+        )
         .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
         .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
             http::MakeRequestId,

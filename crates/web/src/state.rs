@@ -11,21 +11,12 @@ pub struct AppState {
 }
 
 /// Settings of the web layer, from the command line and environment.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct WebConfig {
     pub session: Lifetime,
     /// `https://…` when Tsunagu is served over TLS (behind a reverse proxy): cookies then carry
     /// `Secure`. Also set per request when the proxy sends `X-Forwarded-Proto: https`.
     pub public_url: Option<String>,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        Self {
-            session: Lifetime::default(),
-            public_url: None,
-        }
-    }
 }
 
 impl AppState {

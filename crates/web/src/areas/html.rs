@@ -357,18 +357,13 @@ async fn update_municipality(
     };
     if errors.is_empty() {
         let mut tx = state.db.begin().await?;
-        match areas::update_municipality(
-            &mut tx,
-            &meta,
-            &auth.actor,
-            m.id,
-            region,
-            &name,
-            &kana,
-            form.active.is_some(),
-        )
-        .await
-        {
+        let change = areas::MunicipalityChange {
+            region_id: region,
+            name,
+            kana,
+            active: form.active.is_some(),
+        };
+        match areas::update_municipality(&mut tx, &meta, &auth.actor, m.id, &change).await {
             Ok(()) => {
                 tx.commit().await?;
                 return Ok(Redirect::to("/admin/municipalities?notice=saved").into_response());

@@ -44,6 +44,14 @@ impl SearchPage {
     fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
         v.as_deref().unwrap_or_default()
     }
+
+    fn action<'a>(&self, code: &'a str) -> &'a str {
+        super::action_label(code)
+    }
+
+    fn object<'a>(&self, code: &'a str) -> &'a str {
+        super::object_label(code)
+    }
 }
 
 fn outcome_label(outcome: &str) -> &'static str {
@@ -122,8 +130,12 @@ async fn export(
             e.id.to_string(),
             rfc3339(e.at),
             e.user_login.clone().unwrap_or_default(),
-            e.action.clone(),
-            e.object_type.clone().unwrap_or_default(),
+            super::action_label(&e.action).to_owned(),
+            e.object_type
+                .as_deref()
+                .map(super::object_label)
+                .unwrap_or_default()
+                .to_owned(),
             e.object_id.clone().unwrap_or_default(),
             outcome_label(&e.outcome).to_owned(),
             e.client_addr.clone().unwrap_or_default(),

@@ -99,3 +99,42 @@ impl AuditQuery {
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
+
+/// The Japanese name of an audit action; unknown codes show as they are.
+pub fn action_label(code: &str) -> &str {
+    match code {
+        "login" => "ログイン",
+        "logout" => "ログアウト",
+        "user.create" => "ユーザー作成",
+        "user.update" => "ユーザー変更",
+        "user.disable" => "アカウント無効化",
+        "user.enable" => "アカウント有効化",
+        "user.lock" => "アカウントロック",
+        "user.reset_password" => "パスワード再設定",
+        "user.change_password" => "パスワード変更",
+        "token.create" => "APIトークン発行",
+        "token.revoke" => "APIトークン失効",
+        "api.token" => "APIトークン認証",
+        "area.create" => "地域作成",
+        "area.update" => "地域変更",
+        "municipality.update" => "市町村変更",
+        "agency.create" => "関係機関登録",
+        "access.denied" => "権限のないアクセス",
+        "csrf.refused" => "不正な送信の拒否",
+        "audit.export" => "操作ログ書き出し",
+        other => other,
+    }
+}
+
+/// The Japanese name of an audited object's type.
+pub fn object_label(code: &str) -> &str {
+    match code {
+        "user" => "ユーザー",
+        "api_token" => "APIトークン",
+        "area" => "地域",
+        "municipality" => "市町村",
+        "agency" => "関係機関",
+        "route" => "画面・API",
+        other => other,
+    }
+}

@@ -14,7 +14,7 @@ use tsunagu_store::{
 };
 use utoipa::ToSchema;
 
-use super::parse_role;
+use super::{check_assignment, parse_role};
 use crate::{
     auth::{Auth, Meta},
     extract::{Json, ListParams, Query},
@@ -78,14 +78,17 @@ pub async fn create(
     let login = errors.login("login", &body.login);
     let display_name = errors.required_line("display_name", "氏名", &body.display_name);
     let role = parse_role(&mut errors, &body.role);
+    let area_ids: Vec<AreaId> = body.area_ids.into_iter().map(AreaId).collect();
+    let agency_id = body.agency_id.map(AgencyId);
+    check_assignment(&mut errors, role, &area_ids, agency_id);
     errors.new_password("password", &body.password);
     errors.into_result().map_err(AppError::Validation)?;
     let new = NewUser {
         login,
         display_name,
         role,
-        area_ids: body.area_ids.into_iter().map(AreaId).collect(),
-        agency_id: body.agency_id.map(AgencyId),
+        area_ids,
+        agency_id,
         password: body.password,
         must_change_password: true,
     };

@@ -17,7 +17,7 @@ use tsunagu_store::{
     users::{self, NewUser, UserChange, UserDetail},
 };
 
-use super::{parse_agency, parse_areas, parse_role};
+use super::{check_assignment, parse_agency, parse_areas, parse_role};
 use crate::{
     auth::{Auth, Meta},
     extract::{Form, ListParams, Query},
@@ -144,6 +144,7 @@ async fn create(
     let role = parse_role(&mut errors, &form.role);
     let area_ids = parse_areas(&mut errors, &form.area_ids);
     let agency_id = parse_agency(&mut errors, &form.agency_id);
+    check_assignment(&mut errors, role, &area_ids, agency_id);
     errors.new_password("password", &form.password);
     if errors.is_empty() {
         let new = NewUser {
@@ -151,7 +152,7 @@ async fn create(
             display_name,
             role,
             area_ids,
-            agency_id: if role.needs_agency() { agency_id } else { None },
+            agency_id,
             password: form.password.clone(),
             must_change_password: true,
         };
@@ -286,6 +287,7 @@ async fn update(
     let role = parse_role(&mut errors, &form.role);
     let area_ids = parse_areas(&mut errors, &form.area_ids);
     let agency_id = parse_agency(&mut errors, &form.agency_id);
+    check_assignment(&mut errors, role, &area_ids, agency_id);
     if id == auth.actor.user_id && role != Role::Admin {
         errors.add("role", "自分自身の管理者権限は外せません。");
     }
@@ -294,7 +296,7 @@ async fn update(
             display_name,
             role,
             area_ids,
-            agency_id: if role.needs_agency() { agency_id } else { None },
+            agency_id,
         };
         let mut tx = state.db.begin().await?;
         match users::update(&mut tx, &meta, &auth.actor, id, change).await {

@@ -27,6 +27,20 @@ pub fn parse_areas(errors: &mut Errors, ids: &[String]) -> Vec<AreaId> {
     out
 }
 
+/// The role's rule on areas and agency, checked with the other fields so every problem shows at once.
+pub fn check_assignment(
+    errors: &mut Errors,
+    role: Role,
+    areas: &[AreaId],
+    agency: Option<AgencyId>,
+) {
+    if let Some((field, message)) = role.assignment_problem(!areas.is_empty(), agency.is_some()) {
+        if errors.get(field).is_none() {
+            errors.add(field, message);
+        }
+    }
+}
+
 pub fn parse_agency(errors: &mut Errors, id: &str) -> Option<AgencyId> {
     let id = id.trim();
     if id.is_empty() {

@@ -1,0 +1,313 @@
+//! The Japanese screens in a real headless Chromium (Debian's chromium and chromium-driver):
+//! each demo account logs in, sees its home page, logs out; the administrator's forms keep what
+//! was typed and show errors beside the fields. A screenshot of each main screen is kept under
+//! target/screenshots/ for a person to look at.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::{path::PathBuf, process::Stdio, time::Duration};
+
+use common::{Backend, TestApp};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: std::process::Child,
+    port: u16,
+    profile: PathBuf,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect(
+                "chromedriver (Debian package chromium-driver) must be installed: run scripts/test",
+            );
+        let profile = std::env::temp_dir().join(format!("tsunagu-chromium-{port}"));
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver {
+            child,
+            port,
+            profile,
+        }
+    }
+
+    async fn browser(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-dev-shm-usage", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--lang=ja-JP", "--window-size=1280,900",
+                    format!("--user-data-dir={}", self.profile.display()),
+                ]
+            }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn save_screenshot(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.unwrap();
+    assert!(png.len() > 1000, "a real picture");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn fill(browser: &Client, id: &str, value: &str) {
+    let field = browser.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn text_of(browser: &Client, css: &str) -> String {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn log_in(browser: &Client, base: &str, login: &str, password: &str) {
+    browser.goto(&format!("{base}/login")).await.unwrap();
+    fill(browser, "f-login", login).await;
+    fill(browser, "f-password", password).await;
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_demo_account_logs_in_sees_its_home_and_logs_out() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    browser.goto(&format!("{}/login", app.base)).await.unwrap();
+    save_screenshot(&browser, "login").await;
+    for (login, name, role) in [
+        ("demo-admin", "見本 管理者", "システム管理者"),
+        (
+            "demo-coordinator",
+            "見本 はな子",
+            "療育支援コーディネーター",
+        ),
+        (
+            "demo-coordinator-kashiwa",
+            "試験 つむぎ",
+            "療育支援コーディネーター",
+        ),
+        ("demo-supervisor", "例題 次郎", "市町村担当者"),
+        ("demo-agency", "仮名 さくら", "関係機関職員"),
+        ("demo-committee", "見本 審議委員", "療育支援専門部会"),
+    ] {
+        log_in(
+            &browser,
+            &app.base,
+            login,
+            tsunagu::demo::password_of(login).unwrap(),
+        )
+        .await;
+        browser
+            .wait()
+            .for_element(Locator::Css(".who-name"))
+            .await
+            .unwrap();
+        assert_eq!(text_of(&browser, "main h1").await, "ホーム", "{login}");
+        assert_eq!(text_of(&browser, ".who-name").await, name);
+        assert_eq!(text_of(&browser, ".who-role").await, role);
+        let lang = browser
+            .find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap();
+        assert_eq!(lang.as_deref(), Some("ja"));
+        save_screenshot(&browser, &format!("home-{login}")).await;
+        browser
+            .find(Locator::Css("form.inline button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        browser
+            .wait()
+            .for_element(Locator::Css(".notice"))
+            .await
+            .unwrap();
+        assert_eq!(text_of(&browser, ".notice").await, "ログアウトしました。");
+    }
+    // A wrong password shows the message on the login page, keeping the login name.
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        "wrong-password-here",
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice-error"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, ".notice-error")
+        .await
+        .contains("正しくありません"));
+    let kept = browser
+        .find(Locator::Id("f-login"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("demo-coordinator"));
+    save_screenshot(&browser, "login-error").await;
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_forms_keep_input_and_show_errors_beside_fields() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-admin",
+        tsunagu::demo::password_of("demo-admin").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+
+    browser
+        .goto(&format!("{}/admin/users/new", app.base))
+        .await
+        .unwrap();
+    fill(&browser, "f-login", "new-coordinator").await;
+    fill(&browser, "f-display_name", "新人 ひかり").await;
+    fill(&browser, "f-password", "short").await;
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".error-summary"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&browser, "#e-password").await,
+        "パスワードは12文字以上にしてください。"
+    );
+    let kept = browser
+        .find(Locator::Id("f-display_name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.as_deref(),
+        Some("新人 ひかり"),
+        "what was typed survives the error"
+    );
+    assert!(text_of(&browser, "#f-area_ids")
+        .await
+        .contains("この役割には担当地域"));
+    save_screenshot(&browser, "admin-user-form-errors").await;
+
+    // Fixed, it saves.
+    browser
+        .find(Locator::Css("input[name=area_ids]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&browser, "f-password", "a-long-enough-password").await;
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&browser, ".notice").await, "登録しました。");
+    save_screenshot(&browser, "admin-user-detail").await;
+
+    for (path, name) in [
+        ("/admin/users", "admin-users"),
+        ("/admin/areas", "admin-areas"),
+        ("/admin/areas/new", "admin-area-form"),
+        ("/admin/municipalities", "admin-municipalities"),
+        ("/admin/audit", "admin-audit"),
+        ("/admin/tokens", "admin-tokens"),
+        ("/account/password", "account-password"),
+    ] {
+        browser.goto(&format!("{}{path}", app.base)).await.unwrap();
+        save_screenshot(&browser, name).await;
+    }
+    browser
+        .goto(&format!("{}/admin/audit", app.base))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "table.list")
+        .await
+        .contains("user.create"));
+    browser.close().await.unwrap();
+}
