@@ -292,27 +292,28 @@ macro_rules! bind_all {
 
 /// Runs `$method` of a query built by `$build` on whatever `$exec` holds.
 macro_rules! dispatch {
-    ($exec:expr, $sqlite:expr, $postgres:expr, $args:expr, |$sql:ident, $db:ident| $build:expr, $method:ident) => {
+    // `then` turns each backend's own result type into the common one (`rows_affected`, `into`).
+    ($exec:expr, $sqlite:expr, $postgres:expr, $args:expr, |$sql:ident, $db:ident| $build:expr, $method:ident, $then:ident) => {
         match $exec {
             Exec::Db(Db::Sqlite(pool)) => {
                 let $sql = &*$sqlite;
                 type $db = Sqlite;
-                bind_all!($build, $args).$method(pool).await?
+                bind_all!($build, $args).$method(pool).await?.$then()
             }
             Exec::Db(Db::Postgres(pool)) => {
                 let $sql = &*$postgres;
                 type $db = Postgres;
-                bind_all!($build, $args).$method(pool).await?
+                bind_all!($build, $args).$method(pool).await?.$then()
             }
             Exec::Tx(Tx::Sqlite(tx)) => {
                 let $sql = &*$sqlite;
                 type $db = Sqlite;
-                bind_all!($build, $args).$method(&mut **tx).await?
+                bind_all!($build, $args).$method(&mut **tx).await?.$then()
             }
             Exec::Tx(Tx::Postgres(tx)) => {
                 let $sql = &*$postgres;
                 type $db = Postgres;
-                bind_all!($build, $args).$method(&mut **tx).await?
+                bind_all!($build, $args).$method(&mut **tx).await?.$then()
             }
         }
     };
@@ -331,26 +332,15 @@ impl Query {
             postgres,
             args,
         } = self;
-        let exec = exec.into();
-        let affected = match exec {
-            Exec::Db(Db::Sqlite(pool)) => bind_all!(sqlx::query::<Sqlite>(&sqlite), args)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-            Exec::Db(Db::Postgres(pool)) => bind_all!(sqlx::query::<Postgres>(&postgres), args)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-            Exec::Tx(Tx::Sqlite(tx)) => bind_all!(sqlx::query::<Sqlite>(&sqlite), args)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            Exec::Tx(Tx::Postgres(tx)) => bind_all!(sqlx::query::<Postgres>(&postgres), args)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-        };
-        Ok(affected)
+        Ok(dispatch!(
+            exec.into(),
+            sqlite,
+            postgres,
+            args,
+            |sql, DB| sqlx::query::<DB>(sql),
+            execute,
+            rows_affected
+        ))
     }
 
     pub async fn fetch_all<'e, T: Row>(self, exec: impl Into<Exec<'e>>) -> Result<Vec<T>> {
@@ -365,7 +355,8 @@ impl Query {
             postgres,
             args,
             |sql, DB| sqlx::query_as::<DB, T>(sql),
-            fetch_all
+            fetch_all,
+            into
         ))
     }
 
@@ -381,7 +372,8 @@ impl Query {
             postgres,
             args,
             |sql, DB| sqlx::query_as::<DB, T>(sql),
-            fetch_optional
+            fetch_optional,
+            into
         ))
     }
 

@@ -8,7 +8,7 @@ use crate::{
     db::query,
     secret,
     users::User,
-    Db, Result,
+    Db, Result, Tx,
 };
 
 /// How long a session lives: idle and in all.
@@ -113,6 +113,15 @@ pub async fn end(db: &Db, meta: &RequestMeta, cookie: &str, user: &User) -> Resu
     )
     .await?;
     tx.commit().await
+}
+
+/// Ends every session of `user` (disabled, password reset, role changed): they must log in again.
+pub async fn end_all_for_user(tx: &mut Tx, user: UserId) -> Result<()> {
+    query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user)
+        .execute(tx)
+        .await
+        .map(|_| ())
 }
 
 /// Removes sessions past their lifetime; run now and then.

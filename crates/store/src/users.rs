@@ -314,10 +314,7 @@ pub async fn update(
     };
     set_areas(tx, id, &areas).await?;
     // A changed role or area must not live on in an open session.
-    query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    crate::sessions::end_all_for_user(tx, id).await?;
     audit::record(
         tx,
         meta,
@@ -353,10 +350,7 @@ pub async fn set_disabled(
         return Err(Error::NotFound);
     }
     if disabled {
-        query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        crate::sessions::end_all_for_user(tx, id).await?;
     }
     let action = if disabled {
         "user.disable"
@@ -388,10 +382,7 @@ pub async fn reset_password(
     if changed == 0 {
         return Err(Error::NotFound);
     }
-    query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    crate::sessions::end_all_for_user(tx, id).await?;
     audit::record(
         tx,
         meta,

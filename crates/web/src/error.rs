@@ -121,8 +121,27 @@ impl From<tsunagu_store::Error> for AppError {
 fn conflict_message(field: &str) -> String {
     match field {
         "login" => "このログインIDはすでに使われています。".to_owned(),
-        "name" => "同じ名前がすでに登録されています。".to_owned(),
+        "name" => "同じ名前のものがすでに登録されています。".to_owned(),
         _ => "同じ内容がすでに登録されています。".to_owned(),
+    }
+}
+
+/// A store refusal that belongs beside a form field (a name already taken, a rule the data
+/// breaks) joins the form's errors, so the form is shown again with what was typed; any other
+/// error is the handler's to return.
+pub fn into_form_errors(errors: &mut Errors, e: tsunagu_store::Error) -> Result<(), AppError> {
+    match AppError::from(e) {
+        AppError::Validation(found) => {
+            for f in found.all() {
+                errors.add(&f.field, f.message.clone());
+            }
+            Ok(())
+        }
+        AppError::Conflict { field, message } => {
+            errors.add(&field, message);
+            Ok(())
+        }
+        other => Err(other),
     }
 }
 

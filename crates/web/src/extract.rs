@@ -10,6 +10,13 @@ use tsunagu_store::Paging;
 
 use crate::AppError;
 
+fn has_content_type(req: &Request, expected: &str) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with(expected))
+}
+
 /// A submitted HTML form (`application/x-www-form-urlencoded`); repeated keys fill a `Vec`.
 pub struct Form<T>(pub T);
 
@@ -17,12 +24,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
+        if !has_content_type(&req, "application/x-www-form-urlencoded") {
             return Err(AppError::BadRequest(
                 "フォームの送信形式が正しくありません。".into(),
             ));
@@ -49,12 +51,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/json"));
-        if !is_json {
+        if !has_content_type(&req, "application/json") {
             return Err(AppError::BadRequest(
                 "Content-Type: application/json で送信してください。".into(),
             ));

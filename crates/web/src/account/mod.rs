@@ -17,6 +17,7 @@ use tsunagu_store::{
 
 use crate::{
     auth::{self, Auth, Meta, Via, CSRF_COOKIE, SESSION_COOKIE},
+    error::into_form_errors,
     extract::{Form, Query},
     layout::Layout,
     AppError, AppState,
@@ -290,10 +291,7 @@ async fn setup_submit(
         };
         match setup::complete(&state.db, &meta, &token, admin).await {
             Ok(()) => return Ok(Redirect::to("/login?notice=setup_done").into_response()),
-            Err(tsunagu_store::Error::Conflict(field)) => {
-                errors.add(field, "このログインIDはすでに使われています。")
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
     // Passwords are never sent back into the page.
@@ -370,8 +368,7 @@ async fn change_password(
         .await
         {
             Ok(()) => return Ok(Redirect::to("/?notice=password_changed").into_response()),
-            Err(tsunagu_store::Error::Invalid { field, message }) => errors.add(field, message),
-            Err(e) => return Err(e.into()),
+            Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
     let page = PasswordPage {

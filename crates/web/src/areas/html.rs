@@ -18,6 +18,7 @@ use tsunagu_store::{
 use super::area_input;
 use crate::{
     auth::{Auth, Meta},
+    error::into_form_errors,
     extract::{Form, ListParams, Query},
     layout::{qs, Layout, Pager},
     AppError, AppState,
@@ -229,11 +230,7 @@ async fn save(
                 let notice = if id.is_some() { "saved" } else { "created" };
                 return Ok(Redirect::to(&format!("/admin/areas?notice={notice}")).into_response());
             }
-            Err(tsunagu_store::Error::Conflict(field)) => {
-                errors.add(field, "同じ名前の地域がすでにあります。")
-            }
-            Err(tsunagu_store::Error::Invalid { field, message }) => errors.add(field, message),
-            Err(e) => return Err(e.into()),
+            Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
     let title = if id.is_some() {
@@ -368,8 +365,7 @@ async fn update_municipality(
                 tx.commit().await?;
                 return Ok(Redirect::to("/admin/municipalities?notice=saved").into_response());
             }
-            Err(tsunagu_store::Error::Invalid { field, message }) => errors.add(field, message),
-            Err(e) => return Err(e.into()),
+            Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
     let page = MunicipalityPage {

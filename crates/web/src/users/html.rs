@@ -20,6 +20,7 @@ use tsunagu_store::{
 use super::{check_assignment, parse_agency, parse_areas, parse_role};
 use crate::{
     auth::{Auth, Meta},
+    error::into_form_errors,
     extract::{Form, ListParams, Query},
     layout::{filters, qs, Layout, Pager},
     AppError, AppState,
@@ -164,11 +165,7 @@ async fn create(
                     Redirect::to(&format!("/admin/users/{id}?notice=created")).into_response()
                 );
             }
-            Err(tsunagu_store::Error::Conflict(field)) => {
-                errors.add(field, "このログインIDはすでに使われています。")
-            }
-            Err(tsunagu_store::Error::Invalid { field, message }) => errors.add(field, message),
-            Err(e) => return Err(e.into()),
+            Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
     form.password.clear();
@@ -304,8 +301,7 @@ async fn update(
                 tx.commit().await?;
                 return Ok(Redirect::to(&format!("/admin/users/{id}?notice=saved")).into_response());
             }
-            Err(tsunagu_store::Error::Invalid { field, message }) => errors.add(field, message),
-            Err(e) => return Err(e.into()),
+            Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
     let page = show_page(&state, &auth, id, Some(form), errors, None, None).await?;
