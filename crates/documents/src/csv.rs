@@ -33,6 +33,14 @@ pub fn safe_cell(value: &str) -> String {
     }
 }
 
+/// The reverse of [`safe_cell`] for a cell read back from an exported file.
+pub fn restore_cell(value: &str) -> &str {
+    match value.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => value,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +61,162 @@ mod tests {
     fn formulas_are_defused() {
         assert_eq!(safe_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(safe_cell("山田"), "山田");
+        assert_eq!(restore_cell(&safe_cell("=1+1")), "=1+1");
+        assert_eq!(restore_cell("'quoted"), "'quoted");
+    }
+}
+
+/// A CSV file as read for an import: its header and rows, decoded to UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// How the bytes were encoded: "UTF-8" or "Shift_JIS".
+    pub encoding: &'static str,
+}
+
+/// Why a file could not be read as a table. Each says in Japanese what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("ファイルが空です。")]
+    Empty,
+    #[error("ファイルが大きすぎます（{max_mb}MBまで）。")]
+    TooLarge { max_mb: usize },
+    #[error("行数が多すぎます（{max}行まで）。ファイルを分けて取り込んでください。")]
+    TooManyRows { max: usize },
+    #[error("文字コードを判別できません。UTF-8 または Shift_JIS（Excelの「CSV（コンマ区切り）」）で保存してください。")]
+    Encoding,
+    #[error("CSVとして読み取れません（{line}行目付近）。")]
+    Malformed { line: u64 },
+}
+
+/// Largest file an import accepts.
+pub const MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// Decodes `bytes` (UTF-8 with or without BOM, else Shift_JIS/CP932) and parses it as CSV with a
+/// header row; at most `max_rows` data rows. Empty lines are skipped.
+pub fn read_table(bytes: &[u8], max_rows: usize) -> Result<Table, ReadError> {
+    if bytes.len() > MAX_BYTES {
+        return Err(ReadError::TooLarge {
+            max_mb: MAX_BYTES / 1024 / 1024,
+        });
+    }
+    let (text, encoding) = decode(bytes)?;
+    if text.trim().is_empty() {
+        return Err(ReadError::Empty);
+    }
+    if text.contains('\0') {
+        return Err(ReadError::Encoding);
+    }
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header = loop {
+        match records.next() {
+            None => return Err(ReadError::Empty),
+            Some(Err(e)) => return Err(malformed(&e)),
+            Some(Ok(r)) if r.iter().all(|c| c.trim().is_empty()) => continue,
+            Some(Ok(r)) => break r.iter().map(|c| c.trim().to_owned()).collect::<Vec<_>>(),
+        }
+    };
+    let mut rows = Vec::new();
+    for record in records {
+        let record = record.map_err(|e| malformed(&e))?;
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if rows.len() == max_rows {
+            return Err(ReadError::TooManyRows { max: max_rows });
+        }
+        rows.push(record.iter().map(str::to_owned).collect());
+    }
+    Ok(Table {
+        header,
+        rows,
+        encoding,
+    })
+}
+
+fn malformed(e: &::csv::Error) -> ReadError {
+    ReadError::Malformed {
+        line: e.position().map_or(0, |p| p.line()),
+    }
+}
+
+/// The text of a file in UTF-8 (BOM dropped) or Shift_JIS, as [`read_table`] reads it.
+pub fn decode_text(bytes: &[u8]) -> Result<String, ReadError> {
+    decode(bytes).map(|(text, _)| text)
+}
+
+fn decode(bytes: &[u8]) -> Result<(String, &'static str), ReadError> {
+    let without_bom = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(without_bom) {
+        return Ok((text.to_owned(), "UTF-8"));
+    }
+    // encoding_rs's Shift_JIS is the WHATWG one, which is Windows-31J (CP932): what Excel writes.
+    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
+    if had_errors {
+        return Err(ReadError::Encoding);
+    }
+    Ok((text.into_owned(), "Shift_JIS"))
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[test]
+    fn reads_utf8_with_and_without_bom_and_shift_jis() {
+        let utf8 = "名称,種別\r\nみどり園,保育所\r\n";
+        let with_bom = [b"\xEF\xBB\xBF".as_slice(), utf8.as_bytes()].concat();
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(utf8);
+        for (bytes, enc) in [
+            (utf8.as_bytes().to_vec(), "UTF-8"),
+            (with_bom, "UTF-8"),
+            (sjis.into_owned(), "Shift_JIS"),
+        ] {
+            let t = read_table(&bytes, 10).expect("table");
+            assert_eq!(t.header, vec!["名称", "種別"]);
+            assert_eq!(
+                t.rows,
+                vec![vec!["みどり園".to_owned(), "保育所".to_owned()]]
+            );
+            assert_eq!(t.encoding, enc);
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_table() {
+        assert_eq!(read_table(b"", 10), Err(ReadError::Empty));
+        assert_eq!(
+            read_table(&[0x82, 0xff, 0xff, 0x00], 10),
+            Err(ReadError::Encoding)
+        );
+        let many = format!("a\n{}", "x\n".repeat(11));
+        assert_eq!(
+            read_table(many.as_bytes(), 10),
+            Err(ReadError::TooManyRows { max: 10 })
+        );
+        assert!(matches!(
+            read_table(&vec![b'a'; MAX_BYTES + 1], 10),
+            Err(ReadError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            read_table(b"a,b\n\"unclosed,1\n", 10),
+            Err(ReadError::Malformed { .. }) | Ok(_)
+        ));
+    }
+
+    #[test]
+    fn export_then_read_round_trips_and_defuses_formulas() {
+        let bytes = to_excel_csv(
+            &["名称", "メモ"],
+            vec![vec!["あ".to_owned(), safe_cell("=1+1")]],
+        )
+        .expect("csv");
+        let t = read_table(&bytes, 10).expect("table");
+        assert_eq!(t.rows[0], vec!["あ".to_owned(), "'=1+1".to_owned()]);
     }
 }

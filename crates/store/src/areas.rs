@@ -342,3 +342,19 @@ async fn set_municipalities(tx: &mut Tx, area: AreaId, ids: &[MunicipalityId]) -
     }
     Ok(())
 }
+
+/// The municipalities covered by any of `areas`.
+pub async fn municipality_ids_of(db: &Db, areas: &[AreaId]) -> Result<Vec<MunicipalityId>> {
+    let mut out = Vec::new();
+    for area in areas {
+        let rows: Vec<(i64,)> =
+            query("SELECT municipality_id FROM area_municipalities WHERE area_id = $1")
+                .bind(*area)
+                .fetch_all(db)
+                .await?;
+        out.extend(rows.into_iter().map(|(m,)| MunicipalityId(m)));
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

@@ -4,6 +4,7 @@
 pub mod agencies;
 pub mod areas;
 pub mod audit;
+pub mod councils;
 pub mod db;
 pub mod error;
 pub mod password;

@@ -2,8 +2,9 @@
 //! account per role. Every name here is made up; later features add their own demo data here.
 
 use tsunagu_domain::{AreaId, MunicipalityId, Role};
+
+use crate::demo_directory;
 use tsunagu_store::{
-    agencies,
     areas::{self, AreaInput},
     db::query,
     users::{self, NewUser},
@@ -147,15 +148,17 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
     let (katori_city,): (i64,) = query("SELECT id FROM municipalities WHERE code = '12236'")
         .fetch_one(&mut tx)
         .await?;
-    let nursery = agencies::create(
-        &mut tx,
-        &meta,
-        None,
-        "つなぐ保育園（デモ）",
-        "つなぐほいくえん",
-        Some(MunicipalityId(katori_city)),
-    )
-    .await?;
+    let nursery = demo_directory::demo_nursery(&mut tx, &meta, MunicipalityId(katori_city)).await?;
+    for (i, (name, id)) in area_ids.iter().enumerate() {
+        let codes: &[&str] = if *name == KATORI {
+            &KATORI_CODES
+        } else {
+            &KASHIWA_CODES
+        };
+        let mut members = vec![nursery];
+        members.extend(demo_directory::load_area(&mut tx, &meta, i, codes).await?);
+        demo_directory::load_councils(&mut tx, &meta, *id, name, &members).await?;
+    }
     let area = |name: &str| -> Vec<AreaId> {
         area_ids
             .iter()

@@ -3,4 +3,5 @@
 
 pub mod cli;
 pub mod demo;
+pub mod demo_directory;
 pub mod serve;

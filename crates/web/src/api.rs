@@ -22,6 +22,8 @@ use crate::{auth::Auth, AppError, AppState};
         crate::areas::api::regions, crate::areas::api::municipalities, crate::areas::api::list,
         crate::areas::api::show, crate::areas::api::create,
         crate::audit::api::search,
+        crate::agencies::api::list, crate::agencies::api::show, crate::agencies::api::create,
+        crate::agencies::api::update, crate::agencies::api::kinds, crate::councils::html::api_list,
     ),
     components(schemas(ErrorResponse, ErrorDetail, Me)),
     modifiers(&BearerAuth),

@@ -20,7 +20,10 @@ use tsunagu_store::{
     RequestMeta,
 };
 
-use crate::{http::BODY_LIMIT, AppError, AppState};
+use crate::{AppError, AppState};
+
+/// The largest form body the CSRF check reads: an import's confirmation carries its whole file.
+const FORM_LIMIT: usize = 12 * 1024 * 1024;
 
 pub const SESSION_COOKIE: &str = "tsunagu_session";
 /// Before login there is no session to hold the CSRF token: this cookie does (double submit).
@@ -221,8 +224,21 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let is_multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+    if provided.is_none() && is_multipart {
+        // A file upload form carries its token in the action URL: reading it from the body
+        // would mean buffering the whole file here.
+        provided = parts
+            .uri
+            .query()
+            .and_then(|q| form_urlencoded_value(q.as_bytes(), CSRF_FIELD));
+    }
     let body = if provided.is_none() && is_form {
-        let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
             Ok(bytes) => bytes,
             Err(_) => {
                 return AppError::BadRequest(

@@ -32,12 +32,18 @@ pub struct NavItem {
 /// Each role's menu. Later features add their entries here.
 pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
-        Role::Coordinator => &[("/", "ホーム")],
-        Role::Supervisor => &[("/", "ホーム")],
-        Role::AgencyStaff => &[("/", "ホーム")],
-        Role::Committee => &[("/", "ホーム")],
+        Role::Coordinator | Role::Supervisor => &[
+            ("/", "ホーム"),
+            ("/agencies", "関係機関"),
+            ("/councils", "協議会"),
+        ],
+        Role::AgencyStaff => &[("/", "ホーム"), ("/agencies", "関係機関")],
+        Role::Committee => &[("/", "ホーム"), ("/agencies", "関係機関の集計")],
         Role::Admin => &[
             ("/", "ホーム"),
+            ("/agencies", "関係機関"),
+            ("/councils", "協議会"),
+            ("/admin/agency-kinds", "機関種別"),
             ("/admin/users", "ユーザー"),
             ("/admin/areas", "地域"),
             ("/admin/municipalities", "市町村"),
@@ -58,6 +64,9 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "disabled" => "アカウントを無効にしました。",
         "enabled" => "アカウントを有効にしました。",
         "revoked" => "APIトークンを失効させました。",
+        "closed" => "閉鎖として記録しました。",
+        "reopened" => "再開しました。",
+        "imported" => "CSVから関係機関を登録しました。",
         _ => return None,
     })
 }

@@ -3,11 +3,13 @@
 //! call the store, and render. No SQL here.
 
 mod account;
+mod agencies;
 mod api;
 mod areas;
 mod assets;
 mod audit;
 mod auth;
+mod councils;
 mod error;
 mod extract;
 mod home;
@@ -29,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tokens::html::router())
         .merge(areas::html::admin_router())
         .merge(audit::html::router())
+        .merge(agencies::html::admin_router())
         .merge(users::api::router())
         .merge(audit::api::router())
         .route_layer(middleware::from_fn_with_state(
@@ -41,6 +44,9 @@ pub fn router(state: AppState) -> Router {
         .merge(account::router())
         .merge(api::router())
         .merge(areas::api::router())
+        .merge(agencies::html::router())
+        .merge(agencies::api::router())
+        .merge(councils::html::router())
         .merge(admin)
         .merge(assets::router())
         .merge(http::probes())
