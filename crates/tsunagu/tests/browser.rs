@@ -311,3 +311,156 @@ async fn the_admin_forms_keep_input_and_show_errors_beside_fields() {
         .contains("user.create"));
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_is_searched_filtered_printed_and_imported() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::LinkText("関係機関"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("results"))
+        .await
+        .unwrap();
+
+    // Typing half-width katakana finds the nursery as you type.
+    fill(&browser, "f-q", "ﾂﾅｸﾞ").await;
+    browser
+        .wait()
+        .for_element(Locator::XPath(
+            "//div[@id='results']//a[contains(., 'つなぐ保育園（デモ）')]",
+        ))
+        .await
+        .unwrap();
+    save_screenshot(&browser, "agencies-search").await;
+
+    // Two choices: the kind, then the town — the list follows each change.
+    fill(&browser, "f-q", "").await;
+    browser
+        .find(Locator::Css("#f-kind option:nth-child(18)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let kind_text = text_of(&browser, "#f-kind option:nth-child(18)").await;
+    assert_eq!(kind_text, "放課後等デイサービス");
+    let (town,): (String,) = tsunagu_store::db::query(
+        "SELECT m.name FROM agencies a JOIN agency_kinds k ON k.id = a.kind_id \
+         JOIN municipalities m ON m.id = a.municipality_id \
+         WHERE k.name = '放課後等デイサービス' AND m.name <> '柏市' ORDER BY m.name LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    browser
+        .find(Locator::XPath(&format!(
+            "//select[@id='f-municipality']/option[.='{town}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::XPath(&format!(
+            "//div[@id='results']//td[contains(., '{town}')]"
+        )))
+        .await
+        .unwrap();
+    let rows = browser
+        .find_all(Locator::Css("#results tbody tr"))
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let text = row.text().await.unwrap();
+        assert!(
+            text.contains("放課後等デイサービス") && text.contains(&town),
+            "{text}"
+        );
+    }
+    let url = browser.current_url().await.unwrap();
+    assert!(
+        url.as_str().contains("municipality_id="),
+        "the URL keeps the filters: {url}"
+    );
+    save_screenshot(&browser, "agencies-filtered").await;
+    browser
+        .find(Locator::LinkText("印刷用の一覧"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".print-list"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, ".print-meta")
+        .await
+        .contains(&format!("市町村：{town}")));
+    save_screenshot(&browser, "agencies-print").await;
+
+    // Import: a Shift_JIS file with one bad row shows the preview with the row's problem.
+    let csv = "名称,よみがな,種別,市町村,郵便番号,住所\r\n\
+        ブラウザ取込園（デモ）,ぶらうざとりこみえん,保育所・認定こども園,香取市,287-0003,香取市画面1-1\r\n\
+        ブラウザ取込デイ（デモ）,ぶらうざとりこみでい,デイサービス,旭市,289-2501,旭市画面2-2\r\n";
+    let path = std::env::temp_dir().join(format!("tsunagu-import-{}.csv", std::process::id()));
+    std::fs::write(&path, encoding_rs::SHIFT_JIS.encode(csv).0).unwrap();
+    browser
+        .goto(&format!("{}/agencies/import", app.base))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("f-file"))
+        .await
+        .unwrap()
+        .send_keys(&path.display().to_string())
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("table.preview"))
+        .await
+        .unwrap();
+    let preview = text_of(&browser, "table.preview").await;
+    assert!(
+        preview.contains("種別「デイサービス」は登録されていません。"),
+        "{preview}"
+    );
+    assert!(text_of(&browser, "main")
+        .await
+        .contains("まだ何も登録していません"));
+    save_screenshot(&browser, "agencies-import-preview").await;
+    let _ = std::fs::remove_file(&path);
+    browser.close().await.unwrap();
+}
