@@ -54,3 +54,426 @@ mod tests {
         assert!(!actor(Role::Committee, &[1]).serves_area(AreaId(1)));
     }
 }
+
+/// The parts of a child's record a consent can share with an agency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SharePart {
+    Profile,
+    Accommodations,
+    CareTeam,
+    Consultations,
+    Documents,
+}
+
+impl SharePart {
+    pub const ALL: [SharePart; 5] = [
+        SharePart::Profile,
+        SharePart::Accommodations,
+        SharePart::CareTeam,
+        SharePart::Consultations,
+        SharePart::Documents,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SharePart::Profile => "profile",
+            SharePart::Accommodations => "accommodations",
+            SharePart::CareTeam => "care_team",
+            SharePart::Consultations => "consultations",
+            SharePart::Documents => "documents",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SharePart::Profile => "基本情報",
+            SharePart::Accommodations => "配慮事項",
+            SharePart::CareTeam => "支援チーム",
+            SharePart::Consultations => "相談の概要",
+            SharePart::Documents => "添付書類",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<SharePart> {
+        SharePart::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
+/// Why information may go to an agency: the guardian's consent, or the legal basis of the
+/// 要保護児童対策地域協議会 (児童福祉法).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrantKind {
+    Consent,
+    Legal,
+}
+
+/// One consent (or legal-basis record) of a child, as the rule needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub id: i64,
+    pub kind: GrantKind,
+    pub agencies: Vec<AgencyId>,
+    /// Agency kinds the consent names instead of single agencies.
+    pub agency_kinds: Vec<i64>,
+    pub parts: Vec<SharePart>,
+    pub valid_from: time::Date,
+    pub valid_to: Option<time::Date>,
+    pub revoked_on: Option<time::Date>,
+}
+
+impl Grant {
+    /// In force on `today`: started, not expired, not revoked.
+    pub fn in_force(&self, today: time::Date) -> bool {
+        self.valid_from <= today
+            && self.valid_to.is_none_or(|to| today <= to)
+            && self.revoked_on.is_none_or(|r| today < r)
+    }
+
+    fn names(&self, agency: AgencyId, agency_kind: Option<i64>) -> bool {
+        self.agencies.contains(&agency)
+            || agency_kind.is_some_and(|k| self.agency_kinds.contains(&k))
+    }
+}
+
+/// What the rule needs to know of one child and of the acting user's agency.
+#[derive(Clone, Debug, Default)]
+pub struct ChildFacts {
+    pub area: Option<AreaId>,
+    pub closed: bool,
+    pub grants: Vec<Grant>,
+    /// The acting agency user's agency kind.
+    pub agency_kind: Option<i64>,
+    /// The acting agency is on the child's care team today, or has an open referral, handover
+    /// or meeting invitation for the child.
+    pub agency_involved: bool,
+}
+
+/// What the user wants to do with the child's record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Read,
+    /// Change the record (coordinators of the area only; not while closed).
+    Write,
+    /// Close or reopen the case.
+    ChangeStatus,
+}
+
+/// On what ground a user sees a child.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Basis {
+    AreaCoordinator(AreaId),
+    AreaSupervisor(AreaId),
+    Consent {
+        grant_id: i64,
+        parts: Vec<SharePart>,
+    },
+    LegalBasis {
+        grant_id: i64,
+        parts: Vec<SharePart>,
+    },
+}
+
+impl Basis {
+    /// Whether the user sees every part, internal notes included (the area's own staff).
+    pub fn sees_everything(&self) -> bool {
+        matches!(self, Basis::AreaCoordinator(_) | Basis::AreaSupervisor(_))
+    }
+
+    /// The parts an agency user may see; every part for the area's staff.
+    pub fn parts(&self) -> Vec<SharePart> {
+        match self {
+            Basis::AreaCoordinator(_) | Basis::AreaSupervisor(_) => SharePart::ALL.to_vec(),
+            Basis::Consent { parts, .. } | Basis::LegalBasis { parts, .. } => parts.clone(),
+        }
+    }
+
+    /// How the disclosure record names it.
+    pub fn code(&self) -> String {
+        match self {
+            Basis::AreaCoordinator(a) => format!("coordinator:area{a}"),
+            Basis::AreaSupervisor(a) => format!("supervisor:area{a}"),
+            Basis::Consent { grant_id, .. } => format!("consent:{grant_id}"),
+            Basis::LegalBasis { grant_id, .. } => format!("legal:{grant_id}"),
+        }
+    }
+}
+
+/// Why not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The user may not know the child exists: answered exactly like a child that does not exist.
+    NotVisible,
+    /// The user sees the child but may not do this (403).
+    NotAllowed,
+    /// The case is closed: read-only until reopened.
+    Closed,
+}
+
+/// PRODUCT.md's consent rule, the one place it is decided.
+///
+/// - A coordinator sees and changes the children of their areas; a supervisor reads them.
+/// - An agency user sees a child only while both hold: a grant in force names their agency (or
+///   its kind), and their agency is involved with the child now. They see only the granted parts.
+/// - Administrators and the committee never see a child.
+pub fn child_access(
+    actor: &Actor,
+    facts: &ChildFacts,
+    today: time::Date,
+    purpose: Purpose,
+) -> Result<Basis, Refusal> {
+    let area = facts.area.ok_or(Refusal::NotVisible)?;
+    let basis = match actor.role {
+        Role::Coordinator if actor.serves_area(area) => Basis::AreaCoordinator(area),
+        Role::Supervisor if actor.serves_area(area) => Basis::AreaSupervisor(area),
+        Role::AgencyStaff => {
+            let agency = actor.agency_id.ok_or(Refusal::NotVisible)?;
+            if !facts.agency_involved {
+                return Err(Refusal::NotVisible);
+            }
+            // Several grants may apply: the union of their parts, on the basis of the first.
+            let grants: Vec<&Grant> = facts
+                .grants
+                .iter()
+                .filter(|g| g.in_force(today) && g.names(agency, facts.agency_kind))
+                .collect();
+            let first = grants.first().ok_or(Refusal::NotVisible)?;
+            let mut parts: Vec<SharePart> = grants
+                .iter()
+                .flat_map(|g| g.parts.iter().copied())
+                .collect();
+            parts.sort();
+            parts.dedup();
+            match first.kind {
+                GrantKind::Consent => Basis::Consent {
+                    grant_id: first.id,
+                    parts,
+                },
+                GrantKind::Legal => Basis::LegalBasis {
+                    grant_id: first.id,
+                    parts,
+                },
+            }
+        }
+        _ => return Err(Refusal::NotVisible),
+    };
+    match purpose {
+        Purpose::Read => Ok(basis),
+        Purpose::Write | Purpose::ChangeStatus if !matches!(basis, Basis::AreaCoordinator(_)) => {
+            Err(Refusal::NotAllowed)
+        }
+        Purpose::Write if facts.closed => Err(Refusal::Closed),
+        Purpose::Write | Purpose::ChangeStatus => Ok(basis),
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::date;
+
+    const TODAY: time::Date = date!(2026 - 11 - 25);
+
+    fn user(role: Role, areas: &[i64], agency: Option<i64>) -> Actor {
+        Actor {
+            user_id: UserId(9),
+            login: "u".into(),
+            display_name: "u".into(),
+            role,
+            area_ids: areas.iter().copied().map(AreaId).collect(),
+            agency_id: agency.map(AgencyId),
+        }
+    }
+
+    fn grant(kind: GrantKind, to: Option<time::Date>, revoked: Option<time::Date>) -> Grant {
+        Grant {
+            id: 7,
+            kind,
+            agencies: vec![AgencyId(5)],
+            agency_kinds: vec![],
+            parts: vec![SharePart::Profile, SharePart::Accommodations],
+            valid_from: date!(2026 - 04 - 01),
+            valid_to: to,
+            revoked_on: revoked,
+        }
+    }
+
+    fn facts(grants: Vec<Grant>, involved: bool) -> ChildFacts {
+        ChildFacts {
+            area: Some(AreaId(1)),
+            closed: false,
+            grants,
+            agency_kind: Some(3),
+            agency_involved: involved,
+        }
+    }
+
+    #[test]
+    fn roles_times_consent_states_times_involvement() {
+        let staff = user(Role::AgencyStaff, &[], Some(5));
+        let other_staff = user(Role::AgencyStaff, &[], Some(6));
+        let active = grant(GrantKind::Consent, None, None);
+        let expired = grant(GrantKind::Consent, Some(date!(2026 - 11 - 24)), None);
+        let revoked = grant(GrantKind::Consent, None, Some(date!(2026 - 11 - 25)));
+        let legal = grant(GrantKind::Legal, None, None);
+        let not_yet = Grant {
+            valid_from: date!(2026 - 12 - 01),
+            ..active.clone()
+        };
+        let cases: Vec<(&str, &Actor, Vec<Grant>, bool, Result<(), Refusal>)> = vec![
+            ("no consent", &staff, vec![], true, Err(Refusal::NotVisible)),
+            (
+                "active consent, involved",
+                &staff,
+                vec![active.clone()],
+                true,
+                Ok(()),
+            ),
+            (
+                "active consent, not involved",
+                &staff,
+                vec![active.clone()],
+                false,
+                Err(Refusal::NotVisible),
+            ),
+            (
+                "expired consent",
+                &staff,
+                vec![expired],
+                true,
+                Err(Refusal::NotVisible),
+            ),
+            (
+                "revoked today",
+                &staff,
+                vec![revoked],
+                true,
+                Err(Refusal::NotVisible),
+            ),
+            (
+                "not yet valid",
+                &staff,
+                vec![not_yet],
+                true,
+                Err(Refusal::NotVisible),
+            ),
+            ("legal basis", &staff, vec![legal], true, Ok(())),
+            (
+                "consent names another agency",
+                &other_staff,
+                vec![active.clone()],
+                true,
+                Err(Refusal::NotVisible),
+            ),
+        ];
+        for (name, actor, grants, involved, want) in cases {
+            let got =
+                child_access(actor, &facts(grants, involved), TODAY, Purpose::Read).map(|_| ());
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn area_staff_and_others() {
+        let f = facts(vec![], false);
+        assert_eq!(
+            child_access(
+                &user(Role::Coordinator, &[1], None),
+                &f,
+                TODAY,
+                Purpose::Write
+            ),
+            Ok(Basis::AreaCoordinator(AreaId(1)))
+        );
+        assert_eq!(
+            child_access(
+                &user(Role::Coordinator, &[2], None),
+                &f,
+                TODAY,
+                Purpose::Read
+            ),
+            Err(Refusal::NotVisible)
+        );
+        assert_eq!(
+            child_access(
+                &user(Role::Supervisor, &[1], None),
+                &f,
+                TODAY,
+                Purpose::Read
+            ),
+            Ok(Basis::AreaSupervisor(AreaId(1)))
+        );
+        assert_eq!(
+            child_access(
+                &user(Role::Supervisor, &[1], None),
+                &f,
+                TODAY,
+                Purpose::Write
+            ),
+            Err(Refusal::NotAllowed)
+        );
+        assert_eq!(
+            child_access(&user(Role::Admin, &[], None), &f, TODAY, Purpose::Read),
+            Err(Refusal::NotVisible)
+        );
+        assert_eq!(
+            child_access(&user(Role::Committee, &[], None), &f, TODAY, Purpose::Read),
+            Err(Refusal::NotVisible)
+        );
+        let closed = ChildFacts { closed: true, ..f };
+        let coordinator = user(Role::Coordinator, &[1], None);
+        assert_eq!(
+            child_access(&coordinator, &closed, TODAY, Purpose::Write),
+            Err(Refusal::Closed)
+        );
+        assert!(
+            child_access(&coordinator, &closed, TODAY, Purpose::ChangeStatus).is_ok(),
+            "reopening is allowed"
+        );
+    }
+
+    #[test]
+    fn agency_staff_see_only_granted_parts_and_never_write() {
+        let staff = user(Role::AgencyStaff, &[], Some(5));
+        let mut by_kind = grant(GrantKind::Consent, None, None);
+        by_kind.agencies.clear();
+        by_kind.agency_kinds = vec![3];
+        by_kind.parts = vec![SharePart::CareTeam];
+        let f = facts(vec![grant(GrantKind::Consent, None, None), by_kind], true);
+        let basis = child_access(&staff, &f, TODAY, Purpose::Read).expect("visible");
+        assert!(!basis.sees_everything());
+        assert_eq!(
+            basis.parts(),
+            vec![
+                SharePart::Profile,
+                SharePart::Accommodations,
+                SharePart::CareTeam
+            ]
+        );
+        assert_eq!(
+            child_access(&staff, &f, TODAY, Purpose::Write),
+            Err(Refusal::NotAllowed)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn a_revoked_consent_never_grants_access(
+            revoked_days_ago in 0i64..2000, valid_days in 0i64..4000, involved: bool, role_n in 0usize..5,
+        ) {
+            let revoked_on = TODAY - time::Duration::days(revoked_days_ago);
+            let g = Grant { valid_to: Some(TODAY + time::Duration::days(valid_days)), revoked_on: Some(revoked_on), ..grant(GrantKind::Consent, None, None) };
+            let actor = user(Role::ALL[role_n], &[], Some(5));
+            let f = ChildFacts { area: Some(AreaId(1)), closed: false, grants: vec![g], agency_kind: Some(3), agency_involved: involved };
+            prop_assert!(child_access(&actor, &f, TODAY, Purpose::Read).is_err());
+        }
+
+        #[test]
+        fn the_committee_and_admins_never_see_a_child(area_n in 1i64..5, involved: bool) {
+            let f = ChildFacts { area: Some(AreaId(area_n)), closed: false, grants: vec![grant(GrantKind::Legal, None, None)], agency_kind: Some(3), agency_involved: involved };
+            for role in [Role::Committee, Role::Admin] {
+                prop_assert_eq!(child_access(&user(role, &[area_n], Some(5)), &f, TODAY, Purpose::Read), Err(Refusal::NotVisible));
+            }
+        }
+    }
+}

@@ -66,3 +66,29 @@ mod tests {
         }
     }
 }
+
+/// The key two records of the same child share: the normalised reading (or name) with the long
+/// vowel mark in one form and middle dots dropped, so ｻﾄｳ ﾀﾛｳ and さとう たろう meet.
+pub fn person_key(text: &str) -> String {
+    normalize(text)
+        .chars()
+        .filter(|c| !matches!(c, '・' | '･' | '.'))
+        .map(|c| match c {
+            '-' | '‐' | '‑' | '–' | '—' | '―' | '−' | 'ｰ' | '～' | '〜' => 'ー',
+            other => other,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod person_key_tests {
+    use super::*;
+
+    #[test]
+    fn the_same_child_typed_differently_meets() {
+        assert_eq!(person_key("ｻﾄｳ ﾀﾛｳ"), person_key("さとう たろう"));
+        assert_eq!(person_key("ゔぃーな"), person_key("ヴィ―ナ"));
+        assert_eq!(person_key("まり・あん"), person_key("マリアン"));
+        assert_ne!(person_key("さとう"), person_key("さいとう"));
+    }
+}

@@ -4,6 +4,7 @@
 //! exhaustively and compile in seconds.
 
 pub mod access;
+pub mod children;
 pub mod directory;
 pub mod ids;
 pub mod japanese_date;

@@ -4,6 +4,9 @@
 pub mod agencies;
 pub mod areas;
 pub mod audit;
+pub mod children;
+pub mod consents;
+pub mod consultations;
 pub mod councils;
 pub mod db;
 pub mod error;

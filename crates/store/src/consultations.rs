@@ -1,0 +1,387 @@
+//! Consultations (相談): the single window's intake. One may start anonymous and be linked to a
+//! child later; a linked one is on the child's timeline.
+
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+use tsunagu_domain::{
+    access::{child_access, ChildFacts, Purpose},
+    Actor, AgencyId, AreaId,
+};
+
+use crate::{
+    audit::{self, Event, Outcome, RequestMeta},
+    children::{self, ChildId},
+    db::query,
+    Db, Error, Page, Paging, Result, Tx,
+};
+
+#[derive(Clone, Debug)]
+pub struct ConsultationInput {
+    pub area_id: AreaId,
+    pub child_id: Option<ChildId>,
+    pub at: OffsetDateTime,
+    pub channel: String,
+    pub requester: String,
+    pub requester_agency_id: Option<AgencyId>,
+    pub caller: Option<String>,
+    pub concern: String,
+    pub action_taken: Option<String>,
+    pub minutes: Option<i64>,
+    pub follow_up_on: Option<Date>,
+    pub category_ids: Vec<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Consultation {
+    pub id: i64,
+    pub area_id: i64,
+    pub child_id: Option<i64>,
+    pub child_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub channel: String,
+    pub requester: String,
+    pub requester_agency_name: Option<String>,
+    pub caller: Option<String>,
+    pub concern: String,
+    pub action_taken: Option<String>,
+    pub minutes: Option<i64>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub follow_up_on: Option<Date>,
+    #[sqlx(skip)]
+    pub categories: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Category {
+    pub id: i64,
+    pub name: String,
+}
+
+pub async fn categories(db: &Db) -> Result<Vec<Category>> {
+    query("SELECT id, name FROM consultation_categories WHERE active = $1 ORDER BY sort_order, id")
+        .bind(true)
+        .fetch_all(db)
+        .await
+}
+
+fn may_take_calls(actor: &Actor, area: AreaId) -> bool {
+    let facts = ChildFacts {
+        area: Some(area),
+        ..ChildFacts::default()
+    };
+    child_access(
+        actor,
+        &facts,
+        crate::children::today_in_japan(),
+        Purpose::Write,
+    )
+    .is_ok()
+}
+
+fn summary(c: &ConsultationInput) -> String {
+    let concern: String = c.concern.chars().take(40).collect();
+    format!("相談（{}・{}）：{concern}", c.channel, c.requester)
+}
+
+pub async fn create(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    input: &ConsultationInput,
+) -> Result<i64> {
+    if !may_take_calls(actor, input.area_id) {
+        audit::record_alone(
+            db,
+            meta,
+            Event::new("consultation.create")
+                .by(actor)
+                .object_type("consultation")
+                .outcome(Outcome::Denied),
+        )
+        .await?;
+        return Err(Error::Forbidden);
+    }
+    if let Some(child) = input.child_id {
+        children::authorize(
+            db,
+            meta,
+            actor,
+            child,
+            Purpose::Write,
+            "consultation.create",
+        )
+        .await?;
+    }
+    let mut tx = db.begin().await?;
+    let (id,): (i64,) = query(
+        "INSERT INTO consultations (area_id, child_id, at, channel, requester, requester_agency_id, caller, concern, \
+         action_taken, minutes, follow_up_on, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(input.area_id)
+    .bind(input.child_id.map(|c| c.0))
+    .bind(input.at)
+    .bind(&input.channel)
+    .bind(&input.requester)
+    .bind(input.requester_agency_id)
+    .bind(input.caller.as_deref())
+    .bind(&input.concern)
+    .bind(input.action_taken.as_deref())
+    .bind(input.minutes)
+    .bind(input.follow_up_on)
+    .bind(actor.user_id)
+    .bind(crate::now())
+    .fetch_one(&mut tx)
+    .await
+    .map_err(|e| e.on_foreign_key("requester_agency_id", "相談元の機関が見つかりません。"))?;
+    for category in &input.category_ids {
+        query("INSERT INTO consultation_category_links (consultation_id, category_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*category)
+            .execute(&mut tx)
+            .await
+            .map_err(|e| e.on_foreign_key("category_ids", "相談の分類が見つかりません。").on_unique("category_ids"))?;
+    }
+    if let Some(child) = input.child_id {
+        children::add_event(
+            &mut tx,
+            child,
+            "consultation",
+            &summary(input),
+            Some(id),
+            Some(actor),
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("consultation.create")
+            .by(actor)
+            .object("consultation", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+const COLUMNS: &str = "s.id, s.area_id, s.child_id, CASE WHEN c.id IS NULL THEN NULL ELSE c.family_name || ' ' || c.given_name END AS child_name, \
+    s.at, s.channel, s.requester, a.name AS requester_agency_name, s.caller, s.concern, s.action_taken, s.minutes, s.follow_up_on";
+const FROM: &str = "FROM consultations s LEFT JOIN children c ON c.id = s.child_id LEFT JOIN agencies a ON a.id = s.requester_agency_id";
+
+async fn attach_categories(db: &Db, items: &mut [Consultation]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    // Integer ids only.
+    let ids = items
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let rows: Vec<(i64, String)> = query(format!(
+        "SELECT l.consultation_id, k.name FROM consultation_category_links l JOIN consultation_categories k ON k.id = l.category_id \
+         WHERE l.consultation_id IN ({ids}) ORDER BY k.sort_order"
+    ))
+    .fetch_all(db)
+    .await?;
+    for c in items.iter_mut() {
+        c.categories = rows
+            .iter()
+            .filter(|(id, _)| *id == c.id)
+            .map(|(_, n)| n.clone())
+            .collect();
+    }
+    Ok(())
+}
+
+/// One consultation, if the user takes calls in its area (or it is on a child they may change).
+pub async fn get(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<Consultation> {
+    let found: Option<Consultation> = query(format!("SELECT {COLUMNS} {FROM} WHERE s.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    let Some(c) = found else {
+        return Err(Error::NotFound);
+    };
+    if !actor.serves_area(AreaId(c.area_id)) {
+        audit::record_alone(
+            db,
+            meta,
+            Event::new("consultation.read")
+                .by(actor)
+                .object("consultation", id)
+                .outcome(Outcome::Denied),
+        )
+        .await?;
+        return Err(Error::NotFound);
+    }
+    let mut one = [c];
+    attach_categories(db, &mut one).await?;
+    let [c] = one;
+    let mut tx = db.begin().await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("consultation.read")
+            .by(actor)
+            .object("consultation", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(c)
+}
+
+/// The consultations of the user's areas, newest first; only those not yet linked to a child if asked.
+pub async fn list(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    unlinked_only: bool,
+    paging: Paging,
+) -> Result<Page<Consultation>> {
+    // Area ids come from the user's own record, never input.
+    let areas = if actor.role.needs_areas() && !actor.area_ids.is_empty() {
+        actor
+            .area_ids
+            .iter()
+            .map(|a| a.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    } else {
+        "0".to_owned()
+    };
+    let filter = format!("WHERE s.area_id IN ({areas}) AND ($1 = $2 OR s.child_id IS NULL)");
+    let (total,): (i64,) = query(format!("SELECT COUNT(*) FROM consultations s {filter}"))
+        .bind(unlinked_only)
+        .bind(false)
+        .fetch_one(db)
+        .await?;
+    let mut items: Vec<Consultation> = query(format!(
+        "SELECT {COLUMNS} {FROM} {filter} ORDER BY s.at DESC, s.id DESC LIMIT $3 OFFSET $4"
+    ))
+    .bind(unlinked_only)
+    .bind(false)
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(db)
+    .await?;
+    attach_categories(db, &mut items).await?;
+    let mut tx = db.begin().await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("consultation.list")
+            .by(actor)
+            .object_type("consultation")
+            .detail(format!("results={total}")),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Page { items, total })
+}
+
+/// Links an anonymous consultation to a child; it joins the child's timeline.
+pub async fn link(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: i64,
+    child: ChildId,
+) -> Result<()> {
+    let found: Option<(i64, Option<i64>, String, String, String)> = query(
+        "SELECT area_id, child_id, channel, requester, concern FROM consultations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    let Some((area, linked, channel, requester, concern)) = found else {
+        return Err(Error::NotFound);
+    };
+    if !may_take_calls(actor, AreaId(area)) {
+        audit::record_alone(
+            db,
+            meta,
+            Event::new("consultation.link")
+                .by(actor)
+                .object("consultation", id)
+                .outcome(Outcome::Denied),
+        )
+        .await?;
+        return Err(Error::NotFound);
+    }
+    if linked.is_some() {
+        return Err(Error::Invalid {
+            field: "child_id",
+            message: "この相談はすでに子どもの記録に結びついています。",
+        });
+    }
+    children::authorize(db, meta, actor, child, Purpose::Write, "consultation.link").await?;
+    let mut tx = db.begin().await?;
+    query("UPDATE consultations SET child_id = $1 WHERE id = $2")
+        .bind(child.0)
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+    let input_summary = {
+        let concern: String = concern.chars().take(40).collect();
+        format!("相談（{channel}・{requester}）：{concern}")
+    };
+    children::add_event(
+        &mut tx,
+        child,
+        "consultation",
+        &input_summary,
+        Some(id),
+        Some(actor),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("consultation.link")
+            .by(actor)
+            .object("consultation", id)
+            .detail(format!("child={child}")),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Inside an existing transaction, for the demo.
+pub async fn create_in(
+    tx: &mut Tx,
+    input: &ConsultationInput,
+    created_by: Option<i64>,
+) -> Result<i64> {
+    let (id,): (i64,) = query(
+        "INSERT INTO consultations (area_id, child_id, at, channel, requester, caller, concern, action_taken, minutes, \
+         follow_up_on, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(input.area_id)
+    .bind(input.child_id.map(|c| c.0))
+    .bind(input.at)
+    .bind(&input.channel)
+    .bind(&input.requester)
+    .bind(input.caller.as_deref())
+    .bind(&input.concern)
+    .bind(input.action_taken.as_deref())
+    .bind(input.minutes)
+    .bind(input.follow_up_on)
+    .bind(created_by)
+    .bind(crate::now())
+    .fetch_one(&mut *tx)
+    .await?;
+    for category in &input.category_ids {
+        query("INSERT INTO consultation_category_links (consultation_id, category_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*category)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(child) = input.child_id {
+        children::add_event(tx, child, "consultation", &summary(input), Some(id), None).await?;
+    }
+    Ok(id)
+}
