@@ -320,7 +320,9 @@ mod rule_tests {
             valid_from: date!(2026 - 12 - 01),
             ..active.clone()
         };
-        let cases: Vec<(&str, &Actor, Vec<Grant>, bool, Result<(), Refusal>)> = vec![
+        // (case, user, the child's grants, the user's agency involved now, expected)
+        type Case<'a> = (&'a str, &'a Actor, Vec<Grant>, bool, Result<(), Refusal>);
+        let cases: Vec<Case> = vec![
             ("no consent", &staff, vec![], true, Err(Refusal::NotVisible)),
             (
                 "active consent, involved",

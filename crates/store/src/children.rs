@@ -640,8 +640,21 @@ pub async fn create(
         .await?;
         return Err(Error::Forbidden);
     }
-    let now = crate::now();
     let mut tx = db.begin().await?;
+    let id = insert(&mut tx, input, Some(actor)).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("child.create").by(actor).object("child", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Inserts a child with its lists and the first timeline entry, inside `tx`: for `create` and the demo.
+pub async fn insert(tx: &mut Tx, input: &ChildInput, actor: Option<&Actor>) -> Result<ChildId> {
+    let now = crate::now();
     let (id,): (i64,) = query(
         "INSERT INTO children (area_id, family_name, given_name, family_kana, given_kana, search_key, duplicate_key, birth_date, \
          sex, municipality_id, postal_code, address, current_agency_id, development_notes, health_notes, diagnoses, \
@@ -667,29 +680,14 @@ pub async fn create(
     .bind(input.medical_care.as_deref())
     .bind(input.strengths.as_deref())
     .bind(input.internal_notes.as_deref())
-    .bind(actor.user_id)
+    .bind(actor.map(|a| a.user_id))
     .bind(now)
-    .fetch_one(&mut tx)
+    .fetch_one(&mut *tx)
     .await
     .map_err(|e| e.on_foreign_key("municipality_id", "市町村または在籍先が見つかりません。"))?;
     let id = ChildId(id);
-    replace_lists(&mut tx, id, input).await?;
-    add_event(
-        &mut tx,
-        id,
-        "record",
-        "記録を作成しました",
-        None,
-        Some(actor),
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("child.create").by(actor).object("child", id),
-    )
-    .await?;
-    tx.commit().await?;
+    replace_lists(tx, id, input).await?;
+    add_event(tx, id, "record", "記録を作成しました", None, actor).await?;
     Ok(id)
 }
 
@@ -1009,51 +1007,55 @@ pub async fn add_team_member(
     id: ChildId,
     member: &NewTeamMember,
 ) -> Result<i64> {
-    let NewTeamMember {
-        agency_id: agency,
-        role,
-        person,
-        from,
-    } = member;
-    let (agency, person, from) = (*agency, person.as_deref(), *from);
     authorize(db, meta, actor, id, Purpose::Write, "care_team.add").await?;
     let mut tx = db.begin().await?;
-    let (member,): (i64,) = query(
-        "INSERT INTO care_team_members (child_id, agency_id, role, person, from_on, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(id.0)
-    .bind(agency)
-    .bind(role)
-    .bind(person)
-    .bind(from)
-    .bind(crate::now())
-    .fetch_one(&mut tx)
-    .await
-    .map_err(|e| e.on_foreign_key("agency_id", "関係機関が見つかりません。"))?;
-    let (name,): (String,) = query("SELECT name FROM agencies WHERE id = $1")
-        .bind(agency)
-        .fetch_one(&mut tx)
-        .await?;
-    add_event(
-        &mut tx,
-        id,
-        "care_team",
-        &format!("支援チームに{name}が加わりました"),
-        Some(member),
-        Some(actor),
-    )
-    .await?;
+    let member_id = insert_team_member(&mut tx, id, member, Some(actor)).await?;
     audit::record(
         &mut tx,
         meta,
         Event::new("care_team.add")
             .by(actor)
             .object("child", id)
-            .detail(format!("agency={agency}")),
+            .detail(format!("agency={}", member.agency_id)),
     )
     .await?;
     tx.commit().await?;
-    Ok(member)
+    Ok(member_id)
+}
+
+/// Inside `tx`: for `add_team_member` and the demo.
+pub async fn insert_team_member(
+    tx: &mut Tx,
+    id: ChildId,
+    member: &NewTeamMember,
+    actor: Option<&Actor>,
+) -> Result<i64> {
+    let (member_id,): (i64,) = query(
+        "INSERT INTO care_team_members (child_id, agency_id, role, person, from_on, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(id.0)
+    .bind(member.agency_id)
+    .bind(&member.role)
+    .bind(member.person.as_deref())
+    .bind(member.from)
+    .bind(crate::now())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| e.on_foreign_key("agency_id", "関係機関が見つかりません。"))?;
+    let (name,): (String,) = query("SELECT name FROM agencies WHERE id = $1")
+        .bind(member.agency_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    add_event(
+        tx,
+        id,
+        "care_team",
+        &format!("支援チームに{name}が加わりました"),
+        Some(member_id),
+        actor,
+    )
+    .await?;
+    Ok(member_id)
 }
 
 /// Ends a membership on `to`; the history stays.
@@ -1165,4 +1167,14 @@ pub async fn timeline(
     .await?;
     tx.commit().await?;
     Ok(Page { items, total })
+}
+
+/// The child's name, for a page the user was already authorised to open (the timeline).
+pub async fn display_name(db: &Db, id: ChildId) -> Result<String> {
+    let (name,): (String,) =
+        query("SELECT family_name || ' ' || given_name FROM children WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(db)
+            .await?;
+    Ok(name)
 }

@@ -158,6 +158,12 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
         let mut members = vec![nursery];
         members.extend(demo_directory::load_area(&mut tx, &meta, i, codes).await?);
         demo_directory::load_councils(&mut tx, &meta, *id, name, &members).await?;
+        let (count, offset, shared) = if *name == KATORI {
+            (14, 0, Some(nursery))
+        } else {
+            (8, 20, None)
+        };
+        crate::demo_children::load_area(&mut tx, *id, codes, count, offset, shared).await?;
     }
     let area = |name: &str| -> Vec<AreaId> {
         area_ids

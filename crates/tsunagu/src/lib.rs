@@ -3,5 +3,6 @@
 
 pub mod cli;
 pub mod demo;
+pub mod demo_children;
 pub mod demo_directory;
 pub mod serve;

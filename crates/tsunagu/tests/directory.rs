@@ -597,21 +597,29 @@ async fn export_then_import_round_trips(b: Backend) {
         "formulas are neutralised on export"
     );
 
-    // Into a directory that has none of them yet: an empty database with areas and an admin.
-    let target = TestApp::demo(b).await;
-    query("DELETE FROM council_members")
-        .execute(&target.db)
+    // Into a directory that has none of them yet: an empty database with only an administrator.
+    let target = TestApp::empty(b).await;
+    let mut tx = target.db.begin().await.unwrap();
+    let admin = tsunagu_store::users::NewUser {
+        login: "target-admin".into(),
+        display_name: "移行先 管理者".into(),
+        role: tsunagu_domain::Role::Admin,
+        area_ids: vec![],
+        agency_id: None,
+        password: "target-admin-password".into(),
+        must_change_password: false,
+    };
+    tsunagu_store::users::create(&mut tx, &tsunagu_store::RequestMeta::cli(), None, admin)
         .await
         .unwrap();
-    query("UPDATE users SET agency_id = NULL, role = 'committee' WHERE agency_id IS NOT NULL")
-        .execute(&target.db)
-        .await
-        .unwrap();
-    query("DELETE FROM agencies")
-        .execute(&target.db)
-        .await
-        .unwrap();
-    let t = target.login_as("demo-admin").await;
+    tx.commit().await.unwrap();
+    let t = target.client();
+    assert_eq!(
+        t.login("target-admin", "target-admin-password")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
     let res = upload(&t, exported.clone(), "export.csv").await;
     let html = res.text().await.unwrap();
     let rows = agency_count(&source).await;

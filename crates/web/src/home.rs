@@ -2,8 +2,9 @@
 
 use askama::Template;
 use axum::{extract::State, response::Html, routing::get, Router};
+use tsunagu_domain::japanese_date;
 use tsunagu_domain::Role;
-use tsunagu_store::{tokens, users};
+use tsunagu_store::{consents, tokens, users};
 
 use crate::{auth::Auth, extract::Query, layout::Layout, AppError, AppState};
 
@@ -39,6 +40,7 @@ async fn home(
     let layout = Layout::new(&state, &auth, "ホーム", "/")
         .await?
         .with_notice(q.notice.as_deref());
+    let today = japanese_date::today(time::OffsetDateTime::now_utc());
     let cards = match auth.actor.role {
         Role::Coordinator => vec![
             Card {
@@ -48,8 +50,19 @@ async fn home(
             },
             Card {
                 title: "期限の近いタスク",
-                lines: vec![],
-                empty: "期限の近いタスクはありません。",
+                lines: consents::expiring(&state.db, &auth.actor, today, 60)
+                    .await?
+                    .into_iter()
+                    .map(|e| {
+                        format!(
+                            "{}さんの{}（{}まで）",
+                            e.child_name,
+                            e.what,
+                            japanese_date::format_date(e.until)
+                        )
+                    })
+                    .collect(),
+                empty: "60日以内に期限が切れる同意・受給者証はありません。",
             },
             Card {
                 title: "未対応の依頼",

@@ -9,6 +9,7 @@ mod areas;
 mod assets;
 mod audit;
 mod auth;
+mod children;
 mod councils;
 mod error;
 mod extract;
@@ -47,6 +48,9 @@ pub fn router(state: AppState) -> Router {
         .merge(agencies::html::router())
         .merge(agencies::api::router())
         .merge(councils::html::router())
+        .merge(children::html::router())
+        .merge(children::consultations::router())
+        .merge(children::api::router())
         .merge(admin)
         .merge(assets::router())
         .merge(http::probes())

@@ -1,0 +1,241 @@
+//! The demo's children: fictional names (見本, 例題, 試験… are not family names anyone has), ages
+//! 0–18 in both demo areas, with guardians, certificates, benefit certificates, accommodations,
+//! consultations and consents — some in force, one expired, one revoked, one on the legal basis —
+//! so the agency account sees exactly the children shared with its nursery.
+
+use time::{Date, Duration, OffsetDateTime};
+use tsunagu_domain::{access::SharePart, japanese_date, AgencyId, AreaId, MunicipalityId};
+use tsunagu_store::{
+    children::{
+        self, Accommodation, BenefitCertificate, Certificate, ChildId, ChildInput, Guardian,
+        NewTeamMember,
+    },
+    consents::{self, ConsentInput},
+    consultations::{self, ConsultationInput},
+    db::query,
+    Tx,
+};
+
+const FAMILY: [(&str, &str); 6] = [
+    ("見本", "みほん"),
+    ("例題", "れいだい"),
+    ("試験", "しけん"),
+    ("仮名", "かめい"),
+    ("架空", "かくう"),
+    ("模擬", "もぎ"),
+];
+const GIVEN: [(&str, &str, &str); 10] = [
+    ("陽翔", "はると", "male"),
+    ("結衣", "ゆい", "female"),
+    ("蓮", "れん", "male"),
+    ("芽依", "めい", "female"),
+    ("湊", "みなと", "male"),
+    ("陽葵", "ひまり", "female"),
+    ("樹", "いつき", "male"),
+    ("紬", "つむぎ", "female"),
+    ("悠真", "ゆうま", "male"),
+    ("凛", "りん", "female"),
+];
+const CONCERNS: [&str; 6] = [
+    "ことばが遅いのではないかと保育園から言われて心配です。",
+    "集団の中で落ち着かず、先生から相談したほうがよいと言われました。",
+    "来年の就学について、どこに相談すればよいか知りたい。",
+    "療育手帳の更新の手続きがわかりません。",
+    "放課後に通える場所を探しています。",
+    "学校で友だちとのトラブルが続き、登校をしぶっています。",
+];
+const ACCOMMODATIONS: [&str; 6] = [
+    "予定の変更は前日に絵カードで伝えると落ち着いて過ごせる",
+    "大きな音が苦手。行事の前にイヤーマフを用意すると参加できる",
+    "指示は一つずつ、短いことばで伝える",
+    "困ったときに使える「休憩カード」があると自分から休める",
+    "午後は疲れやすいので、活動の間に静かな時間をとる",
+    "手順を写真で示すと身支度が一人でできる",
+];
+
+/// Loads the area's children; `nursery` is the demo agency account's nursery (in 香取海匝).
+pub async fn load_area(
+    tx: &mut Tx,
+    area: AreaId,
+    municipality_codes: &[&str],
+    count: usize,
+    offset: usize,
+    nursery: Option<AgencyId>,
+) -> anyhow::Result<()> {
+    let today = japanese_date::today(OffsetDateTime::now_utc());
+    let mut places = Vec::new();
+    for code in municipality_codes {
+        let (id,): (i64,) = query("SELECT id FROM municipalities WHERE code = $1")
+            .bind(*code)
+            .fetch_one(&mut *tx)
+            .await?;
+        places.push(MunicipalityId(id));
+    }
+    let category_ids: Vec<(i64,)> =
+        query("SELECT id FROM consultation_categories ORDER BY sort_order")
+            .fetch_all(&mut *tx)
+            .await?;
+    for i in 0..count {
+        let n = offset + i;
+        let (family, family_kana) = FAMILY[n % FAMILY.len()];
+        let (given, given_kana, sex) = GIVEN[(n * 7 + 3) % GIVEN.len()];
+        // Ages spread over 0–18, a few days apart so birthdays differ.
+        let birth: Date = today - Duration::days(((n * 373 + 45) % (18 * 365)) as i64 + 200);
+        let young = today.year() - birth.year() < 6;
+        let input = ChildInput {
+            area_id: area,
+            family_name: family.into(),
+            given_name: given.into(),
+            family_kana: family_kana.into(),
+            given_kana: given_kana.into(),
+            birth_date: Some(birth),
+            sex: sex.into(),
+            municipality_id: Some(places[n % places.len()]),
+            postal_code: None,
+            address: Some("（デモ住所）".into()),
+            current_agency_id: if young { nursery } else { None },
+            development_notes: Some("ことばの発達がゆっくり。身振りでのやりとりは活発。".into()),
+            health_notes: None,
+            diagnoses: (n % 3 == 0).then(|| "自閉スペクトラム症（診断済み）".to_owned()),
+            medical_care: (n % 11 == 5).then(|| "経管栄養（日中1回）".to_owned()),
+            strengths: Some("電車が大好き。パズルが得意。".into()),
+            internal_notes: Some(
+                "家族は就学について不安が大きい。次回、母の話をゆっくり聞く。（デモ）".into(),
+            ),
+            guardians: vec![Guardian {
+                name: format!("{family} 保護者"),
+                kana: format!("{family_kana} ほごしゃ"),
+                relation: if n % 2 == 0 { "母" } else { "父" }.into(),
+                phone: Some(format!("090-0000-{:04}", 1000 + n)),
+                email: None,
+                contact_preference: Some("平日の午後に電話".into()),
+            }],
+            certificates: if n % 3 == 0 {
+                vec![Certificate {
+                    kind: "ryoiku".into(),
+                    grade: "Ｂの2".into(),
+                    issued_on: Some(today - Duration::days(400)),
+                    renewal_on: Some(today + Duration::days(300)),
+                }]
+            } else {
+                vec![]
+            },
+            benefit_certificates: if n % 2 == 0 {
+                vec![BenefitCertificate {
+                    service: if young {
+                        "児童発達支援"
+                    } else {
+                        "放課後等デイサービス"
+                    }
+                    .into(),
+                    amount: Some("月10日".into()),
+                    valid_from: Some(today - Duration::days(300)),
+                    // Some run out soon, so the coordinator's home page has something to show.
+                    valid_to: Some(today + Duration::days(if n % 4 == 0 { 40 } else { 200 })),
+                }]
+            } else {
+                vec![]
+            },
+            accommodations: vec![
+                Accommodation {
+                    text: ACCOMMODATIONS[n % ACCOMMODATIONS.len()].into(),
+                    found_by: Some("保育園の担任".into()),
+                    found_on: Some(today - Duration::days(90)),
+                },
+                Accommodation {
+                    text: ACCOMMODATIONS[(n + 2) % ACCOMMODATIONS.len()].into(),
+                    found_by: Some("保護者".into()),
+                    found_on: Some(today - Duration::days(30)),
+                },
+            ],
+        };
+        let child = children::insert(tx, &input, None).await?;
+        for k in 0..(n % 3 + 1) {
+            let at = OffsetDateTime::now_utc() - Duration::days((k * 45 + n) as i64);
+            let c = ConsultationInput {
+                area_id: area,
+                child_id: Some(child),
+                at: tsunagu_store::db::normalize_timestamp(at),
+                channel: ["電話", "来所", "訪問"][k % 3].into(),
+                requester: ["保護者", "園", "学校"][k % 3].into(),
+                requester_agency_id: None,
+                caller: None,
+                concern: CONCERNS[(n + k) % CONCERNS.len()].into(),
+                action_taken: Some("話を聞き、次回の面談を約束した。".into()),
+                minutes: Some(20 + (k as i64) * 10),
+                follow_up_on: None,
+                category_ids: vec![category_ids[(n + k) % category_ids.len()].0],
+            };
+            consultations::create_in(tx, &c, None).await?;
+        }
+        if let (Some(nursery), true) = (nursery, young || i < 6) {
+            share_with_nursery(tx, child, nursery, i, today).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The nursery's demo children: on its care team, with consents in every state.
+async fn share_with_nursery(
+    tx: &mut Tx,
+    child: ChildId,
+    nursery: AgencyId,
+    i: usize,
+    today: Date,
+) -> anyhow::Result<()> {
+    let member = NewTeamMember {
+        agency_id: nursery,
+        role: "担任".into(),
+        person: Some("仮名 さくら".into()),
+        from: today - Duration::days(200),
+    };
+    children::insert_team_member(tx, child, &member, None).await?;
+    let base = ConsentInput {
+        legal: false,
+        guardian_name: Some("保護者（デモ）".into()),
+        parts: vec![
+            SharePart::Profile,
+            SharePart::Accommodations,
+            SharePart::CareTeam,
+        ],
+        agency_ids: vec![nursery],
+        agency_kind_ids: vec![],
+        valid_from: today - Duration::days(200),
+        valid_to: Some(today + Duration::days(if i % 2 == 0 { 45 } else { 300 })),
+        obtained: "written".into(),
+        council_id: None,
+        note: None,
+    };
+    let consent = match i % 6 {
+        // No consent: on the team, but the nursery does not see the child.
+        4 => None,
+        // Expired yesterday.
+        3 => Some(ConsentInput {
+            valid_to: Some(today - Duration::days(1)),
+            ..base
+        }),
+        // Revoked.
+        5 => {
+            let id = consents::insert(tx, child, &base, None).await?;
+            query("UPDATE consents SET revoked_on = $1 WHERE id = $2")
+                .bind(today - Duration::days(10))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            None
+        }
+        // The 要保護児童対策地域協議会's legal basis.
+        2 => Some(ConsentInput {
+            legal: true,
+            guardian_name: None,
+            obtained: "legal".into(),
+            valid_to: None,
+            ..base
+        }),
+        _ => Some(base),
+    };
+    if let Some(c) = consent {
+        consents::insert(tx, child, &c, None).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! `/api/v1/children`, `/api/v1/consultations`, and a child's consents and timeline: all through
+//! the same access path as the screens (a child the caller may not see answers 404).
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use tsunagu_store::{
+    children::{self, ChildId, ChildSummary, ChildView, Consent, TimelineEntry},
+    consents,
+    consultations::{self, Consultation},
+    Page,
+};
+
+use super::{
+    consultations::{check as check_consultation, ConsultationFields},
+    html::{check_consent, today, ConsentFields, TimelineQuery},
+    validate, ChildFields,
+};
+use crate::{
+    agencies::parse_date,
+    auth::{Auth, Meta},
+    extract::{Json as JsonBody, ListParams, Query},
+    AppError, AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/children", get(search).post(create))
+        .route("/api/v1/children/{id}", get(show).put(update))
+        .route("/api/v1/children/{id}/close", post(close))
+        .route("/api/v1/children/{id}/reopen", post(reopen))
+        .route("/api/v1/children/{id}/timeline", get(timeline))
+        .route(
+            "/api/v1/children/{id}/consents",
+            get(list_consents).post(add_consent),
+        )
+        .route(
+            "/api/v1/consultations",
+            get(list_consultations).post(create_consultation),
+        )
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChildSearch {
+    /// Name or reading in any kana.
+    pub q: Option<String>,
+    /// `1` to include closed cases.
+    pub include_closed: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
+}
+
+/// Children the caller may see whose name or reading contains `q`.
+#[utoipa::path(get, path = "/api/v1/children", tag = "children", params(ChildSearch),
+    responses((status = 200, body = Page<ChildSummary>), (status = 401, body = crate::api::ErrorResponse)))]
+pub async fn search(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Query(s): Query<ChildSearch>,
+) -> Result<Json<Page<ChildSummary>>, AppError> {
+    let paging = ListParams {
+        q: None,
+        limit: s.limit,
+        offset: s.offset,
+    }
+    .paging()?;
+    let q: Option<String> =
+        s.q.as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| q.chars().take(50).collect());
+    Ok(Json(
+        children::search(
+            &state.db,
+            &meta,
+            &auth.actor,
+            q.as_deref(),
+            s.include_closed.is_some(),
+            paging,
+        )
+        .await?,
+    ))
+}
+
+/// One child, in the parts the caller may see.
+#[utoipa::path(get, path = "/api/v1/children/{id}", tag = "children", params(("id" = i64, Path)),
+    responses((status = 200, body = ChildView), (status = 404, body = crate::api::ErrorResponse)))]
+pub async fn show(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<ChildView>, AppError> {
+    Ok(Json(
+        children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?,
+    ))
+}
+
+/// Register a child (coordinators of the area). A possible duplicate answers 409 unless
+/// `not_a_duplicate` is set.
+#[utoipa::path(post, path = "/api/v1/children", tag = "children", request_body = ChildFields,
+    responses((status = 201, body = ChildView), (status = 403, body = crate::api::ErrorResponse),
+        (status = 409, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    JsonBody(fields): JsonBody<ChildFields>,
+) -> Result<(StatusCode, Json<ChildView>), AppError> {
+    let (input, errors) = validate(&fields, today());
+    errors.into_result().map_err(AppError::Validation)?;
+    if fields.not_a_duplicate.is_empty() {
+        let dups = children::possible_duplicates(&state.db, &auth.actor, &input, None).await?;
+        if let Some(first) = dups.first() {
+            return Err(AppError::Conflict {
+                field: "family_name".into(),
+                message: format!("同じ名前（読み）と生年月日の子どもがすでに登録されています（ID {}）。別の子どもなら not_a_duplicate を指定してください。", first.id),
+            });
+        }
+    }
+    let id = children::create(&state.db, &meta, &auth.actor, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(children::view(&state.db, &meta, &auth.actor, id).await?),
+    ))
+}
+
+/// Replace a child's record (coordinators of the area; not while closed).
+#[utoipa::path(put, path = "/api/v1/children/{id}", tag = "children", params(("id" = i64, Path)), request_body = ChildFields,
+    responses((status = 200, body = ChildView), (status = 403, body = crate::api::ErrorResponse),
+        (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    JsonBody(fields): JsonBody<ChildFields>,
+) -> Result<Json<ChildView>, AppError> {
+    let (input, errors) = validate(&fields, today());
+    errors.into_result().map_err(AppError::Validation)?;
+    children::update(&state.db, &meta, &auth.actor, ChildId(id), &input).await?;
+    Ok(Json(
+        children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?,
+    ))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct CloseBody {
+    /// YYYY-MM-DD; today if empty.
+    pub closed_on: String,
+    pub reason: String,
+}
+
+/// Close the case (終結).
+#[utoipa::path(post, path = "/api/v1/children/{id}/close", tag = "children", params(("id" = i64, Path)), request_body = CloseBody,
+    responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
+pub async fn close(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<CloseBody>,
+) -> Result<StatusCode, AppError> {
+    let mut e = tsunagu_domain::validation::Errors::new();
+    let on = parse_date(&mut e, "closed_on", "終結日", &body.closed_on).unwrap_or_else(today);
+    let reason = e.required_line("reason", "終結の理由", &body.reason);
+    e.into_result().map_err(AppError::Validation)?;
+    children::set_status(
+        &state.db,
+        &meta,
+        &auth.actor,
+        ChildId(id),
+        Some((on, reason)),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Reopen a closed case.
+#[utoipa::path(post, path = "/api/v1/children/{id}/reopen", tag = "children", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
+pub async fn reopen(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    children::set_status(&state.db, &meta, &auth.actor, ChildId(id), None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Everything that happened for the child, newest first (`kind`, `from`, `until`, paging).
+#[utoipa::path(get, path = "/api/v1/children/{id}/timeline", tag = "children", params(("id" = i64, Path)),
+    responses((status = 200, body = Page<TimelineEntry>), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<TimelineQuery>,
+) -> Result<Json<Page<TimelineEntry>>, AppError> {
+    let paging = ListParams {
+        q: None,
+        limit: q.limit.clone(),
+        offset: q.offset.clone(),
+    }
+    .paging()?;
+    Ok(Json(
+        children::timeline(
+            &state.db,
+            &meta,
+            &auth.actor,
+            ChildId(id),
+            &q.filter()?,
+            paging,
+        )
+        .await?,
+    ))
+}
+
+/// The child's consents and legal-basis records (the area's staff).
+#[utoipa::path(get, path = "/api/v1/children/{id}/consents", tag = "children", params(("id" = i64, Path)),
+    responses((status = 200, body = Page<Consent>), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
+pub async fn list_consents(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Page<Consent>>, AppError> {
+    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    if !v.sees_everything {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Json(Page {
+        total: v.consents.len() as i64,
+        items: v.consents,
+    }))
+}
+
+/// Record a consent (or the legal basis).
+#[utoipa::path(post, path = "/api/v1/children/{id}/consents", tag = "children", params(("id" = i64, Path)), request_body = ConsentFields,
+    responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn add_consent(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<ConsentFields>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let (input, errors) = check_consent(&body);
+    errors.into_result().map_err(AppError::Validation)?;
+    let consent = consents::create(&state.db, &meta, &auth.actor, ChildId(id), &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": consent })),
+    ))
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsultationQuery {
+    /// `1` for consultations not yet linked to a child.
+    pub unlinked: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub offset: Option<String>,
+}
+
+/// Consultations of the caller's areas, newest first.
+#[utoipa::path(get, path = "/api/v1/consultations", tag = "children", params(ConsultationQuery),
+    responses((status = 200, body = Page<Consultation>)))]
+pub async fn list_consultations(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Query(q): Query<ConsultationQuery>,
+) -> Result<Json<Page<Consultation>>, AppError> {
+    let paging = ListParams {
+        q: None,
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .paging()?;
+    Ok(Json(
+        consultations::list(&state.db, &meta, &auth.actor, q.unlinked.is_some(), paging).await?,
+    ))
+}
+
+/// Record a consultation (coordinators); `child_id` empty for an anonymous one.
+#[utoipa::path(post, path = "/api/v1/consultations", tag = "children", request_body = ConsultationFields,
+    responses((status = 201, body = Consultation), (status = 403, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn create_consultation(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    JsonBody(body): JsonBody<ConsultationFields>,
+) -> Result<(StatusCode, Json<Consultation>), AppError> {
+    let (input, errors) = check_consultation(&body, auth.actor.area_ids.first().copied());
+    errors.into_result().map_err(AppError::Validation)?;
+    let id = consultations::create(&state.db, &meta, &auth.actor, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(consultations::get(&state.db, &meta, &auth.actor, id).await?),
+    ))
+}

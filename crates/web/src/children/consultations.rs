@@ -1,0 +1,371 @@
+//! The single window's intake: a consultation recorded in under a minute, anonymous or for a
+//! child found by search-as-you-type, and linked to a child later.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Router,
+};
+use serde::Deserialize;
+use time::{OffsetDateTime, PrimitiveDateTime};
+use tsunagu_domain::{
+    children::{CHANNELS, REQUESTERS},
+    japanese_date::JST,
+    validation::Errors,
+    AgencyId, AreaId, Role,
+};
+use tsunagu_store::{
+    agencies::{self, AgencyRef},
+    areas::{self, Area},
+    children::ChildId,
+    consultations::{self, Category, Consultation, ConsultationInput},
+};
+
+use crate::{
+    agencies::parse_date,
+    auth::{Auth, Meta},
+    error::into_form_errors,
+    extract::{Form, ListParams, Query},
+    layout::{filters, Layout, Pager},
+    AppError, AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/consultations", get(list).post(create))
+        .route("/consultations/new", get(new_form))
+        .route("/consultations/{id}", get(show))
+        .route("/consultations/{id}/link", post(link))
+}
+
+fn coordinator(auth: &Auth) -> Result<(), AppError> {
+    if auth.actor.role == Role::Coordinator {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The intake form as typed.
+#[derive(Deserialize, Default, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ConsultationFields {
+    pub area_id: String,
+    /// A child's id, or empty for an anonymous consultation.
+    pub child_id: String,
+    /// YYYY-MM-DDTHH:MM, Japan time; empty means now.
+    pub at: String,
+    pub channel: String,
+    pub requester: String,
+    pub requester_agency_id: String,
+    pub caller: String,
+    pub concern: String,
+    pub category_ids: Vec<String>,
+    pub action_taken: String,
+    pub minutes: String,
+    pub follow_up_on: String,
+    /// The child search box (not stored).
+    pub child_q: String,
+}
+
+pub fn check(f: &ConsultationFields, default_area: Option<AreaId>) -> (ConsultationInput, Errors) {
+    let mut e = Errors::new();
+    let area_id = match f.area_id.trim() {
+        "" => default_area.unwrap_or_default(),
+        v => v.parse().map(AreaId).unwrap_or_else(|_| {
+            e.add("area_id", "地域の指定が正しくありません。");
+            AreaId(0)
+        }),
+    };
+    let child_id = match f.child_id.trim() {
+        "" => None,
+        v => match v.parse() {
+            Ok(n) => Some(ChildId(n)),
+            Err(_) => {
+                e.add("child_id", "子どもの指定が正しくありません。");
+                None
+            }
+        },
+    };
+    let at = match f.at.trim() {
+        "" => OffsetDateTime::now_utc(),
+        v => match PrimitiveDateTime::parse(
+            v,
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]"),
+        ) {
+            Ok(t) => t.assume_offset(JST),
+            Err(_) => {
+                e.add("at", "日時を正しく入力してください。");
+                OffsetDateTime::now_utc()
+            }
+        },
+    };
+    if at > OffsetDateTime::now_utc() + time::Duration::hours(1) {
+        e.add("at", "日時が未来になっています。");
+    }
+    if !CHANNELS.contains(&f.channel.as_str()) {
+        e.add("channel", "相談の方法を選んでください。");
+    }
+    if !REQUESTERS.contains(&f.requester.as_str()) {
+        e.add("requester", "相談者を選んでください。");
+    }
+    let requester_agency_id = f.requester_agency_id.trim().parse().ok().map(AgencyId);
+    let caller = e.optional_line("caller", "相談者の名前・続柄", &f.caller);
+    let concern = e
+        .optional_text("concern", "主訴", &f.concern)
+        .unwrap_or_default();
+    if concern.is_empty() {
+        e.add("concern", "主訴（相談の内容）を入力してください。");
+    }
+    let action_taken = e.optional_text("action_taken", "対応", &f.action_taken);
+    let minutes = match f.minutes.trim() {
+        "" => None,
+        v => match v.parse::<i64>() {
+            Ok(n) if (0..=1440).contains(&n) => Some(n),
+            _ => {
+                e.add("minutes", "所要時間は0〜1440の分で入力してください。");
+                None
+            }
+        },
+    };
+    let follow_up_on = parse_date(&mut e, "follow_up_on", "次回フォロー日", &f.follow_up_on);
+    let category_ids = f
+        .category_ids
+        .iter()
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
+    let input = ConsultationInput {
+        area_id,
+        child_id,
+        at: tsunagu_store::db::normalize_timestamp(at),
+        channel: f.channel.clone(),
+        requester: f.requester.clone(),
+        requester_agency_id,
+        caller,
+        concern,
+        action_taken,
+        minutes,
+        follow_up_on,
+        category_ids,
+    };
+    (input, e)
+}
+
+#[derive(Template)]
+#[template(path = "consultations/form.html")]
+struct FormPage {
+    layout: Layout,
+    form: ConsultationFields,
+    errors: Errors,
+    areas: Vec<Area>,
+    agencies: Vec<AgencyRef>,
+    categories: Vec<Category>,
+    channels: &'static [&'static str],
+    requesters: &'static [&'static str],
+    child_name: Option<String>,
+}
+
+impl FormPage {
+    fn has_category(&self, id: &i64) -> bool {
+        self.form
+            .category_ids
+            .iter()
+            .any(|c| c.trim() == id.to_string())
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    auth: &Auth,
+    form: ConsultationFields,
+    errors: Errors,
+    child_name: Option<String>,
+) -> Result<FormPage, AppError> {
+    Ok(FormPage {
+        layout: Layout::new(state, auth, "相談の受付", "/consultations").await?,
+        form,
+        errors,
+        areas: areas::all_areas(&state.db)
+            .await?
+            .into_iter()
+            .filter(|a| auth.actor.serves_area(a.id))
+            .collect(),
+        agencies: agencies::all(&state.db).await?,
+        categories: consultations::categories(&state.db).await?,
+        channels: &CHANNELS,
+        requesters: &REQUESTERS,
+        child_name,
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct NewQuery {
+    child_id: Option<String>,
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Query(q): Query<NewQuery>,
+) -> Result<Html<String>, AppError> {
+    coordinator(&auth)?;
+    let now = OffsetDateTime::now_utc().to_offset(JST);
+    let mut form = ConsultationFields {
+        area_id: auth
+            .actor
+            .area_ids
+            .first()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        at: format!("{}T{:02}:{:02}", now.date(), now.hour(), now.minute()),
+        channel: "電話".into(),
+        requester: "保護者".into(),
+        ..ConsultationFields::default()
+    };
+    let mut child_name = None;
+    if let Some(child) = q.child_id.as_deref().and_then(|c| c.parse::<i64>().ok()) {
+        let v =
+            tsunagu_store::children::view(&state.db, &meta, &auth.actor, ChildId(child)).await?;
+        form.child_id = child.to_string();
+        form.area_id = v.child.area_id.to_string();
+        child_name = Some(v.child.name());
+    }
+    Ok(Html(
+        form_page(&state, &auth, form, Errors::new(), child_name)
+            .await?
+            .render()?,
+    ))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Form(form): Form<ConsultationFields>,
+) -> Result<Response, AppError> {
+    coordinator(&auth)?;
+    let (input, mut errors) = check(&form, auth.actor.area_ids.first().copied());
+    if errors.is_empty() {
+        match consultations::create(&state.db, &meta, &auth.actor, &input).await {
+            Ok(id) => {
+                let to = match input.child_id {
+                    Some(child) => format!("/children/{child}?notice=consultation_saved"),
+                    None => format!("/consultations/{id}?notice=consultation_saved"),
+                };
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Err(e @ tsunagu_store::Error::NotFound) => return Err(e.into()),
+            Err(tsunagu_store::Error::Forbidden) => {
+                errors.add("area_id", "担当地域の相談だけを記録できます。")
+            }
+            Err(e) => into_form_errors(&mut errors, e)?,
+        }
+    }
+    let page = form_page(&state, &auth, form, errors, None).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "consultations/list.html")]
+struct ListPage {
+    layout: Layout,
+    items: Vec<Consultation>,
+    pager: Pager,
+    unlinked: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    unlinked: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
+    if !matches!(auth.actor.role, Role::Coordinator | Role::Supervisor) {
+        return Err(AppError::Forbidden);
+    }
+    let paging = ListParams {
+        q: None,
+        limit: q.limit.clone(),
+        offset: q.offset.clone(),
+    }
+    .paging()?;
+    let unlinked = q.unlinked.is_some();
+    let page = consultations::list(&state.db, &meta, &auth.actor, unlinked, paging).await?;
+    let base = if unlinked {
+        "/consultations?unlinked=1&"
+    } else {
+        "/consultations?"
+    };
+    let view = ListPage {
+        layout: Layout::new(&state, &auth, "相談記録", "/consultations").await?,
+        pager: Pager::new(base, page.total, paging, page.items.len()),
+        items: page.items,
+        unlinked,
+    };
+    Ok(Html(view.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "consultations/show.html")]
+struct ShowPage {
+    layout: Layout,
+    c: Consultation,
+    may_link: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Html<String>, AppError> {
+    let c = consultations::get(&state.db, &meta, &auth.actor, id).await?;
+    let page = ShowPage {
+        layout: Layout::new(&state, &auth, "相談記録", "/consultations")
+            .await?
+            .with_notice(q.notice.as_deref()),
+        may_link: c.child_id.is_none() && auth.actor.role == Role::Coordinator,
+        c,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LinkForm {
+    child_id: String,
+}
+
+async fn link(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, AppError> {
+    let child = form
+        .child_id
+        .trim()
+        .parse()
+        .map(ChildId)
+        .map_err(|_| AppError::invalid("child_id", "結びつける子どもを選んでください。"))?;
+    consultations::link(&state.db, &meta, &auth.actor, id, child).await?;
+    Ok(Redirect::to(&format!("/children/{child}?notice=linked")).into_response())
+}

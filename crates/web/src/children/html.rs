@@ -1,0 +1,927 @@
+//! The record screens: the children list (and an agency's "my children"), search-as-you-type,
+//! create with the duplicate guard, the record page, edit, close/reopen, consents, care team and
+//! the timeline.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Router,
+};
+use serde::Deserialize;
+use time::{Date, OffsetDateTime, Time};
+use tsunagu_domain::{
+    access::SharePart,
+    children::{certificate_label, format_age, sex_label, CERTIFICATE_KINDS, SEXES},
+    japanese_date::{self, JST},
+    validation::Errors,
+    AgencyId, Role,
+};
+use tsunagu_store::{
+    agencies::{self, AgencyKind, AgencyRef},
+    areas::{self, Area, Municipality},
+    children::{
+        self, ChildId, ChildSummary, ChildView, NewTeamMember, TimelineEntry, TimelineFilter,
+    },
+    consents::{self, ConsentInput},
+    Paging,
+};
+
+use super::{fields_of, validate, ChildFields};
+use crate::{
+    agencies::parse_date,
+    auth::{Auth, Meta},
+    error::into_form_errors,
+    extract::{Form, ListParams, Query},
+    layout::{filters, qs, Layout, Pager},
+    AppError, AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/children", get(list).post(create))
+        .route("/children/suggest", get(suggest))
+        .route("/children/new", get(new_form))
+        .route("/children/{id}", get(show).post(update))
+        .route("/children/{id}/edit", get(edit_form))
+        .route("/children/{id}/close", get(confirm_close).post(close))
+        .route("/children/{id}/reopen", post(reopen))
+        .route("/children/{id}/consents", post(add_consent))
+        .route("/children/{id}/consents/new", get(consent_form))
+        .route(
+            "/children/{id}/consents/{consent}/revoke",
+            get(confirm_revoke).post(revoke),
+        )
+        .route("/children/{id}/team", post(add_member))
+        .route("/children/{id}/team/{member}/end", post(end_member))
+        .route("/children/{id}/timeline", get(timeline))
+}
+
+pub fn today() -> Date {
+    japanese_date::today(OffsetDateTime::now_utc())
+}
+
+/// Who may open the children's screens at all: not the committee, not administrators.
+fn may_use(auth: &Auth) -> Result<(), AppError> {
+    match auth.actor.role {
+        Role::Coordinator | Role::Supervisor | Role::AgencyStaff => Ok(()),
+        Role::Committee | Role::Admin => Err(AppError::Forbidden),
+    }
+}
+
+pub struct SummaryLine {
+    pub id: i64,
+    pub name: String,
+    pub kana: String,
+    pub birth: String,
+    pub age: String,
+    pub area: String,
+    pub agency: String,
+    pub closed: bool,
+}
+
+pub fn summary_line(c: &ChildSummary) -> SummaryLine {
+    SummaryLine {
+        id: c.id,
+        name: format!("{} {}", c.family_name, c.given_name),
+        kana: format!("{} {}", c.family_kana, c.given_kana)
+            .trim()
+            .to_owned(),
+        birth: japanese_date::format_date_with_era(c.birth_date),
+        age: format_age(c.birth_date, today()),
+        area: c.area_name.clone(),
+        agency: c.current_agency_name.clone().unwrap_or_default(),
+        closed: c.status == "closed",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "children/list.html")]
+struct ListPage {
+    layout: Layout,
+    title: &'static str,
+    q: String,
+    include_closed: bool,
+    items: Vec<SummaryLine>,
+    pager: Pager,
+    can_create: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    q: Option<String>,
+    /// The intake form's search box.
+    child_q: Option<String>,
+    include_closed: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+    notice: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Query(lq): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
+    may_use(&auth)?;
+    let paging = ListParams {
+        q: None,
+        limit: lq.limit.clone(),
+        offset: lq.offset.clone(),
+    }
+    .paging()?;
+    let q =
+        lq.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.chars().take(50).collect::<String>());
+    let include_closed = lq.include_closed.is_some();
+    let page = children::search(
+        &state.db,
+        &meta,
+        &auth.actor,
+        q.as_deref(),
+        include_closed,
+        paging,
+    )
+    .await?;
+    let q = q.unwrap_or_default();
+    let base = format!(
+        "/children?q={}&{}",
+        qs(&q),
+        if include_closed {
+            "include_closed=1&"
+        } else {
+            ""
+        }
+    );
+    let title = if auth.actor.role == Role::AgencyStaff {
+        "共有されている子ども"
+    } else {
+        "子ども"
+    };
+    let view = ListPage {
+        layout: Layout::new(&state, &auth, title, "/children")
+            .await?
+            .with_notice(lq.notice.as_deref()),
+        title,
+        pager: Pager::new(&base, page.total, paging, page.items.len()),
+        items: page.items.iter().map(summary_line).collect(),
+        q,
+        include_closed,
+        can_create: auth.actor.role == Role::Coordinator,
+    };
+    Ok(Html(view.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "children/suggest.html")]
+struct SuggestFragment {
+    items: Vec<SummaryLine>,
+    q: String,
+}
+
+/// Search-as-you-type: children of the user's areas whose name or reading contains `q`.
+async fn suggest(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Query(lq): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
+    may_use(&auth)?;
+    let q: String =
+        lq.q.as_deref()
+            .or(lq.child_q.as_deref())
+            .map(str::trim)
+            .unwrap_or_default()
+            .chars()
+            .take(50)
+            .collect();
+    let items = if q.is_empty() {
+        vec![]
+    } else {
+        children::search(
+            &state.db,
+            &meta,
+            &auth.actor,
+            Some(&q),
+            false,
+            Paging::new(Some(8), None),
+        )
+        .await?
+        .items
+    };
+    Ok(Html(
+        SuggestFragment {
+            items: items.iter().map(summary_line).collect(),
+            q,
+        }
+        .render()?,
+    ))
+}
+
+/// What the record form offers to choose from.
+pub struct Choices {
+    pub areas: Vec<Area>,
+    pub municipalities: Vec<Municipality>,
+    pub agencies: Vec<AgencyRef>,
+    pub sexes: &'static [(&'static str, &'static str)],
+    pub certificate_kinds: Vec<(&'static str, &'static str)>,
+    pub grades: Vec<&'static str>,
+}
+
+async fn choices(state: &AppState, auth: &Auth) -> Result<Choices, AppError> {
+    let areas = areas::all_areas(&state.db)
+        .await?
+        .into_iter()
+        .filter(|a| auth.actor.serves_area(a.id))
+        .collect();
+    Ok(Choices {
+        areas,
+        municipalities: areas::municipalities(
+            &state.db,
+            None,
+            Paging {
+                limit: 10_000,
+                offset: 0,
+            },
+        )
+        .await?
+        .items,
+        agencies: agencies::all(&state.db).await?,
+        sexes: &SEXES,
+        certificate_kinds: CERTIFICATE_KINDS.iter().map(|(c, l, _)| (*c, *l)).collect(),
+        grades: CERTIFICATE_KINDS
+            .iter()
+            .flat_map(|(_, _, g)| g.iter().copied())
+            .fold(Vec::new(), |mut acc, g| {
+                if !acc.contains(&g) {
+                    acc.push(g);
+                }
+                acc
+            }),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "children/form.html")]
+struct FormPage {
+    layout: Layout,
+    id: Option<i64>,
+    form: ChildFields,
+    errors: Errors,
+    choices: Choices,
+    duplicates: Vec<SummaryLine>,
+}
+
+impl FormPage {
+    fn row<'a>(&self, list: &'a [String], i: &usize) -> &'a str {
+        ChildFields::row(list, *i)
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    auth: &Auth,
+    id: Option<i64>,
+    form: ChildFields,
+    errors: Errors,
+    duplicates: Vec<SummaryLine>,
+) -> Result<FormPage, AppError> {
+    let title = if id.is_some() {
+        "記録の編集"
+    } else {
+        "子どもの登録"
+    };
+    Ok(FormPage {
+        layout: Layout::new(state, auth, title, "/children").await?,
+        id,
+        form,
+        errors,
+        choices: choices(state, auth).await?,
+        duplicates,
+    })
+}
+
+async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+    if auth.actor.role != Role::Coordinator {
+        return Err(AppError::Forbidden);
+    }
+    let form = ChildFields {
+        area_id: auth
+            .actor
+            .area_ids
+            .first()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        sex: "unknown".into(),
+        ..ChildFields::default()
+    };
+    Ok(Html(
+        form_page(&state, &auth, None, form, Errors::new(), vec![])
+            .await?
+            .render()?,
+    ))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Form(form): Form<ChildFields>,
+) -> Result<Response, AppError> {
+    let (input, mut errors) = validate(&form, today());
+    let mut duplicates = vec![];
+    if errors.is_empty() && form.not_a_duplicate.is_empty() {
+        duplicates = children::possible_duplicates(&state.db, &auth.actor, &input, None).await?;
+    }
+    if errors.is_empty() && duplicates.is_empty() {
+        match children::create(&state.db, &meta, &auth.actor, &input).await {
+            Ok(id) => {
+                return Ok(Redirect::to(&format!("/children/{id}?notice=created")).into_response())
+            }
+            Err(tsunagu_store::Error::Forbidden) => {
+                errors.add("area_id", "担当地域の子どもだけを登録できます。")
+            }
+            Err(e) => into_form_errors(&mut errors, e)?,
+        }
+    }
+    let lines = duplicates.iter().map(summary_line).collect();
+    let page = form_page(&state, &auth, None, form, errors, lines).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "children/show.html")]
+struct ShowPage {
+    layout: Layout,
+    v: ChildView,
+    birth: String,
+    age: String,
+    sex: &'static str,
+    agencies: Vec<AgencyRef>,
+    today: String,
+    disclosures: Vec<tsunagu_store::children::Disclosure>,
+}
+
+impl ShowPage {
+    fn certificate(&self, kind: &str) -> &'static str {
+        certificate_label(kind)
+    }
+    fn consent_state(&self, c: &tsunagu_store::children::Consent) -> &'static str {
+        c.state(today())
+    }
+    fn part_label(&self, code: &str) -> &'static str {
+        SharePart::from_code(code).map_or("", SharePart::label)
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Html<String>, AppError> {
+    may_use(&auth)?;
+    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let disclosures = if v.sees_everything {
+        children::disclosures(&state.db, ChildId(id)).await?
+    } else {
+        vec![]
+    };
+    let page = ShowPage {
+        layout: Layout::new(&state, &auth, &v.child.name(), "/children")
+            .await?
+            .with_notice(q.notice.as_deref()),
+        birth: japanese_date::format_date_with_era(v.child.birth_date),
+        age: format_age(v.child.birth_date, today()),
+        sex: sex_label(&v.child.sex),
+        agencies: if v.may_write {
+            agencies::all(&state.db).await?
+        } else {
+            vec![]
+        },
+        today: today().to_string(),
+        disclosures,
+        v,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    if !v.may_write {
+        return Err(AppError::Forbidden);
+    }
+    if v.child.is_closed() {
+        return Err(AppError::Conflict {
+            field: "status".into(),
+            message: "終結したケースは編集できません。先に再開してください。".into(),
+        });
+    }
+    Ok(Html(
+        form_page(
+            &state,
+            &auth,
+            Some(id),
+            fields_of(&v),
+            Errors::new(),
+            vec![],
+        )
+        .await?
+        .render()?,
+    ))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<ChildFields>,
+) -> Result<Response, AppError> {
+    let (input, mut errors) = validate(&form, today());
+    if errors.is_empty() {
+        match children::update(&state.db, &meta, &auth.actor, ChildId(id), &input).await {
+            Ok(()) => {
+                return Ok(Redirect::to(&format!("/children/{id}?notice=saved")).into_response())
+            }
+            Err(e @ (tsunagu_store::Error::NotFound | tsunagu_store::Error::Forbidden)) => {
+                return Err(e.into())
+            }
+            Err(e) => into_form_errors(&mut errors, e)?,
+        }
+    }
+    let page = form_page(&state, &auth, Some(id), form, errors, vec![]).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "children/close.html")]
+struct ClosePage {
+    layout: Layout,
+    v: ChildView,
+    today: String,
+    errors: Errors,
+}
+
+async fn confirm_close(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    if !v.may_write {
+        return Err(AppError::Forbidden);
+    }
+    let page = ClosePage {
+        layout: Layout::new(&state, &auth, "終結", "/children").await?,
+        v,
+        today: today().to_string(),
+        errors: Errors::new(),
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CloseForm {
+    closed_on: String,
+    reason: String,
+}
+
+async fn close(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<CloseForm>,
+) -> Result<Response, AppError> {
+    let mut errors = Errors::new();
+    let on = parse_date(&mut errors, "closed_on", "終結日", &form.closed_on);
+    let reason = errors.required_line("reason", "終結の理由", &form.reason);
+    if on.is_none() && errors.get("closed_on").is_none() {
+        errors.add("closed_on", "終結日を入力してください。");
+    }
+    if let (true, Some(on)) = (errors.is_empty(), on) {
+        children::set_status(
+            &state.db,
+            &meta,
+            &auth.actor,
+            ChildId(id),
+            Some((on, reason)),
+        )
+        .await?;
+        return Ok(Redirect::to(&format!("/children/{id}?notice=case_closed")).into_response());
+    }
+    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let page = ClosePage {
+        layout: Layout::new(&state, &auth, "終結", "/children").await?,
+        v,
+        today: form.closed_on,
+        errors,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+async fn reopen(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    children::set_status(&state.db, &meta, &auth.actor, ChildId(id), None).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=reopened")).into_response())
+}
+
+/// A consent as typed.
+#[derive(Deserialize, Default, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ConsentFields {
+    /// consent or legal
+    pub basis: String,
+    pub guardian_name: String,
+    /// Part codes: profile, accommodations, care_team, consultations, documents.
+    pub parts: Vec<String>,
+    pub agency_ids: Vec<String>,
+    pub agency_kind_ids: Vec<String>,
+    pub valid_from: String,
+    pub valid_to: String,
+    /// written or oral
+    pub obtained: String,
+    pub note: String,
+}
+
+pub fn check_consent(f: &ConsentFields) -> (ConsentInput, Errors) {
+    let mut e = Errors::new();
+    let legal = f.basis == "legal";
+    let parts: Vec<SharePart> = f
+        .parts
+        .iter()
+        .filter_map(|p| SharePart::from_code(p.trim()))
+        .collect();
+    if parts.is_empty() {
+        e.add("parts", "共有する内容を1つ以上選んでください。");
+    }
+    let agency_ids: Vec<AgencyId> = f
+        .agency_ids
+        .iter()
+        .filter_map(|a| a.trim().parse().ok())
+        .map(AgencyId)
+        .collect();
+    let agency_kind_ids: Vec<i64> = f
+        .agency_kind_ids
+        .iter()
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    if agency_ids.is_empty() && agency_kind_ids.is_empty() {
+        e.add(
+            "agency_ids",
+            "共有先の機関（または機関種別）を1つ以上選んでください。",
+        );
+    }
+    let valid_from =
+        parse_date(&mut e, "valid_from", "開始日", &f.valid_from).unwrap_or_else(today);
+    let valid_to = parse_date(&mut e, "valid_to", "終了日", &f.valid_to);
+    if valid_to.is_some_and(|t| t < valid_from) {
+        e.add("valid_to", "終了日は開始日より後にしてください。");
+    }
+    let guardian_name = e.optional_line("guardian_name", "同意した保護者", &f.guardian_name);
+    if !legal && guardian_name.is_none() {
+        e.add("guardian_name", "同意した保護者の氏名を入力してください。");
+    }
+    let obtained = if f.obtained == "oral" {
+        "oral"
+    } else {
+        "written"
+    }
+    .to_owned();
+    let note = e.optional_text("note", "備考", &f.note);
+    (
+        ConsentInput {
+            legal,
+            guardian_name,
+            parts,
+            agency_ids,
+            agency_kind_ids,
+            valid_from,
+            valid_to,
+            obtained,
+            council_id: None,
+            note,
+        },
+        e,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "children/consent_form.html")]
+struct ConsentPage {
+    layout: Layout,
+    v: ChildView,
+    form: ConsentFields,
+    errors: Errors,
+    agencies: Vec<AgencyRef>,
+    kinds: Vec<AgencyKind>,
+    parts: Vec<(&'static str, &'static str)>,
+}
+
+impl ConsentPage {
+    fn has(&self, list: &[String], value: &str) -> bool {
+        list.iter().any(|v| v == value)
+    }
+}
+
+async fn consent_page(
+    state: &AppState,
+    meta: &tsunagu_store::RequestMeta,
+    auth: &Auth,
+    id: i64,
+    form: ConsentFields,
+    errors: Errors,
+) -> Result<ConsentPage, AppError> {
+    let v = children::view(&state.db, meta, &auth.actor, ChildId(id)).await?;
+    if !v.may_write {
+        return Err(AppError::Forbidden);
+    }
+    Ok(ConsentPage {
+        layout: Layout::new(state, auth, "同意・情報共有の記録", "/children").await?,
+        v,
+        form,
+        errors,
+        agencies: agencies::all(&state.db).await?,
+        kinds: agencies::kinds(&state.db).await?,
+        parts: SharePart::ALL
+            .iter()
+            .map(|p| (p.code(), p.label()))
+            .collect(),
+    })
+}
+
+async fn consent_form(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let form = ConsentFields {
+        basis: "consent".into(),
+        obtained: "written".into(),
+        valid_from: today().to_string(),
+        parts: vec!["profile".into(), "accommodations".into()],
+        ..ConsentFields::default()
+    };
+    Ok(Html(
+        consent_page(&state, &meta, &auth, id, form, Errors::new())
+            .await?
+            .render()?,
+    ))
+}
+
+async fn add_consent(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<ConsentFields>,
+) -> Result<Response, AppError> {
+    let (input, mut errors) = check_consent(&form);
+    if errors.is_empty() {
+        match consents::create(&state.db, &meta, &auth.actor, ChildId(id), &input).await {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!("/children/{id}?notice=saved")).into_response())
+            }
+            Err(e @ (tsunagu_store::Error::NotFound | tsunagu_store::Error::Forbidden)) => {
+                return Err(e.into())
+            }
+            Err(e) => into_form_errors(&mut errors, e)?,
+        }
+    }
+    let page = consent_page(&state, &meta, &auth, id, form, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "children/revoke.html")]
+struct RevokePage {
+    layout: Layout,
+    v: ChildView,
+    consent: tsunagu_store::children::Consent,
+}
+
+async fn confirm_revoke(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, consent)): Path<(i64, i64)>,
+) -> Result<Html<String>, AppError> {
+    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    if !v.may_write {
+        return Err(AppError::Forbidden);
+    }
+    let consent = v
+        .consents
+        .iter()
+        .find(|c| c.id == consent && c.revoked_on.is_none())
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let page = RevokePage {
+        layout: Layout::new(&state, &auth, "同意の撤回", "/children").await?,
+        v,
+        consent,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, consent)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    consents::revoke(&state.db, &meta, &auth.actor, ChildId(id), consent, today()).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=revoked_consent")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MemberForm {
+    agency_id: String,
+    role: String,
+    person: String,
+    from_on: String,
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<MemberForm>,
+) -> Result<Response, AppError> {
+    let mut e = Errors::new();
+    let agency_id = match form.agency_id.trim().parse() {
+        Ok(n) => AgencyId(n),
+        Err(_) => {
+            e.add("agency_id", "関係機関を選んでください。");
+            AgencyId(0)
+        }
+    };
+    let role = e
+        .optional_line("role", "役割", &form.role)
+        .unwrap_or_default();
+    let person = e.optional_line("person", "担当者", &form.person);
+    let from = parse_date(&mut e, "from_on", "開始日", &form.from_on).unwrap_or_else(today);
+    e.into_result().map_err(AppError::Validation)?;
+    children::add_team_member(
+        &state.db,
+        &meta,
+        &auth.actor,
+        ChildId(id),
+        &NewTeamMember {
+            agency_id,
+            role,
+            person,
+            from,
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=saved#care-team")).into_response())
+}
+
+async fn end_member(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, member)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    children::end_team_member(&state.db, &meta, &auth.actor, ChildId(id), member, today()).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=saved#care-team")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "children/timeline.html")]
+struct TimelinePage {
+    layout: Layout,
+    id: i64,
+    name: String,
+    entries: Vec<TimelineEntry>,
+    pager: Pager,
+    kind: String,
+    from: String,
+    until: String,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+pub const TIMELINE_KINDS: [(&str, &str); 5] = [
+    ("consultation", "相談"),
+    ("record", "記録の作成・更新"),
+    ("consent", "同意"),
+    ("care_team", "支援チーム"),
+    ("status", "終結・再開"),
+];
+
+pub fn timeline_kind_label(code: &str) -> &'static str {
+    TIMELINE_KINDS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("その他", |(_, l)| l)
+}
+
+impl TimelinePage {
+    fn kind_label(&self, code: &str) -> &'static str {
+        timeline_kind_label(code)
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct TimelineQuery {
+    pub kind: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+}
+
+impl TimelineQuery {
+    pub fn filter(&self) -> Result<TimelineFilter, AppError> {
+        let mut e = Errors::new();
+        let day = |e: &mut Errors, field: &str, label: &str, v: &Option<String>| {
+            parse_date(e, field, label, v.as_deref().unwrap_or_default())
+        };
+        let from = day(&mut e, "from", "開始日", &self.from);
+        let until = day(&mut e, "until", "終了日", &self.until);
+        e.into_result().map_err(AppError::Validation)?;
+        let start = |d: Date| OffsetDateTime::new_in_offset(d, Time::MIDNIGHT, JST);
+        Ok(TimelineFilter {
+            kind: self
+                .kind
+                .as_deref()
+                .filter(|k| TIMELINE_KINDS.iter().any(|(c, _)| c == k))
+                .map(str::to_owned),
+            from: from.map(start),
+            until: until.and_then(|d| d.next_day()).map(start),
+        })
+    }
+}
+
+async fn timeline(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(tq): Query<TimelineQuery>,
+) -> Result<Html<String>, AppError> {
+    let paging = ListParams {
+        q: None,
+        limit: tq.limit.clone(),
+        offset: tq.offset.clone(),
+    }
+    .paging()?;
+    let page = children::timeline(
+        &state.db,
+        &meta,
+        &auth.actor,
+        ChildId(id),
+        &tq.filter()?,
+        paging,
+    )
+    .await?;
+    let name = children::display_name(&state.db, ChildId(id)).await?;
+    let kind = tq.kind.clone().unwrap_or_default();
+    let from = tq.from.clone().unwrap_or_default();
+    let until = tq.until.clone().unwrap_or_default();
+    let base = format!(
+        "/children/{id}/timeline?kind={}&from={}&until={}&",
+        qs(&kind),
+        qs(&from),
+        qs(&until)
+    );
+    let view = TimelinePage {
+        layout: Layout::new(&state, &auth, &format!("{name}さんの経過"), "/children").await?,
+        id,
+        pager: Pager::new(&base, page.total, paging, page.items.len()),
+        entries: page.items,
+        name,
+        kind,
+        from,
+        until,
+        kinds: TIMELINE_KINDS.to_vec(),
+    };
+    Ok(Html(view.render()?))
+}
