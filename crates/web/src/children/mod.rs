@@ -390,7 +390,7 @@ pub fn fields_of(v: &ChildView) -> ChildFields {
 
 impl ChildFields {
     /// Row `i` of a list, for the form (empty past the end, so blank rows can be offered).
-    pub fn row<'a>(list: &'a [String], i: usize) -> &'a str {
+    pub fn row(list: &[String], i: usize) -> &str {
         list.get(i).map_or("", String::as_str)
     }
 
