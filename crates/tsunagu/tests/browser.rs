@@ -464,3 +464,202 @@ async fn the_directory_is_searched_filtered_printed_and_imported() {
     let _ = std::fs::remove_file(&path);
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_call_is_taken_then_linked_to_a_new_child() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    save_screenshot(&browser, "home-coordinator-with-deadlines").await;
+
+    // The call: a parent who gives no name. Channel and requester are preset; the concern is all.
+    browser
+        .find(Locator::LinkText("相談受付"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-concern"))
+        .await
+        .unwrap();
+    fill(
+        &browser,
+        "f-concern",
+        "3歳の息子のことばが遅く、保育園から相談をすすめられた",
+    )
+    .await;
+    browser
+        .find(Locator::XPath("//label[contains(., 'ことば')]/input"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&browser, "f-minutes", "12").await;
+    save_screenshot(&browser, "intake-form").await;
+    browser
+        .find(Locator::Css("form.intake button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&browser, ".notice").await, "相談を記録しました。");
+    let mut consultation_url = browser.current_url().await.unwrap();
+    consultation_url.set_query(None);
+
+    // Later the family comes in: a new record.
+    browser
+        .goto(&format!("{}/children/new", app.base))
+        .await
+        .unwrap();
+    fill(&browser, "f-family_name", "画面").await;
+    fill(&browser, "f-given_name", "あおい").await;
+    fill(&browser, "f-family_kana", "がめん").await;
+    fill(&browser, "f-given_kana", "あおい").await;
+    browser
+        .execute(
+            "document.getElementById('f-birth_date').value = '2023-04-10'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    fill(&browser, "g-name-0", "画面 ひかる").await;
+    fill(&browser, "g-rel-0", "母").await;
+    fill(
+        &browser,
+        "a-text-0",
+        "新しい場所では、先に写真で見せておくと入れる",
+    )
+    .await;
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".child-facts"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main h1").await.contains("画面 あおい"));
+
+    // Back to the call: search as you type, pick the child, link.
+    browser.goto(consultation_url.as_str()).await.unwrap();
+    fill(&browser, "f-child_q", "ｶﾞﾒﾝ").await;
+    browser
+        .wait()
+        .for_element(Locator::XPath("//label[contains(., '画面 あおい')]/input"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".child-facts"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&browser, ".notice").await,
+        "相談をこの子どもの記録に結びつけました。"
+    );
+    save_screenshot(&browser, "child-page").await;
+    browser
+        .find(Locator::LinkText("経過（タイムライン）"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("ol.timeline"))
+        .await
+        .unwrap();
+    let timeline = text_of(&browser, "ol.timeline").await;
+    assert!(
+        timeline.contains("ことばが遅く") && timeline.contains("記録を作成しました"),
+        "{timeline}"
+    );
+    save_screenshot(&browser, "child-timeline").await;
+
+    // The nursery sees its shared children, in the shared parts only.
+    browser
+        .find(Locator::Css("form.inline button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    log_in(
+        &browser,
+        &app.base,
+        "demo-agency",
+        tsunagu::demo::password_of("demo-agency").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::LinkText("共有されている子ども"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("table.list"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("table.list tbody a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".child-facts"))
+        .await
+        .unwrap();
+    let main = text_of(&browser, "main").await;
+    assert!(main.contains("共有されている範囲だけを表示しています"));
+    assert!(!main.contains("コーディネーターのメモ") && !main.contains("同意・情報共有"));
+    save_screenshot(&browser, "child-page-agency").await;
+    browser.close().await.unwrap();
+}

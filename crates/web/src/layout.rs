@@ -32,12 +32,26 @@ pub struct NavItem {
 /// Each role's menu. Later features add their entries here.
 pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
-        Role::Coordinator | Role::Supervisor => &[
+        Role::Coordinator => &[
             ("/", "ホーム"),
+            ("/consultations/new", "相談受付"),
+            ("/children", "子ども"),
+            ("/consultations", "相談記録"),
             ("/agencies", "関係機関"),
             ("/councils", "協議会"),
         ],
-        Role::AgencyStaff => &[("/", "ホーム"), ("/agencies", "関係機関")],
+        Role::Supervisor => &[
+            ("/", "ホーム"),
+            ("/children", "子ども"),
+            ("/consultations", "相談記録"),
+            ("/agencies", "関係機関"),
+            ("/councils", "協議会"),
+        ],
+        Role::AgencyStaff => &[
+            ("/", "ホーム"),
+            ("/children", "共有されている子ども"),
+            ("/agencies", "関係機関"),
+        ],
         Role::Committee => &[("/", "ホーム"), ("/agencies", "関係機関の集計")],
         Role::Admin => &[
             ("/", "ホーム"),

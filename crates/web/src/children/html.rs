@@ -404,7 +404,11 @@ async fn show(
             .with_notice(q.notice.as_deref()),
         birth: japanese_date::format_date_with_era(v.child.birth_date),
         age: format_age(v.child.birth_date, today()),
-        sex: sex_label(&v.child.sex),
+        sex: if v.child.sex == "unknown" {
+            ""
+        } else {
+            sex_label(&v.child.sex)
+        },
         agencies: if v.may_write {
             agencies::all(&state.db).await?
         } else {
