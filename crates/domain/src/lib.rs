@@ -6,6 +6,7 @@
 pub mod access;
 pub mod children;
 pub mod directory;
+pub mod files;
 pub mod ids;
 pub mod japanese_date;
 pub mod kana;

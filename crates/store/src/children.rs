@@ -530,6 +530,20 @@ async fn record_disclosures(
     Ok(())
 }
 
+/// Records the first disclosure of `part` to the actor's agency, inside `tx`.
+pub async fn record_disclosure_of(
+    tx: &mut Tx,
+    actor: &Actor,
+    child: ChildId,
+    basis: &Basis,
+    part: SharePart,
+) -> Result<()> {
+    match actor.agency_id {
+        Some(agency) => record_disclosures(tx, actor, child, agency, basis, &[part]).await,
+        None => Ok(()),
+    }
+}
+
 /// A disclosure record, for the child's page and the tests.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Disclosure {

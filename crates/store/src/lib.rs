@@ -3,7 +3,9 @@
 
 pub mod agencies;
 pub mod areas;
+pub mod attachments;
 pub mod audit;
+pub mod blobs;
 pub mod children;
 pub mod consents;
 pub mod consultations;

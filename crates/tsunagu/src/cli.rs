@@ -54,6 +54,10 @@ pub enum Command {
         /// (e.g. https://tsunagu.example.jp); with https:// cookies are marked Secure.
         #[arg(long, env = "TSUNAGU_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Folder for attachments (default: `attachments` beside the SQLite database, or
+        /// tsunagu-data/attachments).
+        #[arg(long, env = "TSUNAGU_ATTACHMENTS_DIR")]
+        attachments_dir: Option<std::path::PathBuf>,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -151,12 +155,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             database,
             demo,
             public_url,
+            attachments_dir,
         } => {
             serve::run(ServeOptions {
                 addr,
                 database_url: database.url,
                 demo,
                 public_url,
+                attachments_dir,
             })
             .await?;
             Ok(ExitCode::SUCCESS)

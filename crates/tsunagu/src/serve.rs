@@ -16,6 +16,8 @@ pub struct ServeOptions {
     pub database_url: String,
     pub demo: bool,
     pub public_url: Option<String>,
+    /// Where attachments are stored; beside the SQLite database by default.
+    pub attachments_dir: Option<std::path::PathBuf>,
 }
 
 /// A server bound to its port and ready to run: what the tests start on port 0.
@@ -60,9 +62,13 @@ impl Server {
             demo = opts.demo,
             "configuration"
         );
+        let blobs = match &opts.attachments_dir {
+            Some(dir) => tsunagu_store::blobs::BlobStore::Local(dir.clone()),
+            None => tsunagu_store::blobs::BlobStore::local_for(&opts.database_url),
+        };
         Ok(Server {
             listener,
-            state: AppState::new(db, config),
+            state: AppState::new(db, config, blobs),
             base_url,
         })
     }

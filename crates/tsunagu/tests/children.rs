@@ -23,6 +23,7 @@ both_backends!(
     an_anonymous_consultation_is_linked_to_a_child_later,
     bad_input_is_named_and_nothing_is_written,
     the_agency_sees_exactly_its_consented_demo_children,
+    attachments_are_checked_by_content_and_served_only_through_the_rule,
 );
 
 async fn token_for(app: &TestApp, login: &str) -> String {
@@ -716,4 +717,139 @@ async fn the_agency_sees_exactly_its_consented_demo_children(b: Backend) {
     let page: Client = app.login_as("demo-agency").await;
     let (_, html) = page.get_text("/children").await;
     assert!(html.contains("共有されている子ども"));
+}
+
+async fn upload(api: &Api, child: i64, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+    let form = reqwest::multipart::Form::new()
+        .text("title", "診断書")
+        .part("file", part);
+    let res = api
+        .http
+        .post(format!("{}/api/v1/children/{child}/attachments", api.base))
+        .bearer_auth(&api.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn attachments_are_checked_by_content_and_served_only_through_the_rule(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let coordinator = Api::new(&app, "demo-coordinator").await;
+    let child = new_child(&app, &coordinator, "てんぷ").await;
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let (status, created) = upload(&coordinator, child, "診断書.pdf", pdf.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let attachment = created["id"].as_i64().unwrap();
+    // An executable named .pdf is refused by its content.
+    let (status, body) = upload(
+        &coordinator,
+        child,
+        "report.pdf",
+        b"MZ\x90\x00 not a pdf".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "file");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("PDF、JPEG、PNG"));
+    let (_, list) = coordinator
+        .get(&format!("/api/v1/children/{child}/attachments"))
+        .await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["file_name"], "診断書.pdf");
+    let res = coordinator
+        .http
+        .get(format!(
+            "{}/api/v1/children/{child}/attachments/{attachment}",
+            app.base
+        ))
+        .bearer_auth(&coordinator.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+    // Another area's coordinator, and an agency whose share does not include documents: not found.
+    let kashiwa = Api::new(&app, "demo-coordinator-kashiwa").await;
+    assert_eq!(
+        kashiwa
+            .get(&format!(
+                "/api/v1/children/{child}/attachments/{attachment}"
+            ))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let nursery = nursery(&app).await;
+    put_on_team(&app, child, nursery).await;
+    coordinator
+        .post(
+            &format!("/api/v1/children/{child}/consents"),
+            consent_body(nursery, "2026-01-01", "", false),
+        )
+        .await;
+    let agency = Api::new(&app, "demo-agency").await;
+    assert_eq!(
+        agency
+            .get(&format!(
+                "/api/v1/children/{child}/attachments/{attachment}"
+            ))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, none) = agency
+        .get(&format!("/api/v1/children/{child}/attachments"))
+        .await;
+    assert_eq!(none["total"], 0, "documents were not shared");
+    // With documents in the consent, the agency may download it, and the disclosure is recorded.
+    let mut with_documents = consent_body(nursery, "2026-01-01", "", false);
+    with_documents["parts"] = json!(["documents"]);
+    coordinator
+        .post(
+            &format!("/api/v1/children/{child}/consents"),
+            with_documents,
+        )
+        .await;
+    let res = agency
+        .http
+        .get(format!(
+            "{}/api/v1/children/{child}/attachments/{attachment}",
+            app.base
+        ))
+        .bearer_auth(&agency.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (n,): (i64,) =
+        query("SELECT COUNT(*) FROM disclosures WHERE child_id = $1 AND part = 'documents'")
+            .bind(child)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(n, 1);
+    let reads = app.audit_actions("attachment.read").await;
+    assert!(reads
+        .iter()
+        .any(|(u, o, _)| u.as_deref() == Some("demo-agency") && o == "success"));
+    assert!(reads
+        .iter()
+        .any(|(u, o, _)| u.as_deref() == Some("demo-coordinator-kashiwa") && o == "denied"));
+    // Uploading needs the right to change the record.
+    assert_eq!(
+        upload(&agency, child, "x.pdf", pdf).await.0,
+        StatusCode::FORBIDDEN
+    );
 }

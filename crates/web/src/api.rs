@@ -28,6 +28,7 @@ use crate::{auth::Auth, AppError, AppState};
         crate::children::api::close, crate::children::api::reopen, crate::children::api::timeline,
         crate::children::api::list_consents, crate::children::api::add_consent,
         crate::children::api::list_consultations, crate::children::api::create_consultation,
+        crate::children::attachments::api_list, crate::children::attachments::api_upload,
     ),
     components(schemas(ErrorResponse, ErrorDetail, Me)),
     modifiers(&BearerAuth),

@@ -84,6 +84,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "consultation_saved" => "相談を記録しました。",
         "case_closed" => "終結として記録しました。記録は読み取り専用になります。",
         "linked" => "相談をこの子どもの記録に結びつけました。",
+        "attached" => "書類を添付しました。",
         "revoked_consent" => "同意の撤回を記録しました。この時点から共有は止まります。",
         _ => return None,
     })

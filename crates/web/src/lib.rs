@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(children::html::router())
         .merge(children::consultations::router())
         .merge(children::api::router())
+        .merge(children::attachments::router())
         .merge(admin)
         .merge(assets::router())
         .merge(http::probes())

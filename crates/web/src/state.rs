@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
-use tsunagu_store::{sessions::Lifetime, Db};
+use tsunagu_store::{blobs::BlobStore, sessions::Lifetime, Db};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
+    /// Where attachment bytes are kept.
+    pub blobs: BlobStore,
 }
 
 /// Settings of the web layer, from the command line and environment.
@@ -20,10 +22,11 @@ pub struct WebConfig {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: WebConfig) -> Self {
+    pub fn new(db: Db, config: WebConfig, blobs: BlobStore) -> Self {
         Self {
             db,
             config: Arc::new(config),
+            blobs,
         }
     }
 }

@@ -62,6 +62,11 @@ impl TestApp {
             database_url: url.clone(),
             demo: false,
             public_url: None,
+            attachments_dir: Some(
+                std::env::temp_dir()
+                    .join("tsunagu-tests")
+                    .join("attachments"),
+            ),
         };
         let server = tsunagu::serve::Server::prepare(&opts)
             .await

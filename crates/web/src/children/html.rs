@@ -365,6 +365,7 @@ struct ShowPage {
     agencies: Vec<AgencyRef>,
     today: String,
     disclosures: Vec<tsunagu_store::children::Disclosure>,
+    attachments: Vec<tsunagu_store::attachments::Attachment>,
 }
 
 impl ShowPage {
@@ -376,6 +377,13 @@ impl ShowPage {
     }
     fn part_label(&self, code: &str) -> &'static str {
         SharePart::from_code(code).map_or("", SharePart::label)
+    }
+    fn size(&self, bytes: &i64) -> String {
+        if *bytes >= 1024 * 1024 {
+            format!("{:.1}MB", *bytes as f64 / 1024.0 / 1024.0)
+        } else {
+            format!("{}KB", (*bytes + 1023) / 1024)
+        }
     }
 }
 
@@ -398,6 +406,8 @@ async fn show(
     } else {
         vec![]
     };
+    let attachments =
+        tsunagu_store::attachments::list(&state.db, &meta, &auth.actor, ChildId(id)).await?;
     let page = ShowPage {
         layout: Layout::new(&state, &auth, &v.child.name(), "/children")
             .await?
@@ -416,6 +426,7 @@ async fn show(
         },
         today: today().to_string(),
         disclosures,
+        attachments,
         v,
     };
     Ok(Html(page.render()?))
@@ -832,8 +843,9 @@ struct TimelinePage {
     kinds: Vec<(&'static str, &'static str)>,
 }
 
-pub const TIMELINE_KINDS: [(&str, &str); 5] = [
+pub const TIMELINE_KINDS: [(&str, &str); 6] = [
     ("consultation", "相談"),
+    ("document", "書類"),
     ("record", "記録の作成・更新"),
     ("consent", "同意"),
     ("care_team", "支援チーム"),

@@ -3,6 +3,7 @@
 //! handler goes through the store's one access path; none reads a child any other way.
 
 pub mod api;
+pub mod attachments;
 pub mod consultations;
 pub mod html;
 

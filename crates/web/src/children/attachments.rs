@@ -1,0 +1,176 @@
+//! Attachments on the web: upload from the child's page (or the API), download through the
+//! access path. Bytes are never served from a public path.
+
+use axum::{
+    extract::{DefaultBodyLimit, Multipart, Path, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+    Json, Router,
+};
+use tsunagu_domain::files::{clean_file_name, MAX_ATTACHMENT_BYTES};
+use tsunagu_store::{
+    attachments::{self, Attachment},
+    children::ChildId,
+    Page,
+};
+
+use crate::{
+    auth::{Auth, Meta},
+    AppError, AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/children/{id}/attachments",
+            axum::routing::post(upload_form),
+        )
+        .route("/children/{id}/attachments/{attachment}", get(download))
+        .route(
+            "/api/v1/children/{id}/attachments",
+            get(api_list).post(api_upload),
+        )
+        .route(
+            "/api/v1/children/{id}/attachments/{attachment}",
+            get(download),
+        )
+        .layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES + 1024 * 1024))
+}
+
+struct Upload {
+    title: String,
+    file_name: String,
+    bytes: Vec<u8>,
+}
+
+async fn read_upload(mut multipart: Multipart) -> Result<Upload, AppError> {
+    let too_big = || {
+        AppError::BadRequest(
+            "ファイルを受け取れませんでした。大きさ（20MBまで）を確認してください。".into(),
+        )
+    };
+    let mut upload = Upload {
+        title: String::new(),
+        file_name: String::new(),
+        bytes: Vec::new(),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
+        match field.name() {
+            Some("file") => {
+                upload.file_name = clean_file_name(field.file_name().unwrap_or("file"));
+                upload.bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
+            }
+            Some("title") => upload.title = field.text().await.map_err(|_| too_big())?,
+            _ => {}
+        }
+    }
+    if upload.bytes.is_empty() {
+        return Err(AppError::invalid(
+            "file",
+            "添付するファイルを選んでください。",
+        ));
+    }
+    let mut e = tsunagu_domain::validation::Errors::new();
+    let title = e.optional_line("title", "書類の名前", &upload.title);
+    e.into_result().map_err(AppError::Validation)?;
+    upload.title = title.unwrap_or_else(|| upload.file_name.clone());
+    Ok(upload)
+}
+
+async fn store(
+    state: &AppState,
+    meta: &tsunagu_store::RequestMeta,
+    auth: &Auth,
+    child: i64,
+    upload: Upload,
+) -> Result<i64, AppError> {
+    Ok(attachments::upload(
+        &state.db,
+        &state.blobs,
+        meta,
+        &auth.actor,
+        ChildId(child),
+        &upload.title,
+        &upload.file_name,
+        &upload.bytes,
+    )
+    .await?)
+}
+
+async fn upload_form(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let upload = read_upload(multipart).await?;
+    store(&state, &meta, &auth, id, upload).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=attached#documents")).into_response())
+}
+
+/// Upload a PDF, JPEG or PNG (multipart fields `file` and `title`; at most 20 MB).
+#[utoipa::path(post, path = "/api/v1/children/{id}/attachments", tag = "children", params(("id" = i64, Path)),
+    request_body(content_type = "multipart/form-data", description = "fields: file, title"),
+    responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn api_upload(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let upload = read_upload(multipart).await?;
+    let attachment = store(&state, &meta, &auth, id, upload).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": attachment })),
+    ))
+}
+
+/// The child's attachments (empty when the caller's share does not include documents).
+#[utoipa::path(get, path = "/api/v1/children/{id}/attachments", tag = "children", params(("id" = i64, Path)),
+    responses((status = 200, body = Page<Attachment>), (status = 404, body = crate::api::ErrorResponse)))]
+pub async fn api_list(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Page<Attachment>>, AppError> {
+    let items = attachments::list(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    Ok(Json(Page {
+        total: items.len() as i64,
+        items,
+    }))
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, attachment)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let (a, bytes) = attachments::download(
+        &state.db,
+        &state.blobs,
+        &meta,
+        &auth.actor,
+        ChildId(id),
+        attachment,
+    )
+    .await?;
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&a.content_type).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    let encoded = crate::error::encode_component(&a.file_name).replace('/', "%2F");
+    let disposition = format!("attachment; filename=\"attachment\"; filename*=UTF-8''{encoded}");
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}
