@@ -36,16 +36,26 @@ const COLUMNS: &str = "a.id, a.child_id, a.title, a.file_name, a.content_type, a
     u.display_name AS uploaded_by_name";
 
 /// Checks and stores an upload for the child; refused unless the user may change the record.
+/// A file as uploaded.
+pub struct NewAttachment<'a> {
+    pub title: &'a str,
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+}
+
 pub async fn upload(
     db: &Db,
     blobs: &BlobStore,
     meta: &RequestMeta,
     actor: &Actor,
     child: ChildId,
-    title: &str,
-    file_name: &str,
-    bytes: &[u8],
+    file: &NewAttachment<'_>,
 ) -> Result<i64> {
+    let NewAttachment {
+        title,
+        file_name,
+        bytes,
+    } = *file;
     children::authorize(db, meta, actor, child, Purpose::Write, "attachment.upload").await?;
     if bytes.len() > MAX_ATTACHMENT_BYTES {
         return Err(Error::Invalid {

@@ -85,15 +85,18 @@ async fn store(
     child: i64,
     upload: Upload,
 ) -> Result<i64, AppError> {
+    let file = attachments::NewAttachment {
+        title: &upload.title,
+        file_name: &upload.file_name,
+        bytes: &upload.bytes,
+    };
     Ok(attachments::upload(
         &state.db,
         &state.blobs,
         meta,
         &auth.actor,
         ChildId(child),
-        &upload.title,
-        &upload.file_name,
-        &upload.bytes,
+        &file,
     )
     .await?)
 }
