@@ -900,10 +900,6 @@ pub async fn search(
 ) -> Result<Page<ChildSummary>> {
     let page = match actor.role {
         Role::Coordinator | Role::Supervisor => {
-            let pattern = q
-                .map(kana::normalize)
-                .filter(|k| !k.is_empty())
-                .map(|k| contains_pattern(&k));
             // Area ids are integers from the user's own record, never input.
             let areas = if actor.area_ids.is_empty() {
                 "0".to_owned()
@@ -915,20 +911,20 @@ pub async fn search(
                     .collect::<Vec<_>>()
                     .join(",")
             };
+            let (name_condition, name_value) = name_condition(db.backend(), q);
             let filter = format!(
-                "WHERE c.area_id IN ({areas}) AND c.merged_into_id IS NULL AND ($1 IS NULL OR c.search_key LIKE $1 ESCAPE '\\') \
-                 AND ($2 IS NULL OR c.status = $2)"
+                "WHERE c.area_id IN ({areas}) AND c.merged_into_id IS NULL AND {name_condition} AND ($2 IS NULL OR c.status = $2)"
             );
             let status = (!include_closed).then_some("active");
             let (total,): (i64,) = query(format!("SELECT COUNT(*) FROM children c {filter}"))
-                .bind(pattern.as_deref())
+                .bind(name_value.as_deref())
                 .bind(status)
                 .fetch_one(db)
                 .await?;
             let items = query(format!(
                 "SELECT {SUMMARY_COLUMNS} {CHILD_FROM} {filter} ORDER BY c.family_kana, c.given_kana, c.id LIMIT $3 OFFSET $4"
             ))
-            .bind(pattern.as_deref())
+            .bind(name_value.as_deref())
             .bind(status)
             .bind(paging.limit)
             .bind(paging.offset)
@@ -976,6 +972,25 @@ pub async fn search(
     .await?;
     tx.commit().await?;
     Ok(page)
+}
+
+/// The name condition of a search (on `$1`) and its value. Three characters or more use the
+/// trigram index: SQLite's FTS5 table, by a quoted phrase; PostgreSQL's GIN index, which serves
+/// LIKE itself. Shorter queries, which no trigram can match, use LIKE on both.
+fn name_condition(backend: crate::Backend, q: Option<&str>) -> (&'static str, Option<String>) {
+    let Some(key) = q.map(kana::normalize).filter(|k| !k.is_empty()) else {
+        return ("($1 IS NULL OR $1 IS NOT NULL)", None);
+    };
+    match backend {
+        crate::Backend::Sqlite if key.chars().count() >= 3 => (
+            "c.id IN (SELECT rowid FROM children_name_fts WHERE children_name_fts MATCH $1)",
+            Some(format!("\"{}\"", key.replace('"', "\"\""))),
+        ),
+        _ => (
+            "c.search_key LIKE $1 ESCAPE '\\'",
+            Some(contains_pattern(&key)),
+        ),
+    }
 }
 
 /// Exactly the children an agency user may see today (their "my children" page).

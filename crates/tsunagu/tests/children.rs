@@ -24,6 +24,7 @@ both_backends!(
     bad_input_is_named_and_nothing_is_written,
     the_agency_sees_exactly_its_consented_demo_children,
     attachments_are_checked_by_content_and_served_only_through_the_rule,
+    name_search_follows_the_index_and_its_updates,
 );
 
 async fn token_for(app: &TestApp, login: &str) -> String {
@@ -852,4 +853,59 @@ async fn attachments_are_checked_by_content_and_served_only_through_the_rule(b: 
         upload(&agency, child, "x.pdf", pdf).await.0,
         StatusCode::FORBIDDEN
     );
+}
+
+async fn name_search_follows_the_index_and_its_updates(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let coordinator = Api::new(&app, "demo-coordinator").await;
+    let area = area_id(&app, "香取海匝").await;
+    let (_, created) = coordinator
+        .post(
+            "/api/v1/children",
+            child_body(area, "索引", "さくら", ("さくいん", "さくら"), "2019-09-09"),
+        )
+        .await;
+    let id = created["child"]["id"].as_i64().unwrap();
+    let found = |body: &Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"].as_i64() == Some(id))
+    };
+    // Three characters and more go through the trigram index; one or two through LIKE.
+    for q in [
+        "%E3%81%95%E3%81%8F%E3%81%84%E3%82%93",
+        "%E3%82%B5%E3%82%AF%E3%82%A4%E3%83%B3",
+        "%EF%BD%BB%EF%BD%B8%EF%BD%B2%EF%BE%9D",
+        "%E7%B4%A2%E5%BC%95",
+        "%E7%B4%A2",
+    ] {
+        let (_, body) = coordinator.get(&format!("/api/v1/children?q={q}")).await;
+        assert!(found(&body), "query {q}");
+    }
+    // Renamed: the old reading no longer finds the child, the new one does.
+    let renamed = child_body(area, "改名", "さくら", ("かいめい", "さくら"), "2019-09-09");
+    assert_eq!(
+        coordinator
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/v1/children/{id}"),
+                renamed
+            )
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (_, old) = coordinator
+        .get("/api/v1/children?q=%E3%81%95%E3%81%8F%E3%81%84%E3%82%93")
+        .await;
+    assert!(!found(&old));
+    let (_, new) = coordinator
+        .get("/api/v1/children?q=%E3%81%8B%E3%81%84%E3%82%81%E3%81%84")
+        .await;
+    assert!(found(&new));
+    // Quotes and operators are searched for, not interpreted.
+    let (status, _) = coordinator.get("/api/v1/children?q=%22a%22%20OR%20*").await;
+    assert_eq!(status, StatusCode::OK);
 }
