@@ -241,11 +241,11 @@ fn today() -> Date {
 
 /// What the rule needs of `child` and of the actor's agency; `None` if there is no such child.
 async fn facts(db: &Db, actor: &Actor, child: ChildId) -> Result<Option<ChildFacts>> {
-    let row: Option<(i64, String)> =
-        query("SELECT area_id, status FROM children WHERE id = $1 AND merged_into_id IS NULL")
-            .bind(child.0)
-            .fetch_optional(db)
-            .await?;
+    // A merged record stays visible (closed, read-only) so its trail to the survivor is kept.
+    let row: Option<(i64, String)> = query("SELECT area_id, status FROM children WHERE id = $1")
+        .bind(child.0)
+        .fetch_optional(db)
+        .await?;
     let Some((area, status)) = row else {
         return Ok(None);
     };

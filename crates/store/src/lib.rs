@@ -11,6 +11,7 @@ pub mod consents;
 pub mod consultations;
 pub mod councils;
 pub mod db;
+pub mod duplicates;
 pub mod error;
 pub mod password;
 pub mod secret;

@@ -25,6 +25,7 @@ both_backends!(
     the_agency_sees_exactly_its_consented_demo_children,
     attachments_are_checked_by_content_and_served_only_through_the_rule,
     name_search_follows_the_index_and_its_updates,
+    a_merge_keeps_both_histories_and_is_decided_by_a_person,
 );
 
 async fn token_for(app: &TestApp, login: &str) -> String {
@@ -908,4 +909,130 @@ async fn name_search_follows_the_index_and_its_updates(b: Backend) {
     // Quotes and operators are searched for, not interpreted.
     let (status, _) = coordinator.get("/api/v1/children?q=%22a%22%20OR%20*").await;
     assert_eq!(status, StatusCode::OK);
+}
+
+async fn a_merge_keeps_both_histories_and_is_decided_by_a_person(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let coordinator = Api::new(&app, "demo-coordinator").await;
+    let area = area_id(&app, "香取海匝").await;
+    let mut ids = Vec::new();
+    for kana in [("とうごう", "みく"), ("ﾄｳｺﾞｳ", "ﾐｸ"), ("とうごう", "みく")]
+    {
+        let (status, body) = coordinator
+            .post(
+                "/api/v1/children",
+                child_body(area, "統合", "未来", kana, "2018-08-08"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let id = body["child"]["id"].as_i64().unwrap();
+        let (status, _) = coordinator
+            .post("/api/v1/consultations", json!({"child_id": id.to_string(), "channel": "電話", "requester": "保護者", "concern": format!("記録{id}の相談")}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        ids.push(id);
+    }
+    let (survivor, merged, different) = (ids[0], ids[1], ids[2]);
+    // Nothing merged by itself: all three exist side by side.
+    let (_, found) = coordinator
+        .get("/api/v1/children?q=%E3%81%A8%E3%81%86%E3%81%94%E3%81%86")
+        .await;
+    assert_eq!(found["total"], 3);
+    let c = app.login_as("demo-coordinator").await;
+    let (_, page) = c.get_text(&format!("/children/{survivor}")).await;
+    assert!(
+        page.contains("同じ生年月日・名前の記録"),
+        "the page offers the look-alikes"
+    );
+    for other in [merged, different] {
+        let res = c
+            .post_form(
+                &format!("/children/{survivor}/duplicates"),
+                &[("other_child_id", &other.to_string())],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let flags: Vec<(i64, i64)> =
+        query("SELECT id, other_child_id FROM duplicate_flags WHERE child_id = $1 ORDER BY id")
+            .bind(survivor)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let (merge_flag, distinct_flag) = (flags[0].0, flags[1].0);
+    let (_, confirm) = c
+        .get_text(&format!(
+            "/children/{survivor}/duplicates/{merge_flag}/merge"
+        ))
+        .await;
+    assert!(confirm.contains("記録を統合しますか？"));
+    assert_eq!(
+        c.post_form(
+            &format!("/children/{survivor}/duplicates/{merge_flag}/merge"),
+            &[]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        c.post_form(
+            &format!("/children/{survivor}/duplicates/{distinct_flag}/distinct"),
+            &[]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    // Both histories are on the survivor.
+    let (_, timeline) = coordinator
+        .get(&format!(
+            "/api/v1/children/{survivor}/timeline?kind=consultation"
+        ))
+        .await;
+    let summaries: Vec<String> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["summary"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(summaries
+        .iter()
+        .any(|s| s.contains(&format!("記録{survivor}の相談"))));
+    assert!(summaries
+        .iter()
+        .any(|s| s.contains(&format!("記録{merged}の相談"))));
+    let (_, all) = coordinator
+        .get(&format!(
+            "/api/v1/children/{survivor}/timeline?kind=duplicate"
+        ))
+        .await;
+    assert!(all["items"].as_array().unwrap().iter().any(|e| e["summary"]
+        .as_str()
+        .unwrap()
+        .contains("統合しました")
+        && e["user_name"] == "見本 はな子"));
+    // The merged record is kept, read-only, pointing at the survivor; lists no longer show it.
+    let (_, old) = c.get_text(&format!("/children/{merged}")).await;
+    assert!(old.contains(&format!("ID {survivor} の記録</a>に統合されました")));
+    let (_, found) = coordinator
+        .get("/api/v1/children?q=%E3%81%A8%E3%81%86%E3%81%94%E3%81%86")
+        .await;
+    assert_eq!(found["total"], 2, "the survivor and the different child");
+    let (decided,): (String,) = query("SELECT decision FROM duplicate_flags WHERE id = $1")
+        .bind(distinct_flag)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(decided, "distinct");
+    assert_eq!(app.audit_actions("child.merge").await.len(), 1);
+    // Another area's coordinator cannot flag across areas.
+    let kashiwa = app.login_as("demo-coordinator-kashiwa").await;
+    let res = kashiwa
+        .post_form(
+            &format!("/children/{different}/duplicates"),
+            &[("other_child_id", &survivor.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }

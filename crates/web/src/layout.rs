@@ -85,6 +85,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "case_closed" => "終結として記録しました。記録は読み取り専用になります。",
         "linked" => "相談をこの子どもの記録に結びつけました。",
         "attached" => "書類を添付しました。",
+        "merged" => "記録を統合しました。両方の経過がこの記録に残っています。",
         "revoked_consent" => "同意の撤回を記録しました。この時点から共有は止まります。",
         _ => return None,
     })

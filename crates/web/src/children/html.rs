@@ -57,6 +57,15 @@ pub fn router() -> Router<AppState> {
         .route("/children/{id}/team", post(add_member))
         .route("/children/{id}/team/{member}/end", post(end_member))
         .route("/children/{id}/timeline", get(timeline))
+        .route("/children/{id}/duplicates", post(raise_duplicate))
+        .route(
+            "/children/{id}/duplicates/{flag}/merge",
+            get(confirm_merge).post(merge),
+        )
+        .route(
+            "/children/{id}/duplicates/{flag}/distinct",
+            post(mark_distinct),
+        )
 }
 
 pub fn today() -> Date {
@@ -366,6 +375,8 @@ struct ShowPage {
     today: String,
     disclosures: Vec<tsunagu_store::children::Disclosure>,
     attachments: Vec<tsunagu_store::attachments::Attachment>,
+    flags: Vec<tsunagu_store::duplicates::Flag>,
+    candidates: Vec<SummaryLine>,
 }
 
 impl ShowPage {
@@ -408,6 +419,27 @@ async fn show(
     };
     let attachments =
         tsunagu_store::attachments::list(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let (flags, candidates) = if v.may_write && v.child.merged_into_id.is_none() {
+        let flags = tsunagu_store::duplicates::open_for(&state.db, ChildId(id)).await?;
+        let me = tsunagu_store::children::ChildInput {
+            family_name: v.child.family_name.clone(),
+            given_name: v.child.given_name.clone(),
+            family_kana: v.child.family_kana.clone(),
+            given_kana: v.child.given_kana.clone(),
+            birth_date: Some(v.child.birth_date),
+            ..Default::default()
+        };
+        let candidates =
+            children::possible_duplicates(&state.db, &auth.actor, &me, Some(ChildId(id)))
+                .await?
+                .iter()
+                .filter(|c| !flags.iter().any(|f| f.other_child_id == c.id))
+                .map(summary_line)
+                .collect();
+        (flags, candidates)
+    } else {
+        (vec![], vec![])
+    };
     let page = ShowPage {
         layout: Layout::new(&state, &auth, &v.child.name(), "/children")
             .await?
@@ -427,6 +459,8 @@ async fn show(
         today: today().to_string(),
         disclosures,
         attachments,
+        flags,
+        candidates,
         v,
     };
     Ok(Html(page.render()?))
@@ -843,7 +877,8 @@ struct TimelinePage {
     kinds: Vec<(&'static str, &'static str)>,
 }
 
-pub const TIMELINE_KINDS: [(&str, &str); 6] = [
+pub const TIMELINE_KINDS: [(&str, &str); 7] = [
+    ("duplicate", "重複・統合"),
     ("consultation", "相談"),
     ("document", "書類"),
     ("record", "記録の作成・更新"),
@@ -940,4 +975,95 @@ async fn timeline(
         kinds: TIMELINE_KINDS.to_vec(),
     };
     Ok(Html(view.render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RaiseForm {
+    other_child_id: String,
+    note: String,
+}
+
+async fn raise_duplicate(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<RaiseForm>,
+) -> Result<Response, AppError> {
+    let other = form
+        .other_child_id
+        .trim()
+        .parse()
+        .map(ChildId)
+        .map_err(|_| {
+            AppError::invalid("other_child_id", "相手の記録のIDを数字で入力してください。")
+        })?;
+    let mut e = Errors::new();
+    let note = e.optional_line("note", "メモ", &form.note);
+    e.into_result().map_err(AppError::Validation)?;
+    tsunagu_store::duplicates::raise(
+        &state.db,
+        &meta,
+        &auth.actor,
+        ChildId(id),
+        other,
+        note.as_deref(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=saved#duplicates")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "children/merge.html")]
+struct MergePage {
+    layout: Layout,
+    v: ChildView,
+    other: ChildView,
+    flag: i64,
+}
+
+async fn confirm_merge(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, flag)): Path<(i64, i64)>,
+) -> Result<Html<String>, AppError> {
+    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    if !v.may_write {
+        return Err(AppError::Forbidden);
+    }
+    let f = tsunagu_store::duplicates::open_for(&state.db, ChildId(id))
+        .await?
+        .into_iter()
+        .find(|f| f.id == flag)
+        .ok_or(AppError::NotFound)?;
+    let other = children::view(&state.db, &meta, &auth.actor, ChildId(f.other_child_id)).await?;
+    let page = MergePage {
+        layout: Layout::new(&state, &auth, "記録の統合", "/children").await?,
+        v,
+        other,
+        flag,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn merge(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, flag)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    tsunagu_store::duplicates::merge(&state.db, &meta, &auth.actor, flag, ChildId(id)).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=merged")).into_response())
+}
+
+async fn mark_distinct(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, flag)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    tsunagu_store::duplicates::mark_distinct(&state.db, &meta, &auth.actor, flag).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=saved#duplicates")).into_response())
 }
