@@ -1207,3 +1207,59 @@ pub async fn display_name(db: &Db, id: ChildId) -> Result<String> {
             .await?;
     Ok(name)
 }
+
+/// The child's siblings recorded in Tsunagu (for the area's staff).
+pub async fn siblings(db: &Db, id: ChildId) -> Result<Vec<(i64, String)>> {
+    query(
+        "SELECT c.id, c.family_name || ' ' || c.given_name FROM child_siblings s JOIN children c ON c.id = s.sibling_id \
+         WHERE s.child_id = $1 AND c.merged_into_id IS NULL ORDER BY c.birth_date",
+    )
+    .bind(id.0)
+    .fetch_all(db)
+    .await
+}
+
+/// Records that two children are siblings (both ways); the user must be able to change both.
+pub async fn link_sibling(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: ChildId,
+    other: ChildId,
+) -> Result<()> {
+    if id == other {
+        return Err(Error::Invalid {
+            field: "sibling_id",
+            message: "同じ記録をきょうだいにはできません。",
+        });
+    }
+    authorize(db, meta, actor, id, Purpose::Write, "child.sibling").await?;
+    authorize(db, meta, actor, other, Purpose::Write, "child.sibling").await?;
+    let mut tx = db.begin().await?;
+    for (a, b) in [(id, other), (other, id)] {
+        query("INSERT INTO child_siblings (child_id, sibling_id) VALUES ($1, $2) ON CONFLICT (child_id, sibling_id) DO NOTHING")
+            .bind(a.0)
+            .bind(b.0)
+            .execute(&mut tx)
+            .await?;
+        add_event(
+            &mut tx,
+            a,
+            "record",
+            &format!("きょうだい（ID {b}）を記録しました"),
+            None,
+            Some(actor),
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("child.sibling")
+            .by(actor)
+            .object("child", id)
+            .detail(format!("sibling={other}")),
+    )
+    .await?;
+    tx.commit().await
+}

@@ -385,3 +385,60 @@ pub async fn create_in(
     }
     Ok(id)
 }
+
+/// Every category, in use or not, for the administrator.
+pub async fn all_categories(db: &Db) -> Result<Vec<(i64, String, bool)>> {
+    query("SELECT id, name, active FROM consultation_categories ORDER BY sort_order, id")
+        .fetch_all(db)
+        .await
+}
+
+/// The administrator adds (`id` None) or corrects a category.
+pub async fn save_category(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: Option<i64>,
+    name: &str,
+    active: bool,
+) -> Result<i64> {
+    let mut tx = db.begin().await?;
+    let id = match id {
+        Some(id) => {
+            let n =
+                query("UPDATE consultation_categories SET name = $1, active = $2 WHERE id = $3")
+                    .bind(name)
+                    .bind(active)
+                    .bind(id)
+                    .execute(&mut tx)
+                    .await
+                    .map_err(|e| e.on_unique("name"))?;
+            if n == 0 {
+                return Err(Error::NotFound);
+            }
+            id
+        }
+        None => {
+            let (id,): (i64,) = query(
+                "INSERT INTO consultation_categories (name, sort_order, active) \
+                 VALUES ($1, (SELECT COALESCE(MAX(sort_order), 0) + 1 FROM consultation_categories), $2) RETURNING id",
+            )
+            .bind(name)
+            .bind(active)
+            .fetch_one(&mut tx)
+            .await
+            .map_err(|e| e.on_unique("name"))?;
+            id
+        }
+    };
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("consultation_category.save")
+            .by(actor)
+            .object("consultation_category", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

@@ -26,6 +26,7 @@ both_backends!(
     attachments_are_checked_by_content_and_served_only_through_the_rule,
     name_search_follows_the_index_and_its_updates,
     a_merge_keeps_both_histories_and_is_decided_by_a_person,
+    consultation_categories_are_master_data_the_admin_edits,
 );
 
 async fn token_for(app: &TestApp, login: &str) -> String {
@@ -1026,6 +1027,18 @@ async fn a_merge_keeps_both_histories_and_is_decided_by_a_person(b: Backend) {
         .unwrap();
     assert_eq!(decided, "distinct");
     assert_eq!(app.audit_actions("child.merge").await.len(), 1);
+    // Siblings are linked both ways.
+    assert_eq!(
+        c.post_form(
+            &format!("/children/{survivor}/siblings"),
+            &[("sibling_id", &different.to_string())]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, other_page) = c.get_text(&format!("/children/{different}")).await;
+    assert!(other_page.contains(&format!("href=\"/children/{survivor}\">統合 未来</a>")));
     // Another area's coordinator cannot flag across areas.
     let kashiwa = app.login_as("demo-coordinator-kashiwa").await;
     let res = kashiwa
@@ -1035,4 +1048,47 @@ async fn a_merge_keeps_both_histories_and_is_decided_by_a_person(b: Backend) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+async fn consultation_categories_are_master_data_the_admin_edits(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let admin = app.login_as("demo-admin").await;
+    let res = admin
+        .post_form(
+            "/admin/consultation-categories",
+            &[("name", "きょうだい支援")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = admin
+        .post_form("/admin/consultation-categories", &[("name", "ことば")])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "names are unique"
+    );
+    let (speech,): (i64,) = query("SELECT id FROM consultation_categories WHERE name = 'ことば'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    // Turned off, it leaves the intake form.
+    assert_eq!(
+        admin
+            .post_form(
+                &format!("/admin/consultation-categories/{speech}"),
+                &[("name", "ことば")]
+            )
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let c = app.login_as("demo-coordinator").await;
+    let (_, form) = c.get_text("/consultations/new").await;
+    assert!(form.contains("きょうだい支援"));
+    assert!(!form.contains("> ことば</label>"));
+    assert_eq!(
+        c.get("/admin/consultation-categories").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }

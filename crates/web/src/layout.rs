@@ -58,6 +58,7 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/agencies", "関係機関"),
             ("/councils", "協議会"),
             ("/admin/agency-kinds", "機関種別"),
+            ("/admin/consultation-categories", "相談の分類"),
             ("/admin/users", "ユーザー"),
             ("/admin/areas", "地域"),
             ("/admin/municipalities", "市町村"),

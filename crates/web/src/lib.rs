@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(areas::html::admin_router())
         .merge(audit::html::router())
         .merge(agencies::html::admin_router())
+        .merge(children::categories::admin_router())
         .merge(users::api::router())
         .merge(audit::api::router())
         .route_layer(middleware::from_fn_with_state(

@@ -4,3 +4,13 @@ document.addEventListener("DOMContentLoaded", function () {
   var invalid = document.querySelector("[aria-invalid=true]");
   if (invalid) { invalid.focus(); }
 });
+
+// A double click sends a form once: its submit buttons are disabled while it goes.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.getAttribute("method") && form.getAttribute("method").toLowerCase() === "post") {
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    }, 0);
+  }
+}, true);

@@ -58,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/children/{id}/team/{member}/end", post(end_member))
         .route("/children/{id}/timeline", get(timeline))
         .route("/children/{id}/duplicates", post(raise_duplicate))
+        .route("/children/{id}/siblings", post(link_sibling))
         .route(
             "/children/{id}/duplicates/{flag}/merge",
             get(confirm_merge).post(merge),
@@ -377,6 +378,7 @@ struct ShowPage {
     attachments: Vec<tsunagu_store::attachments::Attachment>,
     flags: Vec<tsunagu_store::duplicates::Flag>,
     candidates: Vec<SummaryLine>,
+    siblings: Vec<(i64, String)>,
 }
 
 impl ShowPage {
@@ -461,6 +463,11 @@ async fn show(
         attachments,
         flags,
         candidates,
+        siblings: if v.sees_everything {
+            children::siblings(&state.db, ChildId(id)).await?
+        } else {
+            vec![]
+        },
         v,
     };
     Ok(Html(page.render()?))
@@ -1066,4 +1073,27 @@ async fn mark_distinct(
 ) -> Result<Response, AppError> {
     tsunagu_store::duplicates::mark_distinct(&state.db, &meta, &auth.actor, flag).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=saved#duplicates")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SiblingForm {
+    sibling_id: String,
+}
+
+async fn link_sibling(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<SiblingForm>,
+) -> Result<Response, AppError> {
+    let other = form.sibling_id.trim().parse().map(ChildId).map_err(|_| {
+        AppError::invalid(
+            "sibling_id",
+            "きょうだいの記録のIDを数字で入力してください。",
+        )
+    })?;
+    children::link_sibling(&state.db, &meta, &auth.actor, ChildId(id), other).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=saved#siblings")).into_response())
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod attachments;
+pub mod categories;
 pub mod consultations;
 pub mod html;
 
