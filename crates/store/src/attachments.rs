@@ -14,6 +14,7 @@ use crate::{
     audit::{self, Event, Outcome, RequestMeta},
     blobs::BlobStore,
     children::{self, ChildId},
+    consultations,
     db::query,
     Db, Error, Result,
 };
@@ -21,7 +22,8 @@ use crate::{
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Attachment {
     pub id: i64,
-    pub child_id: i64,
+    pub child_id: Option<i64>,
+    pub consultation_id: Option<i64>,
     pub title: String,
     pub file_name: String,
     pub content_type: String,
@@ -32,7 +34,7 @@ pub struct Attachment {
     pub uploaded_by_name: Option<String>,
 }
 
-const COLUMNS: &str = "a.id, a.child_id, a.title, a.file_name, a.content_type, a.size_bytes, a.sha256, a.uploaded_at, \
+const COLUMNS: &str = "a.id, a.child_id, a.consultation_id, a.title, a.file_name, a.content_type, a.size_bytes, a.sha256, a.uploaded_at, \
     u.display_name AS uploaded_by_name";
 
 /// Checks and stores an upload for the child; refused unless the user may change the record.
@@ -51,12 +53,46 @@ pub async fn upload(
     child: ChildId,
     file: &NewAttachment<'_>,
 ) -> Result<i64> {
+    children::authorize(db, meta, actor, child, Purpose::Write, "attachment.upload").await?;
+    store(db, blobs, meta, actor, Some(child), None, file).await
+}
+
+/// A document of a consultation (a referral letter, a note brought by the family); it follows
+/// the consultation to the child's record when the consultation is linked.
+pub async fn upload_to_consultation(
+    db: &Db,
+    blobs: &BlobStore,
+    meta: &RequestMeta,
+    actor: &Actor,
+    consultation: i64,
+    file: &NewAttachment<'_>,
+) -> Result<i64> {
+    let child = consultations::authorize(
+        db,
+        meta,
+        actor,
+        consultation,
+        Purpose::Write,
+        "attachment.upload",
+    )
+    .await?;
+    store(db, blobs, meta, actor, child, Some(consultation), file).await
+}
+
+async fn store(
+    db: &Db,
+    blobs: &BlobStore,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: Option<ChildId>,
+    consultation: Option<i64>,
+    file: &NewAttachment<'_>,
+) -> Result<i64> {
     let NewAttachment {
         title,
         file_name,
         bytes,
     } = *file;
-    children::authorize(db, meta, actor, child, Purpose::Write, "attachment.upload").await?;
     if bytes.len() > MAX_ATTACHMENT_BYTES {
         return Err(Error::Invalid {
             field: "file",
@@ -69,7 +105,7 @@ pub async fn upload(
             meta,
             Event::new("attachment.upload")
                 .by(actor)
-                .object("child", child)
+                .object_type("attachment")
                 .outcome(Outcome::Failure)
                 .detail("unsupported type"),
         )
@@ -83,10 +119,11 @@ pub async fn upload(
     let result = async {
         let mut tx = db.begin().await?;
         let (id,): (i64,) = query(
-            "INSERT INTO attachments (child_id, title, file_name, content_type, size_bytes, sha256, storage_key, uploaded_by, uploaded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO attachments (child_id, consultation_id, title, file_name, content_type, size_bytes, sha256, storage_key, uploaded_by, uploaded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
-        .bind(child.0)
+        .bind(child.map(|c| c.0))
+        .bind(consultation)
         .bind(title)
         .bind(file_name)
         .bind(kind.content_type())
@@ -97,8 +134,10 @@ pub async fn upload(
         .bind(crate::now())
         .fetch_one(&mut tx)
         .await?;
-        children::add_event(&mut tx, child, "document", &format!("書類を添付しました：{title}"), Some(id), Some(actor)).await?;
-        audit::record(&mut tx, meta, Event::new("attachment.upload").by(actor).object("attachment", id).detail(format!("child={child}"))).await?;
+        if let Some(child) = child {
+            children::add_event(&mut tx, child, "document", &format!("書類を添付しました：{title}"), Some(id), Some(actor)).await?;
+        }
+        audit::record(&mut tx, meta, Event::new("attachment.upload").by(actor).object("attachment", id)).await?;
         tx.commit().await?;
         Ok::<i64, Error>(id)
     }
@@ -107,6 +146,72 @@ pub async fn upload(
         blobs.delete(&key).await;
     }
     result
+}
+
+/// A consultation's attachments, for the staff who may see the consultation.
+pub async fn list_for_consultation(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    consultation: i64,
+) -> Result<Vec<Attachment>> {
+    consultations::authorize(
+        db,
+        meta,
+        actor,
+        consultation,
+        Purpose::Read,
+        "attachment.list",
+    )
+    .await?;
+    query(format!("SELECT {COLUMNS} FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by WHERE a.consultation_id = $1 ORDER BY a.id DESC"))
+        .bind(consultation)
+        .fetch_all(db)
+        .await
+}
+
+/// Downloads a consultation's attachment (audited).
+pub async fn download_for_consultation(
+    db: &Db,
+    blobs: &BlobStore,
+    meta: &RequestMeta,
+    actor: &Actor,
+    consultation: i64,
+    id: i64,
+) -> Result<(Attachment, Vec<u8>)> {
+    consultations::authorize(
+        db,
+        meta,
+        actor,
+        consultation,
+        Purpose::Read,
+        "attachment.read",
+    )
+    .await?;
+    let attachment: Option<Attachment> =
+        query(format!("SELECT {COLUMNS} FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by WHERE a.id = $1 AND a.consultation_id = $2"))
+            .bind(id)
+            .bind(consultation)
+            .fetch_optional(db)
+            .await?;
+    let attachment = attachment.ok_or(Error::NotFound)?;
+    let (key,): (String,) = query("SELECT storage_key FROM attachments WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await?;
+    let bytes = blobs.get(&key).await?;
+    let mut tx = db.begin().await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("attachment.read")
+            .by(actor)
+            .object("attachment", id)
+            .detail(format!("consultation={consultation}")),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((attachment, bytes))
 }
 
 /// The child's attachments, for a user who may see the record's documents.

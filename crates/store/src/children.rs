@@ -149,6 +149,8 @@ pub struct Consent {
     pub note: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub revoked_on: Option<Date>,
+    /// The scanned consent form (an attachment id).
+    pub attachment_id: Option<i64>,
     #[sqlx(skip)]
     pub agencies: Vec<String>,
 }
@@ -566,7 +568,7 @@ pub async fn disclosures(db: &Db, child: ChildId) -> Result<Vec<Disclosure>> {
 
 async fn consents(db: &Db, child: ChildId) -> Result<Vec<Consent>> {
     let mut rows: Vec<Consent> = query(
-        "SELECT c.id, c.basis, c.guardian_name, c.parts, c.valid_from, c.valid_to, c.obtained, c.note, c.revoked_on \
+        "SELECT c.id, c.basis, c.guardian_name, c.parts, c.valid_from, c.valid_to, c.obtained, c.note, c.revoked_on, c.attachment_id \
          FROM consents c WHERE c.child_id = $1 ORDER BY c.id DESC",
     )
     .bind(child.0)

@@ -28,6 +28,8 @@ pub struct ConsentInput {
     pub obtained: String,
     pub council_id: Option<i64>,
     pub note: Option<String>,
+    /// The scanned consent form, one of the child's attachments.
+    pub attachment_id: Option<i64>,
 }
 
 pub async fn create(
@@ -38,6 +40,20 @@ pub async fn create(
     input: &ConsentInput,
 ) -> Result<i64> {
     children::authorize(db, meta, actor, child, Purpose::Write, "consent.create").await?;
+    if let Some(attachment) = input.attachment_id {
+        let (n,): (i64,) =
+            query("SELECT COUNT(*) FROM attachments WHERE id = $1 AND child_id = $2")
+                .bind(attachment)
+                .bind(child.0)
+                .fetch_one(db)
+                .await?;
+        if n == 0 {
+            return Err(Error::Invalid {
+                field: "attachment_id",
+                message: "同意書はこの子どもの添付書類から選んでください。",
+            });
+        }
+    }
     let mut tx = db.begin().await?;
     let id = insert(&mut tx, child, input, Some(actor)).await?;
     audit::record(
@@ -67,8 +83,8 @@ pub async fn insert(
         .collect::<Vec<_>>()
         .join(",");
     let (id,): (i64,) = query(
-        "INSERT INTO consents (child_id, guardian_name, basis, parts, valid_from, valid_to, obtained, council_id, note, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        "INSERT INTO consents (child_id, guardian_name, basis, parts, valid_from, valid_to, obtained, council_id, note, created_by, created_at, attachment_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(child.0)
     .bind(input.guardian_name.as_deref())
@@ -81,9 +97,10 @@ pub async fn insert(
     .bind(input.note.as_deref())
     .bind(actor.map(|a| a.user_id))
     .bind(crate::now())
+    .bind(input.attachment_id)
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| e.on_foreign_key("council_id", "協議会が見つかりません。"))?;
+    .map_err(|e| e.on_foreign_key("council_id", "協議会または同意書が見つかりません。"))?;
     for agency in &input.agency_ids {
         query("INSERT INTO consent_agencies (consent_id, agency_id) VALUES ($1, $2)")
             .bind(id)

@@ -196,6 +196,50 @@ async fn attach_categories(db: &Db, items: &mut [Consultation]) -> Result<()> {
     Ok(())
 }
 
+/// The access check of a consultation: one linked to a child follows the child's rule (for the
+/// area's staff); an anonymous one belongs to the staff of its area. Answers the linked child.
+pub async fn authorize(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: i64,
+    purpose: Purpose,
+    action: &str,
+) -> Result<Option<ChildId>> {
+    let found: Option<(i64, Option<i64>)> =
+        query("SELECT area_id, child_id FROM consultations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    let Some((area, child)) = found else {
+        return Err(Error::NotFound);
+    };
+    if let Some(child) = child {
+        let basis = children::authorize(db, meta, actor, ChildId(child), purpose, action).await?;
+        if basis.sees_everything() {
+            return Ok(Some(ChildId(child)));
+        }
+    } else {
+        let facts = ChildFacts {
+            area: Some(AreaId(area)),
+            ..ChildFacts::default()
+        };
+        if child_access(actor, &facts, crate::children::today_in_japan(), purpose).is_ok() {
+            return Ok(None);
+        }
+    }
+    audit::record_alone(
+        db,
+        meta,
+        Event::new(action)
+            .by(actor)
+            .object("consultation", id)
+            .outcome(Outcome::Denied),
+    )
+    .await?;
+    Err(Error::NotFound)
+}
+
 /// One consultation, if the user takes calls in its area (or it is on a child they may change).
 pub async fn get(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<Consultation> {
     let found: Option<Consultation> = query(format!("SELECT {COLUMNS} {FROM} WHERE s.id = $1"))
@@ -320,6 +364,12 @@ pub async fn link(
     children::authorize(db, meta, actor, child, Purpose::Write, "consultation.link").await?;
     let mut tx = db.begin().await?;
     query("UPDATE consultations SET child_id = $1 WHERE id = $2")
+        .bind(child.0)
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+    // Its documents follow it to the child's record.
+    query("UPDATE attachments SET child_id = $1 WHERE consultation_id = $2 AND child_id IS NULL")
         .bind(child.0)
         .bind(id)
         .execute(&mut tx)

@@ -204,6 +204,7 @@ async fn share_with_nursery(
         valid_to: Some(today + Duration::days(if i % 2 == 0 { 45 } else { 300 })),
         obtained: "written".into(),
         council_id: None,
+        attachment_id: None,
         note: None,
     };
     let consent = match i % 6 {

@@ -27,6 +27,7 @@ both_backends!(
     name_search_follows_the_index_and_its_updates,
     a_merge_keeps_both_histories_and_is_decided_by_a_person,
     consultation_categories_are_master_data_the_admin_edits,
+    consultation_documents_follow_the_link_and_consents_keep_their_form,
 );
 
 async fn token_for(app: &TestApp, login: &str) -> String {
@@ -1091,4 +1092,84 @@ async fn consultation_categories_are_master_data_the_admin_edits(b: Backend) {
         c.get("/admin/consultation-categories").await.status(),
         StatusCode::FORBIDDEN
     );
+}
+
+async fn consultation_documents_follow_the_link_and_consents_keep_their_form(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let coordinator = Api::new(&app, "demo-coordinator").await;
+    let (_, consultation) = coordinator
+        .post(
+            "/api/v1/consultations",
+            json!({"channel": "来所", "requester": "保護者", "concern": "紹介状を持ってきた"}),
+        )
+        .await;
+    let cid = consultation["id"].as_i64().unwrap();
+    let c = app.login_as("demo-coordinator").await;
+    let token = c.csrf("/account/password").await;
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 letter".to_vec()).file_name("紹介状.pdf");
+    let res = c
+        .http
+        .post(c.url(&format!(
+            "/consultations/{cid}/attachments?csrf_token={token}"
+        )))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("title", "紹介状")
+                .part("file", part),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = c.get_text(&format!("/consultations/{cid}")).await;
+    assert!(page.contains("紹介状"));
+    // Another area cannot fetch it.
+    let (aid,): (i64,) = query("SELECT id FROM attachments WHERE consultation_id = $1")
+        .bind(cid)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let kashiwa = app.login_as("demo-coordinator-kashiwa").await;
+    assert_eq!(
+        kashiwa
+            .get(&format!("/consultations/{cid}/attachments/{aid}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // Linked, the letter is on the child's record.
+    let child = new_child(&app, &coordinator, "しょうかい").await;
+    c.post_form(
+        &format!("/consultations/{cid}/link"),
+        &[("child_id", &child.to_string())],
+    )
+    .await;
+    let (_, docs) = coordinator
+        .get(&format!("/api/v1/children/{child}/attachments"))
+        .await;
+    assert_eq!(docs["items"][0]["title"], "紹介状");
+    // A consent keeps its scanned form — one of the child's own documents only.
+    let other_child = new_child(&app, &coordinator, "べつ").await;
+    let nursery = nursery(&app).await;
+    let mut body = consent_body(nursery, "2026-01-01", "", false);
+    body["attachment_id"] = aid.to_string().into();
+    let (status, err) = coordinator
+        .post(
+            &format!("/api/v1/children/{other_child}/consents"),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "attachment_id");
+    assert_eq!(
+        coordinator
+            .post(&format!("/api/v1/children/{child}/consents"), body)
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let (_, consents) = coordinator
+        .get(&format!("/api/v1/children/{child}/consents"))
+        .await;
+    assert_eq!(consents["items"][0]["attachment_id"].as_i64(), Some(aid));
 }

@@ -3,7 +3,8 @@
 -- of them is here.
 CREATE TABLE attachments (
     id INTEGER PRIMARY KEY,
-    child_id INTEGER NOT NULL REFERENCES children (id),
+    -- A child's document, or a consultation's (an anonymous one gets its child when linked).
+    child_id INTEGER REFERENCES children (id),
     consultation_id INTEGER REFERENCES consultations (id),
     title TEXT NOT NULL,
     file_name TEXT NOT NULL,
@@ -12,6 +13,11 @@ CREATE TABLE attachments (
     sha256 TEXT NOT NULL,
     storage_key TEXT NOT NULL UNIQUE,
     uploaded_by INTEGER REFERENCES users (id),
-    uploaded_at TEXT NOT NULL
+    uploaded_at TEXT NOT NULL,
+    CHECK (child_id IS NOT NULL OR consultation_id IS NOT NULL)
 );
 CREATE INDEX attachments_child ON attachments (child_id);
+CREATE INDEX attachments_consultation ON attachments (consultation_id);
+
+-- The scanned consent form of a consent.
+ALTER TABLE consents ADD COLUMN attachment_id INTEGER REFERENCES attachments (id);

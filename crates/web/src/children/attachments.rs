@@ -35,6 +35,14 @@ pub fn router() -> Router<AppState> {
             "/api/v1/children/{id}/attachments/{attachment}",
             get(download),
         )
+        .route(
+            "/consultations/{id}/attachments",
+            axum::routing::post(upload_to_consultation),
+        )
+        .route(
+            "/consultations/{id}/attachments/{attachment}",
+            get(download_from_consultation),
+        )
         .layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES + 1024 * 1024))
 }
 
@@ -163,6 +171,46 @@ async fn download(
         attachment,
     )
     .await?;
+    file_response(&a, bytes)
+}
+
+async fn upload_to_consultation(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let upload = read_upload(multipart).await?;
+    let file = attachments::NewAttachment {
+        title: &upload.title,
+        file_name: &upload.file_name,
+        bytes: &upload.bytes,
+    };
+    attachments::upload_to_consultation(&state.db, &state.blobs, &meta, &auth.actor, id, &file)
+        .await?;
+    Ok(Redirect::to(&format!("/consultations/{id}?notice=attached")).into_response())
+}
+
+async fn download_from_consultation(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, attachment)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let (a, bytes) = attachments::download_for_consultation(
+        &state.db,
+        &state.blobs,
+        &meta,
+        &auth.actor,
+        id,
+        attachment,
+    )
+    .await?;
+    file_response(&a, bytes)
+}
+
+fn file_response(a: &Attachment, bytes: Vec<u8>) -> Result<Response, AppError> {
     let mut response = bytes.into_response();
     let h = response.headers_mut();
     h.insert(

@@ -322,6 +322,8 @@ struct ShowPage {
     layout: Layout,
     c: Consultation,
     may_link: bool,
+    attachments: Vec<tsunagu_store::attachments::Attachment>,
+    may_attach: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -342,6 +344,14 @@ async fn show(
             .await?
             .with_notice(q.notice.as_deref()),
         may_link: c.child_id.is_none() && auth.actor.role == Role::Coordinator,
+        may_attach: auth.actor.role == Role::Coordinator,
+        attachments: tsunagu_store::attachments::list_for_consultation(
+            &state.db,
+            &meta,
+            &auth.actor,
+            id,
+        )
+        .await?,
         c,
     };
     Ok(Html(page.render()?))

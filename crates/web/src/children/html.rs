@@ -621,6 +621,8 @@ pub struct ConsentFields {
     /// written or oral
     pub obtained: String,
     pub note: String,
+    /// The scanned consent form: one of the child's attachment ids.
+    pub attachment_id: String,
 }
 
 pub fn check_consent(f: &ConsentFields) -> (ConsentInput, Errors) {
@@ -680,6 +682,7 @@ pub fn check_consent(f: &ConsentFields) -> (ConsentInput, Errors) {
             obtained,
             council_id: None,
             note,
+            attachment_id: f.attachment_id.trim().parse().ok(),
         },
         e,
     )
@@ -695,6 +698,7 @@ struct ConsentPage {
     agencies: Vec<AgencyRef>,
     kinds: Vec<AgencyKind>,
     parts: Vec<(&'static str, &'static str)>,
+    attachments: Vec<tsunagu_store::attachments::Attachment>,
 }
 
 impl ConsentPage {
@@ -726,6 +730,8 @@ async fn consent_page(
             .iter()
             .map(|p| (p.code(), p.label()))
             .collect(),
+        attachments: tsunagu_store::attachments::list(&state.db, meta, &auth.actor, ChildId(id))
+            .await?,
     })
 }
 
