@@ -5,6 +5,7 @@
 pub mod api;
 pub mod html;
 pub mod import;
+pub mod kinds;
 
 use serde::Deserialize;
 use time::Date;

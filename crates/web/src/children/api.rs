@@ -16,8 +16,10 @@ use tsunagu_store::{
 };
 
 use super::{
+    consents::{check_consent, ConsentFields},
     consultations::{check as check_consultation, ConsultationFields},
-    html::{check_consent, today, ConsentFields, TimelineQuery},
+    html::today,
+    timeline::TimelineQuery,
     validate, ChildFields,
 };
 use crate::{

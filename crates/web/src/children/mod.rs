@@ -5,8 +5,11 @@
 pub mod api;
 pub mod attachments;
 pub mod categories;
+pub mod consents;
 pub mod consultations;
 pub mod html;
+pub mod team;
+pub mod timeline;
 
 use serde::Deserialize;
 use time::Date;

@@ -1,0 +1,360 @@
+//! The child's record, and the one path every read and change of it goes through: [`authorize`]
+//! asks the domain's access rule, writes a refusal to the audit log, and answers 404 for a child
+//! the user may not know of; reads and changes write their audit entry (and, for an agency, the
+//! first disclosure of each part) in the same transaction.
+
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+use tsunagu_domain::{
+    access::{child_access, Basis, ChildFacts, Grant, GrantKind, Purpose, Refusal, SharePart},
+    japanese_date, kana, Actor, AgencyId, AreaId, MunicipalityId, Role,
+};
+
+use crate::{
+    audit::{self, Event, Outcome, RequestMeta},
+    contains_pattern,
+    db::query,
+    Db, Error, Page, Paging, Result, Tx,
+};
+
+mod search;
+mod team;
+mod timeline;
+mod view;
+mod write;
+
+pub use search::*;
+pub use team::*;
+pub use timeline::*;
+pub use view::*;
+pub use write::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ChildId(pub i64);
+
+impl std::fmt::Display for ChildId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Child {
+    pub id: i64,
+    pub area_id: i64,
+    pub area_name: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub family_kana: String,
+    pub given_kana: String,
+    #[schema(value_type = String, format = Date)]
+    pub birth_date: Date,
+    pub sex: String,
+    pub municipality_id: Option<i64>,
+    pub municipality_name: Option<String>,
+    pub postal_code: Option<String>,
+    pub address: Option<String>,
+    pub current_agency_id: Option<i64>,
+    pub current_agency_name: Option<String>,
+    pub development_notes: Option<String>,
+    pub health_notes: Option<String>,
+    pub diagnoses: Option<String>,
+    pub medical_care: Option<String>,
+    pub strengths: Option<String>,
+    /// Only for the area's coordinators and supervisors.
+    pub internal_notes: Option<String>,
+    pub status: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub closed_on: Option<Date>,
+    pub closed_reason: Option<String>,
+    pub merged_into_id: Option<i64>,
+}
+
+impl Child {
+    pub fn name(&self) -> String {
+        format!("{} {}", self.family_name, self.given_name)
+    }
+    pub fn kana(&self) -> String {
+        format!("{} {}", self.family_kana, self.given_kana)
+            .trim()
+            .to_owned()
+    }
+    pub fn is_closed(&self) -> bool {
+        self.status == "closed"
+    }
+}
+
+const CHILD_COLUMNS: &str = "c.id, c.area_id, ar.name AS area_name, c.family_name, c.given_name, c.family_kana, \
+    c.given_kana, c.birth_date, c.sex, c.municipality_id, m.name AS municipality_name, c.postal_code, c.address, \
+    c.current_agency_id, ag.name AS current_agency_name, c.development_notes, c.health_notes, c.diagnoses, \
+    c.medical_care, c.strengths, c.internal_notes, c.status, c.closed_on, c.closed_reason, c.merged_into_id";
+const CHILD_FROM: &str = "FROM children c JOIN areas ar ON ar.id = c.area_id \
+    LEFT JOIN municipalities m ON m.id = c.municipality_id LEFT JOIN agencies ag ON ag.id = c.current_agency_id";
+
+#[derive(Clone, Debug, Default, Serialize, sqlx::FromRow, utoipa::ToSchema, PartialEq)]
+pub struct Guardian {
+    pub name: String,
+    pub kana: String,
+    pub relation: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub contact_preference: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema, PartialEq)]
+pub struct Certificate {
+    /// physical, ryoiku or mental
+    pub kind: String,
+    pub grade: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub issued_on: Option<Date>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub renewal_on: Option<Date>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema, PartialEq)]
+pub struct BenefitCertificate {
+    pub service: String,
+    pub amount: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub valid_from: Option<Date>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub valid_to: Option<Date>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema, PartialEq)]
+pub struct Accommodation {
+    pub text: String,
+    pub found_by: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub found_on: Option<Date>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CareTeamMember {
+    pub id: i64,
+    pub agency_id: i64,
+    pub agency_name: String,
+    pub role: String,
+    pub person: Option<String>,
+    #[schema(value_type = String, format = Date)]
+    pub from_on: Date,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub to_on: Option<Date>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Consent {
+    pub id: i64,
+    /// consent or legal
+    pub basis: String,
+    pub guardian_name: Option<String>,
+    /// Comma-separated part codes: profile, accommodations, care_team, consultations, documents.
+    pub parts: String,
+    #[schema(value_type = String, format = Date)]
+    pub valid_from: Date,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub valid_to: Option<Date>,
+    /// written, oral or legal
+    pub obtained: String,
+    pub note: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub revoked_on: Option<Date>,
+    /// The scanned consent form (an attachment id).
+    pub attachment_id: Option<i64>,
+    #[sqlx(skip)]
+    pub agencies: Vec<String>,
+}
+
+impl Consent {
+    pub fn part_labels(&self) -> String {
+        self.parts
+            .split(',')
+            .filter_map(SharePart::from_code)
+            .map(SharePart::label)
+            .collect::<Vec<_>>()
+            .join("・")
+    }
+    pub fn state(&self, today: Date) -> &'static str {
+        if self.revoked_on.is_some_and(|r| r <= today) {
+            "撤回"
+        } else if self.valid_to.is_some_and(|t| t < today) {
+            "期限切れ"
+        } else if self.valid_from > today {
+            "開始前"
+        } else {
+            "有効"
+        }
+    }
+}
+
+/// Today in Japan: consents and memberships run by Japanese dates.
+pub fn today_in_japan() -> Date {
+    japanese_date::today(OffsetDateTime::now_utc())
+}
+
+fn today() -> Date {
+    today_in_japan()
+}
+
+/// What the rule needs of `child` and of the actor's agency; `None` if there is no such child.
+async fn facts(db: &Db, actor: &Actor, child: ChildId) -> Result<Option<ChildFacts>> {
+    // A merged record stays visible (closed, read-only) so its trail to the survivor is kept.
+    let row: Option<(i64, String)> = query("SELECT area_id, status FROM children WHERE id = $1")
+        .bind(child.0)
+        .fetch_optional(db)
+        .await?;
+    let Some((area, status)) = row else {
+        return Ok(None);
+    };
+    let mut facts = ChildFacts {
+        area: Some(AreaId(area)),
+        closed: status == "closed",
+        ..ChildFacts::default()
+    };
+    if let (Role::AgencyStaff, Some(agency)) = (actor.role, actor.agency_id) {
+        facts.grants = grants(db, child).await?;
+        let kind: Option<(Option<i64>,)> = query("SELECT kind_id FROM agencies WHERE id = $1")
+            .bind(agency)
+            .fetch_optional(db)
+            .await?;
+        facts.agency_kind = kind.and_then(|(k,)| k);
+        let (on_team,): (i64,) = query(
+            "SELECT COUNT(*) FROM care_team_members WHERE child_id = $1 AND agency_id = $2 \
+             AND from_on <= $3 AND (to_on IS NULL OR to_on >= $3)",
+        )
+        .bind(child.0)
+        .bind(agency)
+        .bind(today())
+        .fetch_one(db)
+        .await?;
+        facts.agency_involved = on_team > 0;
+    }
+    Ok(Some(facts))
+}
+
+async fn grants(db: &Db, child: ChildId) -> Result<Vec<Grant>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        basis: String,
+        parts: String,
+        valid_from: Date,
+        valid_to: Option<Date>,
+        revoked_on: Option<Date>,
+    }
+    let rows: Vec<Row> = query(
+        "SELECT id, basis, parts, valid_from, valid_to, revoked_on FROM consents WHERE child_id = $1 ORDER BY id",
+    )
+    .bind(child.0)
+    .fetch_all(db)
+    .await?;
+    let agencies: Vec<(i64, i64)> = query(
+        "SELECT ca.consent_id, ca.agency_id FROM consent_agencies ca JOIN consents c ON c.id = ca.consent_id WHERE c.child_id = $1",
+    )
+    .bind(child.0)
+    .fetch_all(db)
+    .await?;
+    let kinds: Vec<(i64, i64)> = query(
+        "SELECT ck.consent_id, ck.kind_id FROM consent_agency_kinds ck JOIN consents c ON c.id = ck.consent_id WHERE c.child_id = $1",
+    )
+    .bind(child.0)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Grant {
+            id: r.id,
+            kind: if r.basis == "legal" {
+                GrantKind::Legal
+            } else {
+                GrantKind::Consent
+            },
+            agencies: agencies
+                .iter()
+                .filter(|(c, _)| *c == r.id)
+                .map(|(_, a)| AgencyId(*a))
+                .collect(),
+            agency_kinds: kinds
+                .iter()
+                .filter(|(c, _)| *c == r.id)
+                .map(|(_, k)| *k)
+                .collect(),
+            parts: r
+                .parts
+                .split(',')
+                .filter_map(SharePart::from_code)
+                .collect(),
+            valid_from: r.valid_from,
+            valid_to: r.valid_to,
+            revoked_on: r.revoked_on,
+        })
+        .collect())
+}
+
+/// The one access check for a child: the basis, or the refusal already written to the audit log.
+/// A child the user may not know of is [`Error::NotFound`], exactly like one that does not exist.
+pub async fn authorize(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: ChildId,
+    purpose: Purpose,
+    action: &str,
+) -> Result<Basis> {
+    let facts = facts(db, actor, child).await?;
+    let result = match &facts {
+        Some(f) => child_access(actor, f, today(), purpose),
+        None => Err(Refusal::NotVisible),
+    };
+    match result {
+        Ok(basis) => Ok(basis),
+        Err(refusal) => {
+            let why = match refusal {
+                Refusal::NotVisible => "not visible",
+                Refusal::NotAllowed => "not allowed",
+                Refusal::Closed => "closed",
+            };
+            audit::record_alone(
+                db,
+                meta,
+                Event::new(action)
+                    .by(actor)
+                    .object("child", child)
+                    .outcome(Outcome::Denied)
+                    .detail(why),
+            )
+            .await?;
+            Err(match refusal {
+                Refusal::NotVisible => Error::NotFound,
+                Refusal::NotAllowed => Error::Forbidden,
+                Refusal::Closed => Error::Invalid {
+                    field: "status",
+                    message: "終結したケースは編集できません。先に再開してください。",
+                },
+            })
+        }
+    }
+}
+
+/// Adds an entry to the child's timeline.
+pub async fn add_event(
+    tx: &mut Tx,
+    child: ChildId,
+    kind: &str,
+    summary: &str,
+    ref_id: Option<i64>,
+    actor: Option<&Actor>,
+) -> Result<()> {
+    query("INSERT INTO child_events (child_id, at, kind, summary, ref_id, user_id) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(child.0)
+        .bind(crate::now())
+        .bind(kind)
+        .bind(summary)
+        .bind(ref_id)
+        .bind(actor.map(|a| a.user_id))
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}

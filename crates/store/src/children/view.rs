@@ -1,0 +1,223 @@
+//! Reading a child's record in the parts the user may see, with the disclosure records.
+
+use super::*;
+
+/// A child as the record page shows it to this user: the parts their basis allows, nothing else.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ChildView {
+    pub child: Child,
+    pub guardians: Vec<Guardian>,
+    pub certificates: Vec<Certificate>,
+    pub benefit_certificates: Vec<BenefitCertificate>,
+    pub accommodations: Vec<Accommodation>,
+    pub care_team: Vec<CareTeamMember>,
+    /// Only for the area's staff.
+    pub consents: Vec<Consent>,
+    /// What this user sees: part codes.
+    pub parts: Vec<String>,
+    /// On what ground: e.g. coordinator:area1, consent:12.
+    pub basis: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub sees_everything: bool,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub may_write: bool,
+}
+
+impl ChildView {
+    pub fn shows(&self, part: &str) -> bool {
+        self.parts.iter().any(|p| p == part)
+    }
+}
+
+/// The record as this user may see it; the read is audited and, for an agency, each part's first
+/// disclosure recorded.
+pub async fn view(db: &Db, meta: &RequestMeta, actor: &Actor, id: ChildId) -> Result<ChildView> {
+    let basis = authorize(db, meta, actor, id, Purpose::Read, "child.read").await?;
+    let mut child: Child = query(format!(
+        "SELECT {CHILD_COLUMNS} {CHILD_FROM} WHERE c.id = $1"
+    ))
+    .bind(id.0)
+    .fetch_one(db)
+    .await?;
+    let parts = basis.parts();
+    let sees_everything = basis.sees_everything();
+    let shows = |p: SharePart| parts.contains(&p);
+    if !sees_everything {
+        child.internal_notes = None;
+        if !shows(SharePart::Profile) {
+            // Name and birth date identify the child to the agency; the rest of the profile is the part.
+            child.address = None;
+            child.postal_code = None;
+            child.development_notes = None;
+            child.health_notes = None;
+            child.diagnoses = None;
+            child.medical_care = None;
+            child.strengths = None;
+        }
+    }
+    let guardians = if sees_everything || shows(SharePart::Profile) {
+        query("SELECT name, kana, relation, phone, email, contact_preference FROM guardians WHERE child_id = $1 ORDER BY sort_order, id")
+            .bind(id.0)
+            .fetch_all(db)
+            .await?
+    } else {
+        vec![]
+    };
+    let (certificates, benefit_certificates) = if sees_everything || shows(SharePart::Profile) {
+        (
+            query("SELECT kind, grade, issued_on, renewal_on FROM certificates WHERE child_id = $1 ORDER BY id").bind(id.0).fetch_all(db).await?,
+            query("SELECT service, amount, valid_from, valid_to FROM benefit_certificates WHERE child_id = $1 ORDER BY valid_to, id")
+                .bind(id.0)
+                .fetch_all(db)
+                .await?,
+        )
+    } else {
+        (vec![], vec![])
+    };
+    let accommodations = if shows(SharePart::Accommodations) {
+        query("SELECT text, found_by, found_on FROM accommodations WHERE child_id = $1 ORDER BY id")
+            .bind(id.0)
+            .fetch_all(db)
+            .await?
+    } else {
+        vec![]
+    };
+    let care_team = if shows(SharePart::CareTeam) {
+        query(
+            "SELECT t.id, t.agency_id, a.name AS agency_name, t.role, t.person, t.from_on, t.to_on \
+             FROM care_team_members t JOIN agencies a ON a.id = t.agency_id WHERE t.child_id = $1 ORDER BY t.to_on IS NOT NULL, t.from_on DESC, t.id",
+        )
+        .bind(id.0)
+        .fetch_all(db)
+        .await?
+    } else {
+        vec![]
+    };
+    let consents = if sees_everything {
+        consents(db, id).await?
+    } else {
+        vec![]
+    };
+    let mut tx = db.begin().await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("child.read")
+            .by(actor)
+            .object("child", id)
+            .detail(basis.code()),
+    )
+    .await?;
+    if let (false, Some(agency)) = (sees_everything, actor.agency_id) {
+        record_disclosures(&mut tx, actor, id, agency, &basis, &parts).await?;
+    }
+    tx.commit().await?;
+    Ok(ChildView {
+        child,
+        guardians,
+        certificates,
+        benefit_certificates,
+        accommodations,
+        care_team,
+        consents,
+        parts: parts.iter().map(|p| p.code().to_owned()).collect(),
+        basis: basis.code(),
+        may_write: matches!(basis, Basis::AreaCoordinator(_)),
+        sees_everything,
+    })
+}
+
+/// The first time each part reaches the agency, a disclosure record: what, to whom, when, by whom,
+/// on what basis. Later views add nothing (the audit log has every view).
+async fn record_disclosures(
+    tx: &mut Tx,
+    actor: &Actor,
+    child: ChildId,
+    agency: AgencyId,
+    basis: &Basis,
+    parts: &[SharePart],
+) -> Result<()> {
+    let consent_id = match basis {
+        Basis::Consent { grant_id, .. } | Basis::LegalBasis { grant_id, .. } => Some(*grant_id),
+        _ => None,
+    };
+    for part in parts {
+        query(
+            "INSERT INTO disclosures (child_id, agency_id, part, user_id, basis, consent_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (child_id, agency_id, part) DO NOTHING",
+        )
+        .bind(child.0)
+        .bind(agency)
+        .bind(part.code())
+        .bind(actor.user_id)
+        .bind(basis.code())
+        .bind(consent_id)
+        .bind(crate::now())
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records the first disclosure of `part` to the actor's agency, inside `tx`.
+pub async fn record_disclosure_of(
+    tx: &mut Tx,
+    actor: &Actor,
+    child: ChildId,
+    basis: &Basis,
+    part: SharePart,
+) -> Result<()> {
+    match actor.agency_id {
+        Some(agency) => record_disclosures(tx, actor, child, agency, basis, &[part]).await,
+        None => Ok(()),
+    }
+}
+
+/// A disclosure record, for the child's page and the tests.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Disclosure {
+    pub agency_name: String,
+    pub part: String,
+    pub basis: String,
+    pub user_login: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+pub async fn disclosures(db: &Db, child: ChildId) -> Result<Vec<Disclosure>> {
+    query(
+        "SELECT a.name AS agency_name, d.part, d.basis, u.login AS user_login, d.at FROM disclosures d \
+         JOIN agencies a ON a.id = d.agency_id LEFT JOIN users u ON u.id = d.user_id WHERE d.child_id = $1 ORDER BY d.at, d.id",
+    )
+    .bind(child.0)
+    .fetch_all(db)
+    .await
+}
+
+async fn consents(db: &Db, child: ChildId) -> Result<Vec<Consent>> {
+    let mut rows: Vec<Consent> = query(
+        "SELECT c.id, c.basis, c.guardian_name, c.parts, c.valid_from, c.valid_to, c.obtained, c.note, c.revoked_on, c.attachment_id \
+         FROM consents c WHERE c.child_id = $1 ORDER BY c.id DESC",
+    )
+    .bind(child.0)
+    .fetch_all(db)
+    .await?;
+    let names: Vec<(i64, String)> = query(
+        "SELECT ca.consent_id, a.name FROM consent_agencies ca JOIN agencies a ON a.id = ca.agency_id \
+         JOIN consents c ON c.id = ca.consent_id WHERE c.child_id = $1 \
+         UNION ALL SELECT ck.consent_id, k.name || '（種別）' FROM consent_agency_kinds ck JOIN agency_kinds k ON k.id = ck.kind_id \
+         JOIN consents c ON c.id = ck.consent_id WHERE c.child_id = $1",
+    )
+    .bind(child.0)
+    .fetch_all(db)
+    .await?;
+    for c in &mut rows {
+        c.agencies = names
+            .iter()
+            .filter(|(id, _)| *id == c.id)
+            .map(|(_, n)| n.clone())
+            .collect();
+    }
+    Ok(rows)
+}

@@ -1,0 +1,207 @@
+//! The people around a child's record: care-team memberships, possible duplicates and merges, siblings.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Router,
+};
+use serde::Deserialize;
+use tsunagu_domain::{validation::Errors, AgencyId};
+use tsunagu_store::children::{self, ChildId, ChildView, NewTeamMember};
+
+use super::html::*;
+use crate::{
+    agencies::parse_date,
+    auth::{Auth, Meta},
+    extract::Form,
+    layout::Layout,
+    AppError, AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/children/{id}/team", post(add_member))
+        .route("/children/{id}/team/{member}/end", post(end_member))
+        .route("/children/{id}/duplicates", post(raise_duplicate))
+        .route(
+            "/children/{id}/duplicates/{flag}/merge",
+            get(confirm_merge).post(merge),
+        )
+        .route(
+            "/children/{id}/duplicates/{flag}/distinct",
+            post(mark_distinct),
+        )
+        .route("/children/{id}/siblings", post(link_sibling))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MemberForm {
+    agency_id: String,
+    role: String,
+    person: String,
+    from_on: String,
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<MemberForm>,
+) -> Result<Response, AppError> {
+    let mut e = Errors::new();
+    let agency_id = match form.agency_id.trim().parse() {
+        Ok(n) => AgencyId(n),
+        Err(_) => {
+            e.add("agency_id", "関係機関を選んでください。");
+            AgencyId(0)
+        }
+    };
+    let role = e
+        .optional_line("role", "役割", &form.role)
+        .unwrap_or_default();
+    let person = e.optional_line("person", "担当者", &form.person);
+    let from = parse_date(&mut e, "from_on", "開始日", &form.from_on).unwrap_or_else(today);
+    e.into_result().map_err(AppError::Validation)?;
+    children::add_team_member(
+        &state.db,
+        &meta,
+        &auth.actor,
+        ChildId(id),
+        &NewTeamMember {
+            agency_id,
+            role,
+            person,
+            from,
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=saved#care-team")).into_response())
+}
+
+async fn end_member(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, member)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    children::end_team_member(&state.db, &meta, &auth.actor, ChildId(id), member, today()).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=saved#care-team")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RaiseForm {
+    other_child_id: String,
+    note: String,
+}
+
+async fn raise_duplicate(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<RaiseForm>,
+) -> Result<Response, AppError> {
+    let other = form
+        .other_child_id
+        .trim()
+        .parse()
+        .map(ChildId)
+        .map_err(|_| {
+            AppError::invalid("other_child_id", "相手の記録のIDを数字で入力してください。")
+        })?;
+    let mut e = Errors::new();
+    let note = e.optional_line("note", "メモ", &form.note);
+    e.into_result().map_err(AppError::Validation)?;
+    tsunagu_store::duplicates::raise(
+        &state.db,
+        &meta,
+        &auth.actor,
+        ChildId(id),
+        other,
+        note.as_deref(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=saved#duplicates")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "children/merge.html")]
+struct MergePage {
+    layout: Layout,
+    v: ChildView,
+    other: ChildView,
+    flag: i64,
+}
+
+async fn confirm_merge(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, flag)): Path<(i64, i64)>,
+) -> Result<Html<String>, AppError> {
+    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    if !v.may_write {
+        return Err(AppError::Forbidden);
+    }
+    let f = tsunagu_store::duplicates::open_for(&state.db, ChildId(id))
+        .await?
+        .into_iter()
+        .find(|f| f.id == flag)
+        .ok_or(AppError::NotFound)?;
+    let other = children::view(&state.db, &meta, &auth.actor, ChildId(f.other_child_id)).await?;
+    let page = MergePage {
+        layout: Layout::new(&state, &auth, "記録の統合", "/children").await?,
+        v,
+        other,
+        flag,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn merge(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, flag)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    tsunagu_store::duplicates::merge(&state.db, &meta, &auth.actor, flag, ChildId(id)).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=merged")).into_response())
+}
+
+async fn mark_distinct(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, flag)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    tsunagu_store::duplicates::mark_distinct(&state.db, &meta, &auth.actor, flag).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=saved#duplicates")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SiblingForm {
+    sibling_id: String,
+}
+
+async fn link_sibling(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<SiblingForm>,
+) -> Result<Response, AppError> {
+    let other = form.sibling_id.trim().parse().map(ChildId).map_err(|_| {
+        AppError::invalid(
+            "sibling_id",
+            "きょうだいの記録のIDを数字で入力してください。",
+        )
+    })?;
+    children::link_sibling(&state.db, &meta, &auth.actor, ChildId(id), other).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=saved#siblings")).into_response())
+}

@@ -1,0 +1,139 @@
+//! The child's timeline page.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    response::Html,
+    routing::get,
+    Router,
+};
+use serde::Deserialize;
+use time::{Date, OffsetDateTime, Time};
+use tsunagu_domain::{japanese_date::JST, validation::Errors};
+use tsunagu_store::children::{self, ChildId, TimelineEntry, TimelineFilter};
+
+use crate::{
+    agencies::parse_date,
+    auth::{Auth, Meta},
+    extract::{ListParams, Query},
+    layout::{filters, qs, Layout, Pager},
+    AppError, AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/children/{id}/timeline", get(timeline))
+}
+
+#[derive(Template)]
+#[template(path = "children/timeline.html")]
+struct TimelinePage {
+    layout: Layout,
+    id: i64,
+    name: String,
+    entries: Vec<TimelineEntry>,
+    pager: Pager,
+    kind: String,
+    from: String,
+    until: String,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+pub const TIMELINE_KINDS: [(&str, &str); 7] = [
+    ("duplicate", "重複・統合"),
+    ("consultation", "相談"),
+    ("document", "書類"),
+    ("record", "記録の作成・更新"),
+    ("consent", "同意"),
+    ("care_team", "支援チーム"),
+    ("status", "終結・再開"),
+];
+
+pub fn timeline_kind_label(code: &str) -> &'static str {
+    TIMELINE_KINDS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("その他", |(_, l)| l)
+}
+
+impl TimelinePage {
+    fn kind_label(&self, code: &str) -> &'static str {
+        timeline_kind_label(code)
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct TimelineQuery {
+    pub kind: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+}
+
+impl TimelineQuery {
+    pub fn filter(&self) -> Result<TimelineFilter, AppError> {
+        let mut e = Errors::new();
+        let day = |e: &mut Errors, field: &str, label: &str, v: &Option<String>| {
+            parse_date(e, field, label, v.as_deref().unwrap_or_default())
+        };
+        let from = day(&mut e, "from", "開始日", &self.from);
+        let until = day(&mut e, "until", "終了日", &self.until);
+        e.into_result().map_err(AppError::Validation)?;
+        let start = |d: Date| OffsetDateTime::new_in_offset(d, Time::MIDNIGHT, JST);
+        Ok(TimelineFilter {
+            kind: self
+                .kind
+                .as_deref()
+                .filter(|k| TIMELINE_KINDS.iter().any(|(c, _)| c == k))
+                .map(str::to_owned),
+            from: from.map(start),
+            until: until.and_then(|d| d.next_day()).map(start),
+        })
+    }
+}
+
+async fn timeline(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(tq): Query<TimelineQuery>,
+) -> Result<Html<String>, AppError> {
+    let paging = ListParams {
+        q: None,
+        limit: tq.limit.clone(),
+        offset: tq.offset.clone(),
+    }
+    .paging()?;
+    let page = children::timeline(
+        &state.db,
+        &meta,
+        &auth.actor,
+        ChildId(id),
+        &tq.filter()?,
+        paging,
+    )
+    .await?;
+    let name = children::display_name(&state.db, ChildId(id)).await?;
+    let kind = tq.kind.clone().unwrap_or_default();
+    let from = tq.from.clone().unwrap_or_default();
+    let until = tq.until.clone().unwrap_or_default();
+    let base = format!(
+        "/children/{id}/timeline?kind={}&from={}&until={}&",
+        qs(&kind),
+        qs(&from),
+        qs(&until)
+    );
+    let view = TimelinePage {
+        layout: Layout::new(&state, &auth, &format!("{name}さんの経過"), "/children").await?,
+        id,
+        pager: Pager::new(&base, page.total, paging, page.items.len()),
+        entries: page.items,
+        name,
+        kind,
+        from,
+        until,
+        kinds: TIMELINE_KINDS.to_vec(),
+    };
+    Ok(Html(view.render()?))
+}
