@@ -30,26 +30,6 @@ both_backends!(
     consultation_documents_follow_the_link_and_consents_keep_their_form,
 );
 
-async fn token_for(app: &TestApp, login: &str) -> String {
-    let (id,): (i64,) = query("SELECT id FROM users WHERE login = $1")
-        .bind(login)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let mut tx = app.db.begin().await.unwrap();
-    let (_, token) = tsunagu_store::tokens::create(
-        &mut tx,
-        &tsunagu_store::RequestMeta::cli(),
-        None,
-        tsunagu_domain::UserId(id),
-        "t",
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    token
-}
-
 struct Api {
     base: String,
     token: String,
@@ -60,7 +40,7 @@ impl Api {
     async fn new(app: &TestApp, login: &str) -> Api {
         Api {
             base: app.base.clone(),
-            token: token_for(app, login).await,
+            token: app.token_for(login).await,
             http: reqwest::Client::new(),
         }
     }

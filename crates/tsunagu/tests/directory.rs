@@ -36,26 +36,6 @@ async fn api_get(app: &TestApp, token: &str, path: &str) -> Value {
     res.json().await.unwrap()
 }
 
-async fn token_for(app: &TestApp, login: &str) -> String {
-    let (id,): (i64,) = query("SELECT id FROM users WHERE login = $1")
-        .bind(login)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let mut tx = app.db.begin().await.unwrap();
-    let (_, token) = tsunagu_store::tokens::create(
-        &mut tx,
-        &tsunagu_store::RequestMeta::cli(),
-        None,
-        tsunagu_domain::UserId(id),
-        "t",
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    token
-}
-
 async fn agency_count(app: &TestApp) -> i64 {
     let (n,): (i64,) = query("SELECT COUNT(*) FROM agencies")
         .fetch_one(&app.db)
@@ -100,7 +80,7 @@ fn urlencode(s: &str) -> String {
 
 async fn search_finds_an_agency_from_any_kana(b: Backend) {
     let app = TestApp::demo(b).await;
-    let token = token_for(&app, "demo-coordinator").await;
+    let token = app.token_for("demo-coordinator").await;
     for q in [
         "つなぐほいく",
         "ツナグホイク",
@@ -131,7 +111,7 @@ async fn search_finds_an_agency_from_any_kana(b: Backend) {
 
 async fn filters_combine(b: Backend) {
     let app = TestApp::demo(b).await;
-    let token = token_for(&app, "demo-coordinator").await;
+    let token = app.token_for("demo-coordinator").await;
     let day = kind_id(&app, "放課後等デイサービス").await;
     let all_day = api_get(
         &app,
@@ -206,7 +186,7 @@ async fn filters_combine(b: Backend) {
 
 async fn the_demo_has_every_kind_in_each_area(b: Backend) {
     let app = TestApp::demo(b).await;
-    let token = token_for(&app, "demo-admin").await;
+    let token = app.token_for("demo-admin").await;
     let kinds = api_get(&app, &token, "/api/v1/agency-kinds").await;
     assert_eq!(kinds["total"], 20);
     let areas = api_get(&app, &token, "/api/v1/areas").await;
@@ -704,7 +684,7 @@ async fn bad_files_get_clear_messages(b: Backend) {
 
 async fn the_api_answers_the_same_agencies_and_csv(b: Backend) {
     let app = TestApp::demo(b).await;
-    let token = token_for(&app, "demo-coordinator").await;
+    let token = app.token_for("demo-coordinator").await;
     let day = kind_id(&app, "放課後等デイサービス").await;
     let asahi = municipality_id(&app, "旭市").await;
     let json = api_get(
@@ -846,7 +826,7 @@ async fn councils_have_members_and_appear_on_the_agency_page(b: Backend) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let token = token_for(&app, "demo-supervisor").await;
+    let token = app.token_for("demo-supervisor").await;
     let councils = api_get(&app, &token, "/api/v1/councils").await;
     assert!(councils["total"].as_i64().unwrap() >= 5);
 }

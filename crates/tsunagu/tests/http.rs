@@ -399,7 +399,7 @@ async fn non_admins_are_refused_admin_pages_and_the_refusal_is_logged(b: Backend
         .any(|(user, _, route)| user.as_deref() == Some("demo-agency")
             && route.as_deref() == Some("/api/v1/users")));
     // Creating an area through the API is for administrators only.
-    let token = token_for(&app, "demo-coordinator").await;
+    let token = app.token_for("demo-coordinator").await;
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/areas", app.base))
         .bearer_auth(token)
@@ -722,7 +722,7 @@ async fn the_audit_log_is_searchable_and_exports_csv_for_excel(b: Backend) {
     assert!(text.contains("demo-agency") && text.contains("\r\n"));
     assert_eq!(app.audit_actions("audit.export").await.len(), 1);
     // The API answers the same search.
-    let token = token_for(&app, "demo-admin").await;
+    let token = app.token_for("demo-admin").await;
     let page: Value = reqwest::Client::new()
         .get(format!(
             "{}/api/v1/audit-log?user=demo-agency&limit=5",
@@ -762,7 +762,7 @@ async fn the_audit_log_is_searchable_and_exports_csv_for_excel(b: Backend) {
 
 async fn bad_input_gets_a_clear_answer_and_changes_nothing(b: Backend) {
     let app = TestApp::demo(b).await;
-    let token = token_for(&app, "demo-admin").await;
+    let token = app.token_for("demo-admin").await;
     let api = reqwest::Client::new();
     let url = format!("{}/api/v1/users", app.base);
     let before = user_count(&app).await;
@@ -952,7 +952,7 @@ async fn bad_input_gets_a_clear_answer_and_changes_nothing(b: Backend) {
 
 async fn api_lists_follow_the_contract(b: Backend) {
     let app = TestApp::demo(b).await;
-    let token = token_for(&app, "demo-coordinator").await;
+    let token = app.token_for("demo-coordinator").await;
     let api = reqwest::Client::new();
     let get = |path: String| {
         let api = api.clone();
@@ -1183,21 +1183,6 @@ async fn user_count(app: &TestApp) -> i64 {
         .await
         .unwrap();
     n
-}
-
-async fn token_for(app: &TestApp, login: &str) -> String {
-    let mut tx = app.db.begin().await.unwrap();
-    let (_, token) = tsunagu_store::tokens::create(
-        &mut tx,
-        &tsunagu_store::RequestMeta::cli(),
-        None,
-        tsunagu_domain::UserId(user_id(app, login).await),
-        "test",
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    token
 }
 
 fn extract_between(text: &str, start: &str, end: &str) -> String {

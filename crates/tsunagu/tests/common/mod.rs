@@ -114,6 +114,27 @@ impl TestApp {
         c
     }
 
+    /// A fresh API token for a user (as an administrator would issue one).
+    pub async fn token_for(&self, login: &str) -> String {
+        let (id,): (i64,) = tsunagu_store::db::query("SELECT id FROM users WHERE login = $1")
+            .bind(login)
+            .fetch_one(&self.db)
+            .await
+            .expect("user");
+        let mut tx = self.db.begin().await.expect("tx");
+        let (_, token) = tsunagu_store::tokens::create(
+            &mut tx,
+            &tsunagu_store::RequestMeta::cli(),
+            None,
+            tsunagu_domain::UserId(id),
+            "test",
+        )
+        .await
+        .expect("token");
+        tx.commit().await.expect("commit");
+        token
+    }
+
     /// Audit entries with this action, newest first, read straight from the table.
     pub async fn audit_actions(
         &self,
