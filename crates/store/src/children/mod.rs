@@ -235,36 +235,54 @@ async fn facts(db: &Db, actor: &Actor, child: ChildId) -> Result<Option<ChildFac
 }
 
 async fn grants(db: &Db, child: ChildId) -> Result<Vec<Grant>> {
+    Ok(grants_of(db, &[child])
+        .await?
+        .remove(&child.0)
+        .unwrap_or_default())
+}
+
+/// The grants of several children, in three queries whatever their number.
+pub(super) async fn grants_of(
+    db: &Db,
+    children: &[ChildId],
+) -> Result<std::collections::HashMap<i64, Vec<Grant>>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
+        child_id: i64,
         basis: String,
         parts: String,
         valid_from: Date,
         valid_to: Option<Date>,
         revoked_on: Option<Date>,
     }
-    let rows: Vec<Row> = query(
-        "SELECT id, basis, parts, valid_from, valid_to, revoked_on FROM consents WHERE child_id = $1 ORDER BY id",
-    )
-    .bind(child.0)
+    let mut out: std::collections::HashMap<i64, Vec<Grant>> = std::collections::HashMap::new();
+    if children.is_empty() {
+        return Ok(out);
+    }
+    // Built from integer ids only, never from input.
+    let ids = children
+        .iter()
+        .map(|c| c.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let rows: Vec<Row> = query(format!(
+        "SELECT id, child_id, basis, parts, valid_from, valid_to, revoked_on FROM consents WHERE child_id IN ({ids}) ORDER BY id"
+    ))
     .fetch_all(db)
     .await?;
-    let agencies: Vec<(i64, i64)> = query(
-        "SELECT ca.consent_id, ca.agency_id FROM consent_agencies ca JOIN consents c ON c.id = ca.consent_id WHERE c.child_id = $1",
-    )
-    .bind(child.0)
+    let agencies: Vec<(i64, i64)> = query(format!(
+        "SELECT ca.consent_id, ca.agency_id FROM consent_agencies ca JOIN consents c ON c.id = ca.consent_id WHERE c.child_id IN ({ids})"
+    ))
     .fetch_all(db)
     .await?;
-    let kinds: Vec<(i64, i64)> = query(
-        "SELECT ck.consent_id, ck.kind_id FROM consent_agency_kinds ck JOIN consents c ON c.id = ck.consent_id WHERE c.child_id = $1",
-    )
-    .bind(child.0)
+    let kinds: Vec<(i64, i64)> = query(format!(
+        "SELECT ck.consent_id, ck.kind_id FROM consent_agency_kinds ck JOIN consents c ON c.id = ck.consent_id WHERE c.child_id IN ({ids})"
+    ))
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Grant {
+    for r in rows {
+        out.entry(r.child_id).or_default().push(Grant {
             id: r.id,
             kind: if r.basis == "legal" {
                 GrantKind::Legal
@@ -289,8 +307,9 @@ async fn grants(db: &Db, child: ChildId) -> Result<Vec<Grant>> {
             valid_from: r.valid_from,
             valid_to: r.valid_to,
             revoked_on: r.revoked_on,
-        })
-        .collect())
+        });
+    }
+    Ok(out)
 }
 
 /// The one access check for a child: the basis, or the refusal already written to the audit log.
