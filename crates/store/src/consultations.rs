@@ -144,9 +144,10 @@ pub async fn create(
             .map_err(|e| e.on_foreign_key("category_ids", "相談の分類が見つかりません。").on_unique("category_ids"))?;
     }
     if let Some(child) = input.child_id {
-        children::add_event(
+        children::add_event_at(
             &mut tx,
             child,
+            input.at,
             "consultation",
             &summary(input),
             Some(id),
@@ -334,13 +335,11 @@ pub async fn link(
     id: i64,
     child: ChildId,
 ) -> Result<()> {
-    let found: Option<(i64, Option<i64>, String, String, String)> = query(
-        "SELECT area_id, child_id, channel, requester, concern FROM consultations WHERE id = $1",
-    )
+    let found: Option<(i64, Option<i64>, String, String, String, OffsetDateTime)> = query("SELECT area_id, child_id, channel, requester, concern, at FROM consultations WHERE id = $1")
     .bind(id)
     .fetch_optional(db)
     .await?;
-    let Some((area, linked, channel, requester, concern)) = found else {
+    let Some((area, linked, channel, requester, concern, at)) = found else {
         return Err(Error::NotFound);
     };
     if !may_take_calls(actor, AreaId(area)) {
@@ -378,9 +377,10 @@ pub async fn link(
         let concern: String = concern.chars().take(40).collect();
         format!("相談（{channel}・{requester}）：{concern}")
     };
-    children::add_event(
+    children::add_event_at(
         &mut tx,
         child,
+        at,
         "consultation",
         &input_summary,
         Some(id),
@@ -431,7 +431,16 @@ pub async fn create_in(
             .await?;
     }
     if let Some(child) = input.child_id {
-        children::add_event(tx, child, "consultation", &summary(input), Some(id), None).await?;
+        children::add_event_at(
+            tx,
+            child,
+            input.at,
+            "consultation",
+            &summary(input),
+            Some(id),
+            None,
+        )
+        .await?;
     }
     Ok(id)
 }

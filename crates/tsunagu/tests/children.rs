@@ -521,7 +521,7 @@ async fn an_anonymous_consultation_is_linked_to_a_child_later(b: Backend) {
     let app = TestApp::demo(b).await;
     let coordinator = Api::new(&app, "demo-coordinator").await;
     let (status, created) = coordinator
-        .post("/api/v1/consultations", json!({"channel": "電話", "requester": "保護者", "concern": "名前は言えないが、子どものことばが心配", "category_ids": ["2"], "minutes": "15"}))
+        .post("/api/v1/consultations", json!({"at": "2026-01-10T10:00", "channel": "電話", "requester": "保護者", "concern": "名前は言えないが、子どものことばが心配", "category_ids": ["2"], "minutes": "15"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["child_id"], Value::Null);
@@ -556,6 +556,10 @@ async fn an_anonymous_consultation_is_linked_to_a_child_later(b: Backend) {
         .as_str()
         .unwrap()
         .contains("名前は言えないが"));
+    assert_eq!(
+        timeline["items"][0]["at"], "2026-01-10T01:00:00Z",
+        "placed when the call came (10:00 in Japan), not when it was linked"
+    );
     // Linking twice is refused.
     let res = c
         .post_form(

@@ -357,7 +357,7 @@ pub async fn authorize(
     }
 }
 
-/// Adds an entry to the child's timeline.
+/// Adds an entry to the child's timeline, now.
 pub async fn add_event(
     tx: &mut Tx,
     child: ChildId,
@@ -366,9 +366,22 @@ pub async fn add_event(
     ref_id: Option<i64>,
     actor: Option<&Actor>,
 ) -> Result<()> {
+    add_event_at(tx, child, crate::now(), kind, summary, ref_id, actor).await
+}
+
+/// Adds an entry at the time it happened (a consultation recorded or linked later).
+pub async fn add_event_at(
+    tx: &mut Tx,
+    child: ChildId,
+    at: OffsetDateTime,
+    kind: &str,
+    summary: &str,
+    ref_id: Option<i64>,
+    actor: Option<&Actor>,
+) -> Result<()> {
     query("INSERT INTO child_events (child_id, at, kind, summary, ref_id, user_id) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(child.0)
-        .bind(crate::now())
+        .bind(at)
         .bind(kind)
         .bind(summary)
         .bind(ref_id)
