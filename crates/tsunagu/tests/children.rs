@@ -1005,6 +1005,14 @@ async fn a_merge_keeps_both_histories_and_is_decided_by_a_person(b: Backend) {
         .get("/api/v1/children?q=%E3%81%A8%E3%81%86%E3%81%94%E3%81%86")
         .await;
     assert_eq!(found["total"], 2, "the survivor and the different child");
+    let (status, body) = coordinator
+        .post(&format!("/api/v1/children/{merged}/reopen"), json!({}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a merged record is not reopened: {body}"
+    );
     let (decided,): (String,) = query("SELECT decision FROM duplicate_flags WHERE id = $1")
         .bind(distinct_flag)
         .fetch_one(&app.db)

@@ -276,6 +276,16 @@ pub async fn set_status(
         "child.reopen"
     };
     authorize(db, meta, actor, id, Purpose::ChangeStatus, action).await?;
+    let (merged,): (Option<i64>,) = query("SELECT merged_into_id FROM children WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(db)
+        .await?;
+    if merged.is_some() {
+        return Err(Error::Invalid {
+            field: "status",
+            message: "統合済みの記録は終結・再開できません。統合先の記録を開いてください。",
+        });
+    }
     let mut tx = db.begin().await?;
     let (status, on, reason, summary) = match &closed {
         Some((on, reason)) => (
