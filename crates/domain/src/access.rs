@@ -129,7 +129,8 @@ impl Grant {
             && self.revoked_on.is_none_or(|r| today < r)
     }
 
-    fn names(&self, agency: AgencyId, agency_kind: Option<i64>) -> bool {
+    /// Whether it names the agency, itself or by its kind.
+    pub fn names(&self, agency: AgencyId, agency_kind: Option<i64>) -> bool {
         self.agencies.contains(&agency)
             || agency_kind.is_some_and(|k| self.agency_kinds.contains(&k))
     }

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod japanese_date;
 pub mod kana;
 pub mod login_policy;
+pub mod referral;
 pub mod role;
 pub mod validation;
 

@@ -14,6 +14,7 @@ pub mod db;
 pub mod duplicates;
 pub mod error;
 pub mod password;
+pub mod referrals;
 pub mod secret;
 pub mod sessions;
 pub mod setup;

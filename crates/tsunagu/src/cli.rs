@@ -58,6 +58,9 @@ pub enum Command {
         /// tsunagu-data/attachments).
         #[arg(long, env = "TSUNAGU_ATTACHMENTS_DIR")]
         attachments_dir: Option<std::path::PathBuf>,
+        /// Days after which an unanswered referral shows on the coordinator's home page.
+        #[arg(long, env = "TSUNAGU_REFERRAL_OVERDUE_DAYS", default_value_t = 14)]
+        referral_overdue_days: i64,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -156,6 +159,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo,
             public_url,
             attachments_dir,
+            referral_overdue_days,
         } => {
             serve::run(ServeOptions {
                 addr,
@@ -163,6 +167,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 demo,
                 public_url,
                 attachments_dir,
+                referral_overdue_days,
             })
             .await?;
             Ok(ExitCode::SUCCESS)

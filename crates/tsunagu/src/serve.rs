@@ -18,6 +18,8 @@ pub struct ServeOptions {
     pub public_url: Option<String>,
     /// Where attachments are stored; beside the SQLite database by default.
     pub attachments_dir: Option<std::path::PathBuf>,
+    /// Days after which an unanswered referral surfaces on the coordinator's home page.
+    pub referral_overdue_days: i64,
 }
 
 /// A server bound to its port and ready to run: what the tests start on port 0.
@@ -51,6 +53,7 @@ impl Server {
             .unwrap_or_else(|| format!("http://{local}"));
         let config = WebConfig {
             public_url: opts.public_url.clone(),
+            referral_overdue_days: opts.referral_overdue_days,
             ..WebConfig::default()
         };
         tracing::info!(

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::{extract::State, response::Html, routing::get, Router};
 use tsunagu_domain::japanese_date;
 use tsunagu_domain::Role;
-use tsunagu_store::{consents, tokens, users};
+use tsunagu_store::{consents, referrals, tokens, users};
 
 use crate::{auth::Auth, extract::Query, layout::Layout, AppError, AppState};
 
@@ -34,6 +34,7 @@ struct HomeQuery {
 
 async fn home(
     State(state): State<AppState>,
+    crate::auth::Meta(meta): crate::auth::Meta,
     auth: Auth,
     Query(q): Query<HomeQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -66,8 +67,23 @@ async fn home(
             },
             Card {
                 title: "未対応の依頼",
-                lines: vec![],
-                empty: "未対応の依頼はありません。",
+                lines: referrals::overdue(
+                    &state.db,
+                    &auth.actor,
+                    state.config.referral_overdue_days,
+                )
+                .await?
+                .into_iter()
+                .map(|r| {
+                    format!(
+                        "{}さん → {}（{}から回答待ち）",
+                        r.child_name,
+                        r.agency_name,
+                        japanese_date::format_date(japanese_date::today(r.created_at))
+                    )
+                })
+                .collect(),
+                empty: "回答が遅れているつなぎはありません。",
             },
         ],
         Role::Supervisor => vec![
@@ -85,7 +101,18 @@ async fn home(
         Role::AgencyStaff => vec![
             Card {
                 title: "受信した依頼",
-                lines: vec![],
+                lines: referrals::inbox(&state.db, &meta, &auth.actor)
+                    .await?
+                    .into_iter()
+                    .filter(|r| r.state == "open")
+                    .map(|r| {
+                        if r.child_name.is_empty() {
+                            "つなぎの依頼（同意終了）".to_owned()
+                        } else {
+                            format!("{}さんのつなぎの依頼", r.child_name)
+                        }
+                    })
+                    .collect(),
                 empty: "未対応の依頼はありません。",
             },
             Card {

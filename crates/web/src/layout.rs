@@ -49,6 +49,7 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         Role::AgencyStaff => &[
             ("/", "ホーム"),
+            ("/inbox", "受信箱"),
             ("/children", "共有されている子ども"),
             ("/agencies", "関係機関"),
         ],
@@ -87,6 +88,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "linked" => "相談をこの子どもの記録に結びつけました。",
         "attached" => "書類を添付しました。",
         "merged" => "記録を統合しました。両方の経過がこの記録に残っています。",
+        "referred" => "つなぎ（紹介）を記録しました。相手の機関の受信箱に届きます。",
         "revoked_consent" => "同意の撤回を記録しました。この時点から共有は止まります。",
         _ => return None,
     })

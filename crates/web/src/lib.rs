@@ -16,6 +16,7 @@ mod extract;
 mod home;
 mod http;
 mod layout;
+mod referrals;
 mod state;
 mod tokens;
 mod users;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(children::consultations::router())
         .merge(children::api::router())
         .merge(children::attachments::router())
+        .merge(referrals::router())
         .merge(admin)
         .merge(assets::router())
         .merge(http::probes())

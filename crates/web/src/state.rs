@@ -13,12 +13,24 @@ pub struct AppState {
 }
 
 /// Settings of the web layer, from the command line and environment.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct WebConfig {
     pub session: Lifetime,
     /// `https://…` when Tsunagu is served over TLS (behind a reverse proxy): cookies then carry
     /// `Secure`. Also set per request when the proxy sends `X-Forwarded-Proto: https`.
     pub public_url: Option<String>,
+    /// Days after which an unanswered referral surfaces on the coordinator's home page.
+    pub referral_overdue_days: i64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            session: Lifetime::default(),
+            public_url: None,
+            referral_overdue_days: 14,
+        }
+    }
 }
 
 impl AppState {

@@ -220,9 +220,11 @@ async fn facts(db: &Db, actor: &Actor, child: ChildId) -> Result<Option<ChildFac
             .fetch_optional(db)
             .await?;
         facts.agency_kind = kind.and_then(|(k,)| k);
+        // On the care team today, or a referral to the agency still open or accepted.
         let (on_team,): (i64,) = query(
-            "SELECT COUNT(*) FROM care_team_members WHERE child_id = $1 AND agency_id = $2 \
-             AND from_on <= $3 AND (to_on IS NULL OR to_on >= $3)",
+            "SELECT (SELECT COUNT(*) FROM care_team_members WHERE child_id = $1 AND agency_id = $2 \
+             AND from_on <= $3 AND (to_on IS NULL OR to_on >= $3)) \
+             + (SELECT COUNT(*) FROM referrals WHERE child_id = $1 AND agency_id = $2 AND state IN ('open', 'accepted'))",
         )
         .bind(child.0)
         .bind(agency)
@@ -389,4 +391,44 @@ pub async fn add_event_at(
         .execute(&mut *tx)
         .await?;
     Ok(())
+}
+
+/// What a consent in force today lets go to `agency` for the child: the basis of the first such
+/// grant and the union of their parts; `None` when nothing may go.
+pub(crate) async fn consented_to(
+    db: &Db,
+    child: ChildId,
+    agency: AgencyId,
+) -> Result<Option<(Basis, Vec<SharePart>)>> {
+    let kind: Option<(Option<i64>,)> = query("SELECT kind_id FROM agencies WHERE id = $1")
+        .bind(agency)
+        .fetch_optional(db)
+        .await?;
+    let agency_kind = kind.and_then(|(k,)| k);
+    let today = today();
+    let grants: Vec<Grant> = grants(db, child)
+        .await?
+        .into_iter()
+        .filter(|g| g.in_force(today) && g.names(agency, agency_kind))
+        .collect();
+    let Some(first) = grants.first() else {
+        return Ok(None);
+    };
+    let mut parts: Vec<SharePart> = grants
+        .iter()
+        .flat_map(|g| g.parts.iter().copied())
+        .collect();
+    parts.sort();
+    parts.dedup();
+    let basis = match first.kind {
+        GrantKind::Consent => Basis::Consent {
+            grant_id: first.id,
+            parts: parts.clone(),
+        },
+        GrantKind::Legal => Basis::LegalBasis {
+            grant_id: first.id,
+            parts: parts.clone(),
+        },
+    };
+    Ok(Some((basis, parts)))
 }

@@ -131,7 +131,7 @@ pub async fn view(db: &Db, meta: &RequestMeta, actor: &Actor, id: ChildId) -> Re
 
 /// The first time each part reaches the agency, a disclosure record: what, to whom, when, by whom,
 /// on what basis. Later views add nothing (the audit log has every view).
-async fn record_disclosures(
+pub(crate) async fn record_disclosures(
     tx: &mut Tx,
     actor: &Actor,
     child: ChildId,

@@ -67,6 +67,7 @@ impl TestApp {
                     .join("tsunagu-tests")
                     .join("attachments"),
             ),
+            referral_overdue_days: 14,
         };
         let server = tsunagu::serve::Server::prepare(&opts)
             .await

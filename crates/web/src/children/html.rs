@@ -357,6 +357,8 @@ struct ShowPage {
     flags: Vec<tsunagu_store::duplicates::Flag>,
     candidates: Vec<SummaryLine>,
     siblings: Vec<(i64, String)>,
+    referrals: Vec<tsunagu_store::referrals::Referral>,
+    parts: Vec<(&'static str, &'static str)>,
 }
 
 impl ShowPage {
@@ -441,6 +443,15 @@ async fn show(
         attachments,
         flags,
         candidates,
+        referrals: if v.sees_everything {
+            tsunagu_store::referrals::for_child(&state.db, ChildId(id)).await?
+        } else {
+            vec![]
+        },
+        parts: SharePart::ALL
+            .iter()
+            .map(|p| (p.code(), p.label()))
+            .collect(),
         siblings: if v.sees_everything {
             children::siblings(&state.db, ChildId(id)).await?
         } else {

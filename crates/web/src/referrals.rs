@@ -1,0 +1,224 @@
+//! Referrals (つなぎ) on the web: the coordinator's form on the child's page, the agency's
+//! inbox with its answers, and the API. The store decides who may do what.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use tsunagu_domain::{access::SharePart, referral::Action, validation::Errors, AgencyId};
+use tsunagu_store::{
+    children::ChildId,
+    referrals::{self, NewReferral, Referral},
+    Page,
+};
+
+use crate::{
+    agencies::parse_date,
+    auth::{Auth, Meta},
+    extract::{Form, Json as JsonBody, Query},
+    layout::{filters, Layout},
+    AppError, AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/children/{id}/referrals", post(create_form))
+        .route("/referrals/{id}/{action}", post(act_form))
+        .route("/inbox", get(inbox))
+        .route("/api/v1/referrals", get(api_list))
+        .route("/api/v1/children/{id}/referrals", post(api_create))
+        .route("/api/v1/referrals/{id}/{action}", post(api_act))
+}
+
+/// A referral as typed.
+#[derive(Deserialize, Default, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ReferralFields {
+    pub agency_id: String,
+    pub reason: String,
+    /// YYYY-MM-DD
+    pub desired_on: String,
+    /// Part codes sent with it, within the consent.
+    pub parts: Vec<String>,
+}
+
+fn check(f: &ReferralFields) -> Result<NewReferral, AppError> {
+    let mut e = Errors::new();
+    let agency_id = match f.agency_id.trim().parse() {
+        Ok(n) => AgencyId(n),
+        Err(_) => {
+            e.add("agency_id", "つなぐ先の機関を選んでください。");
+            AgencyId(0)
+        }
+    };
+    let reason = e
+        .optional_text("reason", "つなぐ理由", &f.reason)
+        .unwrap_or_default();
+    if reason.is_empty() {
+        e.add("reason", "つなぐ理由を入力してください。");
+    }
+    let desired_on = parse_date(&mut e, "desired_on", "希望日", &f.desired_on);
+    let parts: Vec<SharePart> = f
+        .parts
+        .iter()
+        .filter_map(|p| SharePart::from_code(p.trim()))
+        .collect();
+    if parts.is_empty() {
+        e.add("parts", "共有する内容を1つ以上選んでください。");
+    }
+    e.into_result().map_err(AppError::Validation)?;
+    Ok(NewReferral {
+        agency_id,
+        reason,
+        desired_on,
+        parts,
+    })
+}
+
+async fn create_form(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<ReferralFields>,
+) -> Result<Response, AppError> {
+    let new = check(&form)?;
+    referrals::create(&state.db, &meta, &auth.actor, ChildId(id), &new).await?;
+    Ok(Redirect::to(&format!("/children/{id}?notice=referred#referrals")).into_response())
+}
+
+/// Record a referral of the child to an agency (coordinators of the area, within the consent).
+#[utoipa::path(post, path = "/api/v1/children/{id}/referrals", tag = "referrals", params(("id" = i64, Path)), request_body = ReferralFields,
+    responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn api_create(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<ReferralFields>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let new = check(&body)?;
+    let referral = referrals::create(&state.db, &meta, &auth.actor, ChildId(id), &new).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": referral })),
+    ))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ActFields {
+    /// The reason for declining, or the outcome when completing.
+    pub note: String,
+    /// Where the browser goes afterwards (a path on this site).
+    #[schema(ignore)]
+    pub back: String,
+}
+
+fn action(code: &str) -> Result<Action, AppError> {
+    Action::from_code(code).ok_or(AppError::NotFound)
+}
+
+async fn act_form(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, code)): Path<(i64, String)>,
+    Form(form): Form<ActFields>,
+) -> Result<Response, AppError> {
+    referrals::act(
+        &state.db,
+        &meta,
+        &auth.actor,
+        id,
+        action(&code)?,
+        Some(&form.note),
+    )
+    .await?;
+    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
+        form.back
+    } else {
+        "/inbox".to_owned()
+    };
+    Ok(Redirect::to(&format!(
+        "{back}{}notice=saved",
+        if back.contains('?') { "&" } else { "?" }
+    ))
+    .into_response())
+}
+
+/// Accept, decline (with `note` as the reason), complete (with `note` as the outcome) or cancel a referral.
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/{action}", tag = "referrals",
+    params(("id" = i64, Path), ("action" = String, Path, description = "accept, decline, complete or cancel")), request_body = ActFields,
+    responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn api_act(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, code)): Path<(i64, String)>,
+    JsonBody(body): JsonBody<ActFields>,
+) -> Result<StatusCode, AppError> {
+    referrals::act(
+        &state.db,
+        &meta,
+        &auth.actor,
+        id,
+        action(&code)?,
+        Some(&body.note),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Referrals: the area's for coordinators and supervisors, the inbox for agency staff.
+#[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", responses((status = 200, body = Page<Referral>)))]
+pub async fn api_list(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+) -> Result<Json<Page<Referral>>, AppError> {
+    let items = if auth.actor.role == tsunagu_domain::Role::AgencyStaff {
+        referrals::inbox(&state.db, &meta, &auth.actor).await?
+    } else {
+        referrals::for_areas(&state.db, &auth.actor).await?
+    };
+    Ok(Json(Page {
+        total: items.len() as i64,
+        items,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "referrals/inbox.html")]
+struct InboxPage {
+    layout: Layout,
+    items: Vec<Referral>,
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn inbox(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Html<String>, AppError> {
+    if auth.actor.role != tsunagu_domain::Role::AgencyStaff {
+        return Err(AppError::Forbidden);
+    }
+    let page = InboxPage {
+        layout: Layout::new(&state, &auth, "受信箱", "/inbox")
+            .await?
+            .with_notice(q.notice.as_deref()),
+        items: referrals::inbox(&state.db, &meta, &auth.actor).await?,
+    };
+    Ok(Html(page.render()?))
+}
