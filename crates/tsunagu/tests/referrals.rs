@@ -15,6 +15,7 @@ both_backends!(
     the_life_cycle_and_every_refused_transition,
     a_referral_needs_consent_and_sends_only_consented_parts,
     the_inbox_the_overdue_card_and_the_one_click_team,
+    a_team_note_is_read_once_per_member_and_only_by_the_team,
 );
 
 struct Api {
@@ -375,4 +376,114 @@ async fn the_inbox_the_overdue_card_and_the_one_click_team(b: Backend) {
     assert!(!page.contains(one_click), "and the one-click add is gone");
     // Other roles have no inbox.
     assert_eq!(c.get("/inbox").await.status(), StatusCode::FORBIDDEN);
+}
+
+async fn a_team_note_is_read_once_per_member_and_only_by_the_team(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let coordinator = Api::new(&app, "demo-coordinator").await;
+    let agency = Api::new(&app, "demo-agency").await;
+    let supervisor = Api::new(&app, "demo-supervisor").await;
+    let (child, nursery) = child_with_consent(&app, &coordinator, "れんらく").await;
+    let (status, body) = coordinator
+        .post(
+            &format!("/api/v1/children/{child}/notes"),
+            json!({"body": "来週から登園時間が変わります"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let note = body["id"].as_i64().unwrap();
+    // Consented but only referred, not on the team: no team notes.
+    refer(&coordinator, child, nursery).await;
+    assert_eq!(
+        agency
+            .get(&format!("/api/v1/children/{child}/notes"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        agency
+            .post(
+                &format!("/api/v1/children/{child}/notes"),
+                json!({"body": "x"})
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // On the team: the nursery reads (twice), and its read is recorded once.
+    let c = app.login_as("demo-coordinator").await;
+    c.post_form(
+        &format!("/children/{child}/team"),
+        &[
+            ("agency_id", &nursery.to_string()),
+            ("role", "担任"),
+            ("from_on", "2026-01-01"),
+        ],
+    )
+    .await;
+    for _ in 0..2 {
+        let (status, list) = agency.get(&format!("/api/v1/children/{child}/notes")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list["items"][0]["body"], "来週から登園時間が変わります");
+    }
+    let reads: Vec<(i64,)> = query("SELECT user_id FROM care_note_reads WHERE note_id = $1")
+        .bind(note)
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        reads.len(),
+        1,
+        "once per member; the author's own views are not reads"
+    );
+    // The coordinator sees 既読 with the name; the nursery answers; a supervisor reads but does not post.
+    let (_, page) = c.get_text(&format!("/children/{child}")).await;
+    assert!(page.contains("既読：仮名 さくら"));
+    assert_eq!(
+        agency
+            .post(
+                &format!("/api/v1/children/{child}/notes"),
+                json!({"body": "承知しました"})
+            )
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        supervisor
+            .get(&format!("/api/v1/children/{child}/notes"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        supervisor
+            .post(
+                &format!("/api/v1/children/{child}/notes"),
+                json!({"body": "x"})
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, body) = coordinator
+        .post(
+            &format!("/api/v1/children/{child}/notes"),
+            json!({"body": "  "}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("body"))
+    );
+    // Another area cannot even tell the child exists.
+    let kashiwa = Api::new(&app, "demo-coordinator-kashiwa").await;
+    assert_eq!(
+        kashiwa
+            .get(&format!("/api/v1/children/{child}/notes"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -30,6 +30,7 @@ use crate::{auth::Auth, AppError, AppState};
         crate::children::api::list_consultations, crate::children::api::create_consultation,
         crate::children::attachments::api_list, crate::children::attachments::api_upload,
         crate::referrals::api_list, crate::referrals::api_create, crate::referrals::api_act,
+        crate::children::notes::api_list, crate::children::notes::api_post,
     ),
     components(schemas(ErrorResponse, ErrorDetail, Me)),
     modifiers(&BearerAuth),

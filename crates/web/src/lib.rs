@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(children::api::router())
         .merge(children::attachments::router())
         .merge(referrals::router())
+        .merge(children::notes::router())
         .merge(admin)
         .merge(assets::router())
         .merge(http::probes())

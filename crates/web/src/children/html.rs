@@ -359,6 +359,9 @@ struct ShowPage {
     siblings: Vec<(i64, String)>,
     referrals: Vec<tsunagu_store::referrals::Referral>,
     parts: Vec<(&'static str, &'static str)>,
+    /// `None` when the user is not in the team's conversation.
+    notes: Option<Vec<tsunagu_store::notes::Note>>,
+    may_post_note: bool,
 }
 
 impl ShowPage {
@@ -452,6 +455,9 @@ async fn show(
             .iter()
             .map(|p| (p.code(), p.label()))
             .collect(),
+        notes: tsunagu_store::notes::read(&state.db, &meta, &auth.actor, ChildId(id)).await?,
+        may_post_note: matches!(auth.actor.role, Role::Coordinator | Role::AgencyStaff)
+            && !v.child.is_closed(),
         siblings: if v.sees_everything {
             children::siblings(&state.db, ChildId(id)).await?
         } else {

@@ -8,6 +8,7 @@ pub mod categories;
 pub mod consents;
 pub mod consultations;
 pub mod html;
+pub mod notes;
 pub mod team;
 pub mod timeline;
 
