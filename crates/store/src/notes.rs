@@ -53,7 +53,7 @@ async fn member(
     };
     let today = children::today_in_japan();
     let (n,): (i64,) = query(
-        "SELECT COUNT(*) FROM care_team_members WHERE child_id = $1 AND agency_id = $2 AND from_on <= $3 AND (to_on IS NULL OR to_on >= $3)",
+        "SELECT COUNT(*) FROM care_team_members WHERE child_id = $1 AND agency_id = $2 AND from_on <= $3 AND (to_on IS NULL OR to_on > $3)",
     )
     .bind(child.0)
     .bind(agency)

@@ -188,6 +188,7 @@ async fn share_with_nursery(
         role: "担任".into(),
         person: Some("仮名 さくら".into()),
         from: today - Duration::days(200),
+        family_agreed: true,
     };
     children::insert_team_member(tx, child, &member, None).await?;
     let base = ConsentInput {

@@ -669,7 +669,9 @@ async fn bad_files_get_clear_messages(b: Backend) {
     if let Ok(res) = sent {
         assert!(res.status().is_client_error(), "{}", res.status());
     }
-    // An upload without its token is refused.
+    // An upload without its token is refused. (A new client: the refused upload above may have
+    // left a broken connection in the old client's pool.)
+    let c = app.login_as("demo-coordinator").await;
     let part = reqwest::multipart::Part::bytes(b"a".to_vec()).file_name("x.csv");
     let res = c
         .http

@@ -16,6 +16,7 @@ both_backends!(
     a_referral_needs_consent_and_sends_only_consented_parts,
     the_inbox_the_overdue_card_and_the_one_click_team,
     a_team_note_is_read_once_per_member_and_only_by_the_team,
+    care_team_memberships_keep_their_history,
 );
 
 struct Api {
@@ -485,5 +486,77 @@ async fn a_team_note_is_read_once_per_member_and_only_by_the_team(b: Backend) {
             .await
             .0,
         StatusCode::NOT_FOUND
+    );
+}
+
+async fn care_team_memberships_keep_their_history(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let coordinator = Api::new(&app, "demo-coordinator").await;
+    let (child, nursery) = child_with_consent(&app, &coordinator, "ちーむ").await;
+    let (status, body) = coordinator
+        .post(
+            &format!("/api/v1/children/{child}/care-team"),
+            json!({"agency_id": nursery.to_string(), "role": "担任", "person": "仮名 さくら", "from_on": "2026-04-01", "family_agreed": "1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let member = body["id"].as_i64().unwrap();
+    let (_, team) = coordinator
+        .get(&format!("/api/v1/children/{child}/care-team"))
+        .await;
+    assert_eq!(team["items"][0]["person"], "仮名 さくら");
+    assert_eq!(team["items"][0]["family_agreed"], true);
+    // The member agency sees the team only if its consent includes it (here: profile and accommodations).
+    let agency = Api::new(&app, "demo-agency").await;
+    assert_eq!(
+        agency.get(&format!("/api/v1/children/{child}")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        agency
+            .get(&format!("/api/v1/children/{child}/care-team"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        agency
+            .post(
+                &format!("/api/v1/children/{child}/care-team/{member}/end"),
+                json!({})
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // Ended, it stays in the history — and the nursery's access ends with it.
+    assert_eq!(
+        coordinator
+            .post(
+                &format!("/api/v1/children/{child}/care-team/{member}/end"),
+                json!({})
+            )
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, team) = coordinator
+        .get(&format!("/api/v1/children/{child}/care-team"))
+        .await;
+    assert_eq!(team["total"], 1);
+    assert!(team["items"][0]["to_on"].is_string());
+    assert_eq!(
+        agency.get(&format!("/api/v1/children/{child}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, body) = coordinator
+        .post(
+            &format!("/api/v1/children/{child}/care-team"),
+            json!({"agency_id": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("agency_id"))
     );
 }

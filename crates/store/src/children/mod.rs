@@ -142,6 +142,8 @@ pub struct CareTeamMember {
     pub from_on: Date,
     #[schema(value_type = Option<String>, format = Date)]
     pub to_on: Option<Date>,
+    /// The family agreed to share with this member.
+    pub family_agreed: bool,
 }
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -223,7 +225,7 @@ async fn facts(db: &Db, actor: &Actor, child: ChildId) -> Result<Option<ChildFac
         // On the care team today, or a referral to the agency still open or accepted.
         let (on_team,): (i64,) = query(
             "SELECT (SELECT COUNT(*) FROM care_team_members WHERE child_id = $1 AND agency_id = $2 \
-             AND from_on <= $3 AND (to_on IS NULL OR to_on >= $3)) \
+             AND from_on <= $3 AND (to_on IS NULL OR to_on > $3)) \
              + (SELECT COUNT(*) FROM referrals WHERE child_id = $1 AND agency_id = $2 AND state IN ('open', 'accepted'))",
         )
         .bind(child.0)

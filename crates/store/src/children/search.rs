@@ -136,7 +136,7 @@ async fn shared_with_agency(db: &Db, actor: &Actor) -> Result<Vec<ChildSummary>>
     // Candidates: children the agency is involved with now (care team, live referral); the rule decides.
     let candidates: Vec<ChildSummary> = query(format!(
         "SELECT {SUMMARY_COLUMNS} {CHILD_FROM} WHERE c.merged_into_id IS NULL AND c.id IN ( \
-         SELECT t.child_id FROM care_team_members t WHERE t.agency_id = $1 AND t.from_on <= $2 AND (t.to_on IS NULL OR t.to_on >= $2) \
+         SELECT t.child_id FROM care_team_members t WHERE t.agency_id = $1 AND t.from_on <= $2 AND (t.to_on IS NULL OR t.to_on > $2) \
          UNION SELECT r.child_id FROM referrals r WHERE r.agency_id = $1 AND r.state IN ('open', 'accepted')) \
          ORDER BY c.family_kana, c.given_kana, c.id"
     ))

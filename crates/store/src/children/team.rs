@@ -9,6 +9,7 @@ pub struct NewTeamMember {
     pub role: String,
     pub person: Option<String>,
     pub from: Date,
+    pub family_agreed: bool,
 }
 
 /// Adds an agency to the child's care team.
@@ -43,14 +44,14 @@ pub async fn insert_team_member(
     actor: Option<&Actor>,
 ) -> Result<i64> {
     let (member_id,): (i64,) = query(
-        "INSERT INTO care_team_members (child_id, agency_id, role, person, from_on, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
+        "INSERT INTO care_team_members (child_id, agency_id, role, person, from_on, created_at, family_agreed) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
     .bind(id.0)
     .bind(member.agency_id)
     .bind(&member.role)
     .bind(member.person.as_deref())
     .bind(member.from)
     .bind(crate::now())
+    .bind(member.family_agreed)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| e.on_foreign_key("agency_id", "関係機関が見つかりません。"))?;

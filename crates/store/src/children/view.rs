@@ -86,7 +86,7 @@ pub async fn view(db: &Db, meta: &RequestMeta, actor: &Actor, id: ChildId) -> Re
     };
     let care_team = if shows(SharePart::CareTeam) {
         query(
-            "SELECT t.id, t.agency_id, a.name AS agency_name, t.role, t.person, t.from_on, t.to_on \
+            "SELECT t.id, t.agency_id, a.name AS agency_name, t.role, t.person, t.from_on, t.to_on, t.family_agreed \
              FROM care_team_members t JOIN agencies a ON a.id = t.agency_id WHERE t.child_id = $1 ORDER BY t.to_on IS NOT NULL, t.from_on DESC, t.id",
         )
         .bind(id.0)

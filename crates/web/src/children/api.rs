@@ -44,6 +44,14 @@ pub fn router() -> Router<AppState> {
             "/api/v1/consultations",
             get(list_consultations).post(create_consultation),
         )
+        .route(
+            "/api/v1/children/{id}/care-team",
+            get(list_team).post(add_team),
+        )
+        .route(
+            "/api/v1/children/{id}/care-team/{member}/end",
+            post(end_team),
+        )
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -314,4 +322,55 @@ pub async fn create_consultation(
         StatusCode::CREATED,
         Json(consultations::get(&state.db, &meta, &auth.actor, id).await?),
     ))
+}
+
+/// The child's care team, past and present (to those who may see the care team).
+#[utoipa::path(get, path = "/api/v1/children/{id}/care-team", tag = "children", params(("id" = i64, Path)),
+    responses((status = 200, body = Page<tsunagu_store::children::CareTeamMember>), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
+pub async fn list_team(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Page<tsunagu_store::children::CareTeamMember>>, AppError> {
+    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    if !v.shows("care_team") {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Json(Page {
+        total: v.care_team.len() as i64,
+        items: v.care_team,
+    }))
+}
+
+/// Add an agency (and a named person) to the care team.
+#[utoipa::path(post, path = "/api/v1/children/{id}/care-team", tag = "children", params(("id" = i64, Path)), request_body = super::team::MemberFields,
+    responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn add_team(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<super::team::MemberFields>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let member = super::team::check_member(&body)?;
+    let created =
+        children::add_team_member(&state.db, &meta, &auth.actor, ChildId(id), &member).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": created })),
+    ))
+}
+
+/// End a membership today; the history stays.
+#[utoipa::path(post, path = "/api/v1/children/{id}/care-team/{member}/end", tag = "children", params(("id" = i64, Path), ("member" = i64, Path)),
+    responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
+pub async fn end_team(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, member)): Path<(i64, i64)>,
+) -> Result<StatusCode, AppError> {
+    children::end_team_member(&state.db, &meta, &auth.actor, ChildId(id), member, today()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

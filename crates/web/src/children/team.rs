@@ -36,22 +36,22 @@ pub fn router() -> Router<AppState> {
         .route("/children/{id}/siblings", post(link_sibling))
 }
 
-#[derive(Deserialize, Default)]
+/// A care-team membership as typed (form and API).
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
-struct MemberForm {
-    agency_id: String,
-    role: String,
-    person: String,
-    from_on: String,
+pub struct MemberFields {
+    pub agency_id: String,
+    /// 担任, 保健師, 主治医, 相談支援専門員, 児発管…
+    pub role: String,
+    /// The named person at the agency.
+    pub person: String,
+    /// YYYY-MM-DD; today if empty.
+    pub from_on: String,
+    /// Present (any value) when the family agreed to share with this member.
+    pub family_agreed: Option<String>,
 }
 
-async fn add_member(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-    Form(form): Form<MemberForm>,
-) -> Result<Response, AppError> {
+pub fn check_member(form: &MemberFields) -> Result<NewTeamMember, AppError> {
     let mut e = Errors::new();
     let agency_id = match form.agency_id.trim().parse() {
         Ok(n) => AgencyId(n),
@@ -66,19 +66,28 @@ async fn add_member(
     let person = e.optional_line("person", "担当者", &form.person);
     let from = parse_date(&mut e, "from_on", "開始日", &form.from_on).unwrap_or_else(today);
     e.into_result().map_err(AppError::Validation)?;
-    children::add_team_member(
-        &state.db,
-        &meta,
-        &auth.actor,
-        ChildId(id),
-        &NewTeamMember {
-            agency_id,
-            role,
-            person,
-            from,
-        },
-    )
-    .await?;
+    let family_agreed = form
+        .family_agreed
+        .as_deref()
+        .is_some_and(|v| !v.is_empty() && v != "false");
+    Ok(NewTeamMember {
+        agency_id,
+        role,
+        person,
+        from,
+        family_agreed,
+    })
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<MemberFields>,
+) -> Result<Response, AppError> {
+    let member = check_member(&form)?;
+    children::add_team_member(&state.db, &meta, &auth.actor, ChildId(id), &member).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=saved#care-team")).into_response())
 }
 
