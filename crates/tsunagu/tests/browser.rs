@@ -663,3 +663,129 @@ async fn an_anonymous_call_is_taken_then_linked_to_a_new_child() {
     save_screenshot(&browser, "child-page-agency").await;
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_referral_reaches_the_agency_inbox_and_is_accepted() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    // A demo child shared with the nursery: refer it from its page.
+    let (nursery,): (i64,) =
+        tsunagu_store::db::query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let today = tsunagu_domain::japanese_date::today(time::OffsetDateTime::now_utc());
+    let (child,): (i64,) = tsunagu_store::db::query(
+        "SELECT c.id FROM children c JOIN consents s ON s.child_id = c.id JOIN consent_agencies ca ON ca.consent_id = s.id \
+         WHERE ca.agency_id = $1 AND s.revoked_on IS NULL AND (s.valid_to IS NULL OR s.valid_to >= $2) AND s.parts LIKE '%profile%' ORDER BY c.id LIMIT 1",
+    )
+    .bind(nursery)
+    .bind(today)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/children/{child}#referrals", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("r-agency"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::XPath(&format!(
+            "//select[@id='r-agency']/option[@value='{nursery}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&browser, "r-reason", "園での様子を一緒に見てほしい").await;
+    browser
+        .find(Locator::Css("form.referral-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "#referrals").await.contains("回答待ち"));
+    browser
+        .find(Locator::Css("form.inline button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    log_in(
+        &browser,
+        &app.base,
+        "demo-agency",
+        tsunagu::demo::password_of("demo-agency").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    assert!(
+        text_of(&browser, "main")
+            .await
+            .contains("さんのつなぎの依頼"),
+        "the home page shows it"
+    );
+    browser
+        .find(Locator::LinkText("受信箱"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("section.referral"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "section.referral")
+        .await
+        .contains("園での様子を一緒に見てほしい"));
+    save_screenshot(&browser, "agency-inbox").await;
+    browser
+        .find(Locator::Css("section.referral button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "section.referral")
+        .await
+        .contains("受け入れ"));
+    save_screenshot(&browser, "agency-inbox-accepted").await;
+    browser.close().await.unwrap();
+}
