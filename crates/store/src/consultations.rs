@@ -501,3 +501,26 @@ pub async fn save_category(
     tx.commit().await?;
     Ok(id)
 }
+
+/// Consultations of the coordinator's areas whose follow-up date falls by `until` (overdue ones
+/// included), soonest first: what the coordinator should call back about.
+pub async fn follow_ups(db: &Db, actor: &Actor, until: Date) -> Result<Vec<Consultation>> {
+    if actor.role != tsunagu_domain::Role::Coordinator || actor.area_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    // Area ids come from the user's own record, never input.
+    let areas = actor
+        .area_ids
+        .iter()
+        .map(|a| a.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    query(format!(
+        "SELECT {COLUMNS} {FROM} WHERE s.area_id IN ({areas}) AND s.follow_up_on IS NOT NULL AND s.follow_up_on <= $1 \
+         AND s.follow_up_on >= $2 ORDER BY s.follow_up_on, s.id LIMIT 20"
+    ))
+    .bind(until)
+    .bind(until - time::Duration::days(60))
+    .fetch_all(db)
+    .await
+}

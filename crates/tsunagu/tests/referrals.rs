@@ -17,6 +17,7 @@ both_backends!(
     the_inbox_the_overdue_card_and_the_one_click_team,
     a_team_note_is_read_once_per_member_and_only_by_the_team,
     care_team_memberships_keep_their_history,
+    home_pages_show_follow_ups_and_shared_children,
 );
 
 struct Api {
@@ -559,4 +560,43 @@ async fn care_team_memberships_keep_their_history(b: Backend) {
         (status, body["error"]["field"].clone()),
         (StatusCode::UNPROCESSABLE_ENTITY, json!("agency_id"))
     );
+}
+
+async fn home_pages_show_follow_ups_and_shared_children(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let coordinator = Api::new(&app, "demo-coordinator").await;
+    let today = tsunagu_domain::japanese_date::today(time::OffsetDateTime::now_utc());
+    let soon = today + time::Duration::days(3);
+    let later = today + time::Duration::days(30);
+    for (concern, on) in [("三日後に電話する約束", soon), ("来月の確認", later)] {
+        let (status, _) = coordinator
+            .post("/api/v1/consultations", json!({"channel": "電話", "requester": "保護者", "concern": concern, "follow_up_on": on.to_string()}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let c = app.login_as("demo-coordinator").await;
+    let (_, home) = c.get_text("/").await;
+    assert!(home.contains("フォロー予定の相談"));
+    assert!(
+        home.contains("匿名の相談（三日後に電話する約束）"),
+        "due within a week"
+    );
+    assert!(!home.contains("来月の確認"), "not yet");
+    // The Kashiwa coordinator does not see 香取海匝's follow-ups.
+    let k = app.login_as("demo-coordinator-kashiwa").await;
+    assert!(!k.get_text("/").await.1.contains("三日後に電話する約束"));
+    // The nursery's home lists the children shared with it.
+    let agency = app.login_as("demo-agency").await;
+    let (_, home) = agency.get_text("/").await;
+    let shared = Api::new(&app, "demo-agency")
+        .await
+        .get("/api/v1/children?limit=1")
+        .await
+        .1;
+    let first = shared["items"][0].clone();
+    assert!(home.contains(&format!(
+        "{} {}",
+        first["family_name"].as_str().unwrap(),
+        first["given_name"].as_str().unwrap()
+    )));
 }

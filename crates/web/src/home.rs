@@ -50,6 +50,29 @@ async fn home(
                 empty: "今日の予定はありません。",
             },
             Card {
+                title: "フォロー予定の相談",
+                lines: tsunagu_store::consultations::follow_ups(
+                    &state.db,
+                    &auth.actor,
+                    today + time::Duration::days(7),
+                )
+                .await?
+                .into_iter()
+                .map(|c| {
+                    let who = c.child_name.unwrap_or_else(|| "匿名の相談".to_owned());
+                    let on = c
+                        .follow_up_on
+                        .map(japanese_date::format_date)
+                        .unwrap_or_default();
+                    format!(
+                        "{on}：{who}（{}）",
+                        c.concern.chars().take(20).collect::<String>()
+                    )
+                })
+                .collect(),
+                empty: "1週間以内にフォロー予定の相談はありません。",
+            },
+            Card {
                 title: "期限の近いタスク",
                 lines: consents::expiring(&state.db, &auth.actor, today, 60)
                     .await?
@@ -114,6 +137,23 @@ async fn home(
                     })
                     .collect(),
                 empty: "未対応の依頼はありません。",
+            },
+            Card {
+                title: "共有されている子ども",
+                lines: tsunagu_store::children::search(
+                    &state.db,
+                    &meta,
+                    &auth.actor,
+                    None,
+                    false,
+                    tsunagu_store::Paging::new(Some(10), None),
+                )
+                .await?
+                .items
+                .into_iter()
+                .map(|c| format!("{} {}", c.family_name, c.given_name))
+                .collect(),
+                empty: "いま共有されている子どもはいません。",
             },
             Card {
                 title: "今日の予定",
