@@ -2,3 +2,4 @@
 //! Kept apart so their heavy dependencies stay out of the other crates' edit-compile loop.
 
 pub mod csv;
+pub mod ics;

@@ -13,6 +13,7 @@ pub mod councils;
 pub mod db;
 pub mod duplicates;
 pub mod error;
+pub mod meetings;
 pub mod notes;
 pub mod password;
 pub mod referrals;

@@ -31,6 +31,7 @@ use crate::{auth::Auth, AppError, AppState};
         crate::children::attachments::api_list, crate::children::attachments::api_upload,
         crate::referrals::api_list, crate::referrals::api_create, crate::referrals::api_act,
         crate::children::notes::api_list, crate::children::notes::api_post,
+        crate::meetings::api_list, crate::meetings::api_show, crate::meetings::api_create,
         crate::children::api::list_team, crate::children::api::add_team, crate::children::api::end_team,
     ),
     components(schemas(ErrorResponse, ErrorDetail, Me)),

@@ -46,7 +46,7 @@ async fn home(
         Role::Coordinator => vec![
             Card {
                 title: "今日の予定",
-                lines: vec![],
+                lines: todays_meetings(&state, &auth).await?,
                 empty: "今日の予定はありません。",
             },
             Card {
@@ -74,17 +74,22 @@ async fn home(
             },
             Card {
                 title: "期限の近いタスク",
-                lines: consents::expiring(&state.db, &auth.actor, today, 60)
+                lines: due_items(&state, &auth, today)
                     .await?
                     .into_iter()
-                    .map(|e| {
-                        format!(
-                            "{}さんの{}（{}まで）",
-                            e.child_name,
-                            e.what,
-                            japanese_date::format_date(e.until)
-                        )
-                    })
+                    .chain(
+                        consents::expiring(&state.db, &auth.actor, today, 60)
+                            .await?
+                            .into_iter()
+                            .map(|e| {
+                                format!(
+                                    "{}さんの{}（{}まで）",
+                                    e.child_name,
+                                    e.what,
+                                    japanese_date::format_date(e.until)
+                                )
+                            }),
+                    )
                     .collect(),
                 empty: "60日以内に期限が切れる同意・受給者証はありません。",
             },
@@ -157,13 +162,13 @@ async fn home(
             },
             Card {
                 title: "今日の予定",
-                lines: vec![],
+                lines: todays_meetings(&state, &auth).await?,
                 empty: "今日の予定はありません。",
             },
             Card {
                 title: "期限の近いタスク",
-                lines: vec![],
-                empty: "期限の近いタスクはありません。",
+                lines: due_items(&state, &auth, today).await?,
+                empty: "1週間以内に期限の来る役割分担はありません。",
             },
         ],
         Role::Committee => vec![
@@ -204,4 +209,47 @@ async fn home(
         }
         .render()?,
     ))
+}
+
+/// Today's meetings (Japan time) for the user: the area's, or those the agency is invited to.
+async fn todays_meetings(state: &AppState, auth: &Auth) -> Result<Vec<String>, AppError> {
+    let today = japanese_date::today(time::OffsetDateTime::now_utc());
+    let start =
+        time::OffsetDateTime::new_in_offset(today, time::Time::MIDNIGHT, japanese_date::JST);
+    Ok(tsunagu_store::meetings::between(
+        &state.db,
+        &auth.actor,
+        start,
+        start + time::Duration::days(1),
+    )
+    .await?
+    .into_iter()
+    .map(|m| {
+        let t = m.starts_at.to_offset(japanese_date::JST);
+        format!("{}:{:02} 支援会議：{}", t.hour(), t.minute(), m.purpose)
+    })
+    .collect())
+}
+
+/// Open action items due within a week (overdue ones first).
+async fn due_items(
+    state: &AppState,
+    auth: &Auth,
+    today: time::Date,
+) -> Result<Vec<String>, AppError> {
+    Ok(
+        tsunagu_store::meetings::due_items(&state.db, &auth.actor, today + time::Duration::days(7))
+            .await?
+            .into_iter()
+            .map(|i| {
+                let due = i.due_on.map(japanese_date::format_date).unwrap_or_default();
+                let late = if i.due_on.is_some_and(|d| d < today) {
+                    "【期限切れ】"
+                } else {
+                    ""
+                };
+                format!("{late}{due}まで：{}", i.title)
+            })
+            .collect(),
+    )
 }

@@ -16,6 +16,7 @@ mod extract;
 mod home;
 mod http;
 mod layout;
+mod meetings;
 mod referrals;
 mod state;
 mod tokens;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(children::api::router())
         .merge(children::attachments::router())
         .merge(referrals::router())
+        .merge(meetings::router())
         .merge(children::notes::router())
         .merge(admin)
         .merge(assets::router())

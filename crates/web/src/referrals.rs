@@ -198,6 +198,7 @@ pub async fn api_list(
 struct InboxPage {
     layout: Layout,
     items: Vec<Referral>,
+    meetings: Vec<tsunagu_store::meetings::Meeting>,
 }
 
 #[derive(Deserialize, Default)]
@@ -219,6 +220,16 @@ async fn inbox(
             .await?
             .with_notice(q.notice.as_deref()),
         items: referrals::inbox(&state.db, &meta, &auth.actor).await?,
+        meetings: {
+            let now = time::OffsetDateTime::now_utc();
+            tsunagu_store::meetings::between(
+                &state.db,
+                &auth.actor,
+                now - time::Duration::hours(12),
+                now + time::Duration::days(365),
+            )
+            .await?
+        },
     };
     Ok(Html(page.render()?))
 }

@@ -222,11 +222,14 @@ async fn facts(db: &Db, actor: &Actor, child: ChildId) -> Result<Option<ChildFac
             .fetch_optional(db)
             .await?;
         facts.agency_kind = kind.and_then(|(k,)| k);
-        // On the care team today, or a referral to the agency still open or accepted.
+        // On the care team today, a referral to the agency still open or accepted, or invited to a
+        // meeting still to be held.
         let (on_team,): (i64,) = query(
             "SELECT (SELECT COUNT(*) FROM care_team_members WHERE child_id = $1 AND agency_id = $2 \
              AND from_on <= $3 AND (to_on IS NULL OR to_on > $3)) \
-             + (SELECT COUNT(*) FROM referrals WHERE child_id = $1 AND agency_id = $2 AND state IN ('open', 'accepted'))",
+             + (SELECT COUNT(*) FROM referrals WHERE child_id = $1 AND agency_id = $2 AND state IN ('open', 'accepted')) \
+             + (SELECT COUNT(*) FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id \
+                WHERE m.child_id = $1 AND p.agency_id = $2 AND m.status = 'scheduled')",
         )
         .bind(child.0)
         .bind(agency)

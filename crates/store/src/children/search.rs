@@ -137,7 +137,8 @@ async fn shared_with_agency(db: &Db, actor: &Actor) -> Result<Vec<ChildSummary>>
     let candidates: Vec<ChildSummary> = query(format!(
         "SELECT {SUMMARY_COLUMNS} {CHILD_FROM} WHERE c.merged_into_id IS NULL AND c.id IN ( \
          SELECT t.child_id FROM care_team_members t WHERE t.agency_id = $1 AND t.from_on <= $2 AND (t.to_on IS NULL OR t.to_on > $2) \
-         UNION SELECT r.child_id FROM referrals r WHERE r.agency_id = $1 AND r.state IN ('open', 'accepted')) \
+         UNION SELECT r.child_id FROM referrals r WHERE r.agency_id = $1 AND r.state IN ('open', 'accepted') \
+         UNION SELECT m.child_id FROM meetings m JOIN meeting_participants p ON p.meeting_id = m.id WHERE p.agency_id = $1 AND m.status = 'scheduled') \
          ORDER BY c.family_kana, c.given_kana, c.id"
     ))
     .bind(agency)

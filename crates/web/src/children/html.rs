@@ -362,6 +362,7 @@ struct ShowPage {
     /// `None` when the user is not in the team's conversation.
     notes: Option<Vec<tsunagu_store::notes::Note>>,
     may_post_note: bool,
+    meetings: Vec<tsunagu_store::meetings::Meeting>,
 }
 
 impl ShowPage {
@@ -456,6 +457,11 @@ async fn show(
             .map(|p| (p.code(), p.label()))
             .collect(),
         notes: tsunagu_store::notes::read(&state.db, &meta, &auth.actor, ChildId(id)).await?,
+        meetings: if v.sees_everything {
+            tsunagu_store::meetings::for_child(&state.db, ChildId(id)).await?
+        } else {
+            vec![]
+        },
         may_post_note: matches!(auth.actor.role, Role::Coordinator | Role::AgencyStaff)
             && !v.child.is_closed(),
         siblings: if v.sees_everything {

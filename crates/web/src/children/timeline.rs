@@ -38,7 +38,8 @@ struct TimelinePage {
     kinds: Vec<(&'static str, &'static str)>,
 }
 
-pub const TIMELINE_KINDS: [(&str, &str); 9] = [
+pub const TIMELINE_KINDS: [(&str, &str); 10] = [
+    ("meeting", "支援会議"),
     ("note", "支援チームへの連絡"),
     ("referral", "つなぎ"),
     ("duplicate", "重複・統合"),

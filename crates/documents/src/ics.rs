@@ -1,0 +1,189 @@
+//! iCalendar (RFC 5545) for support meetings: one VEVENT in Japan time, with the Asia/Tokyo time
+//! zone spelled out so every calendar reads it the same way. Lines end in CRLF and are folded at
+//! 75 octets without splitting a character; text values are escaped.
+
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+/// A meeting as a calendar shows it. Keep the child's name out of `summary`: calendar files leave
+/// Tsunagu (mail, phones).
+pub struct Event<'a> {
+    pub uid: &'a str,
+    pub summary: &'a str,
+    pub starts_at: OffsetDateTime,
+    pub ends_at: OffsetDateTime,
+    pub location: Option<&'a str>,
+    pub url: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub cancelled: bool,
+}
+
+const JST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
+fn local(t: OffsetDateTime) -> String {
+    let t = t.to_offset(JST);
+    let p = PrimitiveDateTime::new(t.date(), t.time());
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}",
+        p.year(),
+        u8::from(p.month()),
+        p.day(),
+        p.hour(),
+        p.minute(),
+        p.second()
+    )
+}
+
+fn utc(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// TEXT escaping: backslash, semicolon, comma, and newlines as `\n`.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Folds one content line at 75 octets (continuations start with a space), never inside a
+/// UTF-8 character, and ends it with CRLF.
+fn fold(line: &str, out: &mut String) {
+    let mut used = 0;
+    for c in line.chars() {
+        let n = c.len_utf8();
+        if used + n > 75 {
+            out.push_str("\r\n ");
+            used = 1;
+        }
+        out.push(c);
+        used += n;
+    }
+    out.push_str("\r\n");
+}
+
+/// A whole calendar file holding `event`.
+pub fn calendar(event: &Event<'_>, now: OffsetDateTime) -> String {
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".to_owned(),
+        "PRODID:-//Tsunagu//Support meetings//JA".to_owned(),
+        "CALSCALE:GREGORIAN".to_owned(),
+        "METHOD:PUBLISH".to_owned(),
+        "BEGIN:VTIMEZONE".to_owned(),
+        "TZID:Asia/Tokyo".to_owned(),
+        "BEGIN:STANDARD".to_owned(),
+        "DTSTART:19700101T000000".to_owned(),
+        "TZOFFSETFROM:+0900".to_owned(),
+        "TZOFFSETTO:+0900".to_owned(),
+        "TZNAME:JST".to_owned(),
+        "END:STANDARD".to_owned(),
+        "END:VTIMEZONE".to_owned(),
+        "BEGIN:VEVENT".to_owned(),
+        format!("UID:{}", escape(event.uid)),
+        format!("DTSTAMP:{}", utc(now)),
+        format!("DTSTART;TZID=Asia/Tokyo:{}", local(event.starts_at)),
+        format!("DTEND;TZID=Asia/Tokyo:{}", local(event.ends_at)),
+        format!("SUMMARY:{}", escape(event.summary)),
+    ];
+    if let Some(l) = event.location {
+        lines.push(format!("LOCATION:{}", escape(l)));
+    }
+    if let Some(u) = event.url {
+        lines.push(format!("URL:{u}"));
+    }
+    if let Some(d) = event.description {
+        lines.push(format!("DESCRIPTION:{}", escape(d)));
+    }
+    lines.push(format!(
+        "STATUS:{}",
+        if event.cancelled {
+            "CANCELLED"
+        } else {
+            "CONFIRMED"
+        }
+    ));
+    lines.push("END:VEVENT".to_owned());
+    lines.push("END:VCALENDAR".to_owned());
+    let mut out = String::new();
+    for l in &lines {
+        fold(l, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn sample() -> String {
+        let e = Event {
+            uid: "meeting-12@tsunagu",
+            summary: "支援会議（就学に向けた情報共有、今後の役割分担について話し合う長めの件名）",
+            starts_at: datetime!(2027-02-10 10:00 +09:00),
+            ends_at: datetime!(2027-02-10 11:30 +09:00),
+            location: Some("香取市役所 3階 会議室; 東側"),
+            url: Some("https://meet.example.jp/abc"),
+            description: Some("議題：\n1. 園での様子\n2. 就学先"),
+            cancelled: false,
+        };
+        calendar(&e, datetime!(2026-11-25 03:00 UTC))
+    }
+
+    #[test]
+    fn lines_are_crlf_folded_within_75_octets() {
+        let ics = sample();
+        assert!(ics.ends_with("END:VCALENDAR\r\n"));
+        for line in ics.split("\r\n") {
+            assert!(line.len() <= 75, "{line}");
+        }
+        assert!(ics.contains("DTSTART;TZID=Asia/Tokyo:20270210T100000\r\n"));
+        assert!(ics.contains("LOCATION:香取市役所 3階 会議室\\; 東側"));
+    }
+
+    #[test]
+    fn a_calendar_parser_reads_it_back() {
+        let ics = sample();
+        let unfolded = icalendar::parser::unfold(&ics);
+        let cal = icalendar::parser::read_calendar(&unfolded).expect("valid iCalendar");
+        let event = cal
+            .components
+            .iter()
+            .find(|c| c.name == "VEVENT")
+            .expect("a VEVENT");
+        let prop = |name: &str| {
+            event
+                .properties
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.val.to_string())
+        };
+        assert_eq!(
+            prop("SUMMARY").as_deref(),
+            Some("支援会議（就学に向けた情報共有、今後の役割分担について話し合う長めの件名）")
+        );
+        assert_eq!(prop("DTSTART").as_deref(), Some("20270210T100000"));
+        assert!(cal.components.iter().any(|c| c.name == "VTIMEZONE"));
+    }
+}

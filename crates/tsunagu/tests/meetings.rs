@@ -1,0 +1,358 @@
+//! Support meetings through HTTP on both backends: scheduling, what an invited agency sees, the
+//! record and attendance, action items and their surfacing, the .ics file and printed minutes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tsunagu_store::db::query;
+
+both_backends!(
+    a_meeting_is_scheduled_held_and_recorded,
+    an_invited_agency_sees_logistics_and_the_record_only_with_consent,
+    overdue_action_items_surface_for_owner_and_coordinator,
+);
+
+async fn api(
+    app: &TestApp,
+    login: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let token = app.token_for(login).await;
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{}{path}", app.base))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn ids(app: &TestApp) -> (i64, i64) {
+    let (area,): (i64,) = query("SELECT id FROM areas WHERE name = '香取海匝'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let (nursery,): (i64,) = query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    (area, nursery)
+}
+
+async fn new_child(app: &TestApp, name: &str) -> i64 {
+    let (area, _) = ids(app).await;
+    let (status, body) = api(
+        app,
+        "demo-coordinator",
+        reqwest::Method::POST,
+        "/api/v1/children",
+        Some(json!({"area_id": area.to_string(), "family_name": "会議", "given_name": name, "birth_date": "2021-03-03", "internal_notes": "内部メモ", "not_a_duplicate": "1"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["child"]["id"].as_i64().unwrap()
+}
+
+async fn schedule(app: &TestApp, child: i64, nursery: i64, date: &str) -> i64 {
+    let (status, body) = api(
+        app,
+        "demo-coordinator",
+        reqwest::Method::POST,
+        &format!("/api/v1/children/{child}/meetings"),
+        Some(json!({"purpose": "就学に向けた情報共有", "date": date, "start": "10:00", "end": "11:30", "place": "香取市役所 会議室",
+                    "agenda": "園での様子", "agency_ids": [nursery.to_string()], "others": "会議 保護者（母）"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+async fn a_meeting_is_scheduled_held_and_recorded(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let (_, nursery) = ids(&app).await;
+    let child = new_child(&app, "きろく").await;
+    // Bad input is named.
+    let (status, body) = api(
+        &app,
+        "demo-coordinator",
+        reqwest::Method::POST,
+        &format!("/api/v1/children/{child}/meetings"),
+        Some(json!({"purpose": "x", "date": "2027-02-10", "start": "11:00", "end": "10:00"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("end"))
+    );
+    let meeting = schedule(&app, child, nursery, "2027-02-10").await;
+    let c = app.login_as("demo-coordinator").await;
+    let (_, page) = c.get_text(&format!("/meetings/{meeting}")).await;
+    assert!(
+        page.contains("就学に向けた情報共有")
+            && page.contains("会議 保護者（母）")
+            && page.contains("つなぐ保育園（デモ）")
+    );
+    // The .ics is valid iCalendar in Japan time, without the child's name.
+    let res = c.get(&format!("/meetings/{meeting}/calendar.ics")).await;
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let ics = res.text().await.unwrap();
+    let unfolded = icalendar::parser::unfold(&ics);
+    let cal = icalendar::parser::read_calendar(&unfolded).expect("valid iCalendar");
+    let event = cal.components.iter().find(|c| c.name == "VEVENT").unwrap();
+    let prop = |n: &str| {
+        event
+            .properties
+            .iter()
+            .find(|p| p.name == n)
+            .map(|p| p.val.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(prop("DTSTART"), "20270210T100000");
+    assert_eq!(prop("DTEND"), "20270210T113000");
+    assert!(
+        !ics.contains("きろく"),
+        "no child's name in a calendar file"
+    );
+    // Held: minutes, decisions and attendance.
+    let participants: Vec<(i64, String)> =
+        query("SELECT id, name FROM meeting_participants WHERE meeting_id = $1 ORDER BY id")
+            .bind(meeting)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let present = participants
+        .iter()
+        .find(|(_, n)| n == "つなぐ保育園（デモ）")
+        .unwrap()
+        .0
+        .to_string();
+    let res = c
+        .post_form(
+            &format!("/meetings/{meeting}"),
+            &[
+                ("status", "held"),
+                ("minutes", "園では集団活動に参加できている"),
+                ("decisions", "就学相談を申し込む"),
+                ("attended", &present),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let attendance: Vec<(String, Option<bool>)> =
+        query("SELECT name, attended FROM meeting_participants WHERE meeting_id = $1 ORDER BY id")
+            .bind(meeting)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        attendance,
+        vec![
+            ("つなぐ保育園（デモ）".to_owned(), Some(true)),
+            ("会議 保護者".to_owned(), Some(false))
+        ]
+    );
+    let (_, print) = c.get_text(&format!("/meetings/{meeting}/print")).await;
+    assert!(
+        print.contains("支援会議 記録")
+            && print.contains("園では集団活動に参加できている")
+            && print.contains("（出席）")
+    );
+    let (_, timeline) = api(
+        &app,
+        "demo-coordinator",
+        reqwest::Method::GET,
+        &format!("/api/v1/children/{child}/timeline?kind=meeting"),
+        None,
+    )
+    .await;
+    let steps: Vec<&str> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["summary"].as_str().unwrap())
+        .collect();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("支援会議を開催しました"))
+            && steps
+                .iter()
+                .any(|s| s.starts_with("支援会議を予定しました"))
+    );
+    // Another area's coordinator cannot see it.
+    let kashiwa = app.login_as("demo-coordinator-kashiwa").await;
+    assert_eq!(
+        kashiwa.get(&format!("/meetings/{meeting}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        kashiwa
+            .post_form(&format!("/meetings/{meeting}"), &[("status", "cancelled")])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn an_invited_agency_sees_logistics_and_the_record_only_with_consent(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let (_, nursery) = ids(&app).await;
+    let child = new_child(&app, "あんない").await;
+    let meeting = schedule(&app, child, nursery, "2027-03-01").await;
+    // No consent: the time and place, not the child.
+    let (status, body) = api(
+        &app,
+        "demo-agency",
+        reqwest::Method::GET,
+        &format!("/api/v1/meetings/{meeting}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["child_name"], Value::Null);
+    assert_eq!(body["meeting"]["agenda"], Value::Null);
+    assert_eq!(body["meeting"]["place"], "香取市役所 会議室");
+    assert_eq!(
+        api(
+            &app,
+            "demo-agency",
+            reqwest::Method::GET,
+            &format!("/api/v1/children/{child}"),
+            None
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    let agency = app.login_as("demo-agency").await;
+    let (_, inbox) = agency.get_text("/inbox").await;
+    assert!(
+        inbox.contains("支援会議：就学に向けた情報共有"),
+        "the invitation is in the inbox"
+    );
+    // With consent, the invitation is the agency's involvement: it sees the child and the record.
+    let (status, _) = api(
+        &app,
+        "demo-coordinator",
+        reqwest::Method::POST,
+        &format!("/api/v1/children/{child}/consents"),
+        Some(json!({"basis": "consent", "guardian_name": "会議 保護者", "parts": ["profile"], "agency_ids": [nursery.to_string()], "valid_from": "2026-01-01", "obtained": "written"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, body) = api(
+        &app,
+        "demo-agency",
+        reqwest::Method::GET,
+        &format!("/api/v1/meetings/{meeting}"),
+        None,
+    )
+    .await;
+    assert_eq!(body["child_name"], "会議 あんない");
+    assert_eq!(
+        api(
+            &app,
+            "demo-agency",
+            reqwest::Method::GET,
+            &format!("/api/v1/children/{child}"),
+            None
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    // An agency not invited cannot open the meeting at all.
+    let (other,): (i64,) = query("SELECT id FROM agencies WHERE id <> $1 ORDER BY id LIMIT 1")
+        .bind(nursery)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    query("UPDATE users SET agency_id = $1 WHERE login = 'demo-agency'")
+        .bind(other)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        api(
+            &app,
+            "demo-agency",
+            reqwest::Method::GET,
+            &format!("/api/v1/meetings/{meeting}"),
+            None
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn overdue_action_items_surface_for_owner_and_coordinator(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let (_, nursery) = ids(&app).await;
+    let child = new_child(&app, "やくわり").await;
+    let meeting = schedule(&app, child, nursery, "2026-11-01").await;
+    let c = app.login_as("demo-coordinator").await;
+    let yesterday = tsunagu_domain::japanese_date::today(time::OffsetDateTime::now_utc())
+        .previous_day()
+        .unwrap()
+        .to_string();
+    let res = c
+        .post_form(
+            &format!("/meetings/{meeting}/items"),
+            &[
+                ("title", "園での配慮を文書にまとめる"),
+                ("owner_agency_id", &nursery.to_string()),
+                ("owner_name", "仮名 さくら"),
+                ("due_on", &yesterday),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, home) = c.get_text("/").await;
+    assert!(
+        home.contains("【期限切れ】") && home.contains("園での配慮を文書にまとめる"),
+        "on the coordinator's home page"
+    );
+    let agency = app.login_as("demo-agency").await;
+    let (_, home) = agency.get_text("/").await;
+    assert!(
+        home.contains("園での配慮を文書にまとめる"),
+        "and on the owner's"
+    );
+    let (item,): (i64,) = query("SELECT id FROM action_items WHERE meeting_id = $1")
+        .bind(meeting)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    // The owner marks it done; a supervisor may not.
+    let sup = app.login_as("demo-supervisor").await;
+    assert_eq!(
+        sup.post_form(&format!("/action-items/{item}/done"), &[("back", "/")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        agency
+            .post_form(&format!("/action-items/{item}/done"), &[("back", "/")])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, home) = c.get_text("/").await;
+    assert!(
+        !home.contains("園での配慮を文書にまとめる"),
+        "done items leave the home page"
+    );
+}

@@ -1,0 +1,465 @@
+//! Support meetings on the web: scheduled from the child's page, the meeting page with its record
+//! and action items, printable minutes, and an iCalendar file per meeting.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use time::{OffsetDateTime, PrimitiveDateTime};
+use tsunagu_domain::{
+    japanese_date::{self, JST},
+    validation::Errors,
+    AgencyId,
+};
+use tsunagu_store::{
+    agencies::{self, AgencyRef},
+    children::{self, ChildId},
+    meetings::{self, MeetingRecord, MeetingView, NewActionItem, NewMeeting, NewParticipant},
+    Page,
+};
+
+use crate::{
+    agencies::parse_date,
+    auth::{Auth, Meta},
+    extract::{Form, Json as JsonBody, Query},
+    layout::Layout,
+    AppError, AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/children/{id}/meetings/new", get(new_form))
+        .route("/children/{id}/meetings", post(create))
+        .route("/meetings/{id}", get(show).post(save_record))
+        .route("/meetings/{id}/items", post(add_item))
+        .route("/meetings/{id}/print", get(print))
+        .route("/meetings/{id}/calendar.ics", get(ics))
+        .route("/action-items/{id}/{state}", post(set_item))
+        .route("/api/v1/meetings", get(api_list))
+        .route("/api/v1/meetings/{id}", get(api_show))
+        .route("/api/v1/children/{id}/meetings", post(api_create))
+}
+
+/// A meeting as typed.
+#[derive(Deserialize, Default, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct MeetingFields {
+    /// Keep the child's name out of it: it goes into calendars.
+    pub purpose: String,
+    /// YYYY-MM-DD
+    pub date: String,
+    /// HH:MM (Japan time)
+    pub start: String,
+    pub end: String,
+    pub place: String,
+    pub online_url: String,
+    pub agenda: String,
+    /// Agency ids invited.
+    pub agency_ids: Vec<String>,
+    /// Other participants (family, the child), one a line: 名前（役割）.
+    pub others: String,
+}
+
+fn at(e: &mut Errors, field: &str, date: Option<time::Date>, hm: &str) -> Option<OffsetDateTime> {
+    let t = time::Time::parse(
+        hm.trim(),
+        time::macros::format_description!("[hour padding:none]:[minute]"),
+    );
+    match (date, t) {
+        (Some(d), Ok(t)) => Some(PrimitiveDateTime::new(d, t).assume_offset(JST)),
+        (_, Err(_)) => {
+            e.add(field, "時刻は 10:00 の形で入力してください。");
+            None
+        }
+        _ => None,
+    }
+}
+
+pub fn check(f: &MeetingFields, agencies: &[AgencyRef]) -> Result<NewMeeting, AppError> {
+    let mut e = Errors::new();
+    let purpose = e.required_line("purpose", "会議の目的", &f.purpose);
+    let date = parse_date(&mut e, "date", "日付", &f.date);
+    if date.is_none() && e.get("date").is_none() {
+        e.add("date", "日付を入力してください。");
+    }
+    let starts_at = at(&mut e, "start", date, &f.start);
+    let ends_at = at(&mut e, "end", date, &f.end);
+    if let (Some(s), Some(t)) = (starts_at, ends_at) {
+        if t <= s {
+            e.add("end", "終了時刻は開始時刻より後にしてください。");
+        }
+    }
+    let place = e.optional_line("place", "場所", &f.place);
+    let online_url = tsunagu_domain::directory::check_website(&mut e, "online_url", &f.online_url);
+    let agenda = e.optional_text("agenda", "議題", &f.agenda);
+    let mut participants = Vec::new();
+    for id in f
+        .agency_ids
+        .iter()
+        .filter_map(|a| a.trim().parse::<i64>().ok())
+    {
+        match agencies.iter().find(|a| a.id.0 == id) {
+            Some(a) => participants.push(NewParticipant {
+                agency_id: Some(AgencyId(id)),
+                name: a.name.clone(),
+                role: None,
+            }),
+            None => e.add("agency_ids", "参加する機関が見つかりません。"),
+        }
+    }
+    for line in f.others.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let c = crate::agencies::parse_contact(line);
+        participants.push(NewParticipant {
+            agency_id: None,
+            name: c.name,
+            role: c.role,
+        });
+    }
+    e.into_result().map_err(AppError::Validation)?;
+    let (Some(starts_at), Some(ends_at)) = (starts_at, ends_at) else {
+        return Err(AppError::invalid("date", "日時を入力してください。"));
+    };
+    Ok(NewMeeting {
+        purpose,
+        starts_at: tsunagu_store::db::normalize_timestamp(starts_at),
+        ends_at: tsunagu_store::db::normalize_timestamp(ends_at),
+        place,
+        online_url,
+        agenda,
+        participants,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "meetings/form.html")]
+struct FormPage {
+    layout: Layout,
+    child_id: i64,
+    child_name: String,
+    form: MeetingFields,
+    errors: Errors,
+    agencies: Vec<AgencyRef>,
+}
+
+impl FormPage {
+    fn invited(&self, id: &i64) -> bool {
+        self.form
+            .agency_ids
+            .iter()
+            .any(|a| a.trim() == id.to_string())
+    }
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    if !v.may_write {
+        return Err(AppError::Forbidden);
+    }
+    let form = MeetingFields {
+        start: "10:00".into(),
+        end: "11:00".into(),
+        agency_ids: v
+            .care_team
+            .iter()
+            .filter(|t| t.to_on.is_none())
+            .map(|t| t.agency_id.to_string())
+            .collect(),
+        ..MeetingFields::default()
+    };
+    let page = FormPage {
+        layout: Layout::new(&state, &auth, "支援会議の予定", "/children").await?,
+        child_id: id,
+        child_name: v.child.name(),
+        form,
+        errors: Errors::new(),
+        agencies: agencies::all(&state.db).await?,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<MeetingFields>,
+) -> Result<Response, AppError> {
+    let all = agencies::all(&state.db).await?;
+    match check(&form, &all) {
+        Ok(new) => {
+            let meeting =
+                meetings::create(&state.db, &meta, &auth.actor, ChildId(id), &new).await?;
+            Ok(Redirect::to(&format!("/meetings/{meeting}?notice=created")).into_response())
+        }
+        Err(AppError::Validation(errors)) => {
+            let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+            let page = FormPage {
+                layout: Layout::new(&state, &auth, "支援会議の予定", "/children").await?,
+                child_id: id,
+                child_name: v.child.name(),
+                form,
+                errors,
+                agencies: all,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meetings/show.html")]
+struct ShowPage {
+    layout: Layout,
+    m: MeetingView,
+    when: String,
+    agencies: Vec<AgencyRef>,
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn when(v: &MeetingView) -> String {
+    let end = v.meeting.ends_at.to_offset(JST);
+    format!(
+        "{}〜{}:{:02}",
+        japanese_date::format_datetime(v.meeting.starts_at),
+        end.hour(),
+        end.minute()
+    )
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Html<String>, AppError> {
+    let m = meetings::get(&state.db, &meta, &auth.actor, id).await?;
+    let page = ShowPage {
+        layout: Layout::new(&state, &auth, "支援会議", "/children")
+            .await?
+            .with_notice(q.notice.as_deref()),
+        when: when(&m),
+        agencies: if m.may_edit {
+            agencies::all(&state.db).await?
+        } else {
+            vec![]
+        },
+        m,
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "meetings/print.html")]
+struct PrintPage {
+    layout: Layout,
+    m: MeetingView,
+    when: String,
+}
+
+async fn print(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let m = meetings::get(&state.db, &meta, &auth.actor, id).await?;
+    let page = PrintPage {
+        layout: Layout::new(&state, &auth, "支援会議 記録", "/children").await?,
+        when: when(&m),
+        m,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn ics(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let m = meetings::get(&state.db, &meta, &auth.actor, id).await?;
+    let uid = format!("meeting-{id}@tsunagu");
+    let summary = format!("支援会議：{}", m.meeting.purpose);
+    let event = tsunagu_documents::ics::Event {
+        uid: &uid,
+        summary: &summary,
+        starts_at: m.meeting.starts_at,
+        ends_at: m.meeting.ends_at,
+        location: m.meeting.place.as_deref(),
+        url: m.meeting.online_url.as_deref(),
+        description: None,
+        cancelled: m.meeting.status == "cancelled",
+    };
+    let body = tsunagu_documents::ics::calendar(&event, OffsetDateTime::now_utc());
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"meeting.ics\""),
+    );
+    Ok(response)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RecordForm {
+    agenda: String,
+    minutes: String,
+    decisions: String,
+    status: String,
+    attended: Vec<String>,
+}
+
+async fn save_record(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<RecordForm>,
+) -> Result<Response, AppError> {
+    let mut e = Errors::new();
+    let record = MeetingRecord {
+        agenda: e.optional_text("agenda", "議題", &form.agenda),
+        minutes: e.optional_text("minutes", "議事録", &form.minutes),
+        decisions: e.optional_text("decisions", "決定事項", &form.decisions),
+        status: form.status.clone(),
+        attended: form
+            .attended
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect(),
+    };
+    e.into_result().map_err(AppError::Validation)?;
+    meetings::record(&state.db, &meta, &auth.actor, id, &record).await?;
+    Ok(Redirect::to(&format!("/meetings/{id}?notice=saved")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ItemForm {
+    title: String,
+    owner_agency_id: String,
+    owner_name: String,
+    due_on: String,
+}
+
+async fn add_item(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<ItemForm>,
+) -> Result<Response, AppError> {
+    let mut e = Errors::new();
+    let title = e.required_line("title", "決定事項・役割分担", &form.title);
+    let owner_name = e.optional_line("owner_name", "担当者", &form.owner_name);
+    let due_on = parse_date(&mut e, "due_on", "期限", &form.due_on);
+    e.into_result().map_err(AppError::Validation)?;
+    let item = NewActionItem {
+        title,
+        owner_agency_id: form.owner_agency_id.trim().parse().ok().map(AgencyId),
+        owner_name,
+        due_on,
+    };
+    meetings::add_action_item(&state.db, &meta, &auth.actor, id, &item).await?;
+    Ok(Redirect::to(&format!("/meetings/{id}?notice=saved#items")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BackForm {
+    back: String,
+}
+
+async fn set_item(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, to)): Path<(i64, String)>,
+    Form(form): Form<BackForm>,
+) -> Result<Response, AppError> {
+    let done = match to.as_str() {
+        "done" => true,
+        "open" => false,
+        _ => return Err(AppError::NotFound),
+    };
+    meetings::set_item_done(&state.db, &meta, &auth.actor, id, done).await?;
+    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
+        form.back
+    } else {
+        "/".to_owned()
+    };
+    Ok(Redirect::to(&back).into_response())
+}
+
+/// Meetings from 30 days ago to 90 days ahead: the area's, or those the caller's agency is invited to.
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "meetings", responses((status = 200, body = Page<tsunagu_store::meetings::Meeting>)))]
+pub async fn api_list(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Page<tsunagu_store::meetings::Meeting>>, AppError> {
+    let now = OffsetDateTime::now_utc();
+    let items = meetings::between(
+        &state.db,
+        &auth.actor,
+        now - time::Duration::days(30),
+        now + time::Duration::days(90),
+    )
+    .await?;
+    Ok(Json(Page {
+        total: items.len() as i64,
+        items,
+    }))
+}
+
+/// One meeting; an invited agency without consent sees its logistics only.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "meetings", params(("id" = i64, Path)),
+    responses((status = 200, body = MeetingView), (status = 404, body = crate::api::ErrorResponse)))]
+pub async fn api_show(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<MeetingView>, AppError> {
+    Ok(Json(
+        meetings::get(&state.db, &meta, &auth.actor, id).await?,
+    ))
+}
+
+/// Schedule a support meeting about the child (coordinators of the area).
+#[utoipa::path(post, path = "/api/v1/children/{id}/meetings", tag = "meetings", params(("id" = i64, Path)), request_body = MeetingFields,
+    responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn api_create(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<MeetingFields>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let new = check(&body, &agencies::all(&state.db).await?)?;
+    let meeting = meetings::create(&state.db, &meta, &auth.actor, ChildId(id), &new).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": meeting })),
+    ))
+}
