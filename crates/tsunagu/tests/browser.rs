@@ -789,3 +789,120 @@ async fn a_referral_reaches_the_agency_inbox_and_is_accepted() {
     save_screenshot(&browser, "agency-inbox-accepted").await;
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_support_meeting_is_scheduled_and_recorded() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let (child,): (i64,) = tsunagu_store::db::query(
+        "SELECT c.id FROM children c JOIN areas a ON a.id = c.area_id WHERE a.name = '香取海匝' ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/children/{child}/meetings/new", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-purpose"))
+        .await
+        .unwrap();
+    fill(&browser, "f-purpose", "就学に向けたケース会議").await;
+    browser
+        .execute(
+            "document.getElementById('f-date').value = '2027-01-20'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    fill(&browser, "f-place", "香取市役所 会議室").await;
+    fill(&browser, "f-others", "保護者（母）").await;
+    save_screenshot(&browser, "meeting-form").await;
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("dl.facts"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main h1")
+        .await
+        .contains("就学に向けたケース会議"));
+    fill(&browser, "f-minutes", "園での様子と就学先の希望を共有した").await;
+    browser
+        .find(Locator::XPath(
+            "//select[@id='f-status']/option[@value='held']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("section.panel form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main h1").await.contains("開催済み"));
+    fill(&browser, "i-title", "就学相談を申し込む").await;
+    fill(&browser, "i-name", "保護者").await;
+    browser
+        .find(Locator::Css("#items form.inline-row button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::XPath(
+            "//section[@id='items']//td[contains(., '就学相談を申し込む')]",
+        ))
+        .await
+        .unwrap();
+    save_screenshot(&browser, "meeting-page").await;
+    browser
+        .find(Locator::LinkText("議事録を印刷"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".print-list"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main")
+        .await
+        .contains("園での様子と就学先の希望を共有した"));
+    save_screenshot(&browser, "meeting-minutes-print").await;
+    browser.close().await.unwrap();
+}
