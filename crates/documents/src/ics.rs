@@ -82,23 +82,25 @@ fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
-/// A whole calendar file holding `event`.
-pub fn calendar(event: &Event<'_>, now: OffsetDateTime) -> String {
+const HEADER: [&str; 14] = [
+    "BEGIN:VCALENDAR",
+    "VERSION:2.0",
+    "PRODID:-//Tsunagu//Support meetings//JA",
+    "CALSCALE:GREGORIAN",
+    "METHOD:PUBLISH",
+    "BEGIN:VTIMEZONE",
+    "TZID:Asia/Tokyo",
+    "BEGIN:STANDARD",
+    "DTSTART:19700101T000000",
+    "TZOFFSETFROM:+0900",
+    "TZOFFSETTO:+0900",
+    "TZNAME:JST",
+    "END:STANDARD",
+    "END:VTIMEZONE",
+];
+
+fn event_lines(event: &Event<'_>, now: OffsetDateTime) -> Vec<String> {
     let mut lines = vec![
-        "BEGIN:VCALENDAR".to_owned(),
-        "VERSION:2.0".to_owned(),
-        "PRODID:-//Tsunagu//Support meetings//JA".to_owned(),
-        "CALSCALE:GREGORIAN".to_owned(),
-        "METHOD:PUBLISH".to_owned(),
-        "BEGIN:VTIMEZONE".to_owned(),
-        "TZID:Asia/Tokyo".to_owned(),
-        "BEGIN:STANDARD".to_owned(),
-        "DTSTART:19700101T000000".to_owned(),
-        "TZOFFSETFROM:+0900".to_owned(),
-        "TZOFFSETTO:+0900".to_owned(),
-        "TZNAME:JST".to_owned(),
-        "END:STANDARD".to_owned(),
-        "END:VTIMEZONE".to_owned(),
         "BEGIN:VEVENT".to_owned(),
         format!("UID:{}", escape(event.uid)),
         format!("DTSTAMP:{}", utc(now)),
@@ -124,11 +126,26 @@ pub fn calendar(event: &Event<'_>, now: OffsetDateTime) -> String {
         }
     ));
     lines.push("END:VEVENT".to_owned());
-    lines.push("END:VCALENDAR".to_owned());
+    lines
+}
+
+/// A whole calendar file holding `event`.
+pub fn calendar(event: &Event<'_>, now: OffsetDateTime) -> String {
+    calendar_of(std::slice::from_ref(event), now)
+}
+
+/// A calendar file of several events (a user's feed); valid with none, too.
+pub fn calendar_of(events: &[Event<'_>], now: OffsetDateTime) -> String {
     let mut out = String::new();
-    for l in &lines {
+    for l in HEADER {
         fold(l, &mut out);
     }
+    for e in events {
+        for l in event_lines(e, now) {
+            fold(&l, &mut out);
+        }
+    }
+    fold("END:VCALENDAR", &mut out);
     out
 }
 
@@ -185,5 +202,42 @@ mod tests {
         );
         assert_eq!(prop("DTSTART").as_deref(), Some("20270210T100000"));
         assert!(cal.components.iter().any(|c| c.name == "VTIMEZONE"));
+    }
+}
+
+#[cfg(test)]
+mod feed_tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_feed_holds_every_event_and_parses() {
+        let make = |uid: &'static str, h: u8| Event {
+            uid,
+            summary: "支援会議",
+            starts_at: datetime!(2027-01-10 00:00 UTC) + time::Duration::hours(i64::from(h)),
+            ends_at: datetime!(2027-01-10 01:00 UTC) + time::Duration::hours(i64::from(h)),
+            location: None,
+            url: None,
+            description: None,
+            cancelled: false,
+        };
+        let feed = calendar_of(
+            &[make("a@t", 0), make("b@t", 2)],
+            datetime!(2026-11-25 00:00 UTC),
+        );
+        let unfolded = icalendar::parser::unfold(&feed);
+        let cal = icalendar::parser::read_calendar(&unfolded).expect("valid");
+        assert_eq!(
+            cal.components.iter().filter(|c| c.name == "VEVENT").count(),
+            2
+        );
+        let empty = calendar_of(&[], datetime!(2026-11-25 00:00 UTC));
+        let unfolded = icalendar::parser::unfold(&empty);
+        let cal = icalendar::parser::read_calendar(&unfolded).expect("valid when empty");
+        assert_eq!(
+            cal.components.iter().filter(|c| c.name == "VEVENT").count(),
+            0
+        );
     }
 }

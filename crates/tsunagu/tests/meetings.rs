@@ -14,6 +14,7 @@ both_backends!(
     a_meeting_is_scheduled_held_and_recorded,
     an_invited_agency_sees_logistics_and_the_record_only_with_consent,
     overdue_action_items_surface_for_owner_and_coordinator,
+    a_secret_calendar_feed_lists_the_users_meetings,
 );
 
 async fn api(
@@ -354,5 +355,48 @@ async fn overdue_action_items_surface_for_owner_and_coordinator(b: Backend) {
     assert!(
         !home.contains("園での配慮を文書にまとめる"),
         "done items leave the home page"
+    );
+}
+
+async fn a_secret_calendar_feed_lists_the_users_meetings(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let (_, nursery) = ids(&app).await;
+    let child = new_child(&app, "こうどく").await;
+    schedule(&app, child, nursery, "2027-01-15").await;
+    let agency = app.login_as("demo-agency").await;
+    let res = agency.post_form("/account/calendar", &[]).await;
+    let html = res.text().await.unwrap();
+    let start = html.find("<code class=\"token\" id=\"feed-url\">").unwrap()
+        + "<code class=\"token\" id=\"feed-url\">".len();
+    let url = html[start..start + html[start..].find("</code>").unwrap()].to_owned();
+    assert!(url.contains("/calendar/"));
+    let path = &url[url.find("/calendar/").unwrap()..];
+    // No login: the URL is the key.
+    let feed = reqwest::get(format!("{}{path}", app.base)).await.unwrap();
+    assert_eq!(feed.status(), StatusCode::OK);
+    let text = feed.text().await.unwrap();
+    let unfolded = icalendar::parser::unfold(&text);
+    let cal = icalendar::parser::read_calendar(&unfolded).expect("valid iCalendar");
+    assert_eq!(
+        cal.components.iter().filter(|c| c.name == "VEVENT").count(),
+        1,
+        "the nursery's invitation"
+    );
+    assert!(!text.contains("こうどく"));
+    // A new URL replaces the old one.
+    agency.post_form("/account/calendar", &[]).await;
+    assert_eq!(
+        reqwest::get(format!("{}{path}", app.base))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        reqwest::get(format!("{}/calendar/made-up", app.base))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
     );
 }

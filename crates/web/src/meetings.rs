@@ -40,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/print", get(print))
         .route("/meetings/{id}/calendar.ics", get(ics))
         .route("/action-items/{id}/{state}", post(set_item))
+        .route("/account/calendar", get(feed_page).post(issue_feed))
+        .route("/calendar/{token}", get(feed))
         .route("/api/v1/meetings", get(api_list))
         .route("/api/v1/meetings/{id}", get(api_show))
         .route("/api/v1/children/{id}/meetings", post(api_create))
@@ -462,4 +464,91 @@ pub async fn api_create(
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": meeting })),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "meetings/feed.html")]
+struct FeedPage {
+    layout: Layout,
+    url: Option<String>,
+}
+
+async fn feed_page(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+    let page = FeedPage {
+        layout: Layout::new(&state, &auth, "カレンダーの購読", "").await?,
+        url: None,
+    };
+    Ok(Html(page.render()?))
+}
+
+async fn issue_feed(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    headers: axum::http::HeaderMap,
+) -> Result<Html<String>, AppError> {
+    let token = tsunagu_store::calendar_feeds::issue(&state.db, &meta, &auth.actor).await?;
+    let base = match &state.config.public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => format!(
+            "http://{}",
+            headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1:8080")
+        ),
+    };
+    // Shown in this response only.
+    let page = FeedPage {
+        layout: Layout::new(&state, &auth, "カレンダーの購読", "").await?,
+        url: Some(format!("{base}/calendar/{token}")),
+    };
+    Ok(Html(page.render()?))
+}
+
+/// A user's meetings as a calendar feed, from 30 days ago to a year ahead; the secret URL is the key.
+async fn feed(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let actor = tsunagu_store::calendar_feeds::actor_for(&state.db, &meta, &token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = OffsetDateTime::now_utc();
+    let items = meetings::between(
+        &state.db,
+        &actor,
+        now - time::Duration::days(30),
+        now + time::Duration::days(365),
+    )
+    .await?;
+    let uids: Vec<String> = items
+        .iter()
+        .map(|m| format!("meeting-{}@tsunagu", m.id))
+        .collect();
+    let summaries: Vec<String> = items
+        .iter()
+        .map(|m| format!("支援会議：{}", m.purpose))
+        .collect();
+    let events: Vec<tsunagu_documents::ics::Event<'_>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, m)| tsunagu_documents::ics::Event {
+            uid: &uids[i],
+            summary: &summaries[i],
+            starts_at: m.starts_at,
+            ends_at: m.ends_at,
+            location: m.place.as_deref(),
+            url: m.online_url.as_deref(),
+            description: None,
+            cancelled: m.status == "cancelled",
+        })
+        .collect();
+    let mut response = tsunagu_documents::ics::calendar_of(&events, now).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    Ok(response)
 }
