@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{location, Backend, Client, TestApp};
+use common::{location, Api, Backend, Client, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tsunagu_store::db::query;
@@ -29,48 +29,6 @@ both_backends!(
     consultation_categories_are_master_data_the_admin_edits,
     consultation_documents_follow_the_link_and_consents_keep_their_form,
 );
-
-struct Api {
-    base: String,
-    token: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    async fn new(app: &TestApp, login: &str) -> Api {
-        Api {
-            base: app.base.clone(),
-            token: app.token_for(login).await,
-            http: reqwest::Client::new(),
-        }
-    }
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (StatusCode, Value) {
-        let res = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, path, body).await
-    }
-}
 
 async fn area_id(app: &TestApp, name: &str) -> i64 {
     let (id,): (i64,) = query("SELECT id FROM areas WHERE name = $1")
