@@ -11,6 +11,8 @@ pub mod ids;
 pub mod japanese_date;
 pub mod kana;
 pub mod login_policy;
+pub mod network;
+pub mod plan;
 pub mod referral;
 pub mod role;
 pub mod validation;

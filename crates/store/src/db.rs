@@ -220,6 +220,17 @@ macro_rules! id_values {
 }
 id_values!(UserId, TokenId, RegionId, MunicipalityId, AreaId, AgencyId);
 
+/// Ids for an `IN (…)` list built into the SQL text: integers only, so no input text ever
+/// reaches the statement. Empty gives `NULL`, which matches nothing.
+pub fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
+    let list: Vec<String> = ids.into_iter().map(|i| i.to_string()).collect();
+    if list.is_empty() {
+        "NULL".to_owned()
+    } else {
+        list.join(",")
+    }
+}
+
 /// A row type that decodes from both backends (`#[derive(sqlx::FromRow)]` gives this).
 pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin

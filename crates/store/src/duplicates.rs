@@ -182,6 +182,10 @@ pub async fn merge(
         "certificates",
         "benefit_certificates",
         "attachments",
+        "referrals",
+        "care_notes",
+        "meetings",
+        "action_items",
     ] {
         query(format!(
             "UPDATE {table} SET child_id = $1 WHERE child_id = $2"

@@ -10,7 +10,7 @@ use tsunagu_domain::{access::Purpose, Actor, AgencyId, AreaId, Role};
 use crate::{
     audit::{self, Event, Outcome, RequestMeta},
     children::{self, ChildId},
-    db::query,
+    db::{id_list, query},
     Db, Error, Result,
 };
 
@@ -441,8 +441,7 @@ pub async fn between(
 ) -> Result<Vec<Meeting>> {
     match actor.role {
         Role::Coordinator | Role::Supervisor if !actor.area_ids.is_empty() => {
-            // Area ids come from the user's own record, never input.
-            let areas = actor.area_ids.iter().map(|a| a.0.to_string()).collect::<Vec<_>>().join(",");
+            let areas = id_list(actor.area_ids.iter().map(|a| a.0));
             query(format!("SELECT {COLUMNS} FROM meetings m WHERE m.area_id IN ({areas}) AND m.starts_at >= $1 AND m.starts_at < $2 AND m.status <> 'cancelled' ORDER BY m.starts_at"))
                 .bind(from)
                 .bind(until)
@@ -464,21 +463,26 @@ pub async fn between(
     }
 }
 
-/// Open action items due on or before `by`: the area's for a coordinator, the agency's own for its staff.
-pub async fn due_items(db: &Db, actor: &Actor, by: Date) -> Result<Vec<ActionItem>> {
+/// Open action items due on or before `by` (every open one when `None`, those without a due
+/// date last): the area's for a coordinator, the agency's own for its staff.
+pub async fn due_items(db: &Db, actor: &Actor, by: Option<Date>) -> Result<Vec<ActionItem>> {
     const SELECT: &str = "SELECT i.id, i.meeting_id, i.child_id, i.title, i.owner_agency_id, i.owner_name, i.due_on, i.status FROM action_items i JOIN meetings m ON m.id = i.meeting_id";
+    // Dated items first, soonest first; the rest by id. Spelled out: the dialects sort NULLs apart.
+    const DUE: &str = "i.status = 'open' AND ($1 IS NULL OR i.due_on <= $1) ORDER BY CASE WHEN i.due_on IS NULL THEN 1 ELSE 0 END, i.due_on, i.id LIMIT 500";
     match actor.role {
         Role::Coordinator if !actor.area_ids.is_empty() => {
-            let areas = actor.area_ids.iter().map(|a| a.0.to_string()).collect::<Vec<_>>().join(",");
-            query(format!("{SELECT} WHERE m.area_id IN ({areas}) AND i.status = 'open' AND i.due_on <= $1 ORDER BY i.due_on, i.id LIMIT 50"))
-                .bind(by)
-                .fetch_all(db)
-                .await
+            query(format!(
+                "{SELECT} WHERE m.area_id IN ({}) AND {DUE}",
+                id_list(actor.area_ids.iter().map(|a| a.0))
+            ))
+            .bind(by)
+            .fetch_all(db)
+            .await
         }
         Role::AgencyStaff if actor.agency_id.is_some() => {
-            query(format!("{SELECT} WHERE i.owner_agency_id = $1 AND i.status = 'open' AND i.due_on <= $2 ORDER BY i.due_on, i.id LIMIT 50"))
-                .bind(actor.agency_id)
+            query(format!("{SELECT} WHERE i.owner_agency_id = $2 AND {DUE}"))
                 .bind(by)
+                .bind(actor.agency_id)
                 .fetch_all(db)
                 .await
         }

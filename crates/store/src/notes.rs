@@ -9,7 +9,7 @@ use tsunagu_domain::{access::Purpose, Actor, Role};
 use crate::{
     audit::{self, Event, Outcome, RequestMeta},
     children::{self, ChildId},
-    db::query,
+    db::{id_list, query},
     Db, Error, Result,
 };
 
@@ -134,6 +134,28 @@ pub async fn read(
             })
             .collect(),
     ))
+}
+
+/// Notes not yet read by the actor, per child, among `children` (which the caller already found
+/// the actor may see): only those of children whose care team the actor's agency is on today,
+/// as in [`read`]. For the agency's inbox; one query.
+pub async fn unread_by_child(
+    db: &Db,
+    actor: &Actor,
+    children: &[ChildId],
+) -> Result<Vec<(i64, i64)>> {
+    let Some(agency) = actor.agency_id.filter(|_| actor.role == Role::AgencyStaff) else {
+        return Ok(vec![]);
+    };
+    query(format!(
+        "SELECT n.child_id, COUNT(*) FROM care_notes n          WHERE n.child_id IN ({}) AND n.author_id <> $1          AND NOT EXISTS (SELECT 1 FROM care_note_reads r WHERE r.note_id = n.id AND r.user_id = $1)          AND EXISTS (SELECT 1 FROM care_team_members t WHERE t.child_id = n.child_id AND t.agency_id = $2                      AND t.from_on <= $3 AND (t.to_on IS NULL OR t.to_on > $3))          GROUP BY n.child_id ORDER BY n.child_id",
+        id_list(children.iter().map(|c| c.0))
+    ))
+    .bind(actor.user_id)
+    .bind(agency)
+    .bind(children::today_in_japan())
+    .fetch_all(db)
+    .await
 }
 
 /// Posts a note to the child's team: the area's coordinators and the member agencies' staff.

@@ -306,14 +306,14 @@ pub async fn inbox(db: &Db, meta: &RequestMeta, actor: &Actor) -> Result<Vec<Ref
     .bind(since)
     .fetch_all(db)
     .await?;
-    for r in &mut items {
-        if children::consented_to(db, ChildId(r.child_id), agency)
-            .await?
-            .is_none()
-        {
-            r.child_name = String::new();
-            r.reason = String::new();
-        }
+    let ids: Vec<ChildId> = items.iter().map(|r| ChildId(r.child_id)).collect();
+    let consented = children::consented_among(db, agency, &ids).await?;
+    for r in items
+        .iter_mut()
+        .filter(|r| !consented.contains(&r.child_id))
+    {
+        r.child_name = String::new();
+        r.reason = String::new();
     }
     let mut tx = db.begin().await?;
     audit::record(

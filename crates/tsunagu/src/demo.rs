@@ -164,6 +164,8 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
             (8, 20, None)
         };
         crate::demo_children::load_area(&mut tx, *id, codes, count, offset, shared).await?;
+        crate::demo_children::load_teams(&mut tx, *id).await?;
+        crate::demo_children::load_plan(&mut tx, *id).await?;
     }
     let area = |name: &str| -> Vec<AreaId> {
         area_ids

@@ -4,7 +4,9 @@
 //! so the agency account sees exactly the children shared with its nursery.
 
 use time::{Date, Duration, OffsetDateTime};
-use tsunagu_domain::{access::SharePart, japanese_date, AgencyId, AreaId, MunicipalityId};
+use tsunagu_domain::{
+    access::SharePart, japanese_date, plan::Rating, AgencyId, AreaId, MunicipalityId,
+};
 use tsunagu_store::{
     children::{
         self, Accommodation, BenefitCertificate, Certificate, ChildId, ChildInput, Guardian,
@@ -13,6 +15,7 @@ use tsunagu_store::{
     consents::{self, ConsentInput},
     consultations::{self, ConsultationInput},
     db::query,
+    plans::{self, GoalInput, PlanInput, ReviewInput},
     Tx,
 };
 
@@ -239,5 +242,159 @@ async fn share_with_nursery(
     if let Some(c) = consent {
         consents::insert(tx, child, &c, None).await?;
     }
+    Ok(())
+}
+
+/// Care teams beyond the nursery, so the area's network picture has links to show: the health
+/// centre's nurse and a child development support centre for the youngest, a school and an
+/// after-school day service for the older, a clinic now and then. Agencies of other kinds (the
+/// employment support centre, say) stay unlinked, as they would in a young network.
+pub async fn load_teams(tx: &mut Tx, area: AreaId) -> anyhow::Result<()> {
+    let today = japanese_date::today(OffsetDateTime::now_utc());
+    let agencies: Vec<(i64, String)> = query(
+        "SELECT a.id, k.name FROM agencies a JOIN agency_kinds k ON k.id = a.kind_id \
+         WHERE a.municipality_id IN (SELECT municipality_id FROM area_municipalities WHERE area_id = $1) ORDER BY a.id",
+    )
+    .bind(area)
+    .fetch_all(&mut *tx)
+    .await?;
+    let first = |kind: &str| {
+        agencies
+            .iter()
+            .find(|(_, k)| k == kind)
+            .map(|(id, _)| AgencyId(*id))
+    };
+    let health = first("保健センター・保健所");
+    let clinic = first("医療機関");
+    let school = first("小学校");
+    let day_service = first("放課後等デイサービス");
+    let development = first("児童発達支援事業所・センター");
+    let kids: Vec<(i64, Date, Option<i64>)> = query(
+        "SELECT id, birth_date, current_agency_id FROM children WHERE area_id = $1 ORDER BY id",
+    )
+    .bind(area)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (i, (id, birth, current)) in kids.into_iter().enumerate() {
+        let child = ChildId(id);
+        let young = today.year() - birth.year() < 6;
+        let mut team: Vec<(Option<AgencyId>, &str)> = Vec::new();
+        if young {
+            team.push((health.filter(|_| i % 2 == 0), "保健師"));
+            team.push((development.filter(|_| i % 3 == 0), "児童発達支援管理責任者"));
+        } else {
+            if current.is_none() {
+                query("UPDATE children SET current_agency_id = $1 WHERE id = $2")
+                    .bind(school)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            team.push((school, "担任"));
+            team.push((day_service.filter(|_| i % 2 == 0), "児童発達支援管理責任者"));
+        }
+        team.push((clinic.filter(|_| i % 4 == 1), "主治医"));
+        for (agency, role) in team {
+            let Some(agency) = agency else { continue };
+            let member = NewTeamMember {
+                agency_id: agency,
+                role: role.into(),
+                person: None,
+                from: today - Duration::days(150),
+                family_agreed: true,
+            };
+            children::insert_team_member(tx, child, &member, None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A support plan for the area's first child: version 1 reviewed once, version 2 current and
+/// due for its next review within the month, so the home page and the versions have something.
+pub async fn load_plan(tx: &mut Tx, area: AreaId) -> anyhow::Result<()> {
+    let today = japanese_date::today(OffsetDateTime::now_utc());
+    let Some((id,)): Option<(i64,)> =
+        query("SELECT id FROM children WHERE area_id = $1 ORDER BY id LIMIT 1")
+            .bind(area)
+            .fetch_optional(&mut *tx)
+            .await?
+    else {
+        return Ok(());
+    };
+    let child = ChildId(id);
+    let goal = |goal: &str, who: &str, what: &str, days: i64| GoalInput {
+        goal: goal.into(),
+        who: Some(who.into()),
+        what: Some(what.into()),
+        by_on: Some(today + Duration::days(days)),
+    };
+    let first = PlanInput {
+        situation: Some(
+            "保育園では集団活動の切り替えに時間がかかる。家庭では落ち着いて過ごせている。".into(),
+        ),
+        needs: Some("予定の見通しを持って、安心して集団に参加できること。".into()),
+        wishes: Some(
+            "本人：電車の絵本を園でも読みたい。家族：友だちと一緒に遊べるようになってほしい。"
+                .into(),
+        ),
+        long_term_goal: Some("見通しを持って、園の生活を楽しく過ごせる。".into()),
+        review_on: today - Duration::days(10),
+        goals: vec![
+            goal(
+                "朝の会に最後まで参加できる",
+                "保育園（担任）",
+                "絵カードで1日の予定を示す",
+                -20,
+            ),
+            goal(
+                "困ったときに大人に伝えられる",
+                "保護者",
+                "家庭でも「休憩カード」を使う",
+                -20,
+            ),
+        ],
+    };
+    let v1 = plans::insert_first(tx, child, &first, None).await?;
+    let goals: Vec<(i64,)> =
+        query("SELECT id FROM plan_goals WHERE plan_id = $1 ORDER BY position")
+            .bind(v1)
+            .fetch_all(&mut *tx)
+            .await?;
+    let review = ReviewInput {
+        plan_id: v1,
+        reviewed_on: today - Duration::days(10),
+        summary: Some("朝の会は定着した。休憩カードは園では使えているが家庭ではまだ。".into()),
+        progress: vec![
+            (
+                goals[0].0,
+                Some(Rating::Achieved),
+                Some("絵カードがあると最後まで参加できた。".into()),
+            ),
+            (
+                goals[1].0,
+                Some(Rating::Partly),
+                Some("園では使えるようになった。".into()),
+            ),
+        ],
+        next: PlanInput {
+            review_on: today + Duration::days(20),
+            goals: vec![
+                goal(
+                    "困ったときに大人に伝えられる",
+                    "保護者・保育園",
+                    "家庭と園で同じ休憩カードを使う",
+                    20,
+                ),
+                goal(
+                    "就学について家族が見通しを持てる",
+                    "コーディネーター",
+                    "就学相談の日程を一緒に確認する",
+                    60,
+                ),
+            ],
+            ..first.clone()
+        },
+    };
+    plans::review_in(tx, child, v1, 1, &review, None).await?;
     Ok(())
 }

@@ -6,9 +6,9 @@
 
 mod common;
 
-use common::{Backend, TestApp};
+use common::{Api, Backend, TestApp};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use tsunagu_store::db::query;
 
 both_backends!(
@@ -19,42 +19,6 @@ both_backends!(
     care_team_memberships_keep_their_history,
     home_pages_show_follow_ups_and_shared_children,
 );
-
-struct Api {
-    base: String,
-    token: String,
-}
-
-impl Api {
-    async fn new(app: &TestApp, login: &str) -> Api {
-        Api {
-            base: app.base.clone(),
-            token: app.token_for(login).await,
-        }
-    }
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = reqwest::Client::new()
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(reqwest::Method::POST, path, Some(body)).await
-    }
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.call(reqwest::Method::GET, path, None).await
-    }
-}
 
 /// A new child of 香取海匝 with a consent naming the demo nursery for profile and accommodations;
 /// the nursery is not on its care team.
@@ -329,7 +293,7 @@ async fn the_inbox_the_overdue_card_and_the_one_click_team(b: Backend) {
     let id = refer(&coordinator, child, nursery).await;
     let agency = app.login_as("demo-agency").await;
     let (_, home) = agency.get_text("/").await;
-    assert!(home.contains("紹介 うけばこさんのつなぎの依頼"));
+    assert!(home.contains("つなぎの依頼：紹介 うけばこさん"));
     let (status, inbox) = agency.get_text("/inbox").await;
     assert_eq!(status, StatusCode::OK);
     assert!(inbox.contains("集団生活での様子を見てほしい") && inbox.contains("受け入れる"));

@@ -2,9 +2,9 @@
 
 use askama::Template;
 use axum::{extract::State, response::Html, routing::get, Router};
-use tsunagu_domain::japanese_date;
-use tsunagu_domain::Role;
-use tsunagu_store::{consents, referrals, tokens, users};
+use time::{Date, Duration};
+use tsunagu_domain::{japanese_date, Role};
+use tsunagu_store::{children::ChildId, consents, notes, plans, referrals, tokens, users};
 
 use crate::{auth::Auth, extract::Query, layout::Layout, AppError, AppState};
 
@@ -15,8 +15,26 @@ pub fn router() -> Router<AppState> {
 /// A card on the home page: a heading, and either lines or what shows when there are none.
 pub struct Card {
     pub title: &'static str,
-    pub lines: Vec<String>,
+    pub lines: Vec<Line>,
     pub empty: &'static str,
+}
+
+/// One line of a card, with the page it is about when there is one.
+pub struct Line {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+impl Line {
+    fn to(text: String, href: String) -> Line {
+        Line {
+            text,
+            href: Some(href),
+        }
+    }
+    fn plain(text: String) -> Line {
+        Line { text, href: None }
+    }
 }
 
 #[derive(Template)]
@@ -43,82 +61,12 @@ async fn home(
         .with_notice(q.notice.as_deref());
     let today = japanese_date::today(time::OffsetDateTime::now_utc());
     let cards = match auth.actor.role {
-        Role::Coordinator => vec![
-            Card {
-                title: "今日の予定",
-                lines: todays_meetings(&state, &auth).await?,
-                empty: "今日の予定はありません。",
-            },
-            Card {
-                title: "フォロー予定の相談",
-                lines: tsunagu_store::consultations::follow_ups(
-                    &state.db,
-                    &auth.actor,
-                    today + time::Duration::days(7),
-                )
-                .await?
-                .into_iter()
-                .map(|c| {
-                    let who = c.child_name.unwrap_or_else(|| "匿名の相談".to_owned());
-                    let on = c
-                        .follow_up_on
-                        .map(japanese_date::format_date)
-                        .unwrap_or_default();
-                    format!(
-                        "{on}：{who}（{}）",
-                        c.concern.chars().take(20).collect::<String>()
-                    )
-                })
-                .collect(),
-                empty: "1週間以内にフォロー予定の相談はありません。",
-            },
-            Card {
-                title: "期限の近いタスク",
-                lines: due_items(&state, &auth, today)
-                    .await?
-                    .into_iter()
-                    .chain(
-                        consents::expiring(&state.db, &auth.actor, today, 60)
-                            .await?
-                            .into_iter()
-                            .map(|e| {
-                                format!(
-                                    "{}さんの{}（{}まで）",
-                                    e.child_name,
-                                    e.what,
-                                    japanese_date::format_date(e.until)
-                                )
-                            }),
-                    )
-                    .collect(),
-                empty: "60日以内に期限が切れる同意・受給者証はありません。",
-            },
-            Card {
-                title: "未対応の依頼",
-                lines: referrals::overdue(
-                    &state.db,
-                    &auth.actor,
-                    state.config.referral_overdue_days,
-                )
-                .await?
-                .into_iter()
-                .map(|r| {
-                    format!(
-                        "{}さん → {}（{}から回答待ち）",
-                        r.child_name,
-                        r.agency_name,
-                        japanese_date::format_date(japanese_date::today(r.created_at))
-                    )
-                })
-                .collect(),
-                empty: "回答が遅れているつなぎはありません。",
-            },
-        ],
+        Role::Coordinator => coordinator_cards(&state, &auth, today).await?,
         Role::Supervisor => vec![
             Card {
-                title: "担当地域の状況",
-                lines: vec![],
-                empty: "表示できる集計はまだありません。",
+                title: "今日と今週の支援会議",
+                lines: week_meetings(&state, &auth, today).await?,
+                empty: "1週間以内の支援会議はありません。",
             },
             Card {
                 title: "協議中の課題",
@@ -126,51 +74,7 @@ async fn home(
                 empty: "協議中の課題はありません。",
             },
         ],
-        Role::AgencyStaff => vec![
-            Card {
-                title: "受信した依頼",
-                lines: referrals::inbox(&state.db, &meta, &auth.actor)
-                    .await?
-                    .into_iter()
-                    .filter(|r| r.state == "open")
-                    .map(|r| {
-                        if r.child_name.is_empty() {
-                            "つなぎの依頼（同意終了）".to_owned()
-                        } else {
-                            format!("{}さんのつなぎの依頼", r.child_name)
-                        }
-                    })
-                    .collect(),
-                empty: "未対応の依頼はありません。",
-            },
-            Card {
-                title: "共有されている子ども",
-                lines: tsunagu_store::children::search(
-                    &state.db,
-                    &meta,
-                    &auth.actor,
-                    None,
-                    false,
-                    tsunagu_store::Paging::new(Some(10), None),
-                )
-                .await?
-                .items
-                .into_iter()
-                .map(|c| format!("{} {}", c.family_name, c.given_name))
-                .collect(),
-                empty: "いま共有されている子どもはいません。",
-            },
-            Card {
-                title: "今日の予定",
-                lines: todays_meetings(&state, &auth).await?,
-                empty: "今日の予定はありません。",
-            },
-            Card {
-                title: "期限の近いタスク",
-                lines: due_items(&state, &auth, today).await?,
-                empty: "1週間以内に期限の来る役割分担はありません。",
-            },
-        ],
+        Role::AgencyStaff => agency_cards(&state, &meta, &auth, today).await?,
         Role::Committee => vec![
             Card {
                 title: "検証（年度集計）",
@@ -193,8 +97,8 @@ async fn home(
             vec![Card {
                 title: "システムの状況",
                 lines: vec![
-                    format!("登録ユーザー：{user_count}人"),
-                    format!("有効なAPIトークン：{active_tokens}件"),
+                    Line::plain(format!("登録ユーザー：{user_count}人")),
+                    Line::plain(format!("有効なAPIトークン：{active_tokens}件")),
                 ],
                 empty: "",
             }]
@@ -211,44 +115,246 @@ async fn home(
     ))
 }
 
-/// Today's meetings (Japan time) for the user: the area's, or those the agency is invited to.
-async fn todays_meetings(state: &AppState, auth: &Auth) -> Result<Vec<String>, AppError> {
-    let today = japanese_date::today(time::OffsetDateTime::now_utc());
-    let start =
-        time::OffsetDateTime::new_in_offset(today, time::Time::MIDNIGHT, japanese_date::JST);
-    Ok(tsunagu_store::meetings::between(
-        &state.db,
-        &auth.actor,
-        start,
-        start + time::Duration::days(1),
-    )
-    .await?
-    .into_iter()
-    .map(|m| {
-        let t = m.starts_at.to_offset(japanese_date::JST);
-        format!("{}:{:02} 支援会議：{}", t.hour(), t.minute(), m.purpose)
-    })
-    .collect())
-}
-
-/// Open action items due within a week (overdue ones first).
-async fn due_items(
+/// The coordinator's day: meetings, what waits on others, what falls due. Each card is one
+/// aggregated query over the coordinator's areas, never a query per line.
+async fn coordinator_cards(
     state: &AppState,
     auth: &Auth,
-    today: time::Date,
-) -> Result<Vec<String>, AppError> {
+    today: Date,
+) -> Result<Vec<Card>, AppError> {
+    let db = &state.db;
+    let actor = &auth.actor;
+    Ok(vec![
+        Card {
+            title: "今日と今週の支援会議",
+            lines: week_meetings(state, auth, today).await?,
+            empty: "1週間以内の支援会議はありません。",
+        },
+        Card {
+            title: "回答が遅れているつなぎ",
+            lines: referrals::overdue(db, actor, state.config.referral_overdue_days)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    Line::to(
+                        format!(
+                            "{}さん → {}（{}から回答待ち）",
+                            r.child_name,
+                            r.agency_name,
+                            japanese_date::format_date(japanese_date::today(r.created_at))
+                        ),
+                        format!("/children/{}#referrals", r.child_id),
+                    )
+                })
+                .collect(),
+            empty: "回答が遅れているつなぎはありません。",
+        },
+        Card {
+            title: "期限の近い役割分担",
+            lines: due_items(state, auth, today).await?,
+            empty: "1週間以内に期限の来る役割分担はありません。",
+        },
+        Card {
+            title: "支援計画の見直し",
+            lines: plans::reviews_due(db, actor, today + Duration::days(30))
+                .await?
+                .into_iter()
+                .map(|p| {
+                    Line::to(
+                        format!(
+                            "{}{}まで：{}さんの支援計画（第{}版）",
+                            late(p.review_on, today),
+                            japanese_date::format_date(p.review_on),
+                            p.child_name,
+                            p.version
+                        ),
+                        format!("/children/{}/plan", p.child_id),
+                    )
+                })
+                .collect(),
+            empty: "30日以内に見直し日の来る支援計画はありません。",
+        },
+        Card {
+            title: "期限の近い同意・受給者証",
+            lines: consents::expiring(db, actor, today, 60)
+                .await?
+                .into_iter()
+                .map(|e| {
+                    Line::to(
+                        format!(
+                            "{}さんの{}（{}まで）",
+                            e.child_name,
+                            e.what,
+                            japanese_date::format_date(e.until)
+                        ),
+                        format!("/children/{}", e.child_id),
+                    )
+                })
+                .collect(),
+            empty: "60日以内に期限が切れる同意・受給者証はありません。",
+        },
+        Card {
+            title: "フォロー予定の相談",
+            lines: tsunagu_store::consultations::follow_ups(db, actor, today + Duration::days(7))
+                .await?
+                .into_iter()
+                .map(|c| {
+                    let who = c.child_name.unwrap_or_else(|| "匿名の相談".to_owned());
+                    let on = c
+                        .follow_up_on
+                        .map(japanese_date::format_date)
+                        .unwrap_or_default();
+                    Line::to(
+                        format!(
+                            "{on}：{who}（{}）",
+                            c.concern.chars().take(20).collect::<String>()
+                        ),
+                        format!("/consultations/{}", c.id),
+                    )
+                })
+                .collect(),
+            empty: "1週間以内にフォロー予定の相談はありません。",
+        },
+    ])
+}
+
+/// The agency's inbox (referrals waiting for an answer, meeting invitations, notes not yet
+/// read), its action items, and the children shared with it.
+async fn agency_cards(
+    state: &AppState,
+    meta: &tsunagu_store::RequestMeta,
+    auth: &Auth,
+    today: Date,
+) -> Result<Vec<Card>, AppError> {
+    let db = &state.db;
+    let actor = &auth.actor;
+    let mut inbox: Vec<Line> = referrals::inbox(db, meta, actor)
+        .await?
+        .into_iter()
+        .filter(|r| r.state == "open")
+        .map(|r| {
+            let text = if r.child_name.is_empty() {
+                "つなぎの依頼（同意終了）".to_owned()
+            } else {
+                format!("つなぎの依頼：{}さん", r.child_name)
+            };
+            Line::to(text, format!("/inbox#ref-{}", r.id))
+        })
+        .collect();
+    inbox.extend(
+        week_meetings(state, auth, today)
+            .await?
+            .into_iter()
+            .map(|l| Line {
+                text: format!("会議の案内：{}", l.text),
+                href: l.href,
+            }),
+    );
+    let shared = tsunagu_store::children::search(
+        db,
+        meta,
+        actor,
+        None,
+        false,
+        tsunagu_store::Paging::new(Some(tsunagu_store::Paging::MAX_LIMIT), None),
+    )
+    .await?
+    .items;
+    let ids: Vec<ChildId> = shared.iter().map(|c| ChildId(c.id)).collect();
+    for (child, count) in notes::unread_by_child(db, actor, &ids).await? {
+        if let Some(c) = shared.iter().find(|c| c.id == child) {
+            inbox.push(Line::to(
+                format!(
+                    "未読の連絡：{} {}さん（{count}件）",
+                    c.family_name, c.given_name
+                ),
+                format!("/children/{child}#notes"),
+            ));
+        }
+    }
+    Ok(vec![
+        Card {
+            title: "受信箱",
+            lines: inbox,
+            empty: "未対応の依頼、1週間以内の会議、未読の連絡はありません。",
+        },
+        Card {
+            title: "担当の役割分担",
+            lines: due_items(state, auth, today).await?,
+            empty: "1週間以内に期限の来る役割分担はありません。",
+        },
+        Card {
+            title: "共有されている子ども",
+            lines: shared
+                .iter()
+                .take(10)
+                .map(|c| {
+                    Line::to(
+                        format!("{} {}", c.family_name, c.given_name),
+                        format!("/children/{}", c.id),
+                    )
+                })
+                .collect(),
+            empty: "いま共有されている子どもはいません。",
+        },
+    ])
+}
+
+/// 【期限切れ】 before a date already past.
+fn late(due: Date, today: Date) -> &'static str {
+    if due < today {
+        "【期限切れ】"
+    } else {
+        ""
+    }
+}
+
+/// Meetings from today to a week ahead (Japan time) for the user: the area's, or those the
+/// agency is invited to.
+async fn week_meetings(state: &AppState, auth: &Auth, today: Date) -> Result<Vec<Line>, AppError> {
+    let start =
+        time::OffsetDateTime::new_in_offset(today, time::Time::MIDNIGHT, japanese_date::JST);
     Ok(
-        tsunagu_store::meetings::due_items(&state.db, &auth.actor, today + time::Duration::days(7))
+        tsunagu_store::meetings::between(&state.db, &auth.actor, start, start + Duration::days(7))
+            .await?
+            .into_iter()
+            .map(|m| {
+                let t = m.starts_at.to_offset(japanese_date::JST);
+                let day = if t.date() == today {
+                    "今日".to_owned()
+                } else {
+                    format!("{}月{}日", u8::from(t.month()), t.day())
+                };
+                Line::to(
+                    format!(
+                        "{day} {}:{:02} 支援会議：{}",
+                        t.hour(),
+                        t.minute(),
+                        m.purpose
+                    ),
+                    format!("/meetings/{}", m.id),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Open action items due within a week, overdue ones first: the area's for a coordinator, the
+/// agency's own for its staff.
+async fn due_items(state: &AppState, auth: &Auth, today: Date) -> Result<Vec<Line>, AppError> {
+    Ok(
+        tsunagu_store::meetings::due_items(&state.db, &auth.actor, Some(today + Duration::days(7)))
             .await?
             .into_iter()
             .map(|i| {
-                let due = i.due_on.map(japanese_date::format_date).unwrap_or_default();
-                let late = if i.due_on.is_some_and(|d| d < today) {
-                    "【期限切れ】"
-                } else {
-                    ""
+                let (due, mark) = match i.due_on {
+                    Some(d) => (japanese_date::format_date(d), late(d, today)),
+                    None => (String::new(), ""),
                 };
-                format!("{late}{due}まで：{}", i.title)
+                Line::to(
+                    format!("{mark}{due}まで：{}", i.title),
+                    format!("/meetings/{}#items", i.meeting_id),
+                )
             })
             .collect(),
     )

@@ -38,6 +38,7 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/children", "子ども"),
             ("/consultations", "相談記録"),
             ("/agencies", "関係機関"),
+            ("/network", "ネットワーク"),
             ("/councils", "協議会"),
         ],
         Role::Supervisor => &[
@@ -45,6 +46,7 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/children", "子ども"),
             ("/consultations", "相談記録"),
             ("/agencies", "関係機関"),
+            ("/network", "ネットワーク"),
             ("/councils", "協議会"),
         ],
         Role::AgencyStaff => &[
@@ -89,6 +91,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "attached" => "書類を添付しました。",
         "merged" => "記録を統合しました。両方の経過がこの記録に残っています。",
         "referred" => "つなぎ（紹介）を記録しました。相手の機関の受信箱に届きます。",
+        "reviewed" => "見直し（モニタリング）を記録し、次の版を作りました。",
         "revoked_consent" => "同意の撤回を記録しました。この時点から共有は止まります。",
         _ => return None,
     })

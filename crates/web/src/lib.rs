@@ -17,6 +17,8 @@ mod home;
 mod http;
 mod layout;
 mod meetings;
+mod network;
+mod plans;
 mod referrals;
 mod state;
 mod tokens;
@@ -60,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .merge(children::attachments::router())
         .merge(referrals::router())
         .merge(meetings::router())
+        .merge(plans::router())
+        .merge(network::router())
         .merge(children::notes::router())
         .merge(admin)
         .merge(assets::router())

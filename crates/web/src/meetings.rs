@@ -6,7 +6,7 @@ use axum::{
     extract::{Path, State},
     http::{header, HeaderValue, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
-    routing::{get, post},
+    routing::{get, post, put},
     Json, Router,
 };
 use serde::Deserialize;
@@ -45,6 +45,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/meetings", get(api_list))
         .route("/api/v1/meetings/{id}", get(api_show))
         .route("/api/v1/children/{id}/meetings", post(api_create))
+        .route("/api/v1/meetings/{id}/record", put(api_record))
+        .route("/api/v1/meetings/{id}/action-items", post(api_add_item))
+        .route("/api/v1/action-items", get(api_items))
+        .route("/api/v1/action-items/{id}/{state}", post(api_set_item))
 }
 
 /// A meeting as typed.
@@ -322,23 +326,20 @@ async fn ics(
     Ok(response)
 }
 
-#[derive(Deserialize, Default)]
+/// The record of a meeting as typed.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
-struct RecordForm {
-    agenda: String,
-    minutes: String,
-    decisions: String,
-    status: String,
-    attended: Vec<String>,
+pub struct RecordFields {
+    pub agenda: String,
+    pub minutes: String,
+    pub decisions: String,
+    /// scheduled, held or cancelled
+    pub status: String,
+    /// Participant ids who attended (when held).
+    pub attended: Vec<String>,
 }
 
-async fn save_record(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-    Form(form): Form<RecordForm>,
-) -> Result<Response, AppError> {
+fn record_of(form: &RecordFields) -> Result<MeetingRecord, AppError> {
     let mut e = Errors::new();
     let record = MeetingRecord {
         agenda: e.optional_text("agenda", "議題", &form.agenda),
@@ -348,21 +349,63 @@ async fn save_record(
         attended: form
             .attended
             .iter()
-            .filter_map(|a| a.parse().ok())
+            .filter_map(|a| a.trim().parse().ok())
             .collect(),
     };
     e.into_result().map_err(AppError::Validation)?;
+    Ok(record)
+}
+
+async fn save_record(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<RecordFields>,
+) -> Result<Response, AppError> {
+    let record = record_of(&form)?;
     meetings::record(&state.db, &meta, &auth.actor, id, &record).await?;
     Ok(Redirect::to(&format!("/meetings/{id}?notice=saved")).into_response())
 }
 
-#[derive(Deserialize, Default)]
+/// An action item as typed.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
-struct ItemForm {
-    title: String,
-    owner_agency_id: String,
-    owner_name: String,
-    due_on: String,
+pub struct ItemFields {
+    /// 決定事項・役割分担
+    pub title: String,
+    /// The owning agency's id, if an agency owns it.
+    pub owner_agency_id: String,
+    /// 担当者
+    pub owner_name: String,
+    /// YYYY-MM-DD
+    pub due_on: String,
+}
+
+fn item_of(form: &ItemFields) -> Result<NewActionItem, AppError> {
+    let mut e = Errors::new();
+    let title = e.required_line("title", "決定事項・役割分担", &form.title);
+    let owner_name = e.optional_line("owner_name", "担当者", &form.owner_name);
+    let due_on = parse_date(&mut e, "due_on", "期限", &form.due_on);
+    let owner = form.owner_agency_id.trim();
+    let owner_agency_id = if owner.is_empty() {
+        None
+    } else {
+        match owner.parse() {
+            Ok(n) => Some(AgencyId(n)),
+            Err(_) => {
+                e.add("owner_agency_id", "担当の機関が見つかりません。");
+                None
+            }
+        }
+    };
+    e.into_result().map_err(AppError::Validation)?;
+    Ok(NewActionItem {
+        title,
+        owner_agency_id,
+        owner_name,
+        due_on,
+    })
 }
 
 async fn add_item(
@@ -370,19 +413,9 @@ async fn add_item(
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
-    Form(form): Form<ItemForm>,
+    Form(form): Form<ItemFields>,
 ) -> Result<Response, AppError> {
-    let mut e = Errors::new();
-    let title = e.required_line("title", "決定事項・役割分担", &form.title);
-    let owner_name = e.optional_line("owner_name", "担当者", &form.owner_name);
-    let due_on = parse_date(&mut e, "due_on", "期限", &form.due_on);
-    e.into_result().map_err(AppError::Validation)?;
-    let item = NewActionItem {
-        title,
-        owner_agency_id: form.owner_agency_id.trim().parse().ok().map(AgencyId),
-        owner_name,
-        due_on,
-    };
+    let item = item_of(&form)?;
     meetings::add_action_item(&state.db, &meta, &auth.actor, id, &item).await?;
     Ok(Redirect::to(&format!("/meetings/{id}?notice=saved#items")).into_response())
 }
@@ -393,6 +426,15 @@ struct BackForm {
     back: String,
 }
 
+/// `done` or `open`, as the path says.
+fn item_state(to: &str) -> Result<bool, AppError> {
+    match to {
+        "done" => Ok(true),
+        "open" => Ok(false),
+        _ => Err(AppError::NotFound),
+    }
+}
+
 async fn set_item(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -400,11 +442,7 @@ async fn set_item(
     Path((id, to)): Path<(i64, String)>,
     Form(form): Form<BackForm>,
 ) -> Result<Response, AppError> {
-    let done = match to.as_str() {
-        "done" => true,
-        "open" => false,
-        _ => return Err(AppError::NotFound),
-    };
+    let done = item_state(&to)?;
     meetings::set_item_done(&state.db, &meta, &auth.actor, id, done).await?;
     let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
         form.back
@@ -464,6 +502,79 @@ pub async fn api_create(
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": meeting })),
     ))
+}
+
+/// Record the meeting: agenda, minutes, decisions, status and attendance (coordinators of the area).
+#[utoipa::path(put, path = "/api/v1/meetings/{id}/record", tag = "meetings", params(("id" = i64, Path)), request_body = RecordFields,
+    responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn api_record(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<RecordFields>,
+) -> Result<StatusCode, AppError> {
+    let record = record_of(&body)?;
+    meetings::record(&state.db, &meta, &auth.actor, id, &record).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Add an action item decided at the meeting (coordinators of the area).
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/action-items", tag = "meetings", params(("id" = i64, Path)), request_body = ItemFields,
+    responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn api_add_item(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<ItemFields>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let item = item_of(&body)?;
+    let created = meetings::add_action_item(&state.db, &meta, &auth.actor, id, &item).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": created })),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ItemsQuery {
+    due_by: String,
+}
+
+/// Open action items, soonest first: the areas' for coordinators, the agency's own for its staff.
+/// `due_by` (YYYY-MM-DD) keeps those due by then; without it, every open item.
+#[utoipa::path(get, path = "/api/v1/action-items", tag = "meetings", params(("due_by" = Option<String>, Query, description = "YYYY-MM-DD")),
+    responses((status = 200, body = Page<tsunagu_store::meetings::ActionItem>), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn api_items(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ItemsQuery>,
+) -> Result<Json<Page<tsunagu_store::meetings::ActionItem>>, AppError> {
+    let mut e = Errors::new();
+    let due_by = parse_date(&mut e, "due_by", "期限", &q.due_by);
+    e.into_result().map_err(AppError::Validation)?;
+    let items = meetings::due_items(&state.db, &auth.actor, due_by).await?;
+    Ok(Json(Page {
+        total: items.len() as i64,
+        items,
+    }))
+}
+
+/// Mark an action item done or open again: a coordinator of the area, or the owning agency's staff.
+#[utoipa::path(post, path = "/api/v1/action-items/{id}/{state}", tag = "meetings",
+    params(("id" = i64, Path), ("state" = String, Path, description = "done or open")),
+    responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
+pub async fn api_set_item(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path((id, to)): Path<(i64, String)>,
+) -> Result<StatusCode, AppError> {
+    let done = item_state(&to)?;
+    meetings::set_item_done(&state.db, &meta, &auth.actor, id, done).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Template)]

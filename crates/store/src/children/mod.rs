@@ -398,6 +398,31 @@ pub async fn add_event_at(
     Ok(())
 }
 
+/// Which of `children` a consent (or the legal basis) in force today names `agency` for: the
+/// same test as [`consented_to`], for a whole list in a few queries.
+pub(crate) async fn consented_among(
+    db: &Db,
+    agency: AgencyId,
+    children: &[ChildId],
+) -> Result<std::collections::HashSet<i64>> {
+    let kind: Option<(Option<i64>,)> = query("SELECT kind_id FROM agencies WHERE id = $1")
+        .bind(agency)
+        .fetch_optional(db)
+        .await?;
+    let agency_kind = kind.and_then(|(k,)| k);
+    let today = today();
+    Ok(grants_of(db, children)
+        .await?
+        .into_iter()
+        .filter(|(_, grants)| {
+            grants
+                .iter()
+                .any(|g| g.in_force(today) && g.names(agency, agency_kind))
+        })
+        .map(|(child, _)| child)
+        .collect())
+}
+
 /// What a consent in force today lets go to `agency` for the child: the basis of the first such
 /// grant and the union of their parts; `None` when nothing may go.
 pub(crate) async fn consented_to(

@@ -316,9 +316,22 @@ struct ShowPage {
     can_edit_contacts: bool,
     ages: String,
     sector: &'static str,
+    /// Its links to other agencies through the children of the caller's areas, the last twelve
+    /// months; only the area's staff get them.
+    links: Vec<tsunagu_store::network::LinkView>,
+    shows_links: bool,
 }
 
 impl ShowPage {
+    /// The agency at the other end of a link.
+    fn other<'a>(&self, l: &'a tsunagu_store::network::LinkView) -> (i64, &'a str) {
+        if l.a == self.d.agency.id {
+            (l.b, &l.b_name)
+        } else {
+            (l.a, &l.a_name)
+        }
+    }
+
     fn contact(&self, c: &tsunagu_store::agencies::Contact) -> String {
         format_contact(c)
     }
@@ -340,7 +353,16 @@ async fn show(
     }
     let d = agencies::get(&state.db, AgencyId(id)).await?;
     let areas = d.area_ids();
+    let (from, until) = crate::network::last_year(crate::children::html::today());
+    let links =
+        tsunagu_store::network::links_of_agency(&state.db, &auth.actor, AgencyId(id), from, until)
+            .await?;
     let view = ShowPage {
+        shows_links: matches!(
+            auth.actor.role,
+            tsunagu_domain::Role::Coordinator | tsunagu_domain::Role::Supervisor
+        ),
+        links,
         layout: Layout::new(&state, &auth, &d.agency.name, "/agencies")
             .await?
             .with_notice(q.notice.as_deref()),

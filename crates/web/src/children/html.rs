@@ -363,9 +363,20 @@ struct ShowPage {
     notes: Option<Vec<tsunagu_store::notes::Note>>,
     may_post_note: bool,
     meetings: Vec<tsunagu_store::meetings::Meeting>,
+    /// The current support plan's version and review date, for the area's staff.
+    plan: Option<(i64, Date)>,
 }
 
 impl ShowPage {
+    fn plan_line(&self) -> String {
+        self.plan.map_or_else(String::new, |(version, review_on)| {
+            format!(
+                "第{version}版・次の見直し日 {}",
+                japanese_date::format_date_with_era(review_on)
+            )
+        })
+    }
+
     fn certificate(&self, kind: &str) -> &'static str {
         certificate_label(kind)
     }
@@ -461,6 +472,11 @@ async fn show(
             tsunagu_store::meetings::for_child(&state.db, ChildId(id)).await?
         } else {
             vec![]
+        },
+        plan: if v.sees_everything {
+            tsunagu_store::plans::current_for_child(&state.db, ChildId(id)).await?
+        } else {
+            None
         },
         may_post_note: matches!(auth.actor.role, Role::Coordinator | Role::AgencyStaff)
             && !v.child.is_closed(),

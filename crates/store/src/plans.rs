@@ -1,0 +1,571 @@
+//! Support plans (支援計画) and plan reviews (モニタリング). A child has versions of one plan; the
+//! current version may be corrected in place, and a review records progress on each of its goals
+//! and produces the next version, which becomes current. Every version is kept. The plan is the
+//! coordinator's record: the area's staff read it, coordinators write it, agencies do not see it.
+
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+use tsunagu_domain::{access::Purpose, plan::Rating, Actor, Role};
+
+use crate::{
+    audit::{self, Event, Outcome, RequestMeta},
+    children::{self, ChildId},
+    db::{id_list, query},
+    Db, Error, Result, Tx,
+};
+
+/// One version of a child's plan.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Plan {
+    pub id: i64,
+    pub child_id: i64,
+    pub version: i64,
+    /// 現在の状況
+    pub situation: Option<String>,
+    /// 支援の必要なこと
+    pub needs: Option<String>,
+    /// 本人・家族の希望
+    pub wishes: Option<String>,
+    /// 長期目標
+    pub long_term_goal: Option<String>,
+    /// 次の見直し（モニタリング）の日
+    #[schema(value_type = String, format = Date)]
+    pub review_on: Date,
+    pub current: bool,
+    pub created_by_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// 短期目標: who does what by when.
+    #[sqlx(skip)]
+    pub goals: Vec<Goal>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema, PartialEq, Eq)]
+pub struct Goal {
+    pub id: i64,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub plan_id: i64,
+    pub goal: String,
+    pub who: Option<String>,
+    pub what: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub by_on: Option<Date>,
+}
+
+/// A review of one version, which produced the next.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Review {
+    pub id: i64,
+    /// The version reviewed.
+    pub plan_id: i64,
+    pub next_plan_id: i64,
+    #[schema(value_type = String, format = Date)]
+    pub reviewed_on: Date,
+    /// 総合的な所見
+    pub summary: Option<String>,
+    pub created_by_name: Option<String>,
+    #[sqlx(skip)]
+    pub progress: Vec<Progress>,
+}
+
+/// How far one goal got.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema, PartialEq, Eq)]
+pub struct Progress {
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub review_id: i64,
+    pub goal_id: i64,
+    /// achieved, partly or not_yet
+    pub rating: Option<String>,
+    pub progress: Option<String>,
+}
+
+/// Every version of a child's plan, newest first, and the reviews between them.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PlanHistory {
+    pub child_id: i64,
+    pub child_name: String,
+    #[schema(value_type = String, format = Date)]
+    pub birth_date: Date,
+    /// A coordinator of the area, and the case not closed.
+    pub may_write: bool,
+    pub versions: Vec<Plan>,
+    pub reviews: Vec<Review>,
+}
+
+impl PlanHistory {
+    pub fn current(&self) -> Option<&Plan> {
+        self.versions.iter().find(|p| p.current)
+    }
+
+    pub fn version(&self, n: i64) -> Option<&Plan> {
+        self.versions.iter().find(|p| p.version == n)
+    }
+
+    /// The review of a version, if it was reviewed.
+    pub fn review_of(&self, plan_id: i64) -> Option<&Review> {
+        self.reviews.iter().find(|r| r.plan_id == plan_id)
+    }
+}
+
+/// What a coordinator writes for a version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanInput {
+    pub situation: Option<String>,
+    pub needs: Option<String>,
+    pub wishes: Option<String>,
+    pub long_term_goal: Option<String>,
+    pub review_on: Date,
+    pub goals: Vec<GoalInput>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GoalInput {
+    pub goal: String,
+    pub who: Option<String>,
+    pub what: Option<String>,
+    pub by_on: Option<Date>,
+}
+
+/// A review of the current version and the next version it produces.
+#[derive(Clone, Debug)]
+pub struct ReviewInput {
+    /// The version the reviewer saw: refused if another review made a newer one meanwhile.
+    pub plan_id: i64,
+    pub reviewed_on: Date,
+    pub summary: Option<String>,
+    /// Per goal of the reviewed version.
+    pub progress: Vec<(i64, Option<Rating>, Option<String>)>,
+    pub next: PlanInput,
+}
+
+const COLUMNS: &str = "p.id, p.child_id, p.version, p.situation, p.needs, p.wishes, p.long_term_goal, p.review_on, p.current, \
+     u.display_name AS created_by_name, p.created_at";
+
+const STALE: Error = Error::Invalid {
+    field: "plan",
+    message:
+        "この支援計画はほかの人が見直したため、最新の版ではありません。画面を開き直してください。",
+};
+
+async fn insert_version(
+    tx: &mut Tx,
+    actor: Option<&Actor>,
+    child: ChildId,
+    version: i64,
+    input: &PlanInput,
+) -> Result<i64> {
+    let now = crate::now();
+    let (id,): (i64,) = query(
+        "INSERT INTO support_plans (child_id, version, situation, needs, wishes, long_term_goal, review_on, current, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(child.0)
+    .bind(version)
+    .bind(input.situation.as_deref())
+    .bind(input.needs.as_deref())
+    .bind(input.wishes.as_deref())
+    .bind(input.long_term_goal.as_deref())
+    .bind(input.review_on)
+    .bind(true)
+    .bind(actor.map(|a| a.user_id))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    // Two coordinators writing the same version at once: the second is told, nothing is half-written.
+    .map_err(|e| match e.on_unique("plan") {
+        Error::Conflict(_) => STALE,
+        other => other,
+    })?;
+    insert_goals(tx, id, &input.goals).await?;
+    Ok(id)
+}
+
+async fn insert_goals(tx: &mut Tx, plan: i64, goals: &[GoalInput]) -> Result<()> {
+    for (i, g) in goals.iter().enumerate() {
+        query("INSERT INTO plan_goals (plan_id, position, goal, who, what, by_on) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(plan)
+            .bind(i as i64)
+            .bind(&g.goal)
+            .bind(g.who.as_deref())
+            .bind(g.what.as_deref())
+            .bind(g.by_on)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A version says who does what: at least one short-term goal.
+fn check_goals(input: &PlanInput) -> Result<()> {
+    if input.goals.is_empty() {
+        return Err(Error::Invalid {
+            field: "goal",
+            message: "短期目標を1つ以上入力してください。",
+        });
+    }
+    Ok(())
+}
+
+/// The id and version of the child's current plan.
+async fn current_of(db: &Db, child: ChildId) -> Result<Option<(i64, i64)>> {
+    query("SELECT id, version FROM support_plans WHERE child_id = $1 AND current = $2")
+        .bind(child.0)
+        .bind(true)
+        .fetch_optional(db)
+        .await
+}
+
+/// Only the area's coordinators write a plan (the access rule's Write already says so).
+async fn authorize_write(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: ChildId,
+    action: &str,
+) -> Result<()> {
+    children::authorize(db, meta, actor, child, Purpose::Write, action).await?;
+    Ok(())
+}
+
+/// The first version of the child's plan; refused when one exists (a review makes the next).
+pub async fn create(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: ChildId,
+    input: &PlanInput,
+) -> Result<i64> {
+    authorize_write(db, meta, actor, child, "plan.create").await?;
+    check_goals(input)?;
+    if current_of(db, child).await?.is_some() {
+        return Err(Error::Invalid {
+            field: "plan",
+            message: "支援計画はすでにあります。見直し（モニタリング）で次の版を作ってください。",
+        });
+    }
+    let mut tx = db.begin().await?;
+    let id = insert_first(&mut tx, child, input, Some(actor)).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("plan.create")
+            .by(actor)
+            .object("support_plan", id)
+            .detail(format!("child={child}")),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Writes the first version inside a transaction (also the demo's loader).
+pub async fn insert_first(
+    tx: &mut Tx,
+    child: ChildId,
+    input: &PlanInput,
+    actor: Option<&Actor>,
+) -> Result<i64> {
+    let id = insert_version(tx, actor, child, 1, input).await?;
+    children::add_event(
+        tx,
+        child,
+        "plan",
+        "支援計画（第1版）を作成しました",
+        Some(id),
+        actor,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Corrects the current version in place (a typo, a forgotten goal); earlier versions never change.
+pub async fn update_current(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: ChildId,
+    plan: i64,
+    input: &PlanInput,
+) -> Result<()> {
+    authorize_write(db, meta, actor, child, "plan.update").await?;
+    check_goals(input)?;
+    match current_of(db, child).await? {
+        Some((id, _)) if id == plan => {}
+        Some(_) => return Err(STALE),
+        None => return Err(Error::NotFound),
+    }
+    let mut tx = db.begin().await?;
+    let changed = query(
+        "UPDATE support_plans SET situation = $1, needs = $2, wishes = $3, long_term_goal = $4, review_on = $5, updated_at = $6 \
+         WHERE id = $7 AND current = $8",
+    )
+    .bind(input.situation.as_deref())
+    .bind(input.needs.as_deref())
+    .bind(input.wishes.as_deref())
+    .bind(input.long_term_goal.as_deref())
+    .bind(input.review_on)
+    .bind(crate::now())
+    .bind(plan)
+    .bind(true)
+    .execute(&mut tx)
+    .await?;
+    if changed == 0 {
+        return Err(STALE);
+    }
+    // The current version's goals are never referred to by a review (a review ends currency).
+    query("DELETE FROM plan_goals WHERE plan_id = $1")
+        .bind(plan)
+        .execute(&mut tx)
+        .await?;
+    insert_goals(&mut tx, plan, &input.goals).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("plan.update")
+            .by(actor)
+            .object("support_plan", plan),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Every version of the child's plan with its goals, and the reviews: for the area's staff.
+pub async fn history(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: ChildId,
+) -> Result<PlanHistory> {
+    let basis = children::authorize(db, meta, actor, child, Purpose::Read, "plan.read").await?;
+    if !basis.sees_everything() {
+        audit::record_alone(
+            db,
+            meta,
+            Event::new("plan.read")
+                .by(actor)
+                .object("child", child)
+                .outcome(Outcome::Denied)
+                .detail("plans are the area's record"),
+        )
+        .await?;
+        return Err(Error::Forbidden);
+    }
+    let (child_name, birth_date, status): (String, Date, String) = query(
+        "SELECT family_name || ' ' || given_name, birth_date, status FROM children WHERE id = $1",
+    )
+    .bind(child.0)
+    .fetch_one(db)
+    .await?;
+    let may_write = actor.role == Role::Coordinator && status == "active";
+    let mut versions: Vec<Plan> = query(format!(
+        "SELECT {COLUMNS} FROM support_plans p LEFT JOIN users u ON u.id = p.created_by \
+         WHERE p.child_id = $1 ORDER BY p.version DESC"
+    ))
+    .bind(child.0)
+    .fetch_all(db)
+    .await?;
+    let mut goals: Vec<Goal> = query(
+        "SELECT g.id, g.plan_id, g.goal, g.who, g.what, g.by_on FROM plan_goals g JOIN support_plans p ON p.id = g.plan_id \
+         WHERE p.child_id = $1 ORDER BY g.plan_id, g.position",
+    )
+    .bind(child.0)
+    .fetch_all(db)
+    .await?;
+    for p in &mut versions {
+        let (mine, rest): (Vec<Goal>, Vec<Goal>) =
+            goals.into_iter().partition(|g| g.plan_id == p.id);
+        p.goals = mine;
+        goals = rest;
+    }
+    let mut reviews: Vec<Review> = query(
+        "SELECT r.id, r.plan_id, r.next_plan_id, r.reviewed_on, r.summary, u.display_name AS created_by_name \
+         FROM plan_reviews r LEFT JOIN users u ON u.id = r.created_by WHERE r.child_id = $1 ORDER BY r.reviewed_on DESC, r.id DESC",
+    )
+    .bind(child.0)
+    .fetch_all(db)
+    .await?;
+    let progress: Vec<Progress> = query(format!(
+        "SELECT review_id, goal_id, rating, progress FROM plan_review_progress WHERE review_id IN ({})",
+        id_list(reviews.iter().map(|r| r.id))
+    ))
+    .fetch_all(db)
+    .await?;
+    for r in &mut reviews {
+        r.progress = progress
+            .iter()
+            .filter(|x| x.review_id == r.id)
+            .cloned()
+            .collect();
+    }
+    let mut tx = db.begin().await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("plan.read").by(actor).object("child", child),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(PlanHistory {
+        child_id: child.0,
+        child_name,
+        birth_date,
+        may_write,
+        versions,
+        reviews,
+    })
+}
+
+/// Reviews the current version — progress per goal and a summary — and makes `next` the new
+/// current version. The reviewed version is kept as it was.
+pub async fn review(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: ChildId,
+    input: &ReviewInput,
+) -> Result<i64> {
+    authorize_write(db, meta, actor, child, "plan.review").await?;
+    check_goals(&input.next)?;
+    let Some((plan, version)) = current_of(db, child).await? else {
+        return Err(Error::Invalid {
+            field: "plan",
+            message: "見直す支援計画がありません。先に作成してください。",
+        });
+    };
+    if plan != input.plan_id {
+        return Err(STALE);
+    }
+    let goal_ids: Vec<(i64,)> = query("SELECT id FROM plan_goals WHERE plan_id = $1")
+        .bind(plan)
+        .fetch_all(db)
+        .await?;
+    if input
+        .progress
+        .iter()
+        .any(|(g, _, _)| !goal_ids.contains(&(*g,)))
+    {
+        return Err(Error::Invalid {
+            field: "progress",
+            message: "見直す版にない目標が含まれています。",
+        });
+    }
+    let mut tx = db.begin().await?;
+    let next_id = review_in(&mut tx, child, plan, version, input, Some(actor)).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("plan.review")
+            .by(actor)
+            .object("support_plan", plan)
+            .detail(format!("next={next_id}")),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(next_id)
+}
+
+/// Writes a review of version `version` (`plan`) and its next version inside a transaction
+/// (also the demo's loader); refused as stale when `plan` is no longer current.
+pub async fn review_in(
+    tx: &mut Tx,
+    child: ChildId,
+    plan: i64,
+    version: i64,
+    input: &ReviewInput,
+    actor: Option<&Actor>,
+) -> Result<i64> {
+    // Guarded by `current`, so two reviews at once cannot both succeed.
+    let ended = query(
+        "UPDATE support_plans SET current = $1, updated_at = $2 WHERE id = $3 AND current = $4",
+    )
+    .bind(false)
+    .bind(crate::now())
+    .bind(plan)
+    .bind(true)
+    .execute(&mut *tx)
+    .await?;
+    if ended == 0 {
+        return Err(STALE);
+    }
+    let next_id = insert_version(tx, actor, child, version + 1, &input.next).await?;
+    let (review,): (i64,) = query(
+        "INSERT INTO plan_reviews (plan_id, child_id, reviewed_on, summary, next_plan_id, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(plan)
+    .bind(child.0)
+    .bind(input.reviewed_on)
+    .bind(input.summary.as_deref())
+    .bind(next_id)
+    .bind(actor.map(|a| a.user_id))
+    .bind(crate::now())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match e.on_unique("plan") {
+        Error::Conflict(_) => STALE,
+        other => other,
+    })?;
+    for (goal, rating, text) in &input.progress {
+        if rating.is_none() && text.is_none() {
+            continue;
+        }
+        query("INSERT INTO plan_review_progress (review_id, goal_id, rating, progress) VALUES ($1, $2, $3, $4)")
+            .bind(review)
+            .bind(*goal)
+            .bind(rating.map(Rating::code))
+            .bind(text.as_deref())
+            .execute(&mut *tx)
+            .await?;
+    }
+    children::add_event(
+        tx,
+        child,
+        "plan",
+        &format!(
+            "支援計画を見直し（モニタリング）、第{}版を作成しました",
+            version + 1
+        ),
+        Some(next_id),
+        actor,
+    )
+    .await?;
+    Ok(next_id)
+}
+
+/// The current version's number and review date, for a page whose access was already checked.
+pub async fn current_for_child(db: &Db, child: ChildId) -> Result<Option<(i64, Date)>> {
+    query("SELECT version, review_on FROM support_plans WHERE child_id = $1 AND current = $2")
+        .bind(child.0)
+        .bind(true)
+        .fetch_optional(db)
+        .await
+}
+
+/// A current plan whose review falls due.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DueReview {
+    pub child_id: i64,
+    pub child_name: String,
+    pub version: i64,
+    pub review_on: Date,
+}
+
+/// Current plans of the coordinator's active children to be reviewed by `by` (overdue first).
+pub async fn reviews_due(db: &Db, actor: &Actor, by: Date) -> Result<Vec<DueReview>> {
+    if actor.role != Role::Coordinator || actor.area_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    query(format!(
+        "SELECT c.id AS child_id, c.family_name || ' ' || c.given_name AS child_name, p.version, p.review_on \
+         FROM support_plans p JOIN children c ON c.id = p.child_id \
+         WHERE p.current = $1 AND p.review_on <= $2 AND c.area_id IN ({}) AND c.status = 'active' \
+         ORDER BY p.review_on, c.id LIMIT 50",
+        id_list(actor.area_ids.iter().map(|a| a.0))
+    ))
+    .bind(true)
+    .bind(by)
+    .fetch_all(db)
+    .await
+}
