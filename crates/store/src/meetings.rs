@@ -49,6 +49,7 @@ pub struct ActionItem {
     pub child_id: i64,
     pub title: String,
     pub owner_agency_id: Option<i64>,
+    pub owner_agency_name: Option<String>,
     pub owner_name: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub due_on: Option<Date>,
@@ -90,6 +91,9 @@ pub struct NewMeeting {
     pub agenda: Option<String>,
     pub participants: Vec<NewParticipant>,
 }
+
+const ITEM_SELECT: &str = "SELECT i.id, i.meeting_id, i.child_id, i.title, i.owner_agency_id, a.name AS owner_agency_name, \
+     i.owner_name, i.due_on, i.status FROM action_items i LEFT JOIN agencies a ON a.id = i.owner_agency_id";
 
 const COLUMNS: &str = "m.id, m.child_id, m.area_id, m.purpose, m.starts_at, m.ends_at, m.place, m.online_url, m.agenda, m.minutes, m.decisions, m.status";
 
@@ -228,10 +232,12 @@ pub async fn get(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<
 }
 
 async fn items_of(db: &Db, meeting: i64) -> Result<Vec<ActionItem>> {
-    query("SELECT id, meeting_id, child_id, title, owner_agency_id, owner_name, due_on, status FROM action_items WHERE meeting_id = $1 ORDER BY due_on, id")
-        .bind(meeting)
-        .fetch_all(db)
-        .await
+    query(format!(
+        "{ITEM_SELECT} WHERE i.meeting_id = $1 ORDER BY i.due_on, i.id"
+    ))
+    .bind(meeting)
+    .fetch_all(db)
+    .await
 }
 
 async fn editable(
@@ -466,13 +472,12 @@ pub async fn between(
 /// Open action items due on or before `by` (every open one when `None`, those without a due
 /// date last): the area's for a coordinator, the agency's own for its staff.
 pub async fn due_items(db: &Db, actor: &Actor, by: Option<Date>) -> Result<Vec<ActionItem>> {
-    const SELECT: &str = "SELECT i.id, i.meeting_id, i.child_id, i.title, i.owner_agency_id, i.owner_name, i.due_on, i.status FROM action_items i JOIN meetings m ON m.id = i.meeting_id";
     // Dated items first, soonest first; the rest by id. Spelled out: the dialects sort NULLs apart.
     const DUE: &str = "i.status = 'open' AND ($1 IS NULL OR i.due_on <= $1) ORDER BY CASE WHEN i.due_on IS NULL THEN 1 ELSE 0 END, i.due_on, i.id LIMIT 500";
     match actor.role {
         Role::Coordinator if !actor.area_ids.is_empty() => {
             query(format!(
-                "{SELECT} WHERE m.area_id IN ({}) AND {DUE}",
+                "{ITEM_SELECT} JOIN meetings m ON m.id = i.meeting_id WHERE m.area_id IN ({}) AND {DUE}",
                 id_list(actor.area_ids.iter().map(|a| a.0))
             ))
             .bind(by)
@@ -480,7 +485,7 @@ pub async fn due_items(db: &Db, actor: &Actor, by: Option<Date>) -> Result<Vec<A
             .await
         }
         Role::AgencyStaff if actor.agency_id.is_some() => {
-            query(format!("{SELECT} WHERE i.owner_agency_id = $2 AND {DUE}"))
+            query(format!("{ITEM_SELECT} WHERE i.owner_agency_id = $2 AND {DUE}"))
                 .bind(by)
                 .bind(actor.agency_id)
                 .fetch_all(db)

@@ -309,15 +309,19 @@ pub async fn load_teams(tx: &mut Tx, area: AreaId) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A support plan for the area's first child: version 1 reviewed once, version 2 current and
+/// A support plan for a child of the area near school entry: version 1 reviewed once, version 2 current and
 /// due for its next review within the month, so the home page and the versions have something.
 pub async fn load_plan(tx: &mut Tx, area: AreaId) -> anyhow::Result<()> {
     let today = japanese_date::today(OffsetDateTime::now_utc());
-    let Some((id,)): Option<(i64,)> =
-        query("SELECT id FROM children WHERE area_id = $1 ORDER BY id LIMIT 1")
-            .bind(area)
-            .fetch_optional(&mut *tx)
-            .await?
+    // A child in the last years of preschool, for whom school entry is near.
+    let Some((id,)): Option<(i64,)> = query(
+        "SELECT id FROM children WHERE area_id = $1 AND birth_date > $2 AND birth_date <= $3 ORDER BY id LIMIT 1",
+    )
+    .bind(area)
+    .bind(today - Duration::days(6 * 365))
+    .bind(today - Duration::days(4 * 365))
+    .fetch_optional(&mut *tx)
+    .await?
     else {
         return Ok(());
     };

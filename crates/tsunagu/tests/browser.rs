@@ -904,3 +904,190 @@ async fn a_support_meeting_is_scheduled_and_recorded() {
     save_screenshot(&browser, "meeting-minutes-print").await;
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_is_reviewed_and_the_network_shows_a_new_link() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let (child,): (i64,) = tsunagu_store::db::query(
+        "SELECT p.child_id FROM support_plans p JOIN children c ON c.id = p.child_id JOIN areas a ON a.id = c.area_id \
+         WHERE a.name = '香取海匝' AND p.current = $1",
+    )
+    .bind(true)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    // The demo's plan is due for review within the month: the home page links it.
+    save_screenshot(&browser, "home-coordinator-cards").await;
+    browser
+        .find(Locator::Css(&format!("a[href='/children/{child}/plan']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#h-goals"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main h1").await.contains("第2版"));
+    browser.set_window_size(1280, 1600).await.unwrap();
+    save_screenshot(&browser, "plan-page").await;
+    browser.set_window_size(1280, 900).await.unwrap();
+    browser
+        .find(Locator::LinkText("見直し（モニタリング）"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("r-rating-0"))
+        .await
+        .unwrap();
+    for (i, rating) in [(0, "achieved"), (1, "not_yet")] {
+        browser
+            .find(Locator::Css(&format!(
+                "#r-rating-{i} option[value='{rating}']"
+            )))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    fill(
+        &browser,
+        "r-progress-0",
+        "家でも休憩カードを使えるようになった",
+    )
+    .await;
+    fill(&browser, "f-summary", "家庭と園で同じやり方が定着した。").await;
+    fill(&browser, "g-goal-2", "新しい友だちと遊べる").await;
+    fill(&browser, "g-who-2", "保育園").await;
+    browser.set_window_size(1280, 2200).await.unwrap();
+    save_screenshot(&browser, "plan-review-form").await;
+    browser.set_window_size(1280, 900).await.unwrap();
+    browser
+        .find(Locator::Css("form.form .actions button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main h1").await.contains("第3版"));
+    assert!(text_of(&browser, "#h-goals + table")
+        .await
+        .contains("新しい友だちと遊べる"));
+    browser
+        .find(Locator::Css(".compare-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("table.compare"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main h1")
+        .await
+        .contains("第2版と第3版の比較"));
+    save_screenshot(&browser, "plan-compare").await;
+    browser
+        .goto(&format!("{}/children/{child}/plan/print", app.base))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main").await.contains("保護者氏名"));
+    browser.set_window_size(1280, 1800).await.unwrap();
+    save_screenshot(&browser, "plan-print").await;
+    browser.set_window_size(1280, 900).await.unwrap();
+
+    // The network: a new care-team member makes a new link.
+    let (centre, centre_name): (i64, String) = tsunagu_store::db::query(
+        "SELECT a.id, a.name FROM agencies a JOIN agency_kinds k ON k.id = a.kind_id \
+         WHERE k.name = '発達障害者支援センター' AND a.municipality_id IN \
+         (SELECT municipality_id FROM area_municipalities am JOIN areas ar ON ar.id = am.area_id WHERE ar.name = '香取海匝') ORDER BY a.id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    browser
+        .goto(&format!("{}/network", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("svg.network"))
+        .await
+        .unwrap();
+    let before = text_of(&browser, "#h-links + table").await;
+    assert!(!before.contains(&centre_name));
+    assert!(text_of(&browser, "#h-isolated + ul")
+        .await
+        .contains(&centre_name));
+    // Tall enough for the whole picture and its tables.
+    browser.set_window_size(1280, 2600).await.unwrap();
+    save_screenshot(&browser, "network").await;
+    browser.set_window_size(1280, 900).await.unwrap();
+    browser
+        .goto(&format!("{}/children/{child}", app.base))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css(&format!("#t-agency option[value='{centre}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&browser, "t-role", "相談員").await;
+    browser
+        .find(Locator::Css("form.team-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/network", app.base))
+        .await
+        .unwrap();
+    let after = text_of(&browser, "#h-links + table").await;
+    assert!(after.contains(&centre_name), "the new link is listed");
+    let svg_title = browser
+        .find(Locator::XPath(&format!(
+            "//*[local-name()='line']/*[local-name()='title'][contains(., '{centre_name}')]"
+        )))
+        .await;
+    assert!(svg_title.is_ok(), "and drawn");
+    browser.set_window_size(1280, 2600).await.unwrap();
+    save_screenshot(&browser, "network-after").await;
+    browser.close().await.unwrap();
+}

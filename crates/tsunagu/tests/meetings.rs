@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Backend, TestApp};
+use common::{Api, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tsunagu_store::db::query;
@@ -15,6 +15,8 @@ both_backends!(
     an_invited_agency_sees_logistics_and_the_record_only_with_consent,
     overdue_action_items_surface_for_owner_and_coordinator,
     a_secret_calendar_feed_lists_the_users_meetings,
+    the_api_records_a_meeting_and_its_action_items,
+    the_agency_inbox_gathers_referrals_invitations_and_unread_notes,
 );
 
 async fn api(
@@ -398,5 +400,249 @@ async fn a_secret_calendar_feed_lists_the_users_meetings(b: Backend) {
             .unwrap()
             .status(),
         StatusCode::NOT_FOUND
+    );
+}
+
+async fn the_api_records_a_meeting_and_its_action_items(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let (_, nursery) = ids(&app).await;
+    let child = new_child(&app, "えーぴーあい").await;
+    let meeting = schedule(&app, child, nursery, "2027-03-03").await;
+    let coordinator = Api::new(&app, "demo-coordinator").await;
+    let (participant,): (i64,) = query(
+        "SELECT id FROM meeting_participants WHERE meeting_id = $1 AND agency_id IS NOT NULL",
+    )
+    .bind(meeting)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let record = json!({"status": "held", "minutes": "園での様子を共有した", "decisions": "就学相談を申し込む",
+                        "attended": [participant.to_string()]});
+    // Only the area's coordinator records it.
+    let supervisor = Api::new(&app, "demo-supervisor").await;
+    assert_eq!(
+        supervisor
+            .put(
+                &format!("/api/v1/meetings/{meeting}/record"),
+                record.clone()
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, body) = coordinator
+        .put(
+            &format!("/api/v1/meetings/{meeting}/record"),
+            json!({"status": "finished"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("status"))
+    );
+    let (status, _) = coordinator
+        .put(&format!("/api/v1/meetings/{meeting}/record"), record)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, m) = coordinator
+        .get(&format!("/api/v1/meetings/{meeting}"))
+        .await;
+    assert_eq!(m["meeting"]["status"], "held");
+    assert_eq!(m["meeting"]["minutes"], "園での様子を共有した");
+    assert!(m["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == participant && p["attended"] == true));
+
+    // Action items: added by the coordinator, listed for the coordinator and the owning agency.
+    let items = format!("/api/v1/meetings/{meeting}/action-items");
+    let (status, body) = coordinator
+        .post(&items, json!({"title": "", "due_on": "明日"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "title");
+    let (status, body) = coordinator
+        .post(&items, json!({"title": "配慮事項をまとめる", "owner_agency_id": "999999", "due_on": "2027-03-20"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "owner_agency_id");
+    let (status, body) = coordinator
+        .post(&items, json!({"title": "配慮事項をまとめる", "owner_agency_id": nursery.to_string(), "owner_name": "仮名 さくら", "due_on": "2027-03-20"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let item = body["id"].as_i64().unwrap();
+    let (status, body) = coordinator
+        .post(
+            &items,
+            json!({"title": "家庭での様子を記録する", "owner_name": "保護者"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        supervisor.post(&items, json!({"title": "x"})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let titles = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, all) = coordinator.get("/api/v1/action-items").await;
+    assert_eq!(
+        titles(&all),
+        vec!["配慮事項をまとめる", "家庭での様子を記録する"],
+        "dated first, undated after"
+    );
+    let (_, due) = coordinator
+        .get("/api/v1/action-items?due_by=2027-03-19")
+        .await;
+    assert!(titles(&due).is_empty());
+    let (status, _) = coordinator.get("/api/v1/action-items?due_by=3月").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let agency = Api::new(&app, "demo-agency").await;
+    let (_, mine) = agency.get("/api/v1/action-items").await;
+    assert_eq!(
+        titles(&mine),
+        vec!["配慮事項をまとめる"],
+        "only the agency's own"
+    );
+    let kashiwa = Api::new(&app, "demo-coordinator-kashiwa").await;
+    assert!(titles(&kashiwa.get("/api/v1/action-items").await.1).is_empty());
+    // The owner marks it done; another area's coordinator cannot; a made-up state is not found.
+    assert_eq!(
+        kashiwa
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/action-items/{item}/done"),
+                None
+            )
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        agency
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/action-items/{item}/finished"),
+                None
+            )
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        agency
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/action-items/{item}/done"),
+                None
+            )
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert!(titles(&agency.get("/api/v1/action-items").await.1).is_empty());
+    // On the page, a refused form comes back with what was typed and the message beside it.
+    let c = app.login_as("demo-coordinator").await;
+    let res = c
+        .post_form(
+            &format!("/meetings/{meeting}/items"),
+            &[
+                ("title", ""),
+                ("owner_name", "園長 仮名"),
+                ("due_on", "来週"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("決定事項・役割分担を入力してください。"));
+    assert!(html.contains("value=\"園長 仮名\"") && html.contains("value=\"来週\""));
+    let res = c
+        .post_form(
+            &format!("/meetings/{meeting}"),
+            &[("status", "postponed"), ("minutes", "書きかけの議事録")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("会議の状態を選んでください。") && html.contains("書きかけの議事録"));
+    let (_, page) = c.get_text(&format!("/meetings/{meeting}")).await;
+    assert!(
+        page.contains("つなぐ保育園（デモ）・仮名 さくら"),
+        "the owner agency and person"
+    );
+    let (_, doc) = coordinator.get("/api/v1/openapi.json").await;
+    for path in [
+        "/api/v1/meetings/{id}/record",
+        "/api/v1/meetings/{id}/action-items",
+        "/api/v1/action-items",
+        "/api/v1/action-items/{id}/{state}",
+        "/api/v1/children/{id}/plans",
+        "/api/v1/children/{id}/plans/{plan}/review",
+        "/api/v1/areas/{id}/network",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} in the OpenAPI document"
+        );
+    }
+}
+
+async fn the_agency_inbox_gathers_referrals_invitations_and_unread_notes(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let (_, nursery) = ids(&app).await;
+    let child = new_child(&app, "うけつけ").await;
+    let coordinator = Api::new(&app, "demo-coordinator").await;
+    let (status, _) = coordinator
+        .post(
+            &format!("/api/v1/children/{child}/consents"),
+            json!({"basis": "consent", "guardian_name": "会議 保護者", "parts": ["profile"], "agency_ids": [nursery.to_string()], "valid_from": "2026-01-01", "obtained": "written"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = coordinator
+        .post(
+            &format!("/api/v1/children/{child}/care-team"),
+            json!({"agency_id": nursery.to_string(), "role": "担任", "from_on": "2026-04-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let tomorrow = tsunagu_domain::japanese_date::today(time::OffsetDateTime::now_utc())
+        .next_day()
+        .unwrap()
+        .to_string();
+    let meeting = schedule(&app, child, nursery, &tomorrow).await;
+    let (status, _) = coordinator
+        .post(
+            &format!("/api/v1/children/{child}/notes"),
+            json!({"body": "明日の会議の資料を共有します。"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let agency = app.login_as("demo-agency").await;
+    let (_, home) = agency.get_text("/").await;
+    assert!(home.contains("受信箱"));
+    assert!(
+        home.contains("会議の案内：") && home.contains(&format!("href=\"/meetings/{meeting}\""))
+    );
+    assert!(home.contains("未読の連絡：会議 うけつけさん（1件）"));
+    // Reading the notes on the child's page records 既読; the line leaves the inbox.
+    let (status, _) = agency.get_text(&format!("/children/{child}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, home) = agency.get_text("/").await;
+    assert!(!home.contains("未読の連絡：会議 うけつけさん"));
+    // The coordinator's home shows the meeting for this week too.
+    let c = app.login_as("demo-coordinator").await;
+    let (_, home) = c.get_text("/").await;
+    assert!(
+        home.contains("今日と今週の支援会議")
+            && home.contains(&format!("href=\"/meetings/{meeting}\""))
     );
 }

@@ -176,6 +176,11 @@ pub mod filters {
         }
     }
 
+    /// 2026年4月1日
+    pub fn jdate(d: impl Value<time::Date>, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(japanese_date::format_date(d.value()))
+    }
+
     /// 2026年4月1日 9:05
     pub fn datetime(
         t: impl Value<OffsetDateTime>,

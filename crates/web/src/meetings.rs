@@ -27,7 +27,7 @@ use crate::{
     agencies::parse_date,
     auth::{Auth, Meta},
     extract::{Form, Json as JsonBody, Query},
-    layout::Layout,
+    layout::{filters, Layout},
     AppError, AppState,
 };
 
@@ -230,6 +230,20 @@ struct ShowPage {
     m: MeetingView,
     when: String,
     agencies: Vec<AgencyRef>,
+    /// The record form: the stored record, or what was typed when it was refused.
+    record: RecordFields,
+    /// The action-item form: empty, or what was typed when it was refused.
+    item: ItemFields,
+    errors: Errors,
+}
+
+impl ShowPage {
+    fn attended(&self, participant: &i64) -> bool {
+        self.record
+            .attended
+            .iter()
+            .any(|a| a.trim() == participant.to_string())
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -247,27 +261,61 @@ fn when(v: &MeetingView) -> String {
     )
 }
 
-async fn show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-    Query(q): Query<NoticeQuery>,
-) -> Result<Html<String>, AppError> {
-    let m = meetings::get(&state.db, &meta, &auth.actor, id).await?;
+/// The meeting page; `typed` carries a refused form back with its messages.
+async fn show_page(
+    state: &AppState,
+    meta: &tsunagu_store::RequestMeta,
+    auth: &Auth,
+    id: i64,
+    notice: Option<&str>,
+    typed: Option<(Option<RecordFields>, Option<ItemFields>, Errors)>,
+) -> Result<Response, AppError> {
+    let m = meetings::get(&state.db, meta, &auth.actor, id).await?;
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let stored = RecordFields {
+        agenda: text(&m.meeting.agenda),
+        minutes: text(&m.meeting.minutes),
+        decisions: text(&m.meeting.decisions),
+        status: m.meeting.status.clone(),
+        attended: m
+            .participants
+            .iter()
+            .filter(|p| p.attended == Some(true))
+            .map(|p| p.id.to_string())
+            .collect(),
+    };
+    let (record, item, errors) = typed.unwrap_or_default();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = ShowPage {
-        layout: Layout::new(&state, &auth, "支援会議", "/children")
+        layout: Layout::new(state, auth, "支援会議", "/children")
             .await?
-            .with_notice(q.notice.as_deref()),
+            .with_notice(notice),
         when: when(&m),
         agencies: if m.may_edit {
             agencies::all(&state.db).await?
         } else {
             vec![]
         },
+        record: record.unwrap_or(stored),
+        item: item.unwrap_or_default(),
+        errors,
         m,
     };
-    Ok(Html(page.render()?))
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    show_page(&state, &meta, &auth, id, q.notice.as_deref(), None).await
 }
 
 #[derive(Template)]
@@ -327,7 +375,7 @@ async fn ics(
 }
 
 /// The record of a meeting as typed.
-#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[derive(Deserialize, Default, Clone, utoipa::ToSchema)]
 #[serde(default)]
 pub struct RecordFields {
     pub agenda: String,
@@ -363,13 +411,31 @@ async fn save_record(
     Path(id): Path<i64>,
     Form(form): Form<RecordFields>,
 ) -> Result<Response, AppError> {
-    let record = record_of(&form)?;
-    meetings::record(&state.db, &meta, &auth.actor, id, &record).await?;
-    Ok(Redirect::to(&format!("/meetings/{id}?notice=saved")).into_response())
+    let result = match record_of(&form) {
+        Ok(record) => meetings::record(&state.db, &meta, &auth.actor, id, &record)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/meetings/{id}?notice=saved")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            show_page(
+                &state,
+                &meta,
+                &auth,
+                id,
+                None,
+                Some((Some(form), None, errors)),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// An action item as typed.
-#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[derive(Deserialize, Default, Clone, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ItemFields {
     /// 決定事項・役割分担
@@ -415,9 +481,27 @@ async fn add_item(
     Path(id): Path<i64>,
     Form(form): Form<ItemFields>,
 ) -> Result<Response, AppError> {
-    let item = item_of(&form)?;
-    meetings::add_action_item(&state.db, &meta, &auth.actor, id, &item).await?;
-    Ok(Redirect::to(&format!("/meetings/{id}?notice=saved#items")).into_response())
+    let result = match item_of(&form) {
+        Ok(item) => meetings::add_action_item(&state.db, &meta, &auth.actor, id, &item)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/meetings/{id}?notice=saved#items")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            show_page(
+                &state,
+                &meta,
+                &auth,
+                id,
+                None,
+                Some((None, Some(form), errors)),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Deserialize, Default)]

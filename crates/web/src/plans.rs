@@ -672,8 +672,11 @@ fn goals_text(p: &Plan) -> String {
             let mut line = format!("{}. {}", i + 1, g.goal);
             let who = g.who.as_deref().unwrap_or("");
             let what = g.what.as_deref().unwrap_or("");
-            if !who.is_empty() || !what.is_empty() {
-                line.push_str(&format!("（{who}：{what}）"));
+            match (who.is_empty(), what.is_empty()) {
+                (false, false) => line.push_str(&format!("（{who}：{what}）")),
+                (false, true) => line.push_str(&format!("（{who}）")),
+                (true, false) => line.push_str(&format!("（{what}）")),
+                (true, true) => {}
             }
             if let Some(d) = g.by_on {
                 line.push_str(&format!(" {}まで", japanese_date::format_date(d)));

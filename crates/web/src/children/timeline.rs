@@ -38,8 +38,9 @@ struct TimelinePage {
     kinds: Vec<(&'static str, &'static str)>,
 }
 
-pub const TIMELINE_KINDS: [(&str, &str); 10] = [
+pub const TIMELINE_KINDS: [(&str, &str); 11] = [
     ("meeting", "支援会議"),
+    ("plan", "支援計画"),
     ("note", "支援チームへの連絡"),
     ("referral", "つなぎ"),
     ("duplicate", "重複・統合"),
