@@ -298,10 +298,30 @@ fn today() -> Date {
     japanese_date::today(time::OffsetDateTime::now_utc())
 }
 
-/// 2026年4月1日（令和8年）, or empty.
-fn date_label(d: Option<Date>) -> String {
-    d.map(japanese_date::format_date_with_era)
-        .unwrap_or_default()
+/// What the plan's pages show alike: dates with the 和暦, ratings, a goal of any version.
+trait PlanPage {
+    fn history(&self) -> &PlanHistory;
+
+    /// 2026年4月1日（令和8年）, or empty.
+    fn date(&self, d: &Option<Date>) -> String {
+        d.map(japanese_date::format_date_with_era)
+            .unwrap_or_default()
+    }
+    fn day(&self, d: &Date) -> String {
+        japanese_date::format_date_with_era(*d)
+    }
+    fn rating(&self, r: &Option<String>) -> &'static str {
+        rating_label(r.as_deref())
+    }
+    fn goal_text(&self, id: &i64) -> String {
+        self.history()
+            .versions
+            .iter()
+            .flat_map(|p| &p.goals)
+            .find(|g| g.id == *id)
+            .map(|g| g.goal.clone())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Template)]
@@ -316,16 +336,13 @@ struct ShowPage {
     today: Date,
 }
 
+impl PlanPage for ShowPage {
+    fn history(&self) -> &PlanHistory {
+        &self.h
+    }
+}
+
 impl ShowPage {
-    fn date(&self, d: &Option<Date>) -> String {
-        date_label(*d)
-    }
-    fn day(&self, d: &Date) -> String {
-        japanese_date::format_date_with_era(*d)
-    }
-    fn rating(&self, r: &Option<String>) -> &'static str {
-        rating_label(r.as_deref())
-    }
     fn version_of(&self, plan_id: &i64) -> i64 {
         self.h
             .versions
@@ -541,12 +558,15 @@ struct ReviewPage {
     errors: Errors,
 }
 
+impl PlanPage for ReviewPage {
+    fn history(&self) -> &PlanHistory {
+        &self.h
+    }
+}
+
 impl ReviewPage {
     fn row<'a>(&self, list: &'a [String], i: &usize) -> &'a str {
         PlanFields::row(list, *i)
-    }
-    fn date(&self, d: &Option<Date>) -> String {
-        date_label(*d)
     }
     fn rating_options(&self) -> [(&'static str, &'static str); 3] {
         Rating::ALL.map(|r| (r.code(), r.label()))
@@ -752,25 +772,13 @@ struct PrintPage {
     printed_on: String,
 }
 
+impl PlanPage for PrintPage {
+    fn history(&self) -> &PlanHistory {
+        &self.h
+    }
+}
+
 impl PrintPage {
-    fn date(&self, d: &Option<Date>) -> String {
-        date_label(*d)
-    }
-    fn day(&self, d: &Date) -> String {
-        japanese_date::format_date_with_era(*d)
-    }
-    fn rating(&self, r: &Option<String>) -> &'static str {
-        rating_label(r.as_deref())
-    }
-    fn goal_text(&self, id: &i64) -> String {
-        self.h
-            .versions
-            .iter()
-            .flat_map(|p| &p.goals)
-            .find(|g| g.id == *id)
-            .map(|g| g.goal.clone())
-            .unwrap_or_default()
-    }
     fn created(&self) -> String {
         japanese_date::format_date_with_era(japanese_date::today(self.p.created_at))
     }

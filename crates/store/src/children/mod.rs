@@ -217,11 +217,7 @@ async fn facts(db: &Db, actor: &Actor, child: ChildId) -> Result<Option<ChildFac
     };
     if let (Role::AgencyStaff, Some(agency)) = (actor.role, actor.agency_id) {
         facts.grants = grants(db, child).await?;
-        let kind: Option<(Option<i64>,)> = query("SELECT kind_id FROM agencies WHERE id = $1")
-            .bind(agency)
-            .fetch_optional(db)
-            .await?;
-        facts.agency_kind = kind.and_then(|(k,)| k);
+        facts.agency_kind = agency_kind(db, agency).await?;
         // On the care team today, a referral to the agency still open or accepted, or invited to a
         // meeting still to be held.
         let (on_team,): (i64,) = query(
@@ -239,6 +235,15 @@ async fn facts(db: &Db, actor: &Actor, child: ChildId) -> Result<Option<ChildFac
         facts.agency_involved = on_team > 0;
     }
     Ok(Some(facts))
+}
+
+/// The agency's kind, which a consent may name instead of the agency.
+pub(super) async fn agency_kind(db: &Db, agency: AgencyId) -> Result<Option<i64>> {
+    let kind: Option<(Option<i64>,)> = query("SELECT kind_id FROM agencies WHERE id = $1")
+        .bind(agency)
+        .fetch_optional(db)
+        .await?;
+    Ok(kind.and_then(|(k,)| k))
 }
 
 async fn grants(db: &Db, child: ChildId) -> Result<Vec<Grant>> {
@@ -405,11 +410,7 @@ pub(crate) async fn consented_among(
     agency: AgencyId,
     children: &[ChildId],
 ) -> Result<std::collections::HashSet<i64>> {
-    let kind: Option<(Option<i64>,)> = query("SELECT kind_id FROM agencies WHERE id = $1")
-        .bind(agency)
-        .fetch_optional(db)
-        .await?;
-    let agency_kind = kind.and_then(|(k,)| k);
+    let agency_kind = agency_kind(db, agency).await?;
     let today = today();
     Ok(grants_of(db, children)
         .await?
@@ -430,11 +431,7 @@ pub(crate) async fn consented_to(
     child: ChildId,
     agency: AgencyId,
 ) -> Result<Option<(Basis, Vec<SharePart>)>> {
-    let kind: Option<(Option<i64>,)> = query("SELECT kind_id FROM agencies WHERE id = $1")
-        .bind(agency)
-        .fetch_optional(db)
-        .await?;
-    let agency_kind = kind.and_then(|(k,)| k);
+    let agency_kind = agency_kind(db, agency).await?;
     let today = today();
     let grants: Vec<Grant> = grants(db, child)
         .await?

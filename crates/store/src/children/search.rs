@@ -148,11 +148,7 @@ async fn shared_with_agency(db: &Db, actor: &Actor) -> Result<Vec<ChildSummary>>
     // Every candidate is on the team now; the grants decide, by the same rule, in a few queries.
     let ids: Vec<ChildId> = candidates.iter().map(|c| ChildId(c.id)).collect();
     let mut grants = grants_of(db, &ids).await?;
-    let kind: Option<(Option<i64>,)> = query("SELECT kind_id FROM agencies WHERE id = $1")
-        .bind(agency)
-        .fetch_optional(db)
-        .await?;
-    let agency_kind = kind.and_then(|(k,)| k);
+    let agency_kind = agency_kind(db, agency).await?;
     Ok(candidates
         .into_iter()
         .filter(|c| {
