@@ -604,6 +604,23 @@ async fn reviews_due_within_thirty_days_reach_the_home_page(b: Backend) {
         "31 days ahead is not yet due"
     );
     assert!(home.contains("【期限切れ】") && home.contains("計画 すぎたさんの支援計画"));
+    // Whose names the page showed is in the audit log.
+    let (detail,): (Option<String>,) = query(
+        "SELECT detail FROM audit_log WHERE action = 'home.read' AND user_login = 'demo-coordinator' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let detail = detail.unwrap();
+    for child in [soon, late] {
+        assert!(
+            detail
+                .trim_start_matches("children=")
+                .split(',')
+                .any(|id| id == child.to_string()),
+            "{detail}"
+        );
+    }
     // The other area's coordinator does not see them.
     let kashiwa = app.login_as("demo-coordinator-kashiwa").await;
     assert!(!kashiwa.get_text("/").await.1.contains("計画 もうすぐ"));

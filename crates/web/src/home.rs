@@ -4,7 +4,7 @@ use askama::Template;
 use axum::{extract::State, response::Html, routing::get, Router};
 use time::{Date, Duration};
 use tsunagu_domain::{japanese_date, Role};
-use tsunagu_store::{children::ChildId, consents, notes, plans, referrals, tokens, users};
+use tsunagu_store::{audit, children::ChildId, consents, notes, plans, referrals, tokens, users};
 
 use crate::{auth::Auth, extract::Query, layout::Layout, AppError, AppState};
 
@@ -19,10 +19,11 @@ pub struct Card {
     pub empty: &'static str,
 }
 
-/// One line of a card, with the page it is about when there is one.
+/// One line of a card, with the page it is about when there is one, and the child it names.
 pub struct Line {
     pub text: String,
     pub href: Option<String>,
+    pub child: Option<i64>,
 }
 
 impl Line {
@@ -30,10 +31,20 @@ impl Line {
         Line {
             text,
             href: Some(href),
+            child: None,
         }
     }
     fn plain(text: String) -> Line {
-        Line { text, href: None }
+        Line {
+            text,
+            href: None,
+            child: None,
+        }
+    }
+    /// A line that names a child: the page's read of it goes to the audit log.
+    fn naming(mut self, child: i64) -> Line {
+        self.child = Some(child);
+        self
     }
 }
 
@@ -104,6 +115,30 @@ async fn home(
             }]
         }
     };
+    // The cards name children: one audit entry says whose names this page showed.
+    let mut named: Vec<i64> = cards
+        .iter()
+        .flat_map(|c| &c.lines)
+        .filter_map(|l| l.child)
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    if !named.is_empty() {
+        let ids = named
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        audit::record_alone(
+            &state.db,
+            &meta,
+            audit::Event::new("home.read")
+                .by(&auth.actor)
+                .object_type("child")
+                .detail(format!("children={ids}")),
+        )
+        .await?;
+    }
     let greeting = format!("{}さん、こんにちは。", auth.actor.display_name);
     Ok(Html(
         HomePage {
@@ -145,6 +180,7 @@ async fn coordinator_cards(
                         ),
                         format!("/children/{}#referrals", r.child_id),
                     )
+                    .naming(r.child_id)
                 })
                 .collect(),
             empty: "回答が遅れているつなぎはありません。",
@@ -170,6 +206,7 @@ async fn coordinator_cards(
                         ),
                         format!("/children/{}/plan", p.child_id),
                     )
+                    .naming(p.child_id)
                 })
                 .collect(),
             empty: "30日以内に見直し日の来る支援計画はありません。",
@@ -189,6 +226,7 @@ async fn coordinator_cards(
                         ),
                         format!("/children/{}", e.child_id),
                     )
+                    .naming(e.child_id)
                 })
                 .collect(),
             empty: "60日以内に期限が切れる同意・受給者証はありません。",
@@ -204,13 +242,17 @@ async fn coordinator_cards(
                         .follow_up_on
                         .map(japanese_date::format_date)
                         .unwrap_or_default();
-                    Line::to(
+                    let line = Line::to(
                         format!(
                             "{on}：{who}（{}）",
                             c.concern.chars().take(20).collect::<String>()
                         ),
                         format!("/consultations/{}", c.id),
-                    )
+                    );
+                    match c.child_id {
+                        Some(child) => line.naming(child),
+                        None => line,
+                    }
                 })
                 .collect(),
             empty: "1週間以内にフォロー予定の相談はありません。",
@@ -233,12 +275,12 @@ async fn agency_cards(
         .into_iter()
         .filter(|r| r.state == "open")
         .map(|r| {
-            let text = if r.child_name.is_empty() {
-                "つなぎの依頼（同意終了）".to_owned()
+            let href = format!("/inbox#ref-{}", r.id);
+            if r.child_name.is_empty() {
+                Line::to("つなぎの依頼（同意終了）".to_owned(), href)
             } else {
-                format!("つなぎの依頼：{}さん", r.child_name)
-            };
-            Line::to(text, format!("/inbox#ref-{}", r.id))
+                Line::to(format!("つなぎの依頼：{}さん", r.child_name), href).naming(r.child_id)
+            }
         })
         .collect();
     inbox.extend(
@@ -247,7 +289,7 @@ async fn agency_cards(
             .into_iter()
             .map(|l| Line {
                 text: format!("会議の案内：{}", l.text),
-                href: l.href,
+                ..l
             }),
     );
     let shared = tsunagu_store::children::search(
@@ -263,13 +305,16 @@ async fn agency_cards(
     let ids: Vec<ChildId> = shared.iter().map(|c| ChildId(c.id)).collect();
     for (child, count) in notes::unread_by_child(db, actor, &ids).await? {
         if let Some(c) = shared.iter().find(|c| c.id == child) {
-            inbox.push(Line::to(
-                format!(
-                    "未読の連絡：{} {}さん（{count}件）",
-                    c.family_name, c.given_name
-                ),
-                format!("/children/{child}#notes"),
-            ));
+            inbox.push(
+                Line::to(
+                    format!(
+                        "未読の連絡：{} {}さん（{count}件）",
+                        c.family_name, c.given_name
+                    ),
+                    format!("/children/{child}#notes"),
+                )
+                .naming(child),
+            );
         }
     }
     Ok(vec![
@@ -294,6 +339,12 @@ async fn agency_cards(
                         format!("/children/{}", c.id),
                     )
                 })
+                .chain((shared.len() > 10).then(|| {
+                    Line::to(
+                        format!("ほか{}人（一覧を開く）", shared.len() - 10),
+                        "/children".to_owned(),
+                    )
+                }))
                 .collect(),
             empty: "いま共有されている子どもはいません。",
         },
