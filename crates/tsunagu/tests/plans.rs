@@ -583,6 +583,27 @@ async fn the_form_keeps_what_was_typed_and_grows_rows(b: Backend) {
         "友だちにあいさつができる"
     );
     assert_eq!(h["reviews"][0]["progress"][0]["rating"], "partly");
+    // A correction opened on version 1 and sent after the review is refused, its text kept.
+    let res = c
+        .post_form(
+            &format!("{path}/edit"),
+            &[
+                ("plan_id", &plan_s),
+                ("goal", "古い画面からの修正"),
+                ("review_on", &review_on),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("最新の版ではありません") && html.contains("古い画面からの修正"));
+    let (_, h) = coordinator
+        .get(&format!("/api/v1/children/{child}/plans"))
+        .await;
+    assert_eq!(
+        h["versions"][0]["goals"][0]["goal"],
+        "友だちにあいさつができる"
+    );
 }
 
 async fn reviews_due_within_thirty_days_reach_the_home_page(b: Backend) {

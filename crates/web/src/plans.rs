@@ -80,6 +80,10 @@ pub struct PlanFields {
     #[schema(ignore)]
     #[serde(skip_serializing)]
     pub more_rows: String,
+    /// The version a correction form was opened on (the API names it in the path).
+    #[schema(ignore)]
+    #[serde(skip_serializing)]
+    pub plan_id: String,
 }
 
 impl PlanFields {
@@ -100,6 +104,7 @@ impl PlanFields {
                 .map(|g| g.by_on.map(|d| d.to_string()).unwrap_or_default())
                 .collect(),
             more_rows: String::new(),
+            plan_id: p.id.to_string(),
         }
     }
 
@@ -247,6 +252,7 @@ impl From<ReviewForm> for ReviewFields {
                 what: f.what,
                 by_on: f.by_on,
                 more_rows: f.more_rows,
+                plan_id: String::new(),
             },
         }
     }
@@ -479,8 +485,9 @@ async fn edit_form(
     Ok(Html(page.render()?))
 }
 
-/// Saves a version from the form: a new plan, or the current version corrected. A validation
-/// problem, a request for more goal rows, or a refusal the store names shows the form again with
+/// Saves a version from the form: a new plan (`correcting` is `None`), or a correction of the
+/// version the form was opened on. A validation problem, a request for more goal rows, or a
+/// refusal the store names (the version is no longer current…) shows the form again with
 /// everything typed.
 async fn save(
     state: &AppState,
@@ -488,6 +495,7 @@ async fn save(
     auth: &Auth,
     id: i64,
     form: PlanFields,
+    correcting: Option<i64>,
 ) -> Result<Response, AppError> {
     let child = ChildId(id);
     let mut errors = Errors::new();
@@ -495,26 +503,22 @@ async fn save(
     if !form.more_rows.is_empty() {
         // Only more rows were asked for: nothing is judged yet.
         errors = Errors::new();
-    } else if errors.is_empty() {
-        if let Some(input) = input {
-            let h = plans::history(&state.db, meta, &auth.actor, child).await?;
-            let result = match h.current() {
-                None => plans::create(&state.db, meta, &auth.actor, child, &input)
-                    .await
-                    .map(|_| "created"),
-                Some(p) => plans::update_current(&state.db, meta, &auth.actor, child, p.id, &input)
-                    .await
-                    .map(|()| "saved"),
-            };
-            match result {
-                Ok(notice) => {
-                    return Ok(
-                        Redirect::to(&format!("/children/{id}/plan?notice={notice}"))
-                            .into_response(),
-                    )
-                }
-                Err(e) => into_form_errors(&mut errors, e)?,
+    } else if let (true, Some(input)) = (errors.is_empty(), input) {
+        let result = match correcting {
+            None => plans::create(&state.db, meta, &auth.actor, child, &input)
+                .await
+                .map(|_| "created"),
+            Some(plan) => plans::update_current(&state.db, meta, &auth.actor, child, plan, &input)
+                .await
+                .map(|()| "saved"),
+        };
+        match result {
+            Ok(notice) => {
+                return Ok(
+                    Redirect::to(&format!("/children/{id}/plan?notice={notice}")).into_response(),
+                )
             }
+            Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
     let h = plans::history(&state.db, meta, &auth.actor, child).await?;
@@ -535,7 +539,7 @@ async fn create(
     Path(id): Path<i64>,
     Form(form): Form<PlanFields>,
 ) -> Result<Response, AppError> {
-    save(&state, &meta, &auth, id, form).await
+    save(&state, &meta, &auth, id, form, None).await
 }
 
 async fn update(
@@ -545,7 +549,8 @@ async fn update(
     Path(id): Path<i64>,
     Form(form): Form<PlanFields>,
 ) -> Result<Response, AppError> {
-    save(&state, &meta, &auth, id, form).await
+    let plan = form.plan_id.trim().parse().unwrap_or(0);
+    save(&state, &meta, &auth, id, form, Some(plan)).await
 }
 
 #[derive(Template)]
