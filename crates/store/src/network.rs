@@ -61,12 +61,6 @@ pub struct NetworkView {
     pub unlinked_sectors: Vec<String>,
 }
 
-impl NetworkView {
-    pub fn node(&self, id: i64) -> Option<&NodeView> {
-        self.nodes.iter().find(|n| n.agency_id == id)
-    }
-}
-
 #[derive(sqlx::FromRow)]
 struct AgencyRow {
     id: i64,
