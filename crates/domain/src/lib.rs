@@ -15,6 +15,7 @@ pub mod network;
 pub mod plan;
 pub mod referral;
 pub mod role;
+pub mod school_year;
 pub mod validation;
 
 pub use access::Actor;
