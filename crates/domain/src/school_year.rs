@@ -188,9 +188,11 @@ impl Cohort {
     }
 
     /// The same cohort with the child held back in fiscal year `fy` (就学猶予 in the 年長 year,
-    /// or a repeated grade).
+    /// or a repeated grade). A year is held once, however often it is recorded.
     pub fn held_in(mut self, fy: i32) -> Cohort {
-        self.holds.push(fy);
+        if !self.holds.contains(&fy) {
+            self.holds.push(fy);
+        }
         self
     }
 

@@ -524,3 +524,18 @@ pub async fn follow_ups(db: &Db, actor: &Actor, until: Date) -> Result<Vec<Consu
     .fetch_all(db)
     .await
 }
+
+/// The child's consultations, oldest first, for the support file's history (access already checked).
+pub async fn for_child_history(
+    db: &Db,
+    child: crate::children::ChildId,
+) -> Result<Vec<Consultation>> {
+    let mut items: Vec<Consultation> = query(format!(
+        "SELECT {COLUMNS} {FROM} WHERE s.child_id = $1 ORDER BY s.at, s.id"
+    ))
+    .bind(child.0)
+    .fetch_all(db)
+    .await?;
+    attach_categories(db, &mut items).await?;
+    Ok(items)
+}

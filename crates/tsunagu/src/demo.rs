@@ -39,7 +39,7 @@ const fn account(
     }
 }
 
-pub const ACCOUNTS: [DemoAccount; 6] = [
+pub const ACCOUNTS: [DemoAccount; 7] = [
     account(
         "demo-admin",
         "demo-admin-pass-2026",
@@ -79,6 +79,14 @@ pub const ACCOUNTS: [DemoAccount; 6] = [
         Role::AgencyStaff,
         None,
         "関係機関職員（香取海匝の保育園）",
+    ),
+    account(
+        "demo-school",
+        "demo-school-pass-2026",
+        "仮名 まなぶ",
+        Role::AgencyStaff,
+        None,
+        "関係機関職員（香取海匝の小学校：就学の引継ぎを受け取る）",
     ),
     account(
         "demo-committee",
@@ -149,6 +157,8 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
         .fetch_one(&mut tx)
         .await?;
     let nursery = demo_directory::demo_nursery(&mut tx, &meta, MunicipalityId(katori_city)).await?;
+    // The elementary school the demo's 年長 child moves to; its staff is `demo-school`.
+    let mut school = None;
     for (i, (name, id)) in area_ids.iter().enumerate() {
         let codes: &[&str] = if *name == KATORI {
             &KATORI_CODES
@@ -166,6 +176,9 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
         crate::demo_children::load_area(&mut tx, *id, codes, count, offset, shared).await?;
         crate::demo_children::load_teams(&mut tx, *id).await?;
         crate::demo_children::load_plan(&mut tx, *id).await?;
+        if *name == KATORI {
+            school = crate::demo_children::load_transition(&mut tx, *id, codes[0], nursery).await?;
+        }
     }
     let area = |name: &str| -> Vec<AreaId> {
         area_ids
@@ -180,7 +193,11 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
             display_name: a.display_name.into(),
             role: a.role,
             area_ids: a.area.map(area).unwrap_or_default(),
-            agency_id: (a.role == Role::AgencyStaff).then_some(nursery),
+            agency_id: match (a.role, a.login) {
+                (Role::AgencyStaff, "demo-school") => school,
+                (Role::AgencyStaff, _) => Some(nursery),
+                _ => None,
+            },
             password: a.password.into(),
             must_change_password: false,
         };

@@ -5,7 +5,11 @@
 
 use time::{Date, Duration, OffsetDateTime};
 use tsunagu_domain::{
-    access::SharePart, japanese_date, plan::Rating, AgencyId, AreaId, MunicipalityId,
+    access::SharePart,
+    japanese_date,
+    plan::Rating,
+    school_year::{self, TransitionKind},
+    AgencyId, AreaId, MunicipalityId,
 };
 use tsunagu_store::{
     children::{
@@ -16,6 +20,7 @@ use tsunagu_store::{
     consultations::{self, ConsultationInput},
     db::query,
     plans::{self, GoalInput, PlanInput, ReviewInput},
+    transitions::{self, NewTransition},
     Tx,
 };
 
@@ -401,4 +406,121 @@ pub async fn load_plan(tx: &mut Tx, area: AreaId) -> anyhow::Result<()> {
     };
     plans::review_in(tx, child, v1, 1, &review, None).await?;
     Ok(())
+}
+
+/// A child in the 年長 year who enters the area's elementary school next April: shared with the
+/// nursery and, by the family's consent, with the school; the 就学 transition planned with the
+/// checklist's past items done. The receiving school's account (`demo-school`) sees the child
+/// once the coordinator sends the handover sheet. Answers the school.
+pub async fn load_transition(
+    tx: &mut Tx,
+    area: AreaId,
+    municipality_code: &str,
+    nursery: AgencyId,
+) -> anyhow::Result<Option<AgencyId>> {
+    let today = japanese_date::today(OffsetDateTime::now_utc());
+    let (municipality,): (i64,) = query("SELECT id FROM municipalities WHERE code = $1")
+        .bind(municipality_code)
+        .fetch_one(&mut *tx)
+        .await?;
+    let school: Option<(i64,)> = query(
+        "SELECT a.id FROM agencies a JOIN agency_kinds k ON k.id = a.kind_id \
+         WHERE k.name = '小学校' AND a.municipality_id IN (SELECT municipality_id FROM area_municipalities WHERE area_id = $1) ORDER BY a.id LIMIT 1",
+    )
+    .bind(area)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((school,)) = school else {
+        return Ok(None);
+    };
+    let school = AgencyId(school);
+    // Born in June six school years ago: 年長 now, first grade next April.
+    let fy = school_year::fiscal_year(today);
+    let birth = Date::from_calendar_date(fy - 6, time::Month::June, 15)?;
+    let input = ChildInput {
+        area_id: area,
+        family_name: "見本".into(),
+        given_name: "はると".into(),
+        family_kana: "みほん".into(),
+        given_kana: "はると".into(),
+        birth_date: Some(birth),
+        sex: "male".into(),
+        municipality_id: Some(MunicipalityId(municipality)),
+        postal_code: None,
+        address: Some("（デモ住所）".into()),
+        current_agency_id: Some(nursery),
+        development_notes: Some("2語文が出てきた。見通しが立つと落ち着いて参加できる。".into()),
+        health_notes: Some("食物アレルギー（卵）。".into()),
+        diagnoses: Some("自閉スペクトラム症（診断済み）".into()),
+        medical_care: None,
+        strengths: Some("電車と数字が大好き。ひらがなが読める。".into()),
+        internal_notes: Some("母は通常の学級か特別支援学級かで迷っている。（デモ）".into()),
+        guardians: vec![Guardian {
+            name: "見本 保護者".into(),
+            kana: "みほん ほごしゃ".into(),
+            relation: "母".into(),
+            phone: Some("090-0000-2026".into()),
+            email: None,
+            contact_preference: Some("平日の午後に電話".into()),
+        }],
+        certificates: vec![],
+        benefit_certificates: vec![],
+        accommodations: vec![
+            Accommodation {
+                text: "一日の流れを絵カードで示すと、切り替えがスムーズになる".into(),
+                found_by: Some("保育園の担任".into()),
+                found_on: Some(today - Duration::days(120)),
+            },
+            Accommodation {
+                text: "大きな音が苦手。イヤーマフを使うと集会に参加できる".into(),
+                found_by: Some("保護者".into()),
+                found_on: Some(today - Duration::days(60)),
+            },
+        ],
+    };
+    let child = children::insert(tx, &input, None).await?;
+    // The school joins the care team after the move; until the handover is sent it does not
+    // see the child, although the family's consent already names it.
+    let member = NewTeamMember {
+        agency_id: nursery,
+        role: "担任".into(),
+        person: Some("仮名 さくら".into()),
+        from: today - Duration::days(400),
+        family_agreed: true,
+    };
+    children::insert_team_member(tx, child, &member, None).await?;
+    let consent = ConsentInput {
+        legal: false,
+        guardian_name: Some("見本 保護者".into()),
+        parts: vec![
+            SharePart::Profile,
+            SharePart::Accommodations,
+            SharePart::CareTeam,
+        ],
+        agency_ids: vec![nursery, school],
+        agency_kind_ids: vec![],
+        valid_from: today - Duration::days(30),
+        valid_to: Some(today + Duration::days(365)),
+        obtained: "written".into(),
+        council_id: None,
+        attachment_id: None,
+        note: Some("就学に向けた引継ぎのため".into()),
+    };
+    consents::insert(tx, child, &consent, None).await?;
+    let new = NewTransition {
+        kind: TransitionKind::ToElementary,
+        move_on: school_year::fiscal_year_start(fy + 1),
+        from_agency_id: Some(nursery),
+        to_agency_id: Some(school),
+        to_name: String::new(),
+        note: Some("通常の学級を希望。通級指導教室の利用も検討。".into()),
+    };
+    let transition = transitions::insert(tx, child, &new, None).await?;
+    // What the calendar already passed has been done.
+    query("UPDATE transition_items SET done_on = due_on WHERE transition_id = $1 AND due_on < $2")
+        .bind(transition)
+        .bind(today)
+        .execute(&mut *tx)
+        .await?;
+    Ok(Some(school))
 }

@@ -106,6 +106,21 @@ async fn text_of(browser: &Client, css: &str) -> String {
         .unwrap()
 }
 
+async fn log_out(browser: &Client) {
+    browser
+        .find(Locator::Css(".site-header form.inline button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-login"))
+        .await
+        .unwrap();
+}
+
 async fn log_in(browser: &Client, base: &str, login: &str, password: &str) {
     browser.goto(&format!("{base}/login")).await.unwrap();
     fill(browser, "f-login", login).await;
@@ -140,6 +155,7 @@ async fn each_demo_account_logs_in_sees_its_home_and_logs_out() {
         ),
         ("demo-supervisor", "例題 次郎", "市町村担当者"),
         ("demo-agency", "仮名 さくら", "関係機関職員"),
+        ("demo-school", "仮名 まなぶ", "関係機関職員"),
         ("demo-committee", "見本 審議委員", "療育支援専門部会"),
     ] {
         log_in(
@@ -1089,5 +1105,240 @@ async fn a_plan_is_reviewed_and_the_network_shows_a_new_link() {
     assert!(svg_title.is_ok(), "and drawn");
     browser.set_window_size(1280, 2600).await.unwrap();
     save_screenshot(&browser, "network-after").await;
+    browser.close().await.unwrap();
+}
+
+/// The demo's walk through a school entry: the coordinator opens the transition calendar, works
+/// on the child's 就学 checklist, drafts the handover sheet from the record and sends it; the
+/// school acknowledges it and later gives feedback; the family's support file prints on A4.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_school_entry_is_coordinated_and_handed_over() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/transitions", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".month-heading"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main").await.contains("4月"));
+    save_screenshot(&browser, "transition-calendar").await;
+    browser
+        .find(Locator::LinkText("見本 はると"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".checklist"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main")
+        .await
+        .contains("年長（5歳児クラス）"));
+    // Tick off the first open item of the checklist.
+    browser
+        .find(Locator::XPath(
+            "//ul[@class='checklist']/li[not(contains(@class,'done'))]//button",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".checklist li.done"))
+        .await
+        .unwrap();
+    let done = browser
+        .find_all(Locator::Css(".checklist li.done"))
+        .await
+        .unwrap()
+        .len();
+    assert!(done >= 1);
+    save_screenshot(&browser, "transition-checklist").await;
+    browser
+        .find(Locator::XPath(
+            "//button[contains(., '記録から引継ぎシートを作る')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-communication"))
+        .await
+        .unwrap();
+    let accommodations = browser
+        .find(Locator::Id("f-accommodations"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(accommodations.contains("イヤーマフ"));
+    fill(&browser, "f-communication", "短い言葉と身振りで伝える。").await;
+    browser
+        .find(Locator::XPath("//button[contains(., '下書きを保存する')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    save_screenshot(&browser, "handover-draft").await;
+    browser
+        .find(Locator::XPath("//button[contains(., 'に送付する')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Sending asks first.
+    browser.accept_alert().await.unwrap();
+    browser
+        .wait()
+        .for_element(Locator::XPath("//dd/strong[contains(., '送付済み')]"))
+        .await
+        .unwrap();
+    save_screenshot(&browser, "handover-sent").await;
+
+    // The school acknowledges it from its inbox, then gives feedback.
+    log_out(&browser).await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-school",
+        tsunagu::demo::password_of("demo-school").unwrap(),
+    )
+    .await;
+    browser.goto(&format!("{}/inbox", app.base)).await.unwrap();
+    browser
+        .find(Locator::XPath("//a[contains(., 'さんの引継ぎシート')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::XPath("//button[contains(., '受け取りました')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-settled"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main")
+        .await
+        .contains("短い言葉と身振りで伝える。"));
+    save_screenshot(&browser, "handover-acknowledged").await;
+    fill(&browser, "f-settled", "落ち着いて登校しています。").await;
+    browser
+        .find(Locator::XPath(
+            "//button[contains(., 'フィードバックを送る')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Answered, the sheet leaves the school's inbox.
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, ".notice")
+        .await
+        .contains("フィードバックを送りました"));
+    assert!(text_of(&browser, "#handovers")
+        .await
+        .contains("待っている引継ぎシートはありません"));
+
+    // The family's support file, on A4.
+    let (child,): (i64,) =
+        tsunagu_store::db::query("SELECT id FROM children WHERE given_name = 'はると'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    log_out(&browser).await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    // The coordinator reads the school's feedback on the sheet.
+    let (sheet,): (i64,) =
+        tsunagu_store::db::query("SELECT id FROM handover_sheets WHERE child_id = $1")
+            .bind(child)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    browser
+        .goto(&format!("{}/handovers/{sheet}", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("h-fb"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main")
+        .await
+        .contains("落ち着いて登校しています。"));
+    save_screenshot(&browser, "handover-feedback").await;
+    browser
+        .goto(&format!("{}/children/{child}/support-file/print", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".document-title"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&browser, ".document-title").await,
+        "サポートファイル"
+    );
+    assert!(text_of(&browser, "main").await.contains("支援機関マップ"));
+    save_screenshot(&browser, "support-file-print").await;
     browser.close().await.unwrap();
 }

@@ -212,6 +212,30 @@ async fn coordinator_cards(
             empty: "30日以内に見直し日の来る支援計画はありません。",
         },
         Card {
+            title: "移行のチェック項目",
+            lines: tsunagu_store::transitions::due_items(db, actor, today + Duration::days(14))
+                .await?
+                .into_iter()
+                .map(|i| {
+                    Line::to(
+                        format!(
+                            "{}{}まで：{}さん {}",
+                            late(i.due_on, today),
+                            japanese_date::format_date(i.due_on),
+                            i.child_name,
+                            i.title
+                        ),
+                        format!(
+                            "/children/{}/transitions#transition-{}",
+                            i.child_id, i.transition_id
+                        ),
+                    )
+                    .naming(i.child_id)
+                })
+                .collect(),
+            empty: "2週間以内に期限の来る移行のチェック項目はありません。",
+        },
+        Card {
             title: "期限の近い同意・受給者証",
             lines: consents::expiring(db, actor, today, 60)
                 .await?
@@ -270,19 +294,36 @@ async fn agency_cards(
 ) -> Result<Vec<Card>, AppError> {
     let db = &state.db;
     let actor = &auth.actor;
-    let mut inbox: Vec<Line> = referrals::inbox(db, meta, actor)
+    let mut inbox: Vec<Line> = tsunagu_store::handovers::inbox(db, actor)
         .await?
         .into_iter()
-        .filter(|r| r.state == "open")
-        .map(|r| {
-            let href = format!("/inbox#ref-{}", r.id);
-            if r.child_name.is_empty() {
-                Line::to("つなぎの依頼（同意終了）".to_owned(), href)
+        .map(|h| {
+            let what = if h.status == "sent" {
+                "引継ぎシート（受領の確認待ち）"
             } else {
-                Line::to(format!("つなぎの依頼：{}さん", r.child_name), href).naming(r.child_id)
-            }
+                "引継ぎシート（移行後のフィードバック待ち）"
+            };
+            Line::to(
+                format!("{what}：{}さん", h.child_name),
+                format!("/handovers/{}", h.id),
+            )
+            .naming(h.child_id)
         })
         .collect();
+    inbox.extend(
+        referrals::inbox(db, meta, actor)
+            .await?
+            .into_iter()
+            .filter(|r| r.state == "open")
+            .map(|r| {
+                let href = format!("/inbox#ref-{}", r.id);
+                if r.child_name.is_empty() {
+                    Line::to("つなぎの依頼（同意終了）".to_owned(), href)
+                } else {
+                    Line::to(format!("つなぎの依頼：{}さん", r.child_name), href).naming(r.child_id)
+                }
+            }),
+    );
     inbox.extend(
         week_meetings(state, auth, today)
             .await?
@@ -321,7 +362,7 @@ async fn agency_cards(
         Card {
             title: "受信箱",
             lines: inbox,
-            empty: "未対応の依頼、1週間以内の会議、未読の連絡はありません。",
+            empty: "未対応の依頼や引継ぎシート、1週間以内の会議、未読の連絡はありません。",
         },
         Card {
             title: "担当の役割分担",

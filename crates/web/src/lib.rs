@@ -13,15 +13,19 @@ mod children;
 mod councils;
 mod error;
 mod extract;
+mod handovers;
 mod home;
 mod http;
 mod layout;
 mod meetings;
 mod network;
 mod plans;
+mod printing;
 mod referrals;
 mod state;
+mod support_files;
 mod tokens;
+mod transitions;
 mod users;
 
 use axum::{middleware, Router};
@@ -64,6 +68,9 @@ pub fn router(state: AppState) -> Router {
         .merge(meetings::router())
         .merge(plans::router())
         .merge(network::router())
+        .merge(transitions::router())
+        .merge(handovers::router())
+        .merge(support_files::router())
         .merge(children::notes::router())
         .merge(admin)
         .merge(assets::router())

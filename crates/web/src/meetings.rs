@@ -23,12 +23,14 @@ use tsunagu_store::{
     Page,
 };
 
+use tsunagu_documents::pdf::{Document, Section};
+
 use crate::{
     agencies::parse_date,
     auth::{Auth, Meta},
     extract::{Form, Json as JsonBody, Query},
     layout::{filters, Layout},
-    AppError, AppState,
+    printing, AppError, AppState,
 };
 
 pub fn router() -> Router<AppState> {
@@ -38,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}", get(show).post(save_record))
         .route("/meetings/{id}/items", post(add_item))
         .route("/meetings/{id}/print", get(print))
+        .route("/meetings/{id}/minutes.pdf", get(minutes_pdf))
         .route("/meetings/{id}/calendar.ics", get(ics))
         .route("/action-items/{id}/{state}", post(set_item))
         .route("/account/calendar", get(feed_page).post(issue_feed))
@@ -318,12 +321,62 @@ async fn show(
     show_page(&state, &meta, &auth, id, q.notice.as_deref(), None).await
 }
 
-#[derive(Template)]
-#[template(path = "meetings/print.html")]
-struct PrintPage {
-    layout: Layout,
-    m: MeetingView,
-    when: String,
+/// The meeting's record on paper: when, who attended, agenda, minutes, decisions, action items.
+fn minutes_document(m: &MeetingView) -> Document {
+    let text = |v: &Option<String>| printing::or_dash(v.as_deref().unwrap_or_default());
+    let attendance = m
+        .participants
+        .iter()
+        .map(|p| {
+            let mark = match p.attended {
+                Some(true) => "（出席）",
+                Some(false) => "（欠席）",
+                None => "",
+            };
+            format!("{}{mark}", p.name)
+        })
+        .collect::<Vec<_>>()
+        .join("、");
+    let mut head = vec![("会議の目的", m.meeting.purpose.clone()), ("日時", when(m))];
+    if let Some(name) = &m.child_name {
+        head.push(("対象", format!("{name}さん")));
+    }
+    head.extend([
+        ("場所", text(&m.meeting.place)),
+        ("参加者", printing::or_dash(&attendance)),
+        ("議題", text(&m.meeting.agenda)),
+        ("議事録", text(&m.meeting.minutes)),
+        ("決定事項", text(&m.meeting.decisions)),
+    ]);
+    let items = m
+        .action_items
+        .iter()
+        .map(|i| {
+            let owner = [i.owner_agency_name.clone(), i.owner_name.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("・");
+            vec![
+                i.title.clone(),
+                owner,
+                i.due_on.map(japanese_date::format_date).unwrap_or_default(),
+            ]
+        })
+        .collect::<Vec<_>>();
+    let roles = Section::new("役割分担");
+    let roles = if items.is_empty() {
+        roles.text("役割分担はありません。")
+    } else {
+        roles.table(&[("内容", 5), ("担当", 3), ("期限", 2)], items)
+    };
+    Document {
+        title: "支援会議 記録".into(),
+        meta: vec![],
+        sections: vec![Section::new("会議").fields(head), roles],
+        footer: printing::CONFIDENTIAL.into(),
+        landscape: false,
+    }
 }
 
 async fn print(
@@ -333,12 +386,23 @@ async fn print(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let m = meetings::get(&state.db, &meta, &auth.actor, id).await?;
-    let page = PrintPage {
-        layout: Layout::new(&state, &auth, "支援会議 記録", "/children").await?,
-        when: when(&m),
-        m,
-    };
-    Ok(Html(page.render()?))
+    printing::html(
+        Layout::new(&state, &auth, "支援会議 記録", "/children").await?,
+        &minutes_document(&m),
+        &format!("/meetings/{id}"),
+        "会議のページへ戻る",
+        &format!("/meetings/{id}/minutes.pdf"),
+    )
+}
+
+async fn minutes_pdf(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let m = meetings::get(&state.db, &meta, &auth.actor, id).await?;
+    printing::pdf(minutes_document(&m), "支援会議記録.pdf").await
 }
 
 async fn ics(

@@ -22,13 +22,15 @@ use tsunagu_store::{
     plans::{self, GoalInput, Plan, PlanHistory, PlanInput, Review, ReviewInput},
 };
 
+use tsunagu_documents::pdf::{Document, Section};
+
 use crate::{
     agencies::parse_date,
     auth::{Auth, Meta},
     error::into_form_errors,
     extract::{Form, Json as JsonBody, Query},
     layout::{filters, Layout},
-    AppError, AppState,
+    printing, AppError, AppState,
 };
 
 pub fn router() -> Router<AppState> {
@@ -38,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/children/{id}/plan/edit", get(edit_form).post(update))
         .route("/children/{id}/plan/review", get(review_form).post(review))
         .route("/children/{id}/plan/compare", get(compare))
+        .route("/children/{id}/plan/pdf", get(pdf))
         .route("/children/{id}/plan/print", get(print))
         .route(
             "/api/v1/children/{id}/plans",
@@ -304,10 +307,8 @@ fn today() -> Date {
     japanese_date::today(time::OffsetDateTime::now_utc())
 }
 
-/// What the plan's pages show alike: dates with the 和暦, ratings, a goal of any version.
+/// What the plan's pages show alike: dates with the 和暦, ratings.
 trait PlanPage {
-    fn history(&self) -> &PlanHistory;
-
     /// 2026年4月1日（令和8年）, or empty.
     fn date(&self, d: &Option<Date>) -> String {
         d.map(japanese_date::format_date_with_era)
@@ -318,15 +319,6 @@ trait PlanPage {
     }
     fn rating(&self, r: &Option<String>) -> &'static str {
         rating_label(r.as_deref())
-    }
-    fn goal_text(&self, id: &i64) -> String {
-        self.history()
-            .versions
-            .iter()
-            .flat_map(|p| &p.goals)
-            .find(|g| g.id == *id)
-            .map(|g| g.goal.clone())
-            .unwrap_or_default()
     }
 }
 
@@ -342,11 +334,7 @@ struct ShowPage {
     today: Date,
 }
 
-impl PlanPage for ShowPage {
-    fn history(&self) -> &PlanHistory {
-        &self.h
-    }
-}
+impl PlanPage for ShowPage {}
 
 impl ShowPage {
     fn version_of(&self, plan_id: &i64) -> i64 {
@@ -563,11 +551,7 @@ struct ReviewPage {
     errors: Errors,
 }
 
-impl PlanPage for ReviewPage {
-    fn history(&self) -> &PlanHistory {
-        &self.h
-    }
-}
+impl PlanPage for ReviewPage {}
 
 impl ReviewPage {
     fn row<'a>(&self, list: &'a [String], i: &usize) -> &'a str {
@@ -767,29 +751,82 @@ async fn compare(
     Ok(Html(page.render()?))
 }
 
-#[derive(Template)]
-#[template(path = "plans/print.html")]
-struct PrintPage {
-    layout: Layout,
-    h: PlanHistory,
-    p: Plan,
-    reviewed: Option<Review>,
-    printed_on: String,
-}
-
-impl PlanPage for PrintPage {
-    fn history(&self) -> &PlanHistory {
-        &self.h
+/// A version on paper (A4), with how the goals went at the review that led to it and a line
+/// for the guardian's agreement.
+fn document(h: &PlanHistory, p: &Plan) -> Document {
+    let day = |d: Date| japanese_date::format_date_with_era(d);
+    let text = |v: &Option<String>| printing::or_dash(v.as_deref().unwrap_or_default());
+    let mut sections = vec![
+        Section::new("本人・家族の思いと支援の方向").fields([
+            (
+                "氏名",
+                format!("{}（{}生）", h.child_name, day(h.birth_date)),
+            ),
+            ("作成日", day(japanese_date::today(p.created_at))),
+            ("次の見直し日", day(p.review_on)),
+            ("現在の状況", text(&p.situation)),
+            ("支援の必要なこと", text(&p.needs)),
+            ("本人・家族の希望", text(&p.wishes)),
+            ("長期目標", text(&p.long_term_goal)),
+        ]),
+        Section::new("短期目標と役割分担").table(
+            &[("目標", 4), ("誰が", 2), ("何をする", 4), ("いつまでに", 2)],
+            p.goals
+                .iter()
+                .map(|g| {
+                    vec![
+                        g.goal.clone(),
+                        g.who.clone().unwrap_or_default(),
+                        g.what.clone().unwrap_or_default(),
+                        g.by_on.map(japanese_date::format_date).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ),
+    ];
+    // The review that led to this version shows how the goals went before it.
+    if let Some(r) = h.reviews.iter().find(|r| r.next_plan_id == p.id) {
+        let goal = |id: i64| {
+            h.versions
+                .iter()
+                .flat_map(|v| &v.goals)
+                .find(|g| g.id == id)
+                .map(|g| g.goal.clone())
+                .unwrap_or_default()
+        };
+        let mut review = Section::new(format!("前の版の見直し（{}）", day(r.reviewed_on))).table(
+            &[("目標", 4), ("評価", 1), ("経過", 5)],
+            r.progress
+                .iter()
+                .map(|x| {
+                    vec![
+                        goal(x.goal_id),
+                        rating_label(x.rating.as_deref()).to_string(),
+                        x.progress.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        );
+        if let Some(summary) = &r.summary {
+            review = review.fields([("総合的な所見", summary.clone())]);
+        }
+        sections.push(review);
+    }
+    sections.push(
+        Section::new("保護者の同意")
+            .text("上記の支援計画について説明を受け、内容に同意します。")
+            .signature("年　　月　　日　　保護者氏名"),
+    );
+    Document {
+        title: format!("支援計画（第{}版）", p.version),
+        meta: vec![format!("印刷日：{}", day(today()))],
+        sections,
+        footer: printing::CONFIDENTIAL.into(),
+        landscape: false,
     }
 }
 
-impl PrintPage {
-    fn created(&self) -> String {
-        japanese_date::format_date_with_era(japanese_date::today(self.p.created_at))
-    }
-}
-
-/// A version on A4 (the current one unless asked), with a line for the guardian's agreement.
+/// A version on A4 (the current one unless asked).
 async fn print(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -799,16 +836,26 @@ async fn print(
 ) -> Result<Html<String>, AppError> {
     let h = plans::history(&state.db, &meta, &auth.actor, ChildId(id)).await?;
     let p = pick(&h, q.version.as_deref())?.ok_or(AppError::NotFound)?;
-    // The review that led to this version shows how the goals went before it.
-    let reviewed = h.reviews.iter().find(|r| r.next_plan_id == p.id).cloned();
-    let page = PrintPage {
-        layout: Layout::new(&state, &auth, "支援計画", "/children").await?,
-        printed_on: japanese_date::format_date_with_era(today()),
-        h,
-        p,
-        reviewed,
-    };
-    Ok(Html(page.render()?))
+    printing::html(
+        Layout::new(&state, &auth, "支援計画", "/children").await?,
+        &document(&h, &p),
+        &format!("/children/{id}/plan?version={}", p.version),
+        "支援計画へ戻る",
+        &format!("/children/{id}/plan/pdf?version={}", p.version),
+    )
+}
+
+async fn pdf(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    let h = plans::history(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let p = pick(&h, q.version.as_deref())?.ok_or(AppError::NotFound)?;
+    let name = format!("支援計画_第{}版.pdf", p.version);
+    printing::pdf(document(&h, &p), &name).await
 }
 
 /// Every version of the child's plan, newest first, with goals and the reviews (the area's staff).

@@ -199,6 +199,7 @@ struct InboxPage {
     layout: Layout,
     items: Vec<Referral>,
     meetings: Vec<tsunagu_store::meetings::Meeting>,
+    handovers: Vec<tsunagu_store::handovers::HandoverSheet>,
 }
 
 #[derive(Deserialize, Default)]
@@ -220,6 +221,7 @@ async fn inbox(
             .await?
             .with_notice(q.notice.as_deref()),
         items: referrals::inbox(&state.db, &meta, &auth.actor).await?,
+        handovers: tsunagu_store::handovers::inbox(&state.db, &auth.actor).await?,
         meetings: {
             let now = time::OffsetDateTime::now_utc();
             tsunagu_store::meetings::between(

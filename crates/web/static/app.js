@@ -6,8 +6,15 @@ document.addEventListener("DOMContentLoaded", function () {
 });
 
 // A double click sends a form once: its submit buttons are disabled while it goes.
+// A form marked data-confirm asks first (deleting a template line and the like).
 document.addEventListener("submit", function (event) {
   var form = event.target;
+  var question = form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    return;
+  }
   if (form.getAttribute("method") && form.getAttribute("method").toLowerCase() === "post") {
     window.setTimeout(function () {
       form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });

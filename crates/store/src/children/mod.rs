@@ -218,14 +218,16 @@ async fn facts(db: &Db, actor: &Actor, child: ChildId) -> Result<Option<ChildFac
     if let (Role::AgencyStaff, Some(agency)) = (actor.role, actor.agency_id) {
         facts.grants = grants(db, child).await?;
         facts.agency_kind = agency_kind(db, agency).await?;
-        // On the care team today, a referral to the agency still open or accepted, or invited to a
-        // meeting still to be held.
+        // On the care team today, a referral to the agency still open or accepted, invited to a
+        // meeting still to be held, or sent a handover sheet it has not yet answered with feedback.
         let (on_team,): (i64,) = query(
             "SELECT (SELECT COUNT(*) FROM care_team_members WHERE child_id = $1 AND agency_id = $2 \
              AND from_on <= $3 AND (to_on IS NULL OR to_on > $3)) \
              + (SELECT COUNT(*) FROM referrals WHERE child_id = $1 AND agency_id = $2 AND state IN ('open', 'accepted')) \
              + (SELECT COUNT(*) FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id \
-                WHERE m.child_id = $1 AND p.agency_id = $2 AND m.status = 'scheduled')",
+                WHERE m.child_id = $1 AND p.agency_id = $2 AND m.status = 'scheduled') \
+             + (SELECT COUNT(*) FROM handover_sheets h WHERE h.child_id = $1 AND h.agency_id = $2 \
+                AND h.status IN ('sent', 'acknowledged') AND h.feedback_at IS NULL)",
         )
         .bind(child.0)
         .bind(agency)
@@ -367,6 +369,32 @@ pub async fn authorize(
             })
         }
     }
+}
+
+/// [`authorize`] for what only the area's own staff read (plans, transitions, the support file):
+/// an agency that may see the child is still refused, and the refusal is audited.
+pub async fn authorize_area_staff(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: ChildId,
+    action: &str,
+) -> Result<Basis> {
+    let basis = authorize(db, meta, actor, child, Purpose::Read, action).await?;
+    if basis.sees_everything() {
+        return Ok(basis);
+    }
+    audit::record_alone(
+        db,
+        meta,
+        Event::new(action)
+            .by(actor)
+            .object("child", child)
+            .outcome(Outcome::Denied)
+            .detail("the area's own record"),
+    )
+    .await?;
+    Err(Error::Forbidden)
 }
 
 /// Adds an entry to the child's timeline, now.

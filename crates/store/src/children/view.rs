@@ -221,3 +221,78 @@ async fn consents(db: &Db, child: ChildId) -> Result<Vec<Consent>> {
     }
     Ok(rows)
 }
+
+/// The whole record as documents print it (handover sheet draft, support file): for callers that
+/// already checked the area's staff may read it and audit the read themselves.
+#[derive(Clone, Debug)]
+pub struct FullRecord {
+    pub child: Child,
+    pub guardians: Vec<Guardian>,
+    pub certificates: Vec<Certificate>,
+    pub benefit_certificates: Vec<BenefitCertificate>,
+    pub accommodations: Vec<Accommodation>,
+    /// The care team today: agency, role, person, the agency's phone.
+    pub contacts: Vec<(String, String, Option<String>, Option<String>)>,
+    /// Every member ever, with period: agency, role, from, to.
+    pub services: Vec<(String, String, time::Date, Option<time::Date>)>,
+    /// 本人・家族の意向 of the current support plan.
+    pub plan_wishes: Option<String>,
+}
+
+pub(crate) async fn record_for_documents(db: &Db, id: ChildId) -> Result<FullRecord> {
+    let child: Child = query(format!(
+        "SELECT {CHILD_COLUMNS} {CHILD_FROM} WHERE c.id = $1"
+    ))
+    .bind(id.0)
+    .fetch_one(db)
+    .await?;
+    let guardians = query("SELECT name, kana, relation, phone, email, contact_preference FROM guardians WHERE child_id = $1 ORDER BY sort_order, id")
+        .bind(id.0)
+        .fetch_all(db)
+        .await?;
+    let certificates = query("SELECT kind, grade, issued_on, renewal_on FROM certificates WHERE child_id = $1 ORDER BY id")
+        .bind(id.0)
+        .fetch_all(db)
+        .await?;
+    let benefit_certificates = query("SELECT service, amount, valid_from, valid_to FROM benefit_certificates WHERE child_id = $1 ORDER BY valid_to, id")
+        .bind(id.0)
+        .fetch_all(db)
+        .await?;
+    let accommodations = query(
+        "SELECT text, found_by, found_on FROM accommodations WHERE child_id = $1 ORDER BY id",
+    )
+    .bind(id.0)
+    .fetch_all(db)
+    .await?;
+    let contacts = query(
+        "SELECT a.name, t.role, t.person, a.phone FROM care_team_members t JOIN agencies a ON a.id = t.agency_id \
+         WHERE t.child_id = $1 AND t.from_on <= $2 AND (t.to_on IS NULL OR t.to_on > $2) ORDER BY t.from_on, t.id",
+    )
+    .bind(id.0)
+    .bind(super::today_in_japan())
+    .fetch_all(db)
+    .await?;
+    let services = query(
+        "SELECT a.name, t.role, t.from_on, t.to_on FROM care_team_members t JOIN agencies a ON a.id = t.agency_id \
+         WHERE t.child_id = $1 ORDER BY t.from_on, t.id",
+    )
+    .bind(id.0)
+    .fetch_all(db)
+    .await?;
+    let plan_wishes: Option<(Option<String>,)> =
+        query("SELECT wishes FROM support_plans WHERE child_id = $1 AND current = $2")
+            .bind(id.0)
+            .bind(true)
+            .fetch_optional(db)
+            .await?;
+    Ok(FullRecord {
+        child,
+        guardians,
+        certificates,
+        benefit_certificates,
+        accommodations,
+        contacts,
+        services,
+        plan_wishes: plan_wishes.and_then(|(w,)| w),
+    })
+}

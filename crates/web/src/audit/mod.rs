@@ -167,6 +167,21 @@ pub fn action_label(code: &str) -> &str {
         "plan.review" => "支援計画の見直し（モニタリング）",
         "plan.read" => "支援計画の閲覧",
         "network.read" => "ネットワーク図の閲覧",
+        "hold.create" => "就学猶予・原級留置の記録",
+        "transition.create" => "移行の計画",
+        "transition.read" => "移行の閲覧",
+        "transition.update" => "移行・チェック項目の更新",
+        "transition.calendar" => "移行カレンダーの閲覧",
+        "transition_template.update" => "移行チェックリストひな形の変更",
+        "transition_template.delete" => "移行チェックリストひな形の削除",
+        "handover.create" => "引継ぎシートの作成",
+        "handover.read" => "引継ぎシートの閲覧",
+        "handover.update" => "引継ぎシートの編集",
+        "handover.send" => "引継ぎシートの送付",
+        "handover.acknowledge" => "引継ぎシートの受領確認",
+        "handover.feedback" => "移行後のフィードバック",
+        "support_file.read" => "サポートファイルの閲覧",
+        "support_file.update" => "サポートファイルの更新",
         "home.read" => "ホーム画面の閲覧",
         "access.denied" => "権限のないアクセス",
         "csrf.refused" => "不正な送信の拒否",
@@ -197,6 +212,10 @@ pub fn object_label(code: &str) -> &str {
         "meeting" => "支援会議",
         "action_item" => "役割分担",
         "support_plan" => "支援計画",
+        "transition" => "移行",
+        "transition_item" => "移行のチェック項目",
+        "transition_template_item" => "移行チェックリストのひな形",
+        "handover_sheet" => "引継ぎシート",
         other => other,
     }
 }
@@ -223,7 +242,8 @@ mod tests {
                 let events = text.split("Event::new(\"").skip(1);
                 let checked = text.split("Purpose::Read, \"").skip(1);
                 let written = text.split("Purpose::Write, \"").skip(1);
-                for part in events.chain(checked).chain(written) {
+                let area_only = text.split("actor, child, \"").skip(1);
+                for part in events.chain(checked).chain(written).chain(area_only) {
                     let code = &part[..part.find('"').unwrap()];
                     if !code.starts_with("test.") && action_label(code) == code {
                         missing.push(format!("{code} ({})", path.display()));

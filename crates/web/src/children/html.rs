@@ -365,6 +365,8 @@ struct ShowPage {
     meetings: Vec<tsunagu_store::meetings::Meeting>,
     /// The current support plan's version and review date, for the area's staff.
     plan: Option<(i64, Date)>,
+    /// The class or grade today, counting recorded holds: 年長（5歳児クラス）.
+    stage: String,
 }
 
 impl ShowPage {
@@ -472,6 +474,12 @@ async fn show(
             tsunagu_store::meetings::for_child(&state.db, ChildId(id)).await?
         } else {
             vec![]
+        },
+        stage: {
+            let holds = tsunagu_store::transitions::holds(&state.db, ChildId(id)).await?;
+            tsunagu_store::transitions::cohort_of(v.child.birth_date, &holds)
+                .stage_on(tsunagu_store::children::today_in_japan())
+                .label()
         },
         plan: if v.sees_everything {
             tsunagu_store::plans::current_for_child(&state.db, ChildId(id)).await?

@@ -38,7 +38,10 @@ struct TimelinePage {
     kinds: Vec<(&'static str, &'static str)>,
 }
 
-pub const TIMELINE_KINDS: [(&str, &str); 11] = [
+pub const TIMELINE_KINDS: [(&str, &str); 14] = [
+    ("transition", "移行"),
+    ("handover", "引継ぎシート"),
+    ("support_file", "サポートファイル"),
     ("meeting", "支援会議"),
     ("plan", "支援計画"),
     ("note", "支援チームへの連絡"),

@@ -1,0 +1,211 @@
+//! Where transitions meet the calendar: checklist items falling due (the home page) and the
+//! area's transition calendar of every child's next move.
+
+use serde::Serialize;
+use time::Date;
+use tsunagu_domain::{Actor, Role};
+
+use super::{cohort_of, with_items, Hold, Transition, SELECT};
+use crate::{
+    audit::{self, Event, RequestMeta},
+    children,
+    db::{self, query},
+    Db, Error, Result,
+};
+
+/// A checklist item due, for the home page.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct DueItem {
+    pub id: i64,
+    pub transition_id: i64,
+    pub child_id: i64,
+    pub child_name: String,
+    pub title: String,
+    pub owner: String,
+    pub due_on: Date,
+}
+
+/// Open checklist items of the coordinator's areas due on or before `by`.
+pub async fn due_items(db: &Db, actor: &Actor, by: Date) -> Result<Vec<DueItem>> {
+    if actor.role != Role::Coordinator || actor.area_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let areas: Vec<i64> = actor.area_ids.iter().map(|a| a.0).collect();
+    query(format!(
+        "SELECT i.id, i.transition_id, t.child_id, c.family_name || ' ' || c.given_name AS child_name, i.title, i.owner, i.due_on \
+         FROM transition_items i JOIN transitions t ON t.id = i.transition_id JOIN children c ON c.id = t.child_id \
+         WHERE i.done_on IS NULL AND i.due_on <= $1 AND t.status = 'planned' AND c.status = 'active' AND c.area_id IN ({}) \
+         ORDER BY i.due_on, i.id LIMIT 50",
+        db::id_list(areas)
+    ))
+    .bind(by)
+    .fetch_all(db)
+    .await
+}
+
+/// One line of the transition calendar: a child's next move, recorded or foreseen.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CalendarEntry {
+    pub child_id: i64,
+    pub child_name: String,
+    pub kind: String,
+    pub kind_label: String,
+    #[schema(value_type = String, format = Date)]
+    pub move_on: Date,
+    /// The recorded transition; None when the school calendar foresees a move not yet planned.
+    pub transition_id: Option<i64>,
+    pub from_name: String,
+    pub destination: String,
+    pub items_total: usize,
+    pub items_done: usize,
+    /// Open items already past their due date.
+    pub items_overdue: usize,
+    /// Handover sheet: none, draft, sent or acknowledged.
+    pub handover: String,
+}
+
+impl CalendarEntry {
+    pub fn handover_label(&self) -> &'static str {
+        crate::handovers::status_label(&self.handover)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CalendarChild {
+    id: i64,
+    name: String,
+    birth_date: Date,
+    agency: Option<String>,
+}
+
+/// Every active child's next move in `[from, to]` in the area: planned transitions, and the
+/// school moves the calendar foresees for children with none planned yet.
+pub async fn calendar(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    area: tsunagu_domain::AreaId,
+    from: Date,
+    to: Date,
+) -> Result<Vec<CalendarEntry>> {
+    if !actor.serves_area(area) {
+        return Err(Error::Forbidden);
+    }
+    let planned: Vec<Transition> = query(format!(
+        "{SELECT} JOIN children c ON c.id = t.child_id WHERE c.area_id = $1 AND c.status = 'active' \
+         AND t.status = 'planned' AND t.move_on >= $2 AND t.move_on <= $3 ORDER BY t.move_on, t.id"
+    ))
+    .bind(area)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    let views = with_items(db, planned).await?;
+    let ids: Vec<i64> = views.iter().map(|v| v.transition.id).collect();
+    let sheets: Vec<(i64, String)> = if ids.is_empty() {
+        vec![]
+    } else {
+        query(format!(
+            "SELECT transition_id, status FROM handover_sheets WHERE transition_id IN ({}) ORDER BY id",
+            db::id_list(ids.iter().copied())
+        ))
+        .fetch_all(db)
+        .await?
+    };
+    let children_rows: Vec<CalendarChild> = query(
+        "SELECT c.id, c.family_name || ' ' || c.given_name AS name, c.birth_date, a.name AS agency \
+         FROM children c LEFT JOIN agencies a ON a.id = c.current_agency_id WHERE c.area_id = $1 AND c.status = 'active'",
+    )
+    .bind(area)
+    .fetch_all(db)
+    .await?;
+    let holds: Vec<(i64, i64)> = query(
+        "SELECT h.child_id, h.fiscal_year FROM school_year_holds h JOIN children c ON c.id = h.child_id WHERE c.area_id = $1",
+    )
+    .bind(area)
+    .fetch_all(db)
+    .await?;
+    let today = children::today_in_japan();
+    let mut out = Vec::new();
+    let mut planned_children = std::collections::HashSet::new();
+    for v in &views {
+        let t = &v.transition;
+        planned_children.insert(t.child_id);
+        let child = children_rows.iter().find(|c| c.id == t.child_id);
+        out.push(CalendarEntry {
+            child_id: t.child_id,
+            child_name: child.map(|c| c.name.clone()).unwrap_or_default(),
+            kind: t.kind.clone(),
+            kind_label: t.kind_label().to_string(),
+            move_on: t.move_on,
+            transition_id: Some(t.id),
+            from_name: t
+                .from_agency_name
+                .clone()
+                .or_else(|| child.and_then(|c| c.agency.clone()))
+                .unwrap_or_default(),
+            destination: t.destination(),
+            items_total: v.items.len(),
+            items_done: v.done_count(),
+            items_overdue: v
+                .items
+                .iter()
+                .filter(|i| i.done_on.is_none() && i.due_on.is_some_and(|d| d < today))
+                .count(),
+            handover: sheets
+                .iter()
+                .rev()
+                .find(|(tid, _)| *tid == t.id)
+                .map_or("none".to_string(), |(_, s)| s.clone()),
+        });
+    }
+    for c in children_rows
+        .iter()
+        .filter(|c| !planned_children.contains(&c.id))
+    {
+        let child_holds: Vec<Hold> = holds
+            .iter()
+            .filter(|(id, _)| *id == c.id)
+            .map(|(_, fy)| Hold {
+                id: 0,
+                fiscal_year: *fy,
+                kind: String::new(),
+                note: None,
+            })
+            .collect();
+        let cohort = cohort_of(c.birth_date, &child_holds);
+        if let Some((kind, on)) = cohort
+            .upcoming_moves(from - time::Duration::days(1))
+            .into_iter()
+            .find(|(_, on)| *on <= to)
+        {
+            out.push(CalendarEntry {
+                child_id: c.id,
+                child_name: c.name.clone(),
+                kind: kind.code().to_string(),
+                kind_label: kind.label().to_string(),
+                move_on: on,
+                transition_id: None,
+                from_name: c.agency.clone().unwrap_or_default(),
+                destination: String::new(),
+                items_total: 0,
+                items_done: 0,
+                items_overdue: 0,
+                handover: "none".to_string(),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.move_on, &a.destination, &a.child_name).cmp(&(b.move_on, &b.destination, &b.child_name))
+    });
+    audit::record_alone(
+        db,
+        meta,
+        Event::new("transition.calendar")
+            .by(actor)
+            .object("area", area)
+            .detail(format!("entries={}", out.len())),
+    )
+    .await?;
+    Ok(out)
+}

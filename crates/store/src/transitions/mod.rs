@@ -1,0 +1,546 @@
+//! Transitions (移行): the moves a coordinator plans for a child, each with a checklist placed on
+//! the child's dates from an editable template; the years a child was held back, which shift the
+//! school-year cohort; and the area's transition calendar. These are the area's own record: only
+//! its coordinators and supervisors read them.
+
+use serde::Serialize;
+use time::Date;
+use tsunagu_domain::{
+    access::Purpose,
+    school_year::{self, Cohort, HoldKind, TransitionKind},
+    Actor, AgencyId,
+};
+
+mod calendar;
+mod template;
+
+pub use calendar::*;
+pub use template::*;
+
+use crate::{
+    audit::{self, Event, RequestMeta},
+    children::{self, ChildId},
+    db::{self, query, Tx},
+    Db, Error, Result,
+};
+
+/// A year the child stayed where they were.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Hold {
+    pub id: i64,
+    pub fiscal_year: i64,
+    /// deferment or repetition
+    pub kind: String,
+    pub note: Option<String>,
+}
+
+impl Hold {
+    pub fn kind_label(&self) -> &'static str {
+        HoldKind::from_code(&self.kind).map_or("", HoldKind::label)
+    }
+}
+
+/// The child's cohort, with every recorded hold.
+pub fn cohort_of(birth: Date, holds: &[Hold]) -> Cohort {
+    holds.iter().fold(Cohort::of(birth), |c, h| {
+        c.held_in(i32::try_from(h.fiscal_year).unwrap_or(i32::MAX))
+    })
+}
+
+pub async fn holds(db: &Db, child: ChildId) -> Result<Vec<Hold>> {
+    query("SELECT id, fiscal_year, kind, note FROM school_year_holds WHERE child_id = $1 ORDER BY fiscal_year")
+        .bind(child.0)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn add_hold(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: ChildId,
+    fiscal_year: i32,
+    kind: HoldKind,
+    note: Option<&str>,
+) -> Result<()> {
+    children::authorize(db, meta, actor, child, Purpose::Write, "hold.create").await?;
+    let mut tx = db.begin().await?;
+    query("INSERT INTO school_year_holds (child_id, fiscal_year, kind, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(child.0)
+        .bind(i64::from(fiscal_year))
+        .bind(kind.code())
+        .bind(note)
+        .bind(actor.user_id)
+        .bind(crate::now())
+        .execute(&mut tx)
+        .await
+        .map_err(|e| match e.on_unique("fiscal_year") {
+            Error::Conflict(field) => Error::Invalid {
+                field,
+                message: "この年度はすでに記録されています。",
+            },
+            e => e,
+        })?;
+    children::add_event(
+        &mut tx,
+        child,
+        "transition",
+        &format!(
+            "{}に{}を記録しました",
+            school_year::fiscal_year_label(fiscal_year),
+            kind.label()
+        ),
+        None,
+        Some(actor),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("hold.create")
+            .by(actor)
+            .object("child", child)
+            .detail(format!("fy={fiscal_year} {}", kind.code())),
+    )
+    .await?;
+    tx.commit().await
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Transition {
+    pub id: i64,
+    pub child_id: i64,
+    pub kind: String,
+    #[schema(value_type = String, format = Date)]
+    pub move_on: Date,
+    pub from_agency_id: Option<i64>,
+    pub from_agency_name: Option<String>,
+    pub to_agency_id: Option<i64>,
+    pub to_agency_name: Option<String>,
+    pub to_name: String,
+    /// planned, done or cancelled
+    pub status: String,
+    pub note: Option<String>,
+}
+
+impl Transition {
+    pub fn kind_label(&self) -> &'static str {
+        TransitionKind::from_code(&self.kind).map_or("", TransitionKind::label)
+    }
+    /// Where the child goes: the directory's agency, or the name typed.
+    pub fn destination(&self) -> String {
+        self.to_agency_name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| self.to_name.clone())
+    }
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "planned" => "予定",
+            "done" => "移行済み",
+            "cancelled" => "取りやめ",
+            _ => "",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ChecklistItem {
+    pub id: i64,
+    pub transition_id: i64,
+    pub title: String,
+    pub owner: String,
+    pub owner_agency_id: Option<i64>,
+    pub owner_agency_name: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_on: Option<Date>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub done_on: Option<Date>,
+}
+
+/// A transition with its checklist.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TransitionView {
+    #[serde(flatten)]
+    pub transition: Transition,
+    pub items: Vec<ChecklistItem>,
+}
+
+impl TransitionView {
+    pub fn done_count(&self) -> usize {
+        self.items.iter().filter(|i| i.done_on.is_some()).count()
+    }
+}
+
+const SELECT: &str = "SELECT t.id, t.child_id, t.kind, t.move_on, t.from_agency_id, fa.name AS from_agency_name, \
+    t.to_agency_id, ta.name AS to_agency_name, t.to_name, t.status, t.note \
+    FROM transitions t LEFT JOIN agencies fa ON fa.id = t.from_agency_id LEFT JOIN agencies ta ON ta.id = t.to_agency_id";
+
+const SELECT_ITEM: &str = "SELECT i.id, i.transition_id, i.title, i.owner, i.owner_agency_id, a.name AS owner_agency_name, i.due_on, i.done_on \
+    FROM transition_items i LEFT JOIN agencies a ON a.id = i.owner_agency_id";
+
+/// What a coordinator gives for a new transition.
+#[derive(Clone, Debug)]
+pub struct NewTransition {
+    pub kind: TransitionKind,
+    pub move_on: Date,
+    pub from_agency_id: Option<AgencyId>,
+    pub to_agency_id: Option<AgencyId>,
+    pub to_name: String,
+    pub note: Option<String>,
+}
+
+/// Plans a transition and places its checklist from the template.
+pub async fn create(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: ChildId,
+    new: &NewTransition,
+) -> Result<i64> {
+    children::authorize(db, meta, actor, child, Purpose::Write, "transition.create").await?;
+    let mut tx = db.begin().await?;
+    let id = insert(&mut tx, child, new, Some(actor)).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("transition.create")
+            .by(actor)
+            .object("transition", id)
+            .detail(format!("child={child}")),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The transition, its checklist from the template, and the timeline entry, in the caller's
+/// transaction (the demo loads its data this way).
+pub async fn insert(
+    tx: &mut Tx,
+    child: ChildId,
+    new: &NewTransition,
+    actor: Option<&Actor>,
+) -> Result<i64> {
+    let lines: Vec<TemplateItem> = query("SELECT id, kind, title, owner, month_offset, day, sort_order FROM transition_template_items WHERE kind = $1 ORDER BY sort_order, id")
+        .bind(new.kind.code())
+        .fetch_all(&mut *tx)
+        .await?;
+    let (id,): (i64,) = query(
+        "INSERT INTO transitions (child_id, kind, move_on, from_agency_id, to_agency_id, to_name, status, note, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'planned', $7, $8, $9) RETURNING id",
+    )
+    .bind(child.0)
+    .bind(new.kind.code())
+    .bind(new.move_on)
+    .bind(new.from_agency_id)
+    .bind(new.to_agency_id)
+    .bind(&new.to_name)
+    .bind(new.note.clone())
+    .bind(actor.map(|a| a.user_id))
+    .bind(crate::now())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| e.on_foreign_key("to_agency_id", "関係機関が見つかりません。"))?;
+    for (n, line) in lines.iter().enumerate() {
+        insert_item(
+            tx,
+            id,
+            &line.title,
+            &line.owner,
+            None,
+            Some(line.due_for(new.move_on)),
+            n as i64,
+        )
+        .await?;
+    }
+    children::add_event(
+        tx,
+        child,
+        "transition",
+        &format!(
+            "移行を計画しました：{}（{}）",
+            new.kind.label(),
+            tsunagu_domain::japanese_date::format_date(new.move_on)
+        ),
+        Some(id),
+        actor,
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn insert_item(
+    tx: &mut Tx,
+    transition: i64,
+    title: &str,
+    owner: &str,
+    owner_agency: Option<AgencyId>,
+    due_on: Option<Date>,
+    sort_order: i64,
+) -> Result<i64> {
+    let (id,): (i64,) = query("INSERT INTO transition_items (transition_id, title, owner, owner_agency_id, due_on, sort_order) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+        .bind(transition)
+        .bind(title)
+        .bind(owner)
+        .bind(owner_agency)
+        .bind(due_on)
+        .bind(sort_order)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| e.on_foreign_key("owner_agency_id", "関係機関が見つかりません。"))?;
+    Ok(id)
+}
+
+async fn load(db: &Db, id: i64) -> Result<Option<Transition>> {
+    query(format!("{SELECT} WHERE t.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+async fn items_of(db: &Db, transitions: &[i64]) -> Result<Vec<ChecklistItem>> {
+    if transitions.is_empty() {
+        return Ok(vec![]);
+    }
+    query(format!(
+        "{SELECT_ITEM} WHERE i.transition_id IN ({}) ORDER BY i.sort_order, i.id",
+        db::id_list(transitions.iter().copied())
+    ))
+    .fetch_all(db)
+    .await
+}
+
+async fn with_items(db: &Db, transitions: Vec<Transition>) -> Result<Vec<TransitionView>> {
+    let ids: Vec<i64> = transitions.iter().map(|t| t.id).collect();
+    let items = items_of(db, &ids).await?;
+    Ok(transitions
+        .into_iter()
+        .map(|t| TransitionView {
+            items: items
+                .iter()
+                .filter(|i| i.transition_id == t.id)
+                .cloned()
+                .collect(),
+            transition: t,
+        })
+        .collect())
+}
+
+/// The child's transitions with their checklists, soonest move first; the area's staff only.
+pub async fn for_child(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: ChildId,
+) -> Result<Vec<TransitionView>> {
+    children::authorize_area_staff(db, meta, actor, child, "transition.read").await?;
+    let list: Vec<Transition> = query(format!(
+        "{SELECT} WHERE t.child_id = $1 ORDER BY t.move_on, t.id"
+    ))
+    .bind(child.0)
+    .fetch_all(db)
+    .await?;
+    let views = with_items(db, list).await?;
+    audit::record_alone(
+        db,
+        meta,
+        Event::new("transition.read")
+            .by(actor)
+            .object("child", child),
+    )
+    .await?;
+    Ok(views)
+}
+
+/// One transition, after the access check of its child.
+pub async fn get(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<TransitionView> {
+    let t = find(db, meta, actor, id, Purpose::Read).await?;
+    audit::record_alone(
+        db,
+        meta,
+        Event::new("transition.read")
+            .by(actor)
+            .object("transition", id),
+    )
+    .await?;
+    let mut views = with_items(db, vec![t]).await?;
+    views.pop().ok_or(Error::NotFound)
+}
+
+/// The transition, if the actor may read (the area's staff) or change (its coordinators) it.
+async fn find(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: i64,
+    purpose: Purpose,
+) -> Result<Transition> {
+    let Some(t) = load(db, id).await? else {
+        audit::record_alone(
+            db,
+            meta,
+            Event::new("transition.read")
+                .by(actor)
+                .object("transition", id)
+                .outcome(audit::Outcome::Denied)
+                .detail("not found"),
+        )
+        .await?;
+        return Err(Error::NotFound);
+    };
+    let child = ChildId(t.child_id);
+    match purpose {
+        Purpose::Read => {
+            children::authorize_area_staff(db, meta, actor, child, "transition.read").await?;
+        }
+        _ => {
+            children::authorize(db, meta, actor, child, Purpose::Write, "transition.update")
+                .await?;
+        }
+    }
+    Ok(t)
+}
+
+/// Marks the move done or cancelled (or planned again).
+pub async fn set_status(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: i64,
+    status: &str,
+) -> Result<()> {
+    if !matches!(status, "planned" | "done" | "cancelled") {
+        return Err(Error::Invalid {
+            field: "status",
+            message: "状態は 予定・移行済み・取りやめ から選んでください。",
+        });
+    }
+    let t = find(db, meta, actor, id, Purpose::Write).await?;
+    let mut tx = db.begin().await?;
+    query("UPDATE transitions SET status = $1 WHERE id = $2")
+        .bind(status)
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+    let label = match status {
+        "done" => "移行しました",
+        "cancelled" => "移行を取りやめました",
+        _ => "移行を予定に戻しました",
+    };
+    children::add_event(
+        &mut tx,
+        ChildId(t.child_id),
+        "transition",
+        &format!("{label}：{}", t.kind_label()),
+        Some(id),
+        Some(actor),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("transition.update")
+            .by(actor)
+            .object("transition", id)
+            .detail(status),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// A checklist line as typed.
+#[derive(Clone, Debug)]
+pub struct NewItem {
+    pub title: String,
+    pub owner: String,
+    pub owner_agency_id: Option<AgencyId>,
+    pub due_on: Option<Date>,
+}
+
+pub async fn add_item(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    transition: i64,
+    new: &NewItem,
+) -> Result<i64> {
+    find(db, meta, actor, transition, Purpose::Write).await?;
+    let mut tx = db.begin().await?;
+    let (next,): (i64,) = query(
+        "SELECT COALESCE(MAX(sort_order), 0) + 1 FROM transition_items WHERE transition_id = $1",
+    )
+    .bind(transition)
+    .fetch_one(&mut tx)
+    .await?;
+    let id = insert_item(
+        &mut tx,
+        transition,
+        &new.title,
+        &new.owner,
+        new.owner_agency_id,
+        new.due_on,
+        next,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("transition.update")
+            .by(actor)
+            .object("transition_item", id)
+            .detail("added"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Ticks a checklist item off (today) or opens it again; the child's transitions page checks who.
+pub async fn set_item_done(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    item: i64,
+    done: bool,
+) -> Result<i64> {
+    let row: Option<(i64, String)> =
+        query("SELECT transition_id, title FROM transition_items WHERE id = $1")
+            .bind(item)
+            .fetch_optional(db)
+            .await?;
+    let Some((transition, title)) = row else {
+        return Err(Error::NotFound);
+    };
+    let t = find(db, meta, actor, transition, Purpose::Write).await?;
+    let today = children::today_in_japan();
+    let mut tx = db.begin().await?;
+    query("UPDATE transition_items SET done_on = $1, done_by = $2 WHERE id = $3")
+        .bind(done.then_some(today))
+        .bind(done.then_some(actor.user_id))
+        .bind(item)
+        .execute(&mut tx)
+        .await?;
+    if done {
+        children::add_event(
+            &mut tx,
+            ChildId(t.child_id),
+            "transition",
+            &format!("移行のチェック項目を完了しました：{title}"),
+            Some(transition),
+            Some(actor),
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("transition.update")
+            .by(actor)
+            .object("transition_item", item)
+            .detail(if done { "done" } else { "open" }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(transition)
+}
