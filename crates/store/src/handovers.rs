@@ -346,22 +346,15 @@ pub async fn create(
         .bind(agency)
         .fetch_one(&mut tx)
         .await?;
-    children::add_event(
-        &mut tx,
-        child,
-        "handover",
-        &format!("{agency_name}あての引継ぎシートを作成しました（下書き）"),
-        Some(id),
-        Some(actor),
-    )
-    .await?;
-    audit::record(
+    log_step(
         &mut tx,
         meta,
-        Event::new("handover.create")
-            .by(actor)
-            .object("handover_sheet", id)
-            .detail(format!("child={child}")),
+        actor,
+        child,
+        id,
+        format!("{agency_name}あての引継ぎシートを作成しました（下書き）"),
+        "handover.create",
+        Some(format!("child={child}")),
     )
     .await?;
     tx.commit().await?;
@@ -384,6 +377,26 @@ async fn write_sections(tx: &mut crate::db::Tx, id: i64, sections: &Sections) ->
     }
     q.execute(&mut *tx).await?;
     Ok(())
+}
+
+/// A step of the sheet, on the child's timeline and in the audit log, in the step's transaction.
+#[allow(clippy::too_many_arguments)]
+async fn log_step(
+    tx: &mut crate::db::Tx,
+    meta: &RequestMeta,
+    actor: &Actor,
+    child: ChildId,
+    id: i64,
+    summary: String,
+    action: &str,
+    detail: Option<String>,
+) -> Result<()> {
+    children::add_event(tx, child, "handover", &summary, Some(id), Some(actor)).await?;
+    let mut event = Event::new(action).by(actor).object("handover_sheet", id);
+    if let Some(d) = detail {
+        event = event.detail(d);
+    }
+    audit::record(tx, meta, event).await
 }
 
 /// Who is asking about a sheet.
@@ -546,22 +559,15 @@ pub async fn send(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result
         ..actor.clone()
     };
     children::record_disclosures(&mut tx, &receiving, child, agency, &basis, &shared).await?;
-    children::add_event(
-        &mut tx,
-        child,
-        "handover",
-        &format!("{}へ引継ぎシートを送付しました", sheet.agency_name),
-        Some(id),
-        Some(actor),
-    )
-    .await?;
-    audit::record(
+    log_step(
         &mut tx,
         meta,
-        Event::new("handover.send")
-            .by(actor)
-            .object("handover_sheet", id)
-            .detail(format!("child={child} agency={agency}")),
+        actor,
+        child,
+        id,
+        format!("{}へ引継ぎシートを送付しました", sheet.agency_name),
+        "handover.send",
+        Some(format!("child={child} agency={agency}")),
     )
     .await?;
     tx.commit().await
@@ -607,21 +613,15 @@ pub async fn acknowledge(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) ->
             message: "この引継ぎシートはすでに受領済みです。",
         });
     }
-    children::add_event(
-        &mut tx,
-        ChildId(sheet.child_id),
-        "handover",
-        &format!("{}が引継ぎシートを受け取りました", sheet.agency_name),
-        Some(id),
-        Some(actor),
-    )
-    .await?;
-    audit::record(
+    log_step(
         &mut tx,
         meta,
-        Event::new("handover.acknowledge")
-            .by(actor)
-            .object("handover_sheet", id),
+        actor,
+        ChildId(sheet.child_id),
+        id,
+        format!("{}が引継ぎシートを受け取りました", sheet.agency_name),
+        "handover.acknowledge",
+        None,
     )
     .await?;
     tx.commit().await
@@ -653,21 +653,15 @@ pub async fn give_feedback(
         .execute(&mut tx)
         .await?;
     let short: String = settled.chars().take(60).collect();
-    children::add_event(
-        &mut tx,
-        ChildId(sheet.child_id),
-        "handover",
-        &format!("{}から移行後のフィードバック：{short}", sheet.agency_name),
-        Some(id),
-        Some(actor),
-    )
-    .await?;
-    audit::record(
+    log_step(
         &mut tx,
         meta,
-        Event::new("handover.feedback")
-            .by(actor)
-            .object("handover_sheet", id),
+        actor,
+        ChildId(sheet.child_id),
+        id,
+        format!("{}から移行後のフィードバック：{short}", sheet.agency_name),
+        "handover.feedback",
+        None,
     )
     .await?;
     tx.commit().await
