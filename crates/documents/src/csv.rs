@@ -1,7 +1,8 @@
 //! CSV that opens correctly in Excel on a Japanese PC: UTF-8 with a byte-order mark, CRLF line
 //! ends, every field quoted when it needs to be.
 
-/// Writes `header` and `rows` as CSV bytes.
+/// Writes `header` (none when empty) and `rows` as CSV bytes; rows may differ in length (an
+/// export of several tables one after another).
 pub fn to_excel_csv<I, R>(header: &[&str], rows: I) -> Result<Vec<u8>, ::csv::Error>
 where
     I: IntoIterator<Item = R>,
@@ -14,8 +15,11 @@ where
     {
         let mut w = ::csv::WriterBuilder::new()
             .terminator(::csv::Terminator::CRLF)
+            .flexible(true)
             .from_writer(&mut out);
-        w.write_record(header)?;
+        if !header.is_empty() {
+            w.write_record(header)?;
+        }
         for row in rows {
             w.write_record(row)?;
         }

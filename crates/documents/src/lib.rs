@@ -4,3 +4,4 @@
 pub mod csv;
 pub mod ics;
 pub mod pdf;
+pub mod xlsx;

@@ -4,8 +4,10 @@
 //! exhaustively and compile in seconds.
 
 pub mod access;
+pub mod challenge;
 pub mod children;
 pub mod directory;
+pub mod evaluation;
 pub mod files;
 pub mod ids;
 pub mod japanese_date;

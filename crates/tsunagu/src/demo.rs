@@ -178,6 +178,7 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
         crate::demo_children::load_plan(&mut tx, *id).await?;
         if *name == KATORI {
             school = crate::demo_children::load_transition(&mut tx, *id, codes[0], nursery).await?;
+            crate::demo_activities::load(&mut tx, *id, nursery).await?;
         }
     }
     let area = |name: &str| -> Vec<AreaId> {

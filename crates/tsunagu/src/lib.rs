@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod demo;
+pub mod demo_activities;
 pub mod demo_children;
 pub mod demo_directory;
 pub mod serve;

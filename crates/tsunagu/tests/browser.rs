@@ -1342,3 +1342,115 @@ async fn a_school_entry_is_coordinated_and_handed_over() {
     save_screenshot(&browser, "support-file-print").await;
     browser.close().await.unwrap();
 }
+
+/// The coordinator logs a visit through the form; the committee sees the prefecture's figures
+/// with charts and small counts hidden.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_is_logged_and_the_committee_sees_the_figures() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::LinkText("研修・巡回"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("h-visits"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::XPath(
+            "//summary[contains(., '巡回相談・施設支援を記録する')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::XPath("//select[@id='f-agency_id']/option[2]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .execute(
+            "document.getElementById('f-visited_on').value = '2026-11-20'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    fill(&browser, "f-visitors", "コーディネーター").await;
+    fill(&browser, "f-purpose", "気になる子の行動についての相談").await;
+    browser
+        .find(Locator::XPath(
+            "//form[@action='/capacity/visits']//button[@type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "#visits")
+        .await
+        .contains("気になる子の行動についての相談"));
+    save_screenshot(&browser, "capacity").await;
+
+    log_out(&browser).await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-committee",
+        tsunagu::demo::password_of("demo-committee").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::LinkText("検証（年度の集計）"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("svg.chart"))
+        .await
+        .unwrap();
+    let main = text_of(&browser, "main").await;
+    assert!(main.contains("千葉県全体"));
+    assert!(main.contains("≤4"));
+    assert!(main.contains("巡回相談・施設支援（回）"));
+    assert!(browser
+        .find(Locator::LinkText("Excel（xlsx）で保存"))
+        .await
+        .is_ok());
+    save_screenshot(&browser, "evaluation-committee").await;
+    browser.close().await.unwrap();
+}

@@ -40,7 +40,9 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/agencies", "関係機関"),
             ("/transitions", "移行"),
             ("/network", "ネットワーク"),
-            ("/councils", "協議会"),
+            ("/capacity", "研修・巡回"),
+            ("/challenges", "課題"),
+            ("/evaluation", "検証"),
         ],
         Role::Supervisor => &[
             ("/", "ホーム"),
@@ -49,7 +51,9 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/agencies", "関係機関"),
             ("/transitions", "移行"),
             ("/network", "ネットワーク"),
-            ("/councils", "協議会"),
+            ("/capacity", "研修・巡回"),
+            ("/challenges", "課題"),
+            ("/evaluation", "検証"),
         ],
         Role::AgencyStaff => &[
             ("/", "ホーム"),
@@ -58,7 +62,11 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/agencies", "関係機関"),
             ("/school-calendar", "就学早見表"),
         ],
-        Role::Committee => &[("/", "ホーム"), ("/agencies", "関係機関の集計")],
+        Role::Committee => &[
+            ("/", "ホーム"),
+            ("/evaluation", "検証（年度の集計）"),
+            ("/agencies", "関係機関の集計"),
+        ],
         Role::Admin => &[
             ("/", "ホーム"),
             ("/agencies", "関係機関"),

@@ -9,9 +9,12 @@ mod areas;
 mod assets;
 mod audit;
 mod auth;
+mod capacity;
+mod challenges;
 mod children;
 mod councils;
 mod error;
+mod evaluation;
 mod extract;
 mod handovers;
 mod home;
@@ -71,6 +74,9 @@ pub fn router(state: AppState) -> Router {
         .merge(transitions::router())
         .merge(handovers::router())
         .merge(support_files::router())
+        .merge(evaluation::router())
+        .merge(capacity::router())
+        .merge(challenges::router())
         .merge(children::notes::router())
         .merge(admin)
         .merge(assets::router())

@@ -38,7 +38,8 @@ struct TimelinePage {
     kinds: Vec<(&'static str, &'static str)>,
 }
 
-pub const TIMELINE_KINDS: [(&str, &str); 14] = [
+pub const TIMELINE_KINDS: [(&str, &str); 15] = [
+    ("visit", "巡回相談・施設支援"),
     ("transition", "移行"),
     ("handover", "引継ぎシート"),
     ("support_file", "サポートファイル"),

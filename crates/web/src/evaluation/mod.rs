@@ -1,0 +1,432 @@
+//! The evaluation (検証) on the web: a fiscal year's tables for an area, a region or the whole
+//! prefecture, each with its chart and last year beside it; exports as xlsx and CSV; the same as
+//! JSON. The committee sees every scope with small counts hidden; coordinators and supervisors
+//! see exact figures for their own areas only; agency staff see none.
+
+mod chart;
+
+use askama::Template;
+use axum::{
+    extract::State,
+    http::{header, HeaderMap, HeaderValue},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde::{Deserialize, Serialize};
+use tsunagu_documents::xlsx::{Sheet, XCell};
+use tsunagu_domain::{
+    evaluation::{Cell, Table},
+    school_year, AreaId, RegionId, Role,
+};
+use tsunagu_store::{
+    areas,
+    audit::{self, Event},
+    evaluation::{self, Scope},
+};
+
+use crate::{
+    auth::{Auth, Meta},
+    extract::Query,
+    layout::Layout,
+    AppError, AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/evaluation", get(page))
+        .route("/evaluation/export.xlsx", get(export_xlsx))
+        .route("/evaluation/export.csv", get(export_csv))
+        .route("/api/v1/evaluation", get(api))
+}
+
+#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[serde(default)]
+pub struct EvaluationQuery {
+    /// 年度 (default: the current one).
+    pub fiscal_year: String,
+    /// An area id; or
+    pub area: String,
+    /// a region id; neither: the whole prefecture (committee only).
+    pub region: String,
+}
+
+/// What the user asked for and may see.
+struct Resolved {
+    fiscal_year: i32,
+    scope: Scope,
+    scope_name: String,
+    areas: Vec<i64>,
+    /// Small counts hidden (the committee, administrators).
+    suppressed: bool,
+}
+
+async fn resolve(state: &AppState, auth: &Auth, q: &EvaluationQuery) -> Result<Resolved, AppError> {
+    let actor = &auth.actor;
+    let suppressed = match actor.role {
+        Role::Committee | Role::Admin => true,
+        Role::Coordinator | Role::Supervisor => false,
+        Role::AgencyStaff => return Err(AppError::Forbidden),
+    };
+    let this_year = school_year::fiscal_year(tsunagu_store::children::today_in_japan());
+    let fiscal_year = match q.fiscal_year.trim() {
+        "" => this_year,
+        s => s
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=this_year + 1).contains(y))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "fiscal_year",
+                    "年度は 2026 のように数字で指定してください。",
+                )
+            })?,
+    };
+    let all_areas = areas::all_areas(&state.db).await?;
+    let area = q.area.trim().parse::<i64>().ok();
+    let region = q.region.trim().parse::<i64>().ok();
+    let scope = match (area, region) {
+        (Some(a), _) => Scope::Area(AreaId(a)),
+        (None, Some(r)) => Scope::Region(RegionId(r)),
+        (None, None) if suppressed => Scope::Prefecture,
+        // The area staff's default: their first area.
+        (None, None) => Scope::Area(*actor.area_ids.first().ok_or(AppError::Forbidden)?),
+    };
+    // Exact figures stop at the user's own areas.
+    if !suppressed {
+        match scope {
+            Scope::Area(a) if actor.serves_area(a) => {}
+            _ => return Err(AppError::Forbidden),
+        }
+    }
+    let scope_name = match scope {
+        Scope::Prefecture => "千葉県全体".to_string(),
+        Scope::Area(a) => all_areas
+            .iter()
+            .find(|x| x.id == a)
+            .map(|x| x.name.clone())
+            .ok_or(AppError::NotFound)?,
+        Scope::Region(r) => areas::regions(&state.db)
+            .await?
+            .into_iter()
+            .find(|x| x.id == r)
+            .map(|x| format!("{}（圏域）", x.name))
+            .ok_or(AppError::NotFound)?,
+    };
+    Ok(Resolved {
+        fiscal_year,
+        areas: evaluation::areas_of(&state.db, scope).await?,
+        scope,
+        scope_name,
+        suppressed,
+    })
+}
+
+async fn tables(state: &AppState, r: &Resolved) -> Result<Vec<Table>, AppError> {
+    let tables = evaluation::tables(&state.db, &r.areas, r.fiscal_year).await?;
+    Ok(if r.suppressed {
+        tables.into_iter().map(Table::suppressed).collect()
+    } else {
+        tables
+    })
+}
+
+async fn audit_read(
+    state: &AppState,
+    meta: &tsunagu_store::RequestMeta,
+    auth: &Auth,
+    r: &Resolved,
+    action: &'static str,
+) -> Result<(), AppError> {
+    audit::record_alone(
+        &state.db,
+        meta,
+        Event::new(action)
+            .by(&auth.actor)
+            .object_type("evaluation")
+            .detail(format!("fy={} scope={:?}", r.fiscal_year, r.scope)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A table as the page shows it: header, rows with last year, total, chart.
+struct Shown {
+    table: Table,
+    svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/page.html")]
+struct Page {
+    layout: Layout,
+    fiscal_year: i32,
+    fy_label: String,
+    scope_name: String,
+    suppressed: bool,
+    years: Vec<(i32, String)>,
+    area_options: Vec<(i64, String)>,
+    region_options: Vec<(i64, String)>,
+    query: EvaluationQuery,
+    export_query: String,
+    tables: Vec<Shown>,
+}
+
+impl Page {
+    fn cell(&self, c: &Cell) -> String {
+        c.text()
+    }
+}
+
+async fn page(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Query(q): Query<EvaluationQuery>,
+) -> Result<Html<String>, AppError> {
+    let r = resolve(&state, &auth, &q).await?;
+    let shown = tables(&state, &r)
+        .await?
+        .into_iter()
+        .map(|table| Shown {
+            svg: chart::svg(&table),
+            table,
+        })
+        .collect();
+    audit_read(&state, &meta, &auth, &r, "evaluation.read").await?;
+    let this_year = school_year::fiscal_year(tsunagu_store::children::today_in_japan());
+    let all_areas = areas::all_areas(&state.db).await?;
+    let (area_options, region_options) = if r.suppressed {
+        (
+            all_areas.iter().map(|a| (a.id.0, a.name.clone())).collect(),
+            areas::regions(&state.db)
+                .await?
+                .into_iter()
+                .map(|x| (x.id.0, x.name))
+                .collect(),
+        )
+    } else {
+        (
+            all_areas
+                .iter()
+                .filter(|a| auth.actor.serves_area(a.id))
+                .map(|a| (a.id.0, a.name.clone()))
+                .collect(),
+            vec![],
+        )
+    };
+    let export_query = serde_urlencoded::to_string([
+        ("fiscal_year", r.fiscal_year.to_string()),
+        ("area", q.area.clone()),
+        ("region", q.region.clone()),
+    ])
+    .unwrap_or_default();
+    let page = Page {
+        layout: Layout::new(&state, &auth, "検証（年度の集計）", "/evaluation").await?,
+        fiscal_year: r.fiscal_year,
+        fy_label: school_year::fiscal_year_label(r.fiscal_year),
+        scope_name: r.scope_name.clone(),
+        suppressed: r.suppressed,
+        years: (this_year - 4..=this_year)
+            .rev()
+            .map(|y| (y, school_year::fiscal_year_label(y)))
+            .collect(),
+        area_options,
+        region_options,
+        query: q,
+        export_query,
+        tables: shown,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// The header row and the rows of a table as an export writes them: last year and 合計 included.
+fn grid(t: &Table) -> (Vec<String>, Vec<Vec<XCell>>) {
+    let mut headers = vec![t.row_header.clone()];
+    headers.extend(t.columns.iter().cloned());
+    if t.previous.is_some() {
+        headers.push("前年度".into());
+    }
+    let cell = |c: &Cell| match c {
+        Cell::Count(n) => XCell::Number(*n as f64),
+        Cell::Hidden => XCell::Text(c.text()),
+    };
+    let mut rows: Vec<Vec<XCell>> = t
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, (label, cells))| {
+            let mut row = vec![XCell::Text(label.clone())];
+            row.extend(cells.iter().map(cell));
+            if let Some(p) = &t.previous {
+                row.push(cell(&p[i]));
+            }
+            row
+        })
+        .collect();
+    if let Some(total) = &t.total_row {
+        let mut row = vec![XCell::Text("合計".into())];
+        row.extend(total.iter().map(cell));
+        if let Some(p) = &t.previous_total {
+            row.push(cell(p));
+        }
+        rows.push(row);
+    }
+    (headers, rows)
+}
+
+fn xlsx(r: &Resolved, tables: &[Table]) -> Result<Vec<u8>, AppError> {
+    let sheets: Vec<Sheet> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let (headers, rows) = grid(t);
+            Sheet {
+                name: format!(
+                    "{}_{}",
+                    i + 1,
+                    t.title.split('（').next().unwrap_or(&t.title)
+                ),
+                title: format!(
+                    "{}　{}　{}{}",
+                    t.title,
+                    r.scope_name,
+                    school_year::fiscal_year_label(r.fiscal_year),
+                    if r.suppressed {
+                        "（1〜4件は「≤4」）"
+                    } else {
+                        ""
+                    }
+                ),
+                headers,
+                rows,
+                notes: t.notes.iter().map(|n| n.text.clone()).collect(),
+            }
+        })
+        .collect();
+    tsunagu_documents::xlsx::workbook(&sheets).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn csv(r: &Resolved, tables: &[Table]) -> Result<Vec<u8>, AppError> {
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    for t in tables {
+        lines.push(vec![format!(
+            "{}　{}　{}",
+            t.title,
+            r.scope_name,
+            school_year::fiscal_year_label(r.fiscal_year)
+        )]);
+        let (headers, rows) = grid(t);
+        lines.push(headers);
+        for row in rows {
+            lines.push(
+                row.into_iter()
+                    .map(|c| match c {
+                        XCell::Number(n) => (n as i64).to_string(),
+                        XCell::Text(s) => tsunagu_documents::csv::safe_cell(&s),
+                    })
+                    .collect(),
+            );
+        }
+        for n in &t.notes {
+            lines.push(vec![n.text.clone()]);
+        }
+        lines.push(vec![]);
+    }
+    tsunagu_documents::csv::to_excel_csv(&[], lines).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn export(
+    state: &AppState,
+    meta: &tsunagu_store::RequestMeta,
+    auth: &Auth,
+    q: &EvaluationQuery,
+    as_xlsx: bool,
+) -> Result<Response, AppError> {
+    let r = resolve(state, auth, q).await?;
+    let t = tables(state, &r).await?;
+    audit_read(state, meta, auth, &r, "evaluation.export").await?;
+    let name = format!("tsunagu-evaluation-{}", r.fiscal_year);
+    Ok(if as_xlsx {
+        download(xlsx(&r, &t)?, XLSX, &format!("{name}.xlsx"))
+    } else {
+        download(
+            csv(&r, &t)?,
+            "text/csv; charset=utf-8",
+            &format!("{name}.csv"),
+        )
+    })
+}
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Query(q): Query<EvaluationQuery>,
+) -> Result<Response, AppError> {
+    export(&state, &meta, &auth, &q, true).await
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Query(q): Query<EvaluationQuery>,
+) -> Result<Response, AppError> {
+    export(&state, &meta, &auth, &q, false).await
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EvaluationAnswer {
+    pub fiscal_year: i32,
+    pub scope: String,
+    /// Counts from 1 to 4 are 「≤4」 (the committee's view).
+    pub suppressed: bool,
+    #[schema(value_type = Vec<Object>)]
+    pub tables: Vec<Table>,
+}
+
+/// The fiscal year's tables as JSON; `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`
+/// or `text/csv` answers the screen's export.
+#[utoipa::path(get, path = "/api/v1/evaluation", tag = "evaluation", params(EvaluationQuery),
+    responses((status = 200, body = EvaluationAnswer), (status = 403, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn api(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    headers: HeaderMap,
+    Query(q): Query<EvaluationQuery>,
+) -> Result<Response, AppError> {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if accept.contains(XLSX) {
+        return export(&state, &meta, &auth, &q, true).await;
+    }
+    if accept.contains("text/csv") {
+        return export(&state, &meta, &auth, &q, false).await;
+    }
+    let r = resolve(&state, &auth, &q).await?;
+    let t = tables(&state, &r).await?;
+    audit_read(&state, &meta, &auth, &r, "evaluation.read").await?;
+    Ok(Json(EvaluationAnswer {
+        fiscal_year: r.fiscal_year,
+        scope: r.scope_name,
+        suppressed: r.suppressed,
+        tables: t,
+    })
+    .into_response())
+}
