@@ -35,7 +35,7 @@ use crate::{
     auth::{Auth, Meta},
     error::into_form_errors,
     extract::{Form, Query},
-    layout::{Layout, Pager},
+    layout::{filters, Layout, Pager},
     AppError, AppState,
 };
 
@@ -320,6 +320,9 @@ struct ShowPage {
     /// months; only the area's staff get them.
     links: Vec<tsunagu_store::network::LinkView>,
     shows_links: bool,
+    /// Visits to it and trainings it took part in (the caller's areas).
+    visits: Vec<tsunagu_store::capacity::Visit>,
+    trainings: Vec<tsunagu_store::capacity::Training>,
 }
 
 impl ShowPage {
@@ -330,6 +333,10 @@ impl ShowPage {
         } else {
             (l.a, &l.a_name)
         }
+    }
+
+    fn is_this(&self, agency: &Option<i64>) -> bool {
+        *agency == Some(self.d.agency.id)
     }
 
     fn contact(&self, c: &tsunagu_store::agencies::Contact) -> String {
@@ -357,7 +364,13 @@ async fn show(
     let links =
         tsunagu_store::network::links_of_agency(&state.db, &auth.actor, AgencyId(id), from, until)
             .await?;
+    let visits =
+        tsunagu_store::capacity::visits(&state.db, &auth.actor, Some(AgencyId(id)), 20).await?;
+    let trainings =
+        tsunagu_store::capacity::trainings(&state.db, &auth.actor, Some(AgencyId(id)), 20).await?;
     let view = ShowPage {
+        visits,
+        trainings,
         shows_links: matches!(
             auth.actor.role,
             tsunagu_domain::Role::Coordinator | tsunagu_domain::Role::Supervisor
