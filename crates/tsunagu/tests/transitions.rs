@@ -203,6 +203,32 @@ async fn a_transition_gets_its_checklist_on_working_days(b: Backend) {
         .unwrap();
     assert_eq!(done["done_on"], today().to_string());
 
+    // A deadline moved, and the owner named: the item keeps the change.
+    let notice = view["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"].as_str().unwrap().starts_with("就学通知"))
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, body) = coordinator
+        .put(
+            &format!("/api/v1/transition-items/{notice}"),
+            json!({"title": "就学通知の受領", "owner": "保護者（母）", "due_on": "2027-01-22"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, view) = coordinator.get(&format!("/api/v1/transitions/{t}")).await;
+    let moved = view["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == notice)
+        .unwrap();
+    assert_eq!(moved["due_on"], "2027-01-22");
+    assert_eq!(moved["owner"], "保護者（母）");
+
     // A 就学猶予 in the 年長 year moves school entry a year on.
     let fy = tsunagu_domain::school_year::fiscal_year(today());
     let res = web

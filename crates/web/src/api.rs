@@ -38,7 +38,7 @@ use crate::{auth::Auth, AppError, AppState};
         crate::network::api_network,
         crate::transitions::school_calendar::api, crate::transitions::calendar::api,
         crate::transitions::api_child, crate::transitions::api_create, crate::transitions::api_show,
-        crate::transitions::api_status, crate::transitions::api_add_item, crate::transitions::api_set_item,
+        crate::transitions::api_status, crate::transitions::api_add_item, crate::transitions::api_set_item, crate::transitions::api_update_item,
         crate::handovers::api_create, crate::handovers::api_inbox, crate::handovers::api_show, crate::handovers::api_update,
         crate::handovers::api_send, crate::handovers::api_acknowledge, crate::handovers::api_feedback,
         crate::support_files::api_show, crate::support_files::api_update,

@@ -496,6 +496,45 @@ pub async fn add_item(
     Ok(id)
 }
 
+/// Changes a checklist item's wording, owner or due date (a coordinator of the child's area).
+pub async fn update_item(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    item: i64,
+    changed: &NewItem,
+) -> Result<i64> {
+    let row: Option<(i64,)> = query("SELECT transition_id FROM transition_items WHERE id = $1")
+        .bind(item)
+        .fetch_optional(db)
+        .await?;
+    let Some((transition,)) = row else {
+        return Err(Error::NotFound);
+    };
+    find(db, meta, actor, transition, Purpose::Write).await?;
+    let mut tx = db.begin().await?;
+    query("UPDATE transition_items SET title = $1, owner = $2, owner_agency_id = $3, due_on = $4 WHERE id = $5")
+        .bind(&changed.title)
+        .bind(&changed.owner)
+        .bind(changed.owner_agency_id)
+        .bind(changed.due_on)
+        .bind(item)
+        .execute(&mut tx)
+        .await
+        .map_err(|e| e.on_foreign_key("owner_agency_id", "関係機関が見つかりません。"))?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("transition.update")
+            .by(actor)
+            .object("transition_item", item)
+            .detail("changed"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(transition)
+}
+
 /// Ticks a checklist item off (today) or opens it again; the child's transitions page checks who.
 pub async fn set_item_done(
     db: &Db,

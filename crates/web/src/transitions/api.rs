@@ -4,7 +4,7 @@
 use axum::{
     extract::{Path, State},
     http::StatusCode,
-    routing::{get, post},
+    routing::{get, post, put},
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/transitions/{id}", get(api_show))
         .route("/api/v1/transitions/{id}/status", post(api_status))
         .route("/api/v1/transitions/{id}/items", post(api_add_item))
+        .route("/api/v1/transition-items/{id}", put(api_update_item))
         .route("/api/v1/transition-items/{id}/{state}", post(api_set_item))
 }
 
@@ -141,5 +142,20 @@ pub async fn api_set_item(
         _ => return Err(AppError::NotFound),
     };
     transitions::set_item_done(&state.db, &meta, &auth.actor, id, done).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes a checklist item's wording, owner or due date.
+#[utoipa::path(put, path = "/api/v1/transition-items/{id}", tag = "transitions", params(("id" = i64, Path)), request_body = ItemFields,
+    responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn api_update_item(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<ItemFields>,
+) -> Result<StatusCode, AppError> {
+    let changed = check_item(&body)?;
+    transitions::update_item(&state.db, &meta, &auth.actor, id, &changed).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/children/{id}/holds", post(add_hold))
         .route("/transitions/{id}/status", post(set_status))
         .route("/transitions/{id}/items", post(add_item))
+        .route("/transition-items/{id}", post(edit_item))
         .route("/transition-items/{id}/{state}", post(set_item))
         .merge(school_calendar::router())
         .merge(calendar::router())
@@ -506,6 +507,23 @@ async fn set_item(
     let t = transitions::get(&state.db, &meta, &auth.actor, transition).await?;
     Ok(Redirect::to(&format!(
         "/children/{}/transitions#transition-{transition}",
+        t.transition.child_id
+    ))
+    .into_response())
+}
+
+async fn edit_item(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): Form<ItemFields>,
+) -> Result<Response, AppError> {
+    let changed = check_item(&f)?;
+    let transition = transitions::update_item(&state.db, &meta, &auth.actor, id, &changed).await?;
+    let t = transitions::get(&state.db, &meta, &auth.actor, transition).await?;
+    Ok(Redirect::to(&format!(
+        "/children/{}/transitions?notice=saved#transition-{transition}",
         t.transition.child_id
     ))
     .into_response())
