@@ -227,6 +227,7 @@ pub async fn tables(db: &Db, areas: &[i64], fy: i32) -> Result<Vec<Table>> {
         .await?,
     );
     out.push(children_by_phase(db, areas, fy).await?);
+    out.push(children_by_need(db, areas, fy).await?);
     out.push(referrals(db, areas, fy).await?);
     let meetings = "SELECT '開催した支援会議', {month}, COUNT(*) FROM meetings m WHERE m.area_id IN ({areas}) AND m.status = 'held' AND m.starts_at >= $1 AND m.starts_at < $2 GROUP BY 2";
     out.push(
@@ -337,6 +338,62 @@ async fn children_by_phase(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
         table_rows,
         false,
         true,
+        None,
+    ))
+}
+
+/// The needs a child's record shows: certificates, 受給者証, medical care, a diagnosis. A child
+/// may have several, so the rows do not add up.
+async fn children_by_need(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
+    let list = db::id_list(areas.iter().copied());
+    let needs: [(&str, &str); 6] = [
+        (
+            "療育手帳",
+            "EXISTS (SELECT 1 FROM certificates x WHERE x.child_id = c.id AND x.kind = 'ryoiku')",
+        ),
+        (
+            "身体障害者手帳",
+            "EXISTS (SELECT 1 FROM certificates x WHERE x.child_id = c.id AND x.kind = 'physical')",
+        ),
+        (
+            "精神障害者保健福祉手帳",
+            "EXISTS (SELECT 1 FROM certificates x WHERE x.child_id = c.id AND x.kind = 'mental')",
+        ),
+        (
+            "障害児通所の受給者証",
+            "EXISTS (SELECT 1 FROM benefit_certificates x WHERE x.child_id = c.id)",
+        ),
+        (
+            "医療的ケア",
+            "c.medical_care IS NOT NULL AND c.medical_care <> ''",
+        ),
+        ("診断あり", "c.diagnoses IS NOT NULL AND c.diagnoses <> ''"),
+    ];
+    let mut rows = Vec::new();
+    for (label, condition) in needs {
+        // The condition is one of the constants above, never input.
+        let (new, closed, active): (i64, i64, i64) = query(format!(
+            "SELECT COALESCE(SUM(CASE WHEN c.created_at >= $1 AND c.created_at < $2 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN c.closed_on >= $3 AND c.closed_on <= $4 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN c.created_at < $2 AND (c.closed_on IS NULL OR c.closed_on > $4) THEN 1 ELSE 0 END), 0) \
+             FROM children c WHERE c.area_id IN ({list}) AND c.merged_into_id IS NULL AND {condition}"
+        ))
+        .bind(start_instant(fy))
+        .bind(start_instant(fy + 1))
+        .bind(fiscal_year_start(fy))
+        .bind(fiscal_year_end(fy))
+        .fetch_one(db)
+        .await?;
+        rows.push((label.to_string(), vec![new, closed, active]));
+    }
+    Ok(Table::new(
+        "children_by_need",
+        "登録している子ども（手帳・受給者証・医療的ケアなど、重複あり）",
+        "状況",
+        vec!["新規登録".into(), "終結".into(), "年度末に支援中".into()],
+        rows,
+        false,
+        false,
         None,
     ))
 }

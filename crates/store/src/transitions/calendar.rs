@@ -126,12 +126,23 @@ pub async fn calendar(
     .fetch_all(db)
     .await?;
     let today = children::today_in_japan();
+    let by_id: std::collections::HashMap<i64, &CalendarChild> =
+        children_rows.iter().map(|c| (c.id, c)).collect();
+    let mut held: std::collections::HashMap<i64, Vec<Hold>> = std::collections::HashMap::new();
+    for (child, fy) in holds {
+        held.entry(child).or_default().push(Hold {
+            id: 0,
+            fiscal_year: fy,
+            kind: String::new(),
+            note: None,
+        });
+    }
     let mut out = Vec::new();
     let mut planned_children = std::collections::HashSet::new();
     for v in &views {
         let t = &v.transition;
         planned_children.insert(t.child_id);
-        let child = children_rows.iter().find(|c| c.id == t.child_id);
+        let child = by_id.get(&t.child_id);
         out.push(CalendarEntry {
             child_id: t.child_id,
             child_name: child.map(|c| c.name.clone()).unwrap_or_default(),
@@ -163,17 +174,7 @@ pub async fn calendar(
         .iter()
         .filter(|c| !planned_children.contains(&c.id))
     {
-        let child_holds: Vec<Hold> = holds
-            .iter()
-            .filter(|(id, _)| *id == c.id)
-            .map(|(_, fy)| Hold {
-                id: 0,
-                fiscal_year: *fy,
-                kind: String::new(),
-                note: None,
-            })
-            .collect();
-        let cohort = cohort_of(c.birth_date, &child_holds);
+        let cohort = cohort_of(c.birth_date, held.get(&c.id).map_or(&[], Vec::as_slice));
         if let Some((kind, on)) = cohort
             .upcoming_moves(from - time::Duration::days(1))
             .into_iter()
