@@ -154,6 +154,12 @@ impl Entry {
     }
 }
 
+/// The entry with its hash computed over `prev_hash` and its content: for loading a chain in bulk.
+pub fn sealed(mut entry: Entry) -> Entry {
+    entry.hash = entry.computed_hash();
+    entry
+}
+
 /// Appends `event` inside `tx`. The entry commits or rolls back with the change it describes.
 pub async fn record(tx: &mut Tx, meta: &RequestMeta, event: Event<'_>) -> Result<()> {
     if tx.backend() == Backend::Postgres {

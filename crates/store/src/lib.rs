@@ -6,6 +6,7 @@ pub mod areas;
 pub mod attachments;
 pub mod audit;
 pub mod blobs;
+pub mod bulk;
 pub mod calendar_feeds;
 pub mod capacity;
 pub mod challenges;

@@ -71,6 +71,17 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Fill an empty database with synthetic, clearly fictional data of a chosen size.
+    Seed {
+        /// small (one area, ~200 children), area (one region, ~4,000), prefecture (60,000).
+        #[arg(long, value_enum)]
+        scale: crate::seed::Scale,
+        /// The same number gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -237,6 +248,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tx.commit().await?;
             eprintln!("{login} のAPIトークンを発行しました。二度と表示されないので控えてください:");
             println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Seed {
+            scale,
+            seed,
+            database,
+        } => {
+            let db = open(&database).await?;
+            crate::seed::run(&db, scale, seed).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify { database }) => {

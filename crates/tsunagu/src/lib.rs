@@ -6,4 +6,5 @@ pub mod demo;
 pub mod demo_activities;
 pub mod demo_children;
 pub mod demo_directory;
+pub mod seed;
 pub mod serve;
