@@ -86,25 +86,66 @@ impl Rng {
 
 /// Family names no one has (見本 = sample, 架空 = fictional…), with readings.
 const FAMILY: [(&str, &str); 24] = [
-    ("見本", "みほん"), ("架空", "かくう"), ("仮名", "かめい"), ("例題", "れいだい"),
-    ("試験", "しけん"), ("模擬", "もぎ"), ("想定", "そうてい"), ("試作", "しさく"),
-    ("標本", "ひょうほん"), ("雛形", "ひながた"), ("下書", "したがき"), ("練習", "れんしゅう"),
-    ("仮置", "かりおき"), ("空想", "くうそう"), ("夢見", "ゆめみ"), ("絵空", "えそら"),
-    ("試行", "しこう"), ("見立", "みたて"), ("仮設", "かせつ"), ("例示", "れいじ"),
-    ("模型", "もけい"), ("演習", "えんしゅう"), ("試案", "しあん"), ("草案", "そうあん"),
+    ("見本", "みほん"),
+    ("架空", "かくう"),
+    ("仮名", "かめい"),
+    ("例題", "れいだい"),
+    ("試験", "しけん"),
+    ("模擬", "もぎ"),
+    ("想定", "そうてい"),
+    ("試作", "しさく"),
+    ("標本", "ひょうほん"),
+    ("雛形", "ひながた"),
+    ("下書", "したがき"),
+    ("練習", "れんしゅう"),
+    ("仮置", "かりおき"),
+    ("空想", "くうそう"),
+    ("夢見", "ゆめみ"),
+    ("絵空", "えそら"),
+    ("試行", "しこう"),
+    ("見立", "みたて"),
+    ("仮設", "かせつ"),
+    ("例示", "れいじ"),
+    ("模型", "もけい"),
+    ("演習", "えんしゅう"),
+    ("試案", "しあん"),
+    ("草案", "そうあん"),
 ];
 const GIVEN: [(&str, &str); 24] = [
-    ("はると", "はると"), ("ゆい", "ゆい"), ("蓮", "れん"), ("陽葵", "ひまり"), ("湊", "みなと"),
-    ("凛", "りん"), ("蒼", "あおい"), ("結菜", "ゆいな"), ("樹", "いつき"), ("芽依", "めい"),
-    ("悠真", "ゆうま"), ("紬", "つむぎ"), ("大和", "やまと"), ("咲良", "さくら"), ("颯", "はやて"),
-    ("心春", "こはる"), ("律", "りつ"), ("澪", "みお"), ("奏", "かなで"), ("杏", "あん"),
-    ("朝陽", "あさひ"), ("琴音", "ことね"), ("海斗", "かいと"), ("詩", "うた"),
+    ("はると", "はると"),
+    ("ゆい", "ゆい"),
+    ("蓮", "れん"),
+    ("陽葵", "ひまり"),
+    ("湊", "みなと"),
+    ("凛", "りん"),
+    ("蒼", "あおい"),
+    ("結菜", "ゆいな"),
+    ("樹", "いつき"),
+    ("芽依", "めい"),
+    ("悠真", "ゆうま"),
+    ("紬", "つむぎ"),
+    ("大和", "やまと"),
+    ("咲良", "さくら"),
+    ("颯", "はやて"),
+    ("心春", "こはる"),
+    ("律", "りつ"),
+    ("澪", "みお"),
+    ("奏", "かなで"),
+    ("杏", "あん"),
+    ("朝陽", "あさひ"),
+    ("琴音", "ことね"),
+    ("海斗", "かいと"),
+    ("詩", "うた"),
 ];
 const CHANNELS: [&str; 6] = ["電話", "来所", "訪問", "同行", "メール", "その他"];
 const REQUESTERS: [&str; 5] = ["保護者", "園", "学校", "保健センター", "本人"];
 const CONCERNS: [&str; 6] = [
-    "ことばの遅れが気になる", "集団活動に入れない", "就学先について相談したい",
-    "登校をしぶる", "かんしゃくが続く", "福祉サービスを使いたい",
+    "ことばの遅れが気になる",
+    "集団活動に入れない",
+    "就学先について相談したい",
+    "登校をしぶる",
+    "かんしゃくが続く",
+    "福祉サービスを使いたい",
 ];
 
 fn progress(label: &str, done: usize, total: usize, started: Instant) {
@@ -183,7 +224,10 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         let name = if c.areas == 1 {
             "試験地域（合成データ）".to_string()
         } else {
-            format!("{}（合成データ）", municipalities[a % municipalities.len()].2)
+            format!(
+                "{}（合成データ）",
+                municipalities[a % municipalities.len()].2
+            )
         };
         area_rows.push(vec![
             Value::from((a + 1) as i64),
@@ -194,14 +238,26 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         ]);
         area_munis.push(munis);
     }
-    insert_rows(&mut tx, "areas", &["id", "name", "kana", "created_at", "updated_at"], area_rows).await?;
+    insert_rows(
+        &mut tx,
+        "areas",
+        &["id", "name", "kana", "created_at", "updated_at"],
+        area_rows,
+    )
+    .await?;
     let mut links = Vec::new();
     for (a, munis) in area_munis.iter().enumerate() {
         for m in munis {
             links.push(vec![Value::from((a + 1) as i64), Value::from(*m)]);
         }
     }
-    insert_rows(&mut tx, "area_municipalities", &["area_id", "municipality_id"], links).await?;
+    insert_rows(
+        &mut tx,
+        "area_municipalities",
+        &["area_id", "municipality_id"],
+        links,
+    )
+    .await?;
 
     // Agencies of every kind, spread over the areas' municipalities.
     let kinds: Vec<(i64, String)> = query("SELECT id, name FROM agency_kinds ORDER BY id")
@@ -213,7 +269,11 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         let area = i % c.areas;
         let muni = *rng.pick(&area_munis[area]);
         let (kind, kind_name) = rng.pick(&kinds).clone();
-        let name = format!("合成{}{}号", kind_name.split('・').next().unwrap_or(&kind_name), i + 1);
+        let name = format!(
+            "合成{}{}号",
+            kind_name.split('・').next().unwrap_or(&kind_name),
+            i + 1
+        );
         let kana_reading = format!("ごうせい{}", i + 1);
         rows.push(vec![
             Value::from((i + 1) as i64),
@@ -231,7 +291,17 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
     insert_rows(
         &mut tx,
         "agencies",
-        &["id", "name", "kana", "search_key", "municipality_id", "kind_id", "active", "created_at", "updated_at"],
+        &[
+            "id",
+            "name",
+            "kana",
+            "search_key",
+            "municipality_id",
+            "kind_id",
+            "active",
+            "created_at",
+            "updated_at",
+        ],
         rows,
     )
     .await?;
@@ -249,7 +319,11 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
             Value::from(id),
             t(&login),
             t(name),
-            t(&format!("{} {}", kana::normalize(name), login.to_lowercase())),
+            t(&format!(
+                "{} {}",
+                kana::normalize(name),
+                login.to_lowercase()
+            )),
             t(role),
             Value::from(agency),
             t(&hash),
@@ -260,10 +334,20 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
     };
     let mut coordinators = Vec::new();
     for a in 0..c.areas {
-        let u = user(format!("seed-coordinator-{}", a + 1), "合成 コーディネーター", "coordinator", None);
+        let u = user(
+            format!("seed-coordinator-{}", a + 1),
+            "合成 コーディネーター",
+            "coordinator",
+            None,
+        );
         user_areas.push(vec![Value::from(u), Value::from((a + 1) as i64)]);
         coordinators.push(u);
-        let s = user(format!("seed-supervisor-{}", a + 1), "合成 市町村担当", "supervisor", None);
+        let s = user(
+            format!("seed-supervisor-{}", a + 1),
+            "合成 市町村担当",
+            "supervisor",
+            None,
+        );
         user_areas.push(vec![Value::from(s), Value::from((a + 1) as i64)]);
     }
     user("seed-committee".into(), "合成 審議委員", "committee", None);
@@ -271,12 +355,27 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
     let staff_count = c.users.saturating_sub(2 * c.areas + 2);
     for s in 0..staff_count {
         let agency = (s % c.agencies + 1) as i64;
-        user(format!("seed-agency-{}", s + 1), "合成 職員", "agency_staff", Some(agency));
+        user(
+            format!("seed-agency-{}", s + 1),
+            "合成 職員",
+            "agency_staff",
+            Some(agency),
+        );
     }
     insert_rows(
         &mut tx,
         "users",
-        &["id", "login", "display_name", "search_key", "role", "agency_id", "password_hash", "created_at", "updated_at"],
+        &[
+            "id",
+            "login",
+            "display_name",
+            "search_key",
+            "role",
+            "agency_id",
+            "password_hash",
+            "created_at",
+            "updated_at",
+        ],
         rows,
     )
     .await?;
@@ -340,13 +439,40 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
     insert_rows(
         &mut tx,
         "children",
-        &["id", "area_id", "family_name", "given_name", "family_kana", "given_kana", "search_key", "duplicate_key",
-          "birth_date", "sex", "municipality_id", "status", "closed_on", "created_at", "updated_at"],
+        &[
+            "id",
+            "area_id",
+            "family_name",
+            "given_name",
+            "family_kana",
+            "given_kana",
+            "search_key",
+            "duplicate_key",
+            "birth_date",
+            "sex",
+            "municipality_id",
+            "status",
+            "closed_on",
+            "created_at",
+            "updated_at",
+        ],
         rows,
     )
     .await?;
-    insert_rows(&mut tx, "guardians", &["child_id", "name", "kana", "relation"], guardians).await?;
-    insert_rows(&mut tx, "child_events", &["child_id", "at", "kind", "summary"], events).await?;
+    insert_rows(
+        &mut tx,
+        "guardians",
+        &["child_id", "name", "kana", "relation"],
+        guardians,
+    )
+    .await?;
+    insert_rows(
+        &mut tx,
+        "child_events",
+        &["child_id", "at", "kind", "summary"],
+        events,
+    )
+    .await?;
     tx.commit().await?;
     progress("children", c.children, c.children, started);
 
@@ -381,11 +507,27 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         insert_rows(
             &mut tx,
             "consultations",
-            &["id", "area_id", "child_id", "at", "channel", "requester", "concern", "minutes", "created_at"],
+            &[
+                "id",
+                "area_id",
+                "child_id",
+                "at",
+                "channel",
+                "requester",
+                "concern",
+                "minutes",
+                "created_at",
+            ],
             rows,
         )
         .await?;
-        insert_rows(&mut tx, "consultation_category_links", &["consultation_id", "category_id"], cats).await?;
+        insert_rows(
+            &mut tx,
+            "consultation_category_links",
+            &["consultation_id", "category_id"],
+            cats,
+        )
+        .await?;
         tx.commit().await?;
         done += n;
         progress("consultations", done, c.consultations, started);
@@ -417,14 +559,36 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
             Value::from(now),
         ]);
     }
-    insert_rows(&mut tx, "care_team_members", &["child_id", "agency_id", "role", "from_on", "to_on", "family_agreed", "created_at"], rows).await?;
+    insert_rows(
+        &mut tx,
+        "care_team_members",
+        &[
+            "child_id",
+            "agency_id",
+            "role",
+            "from_on",
+            "to_on",
+            "family_agreed",
+            "created_at",
+        ],
+        rows,
+    )
+    .await?;
     progress("care teams", c.team, c.team, started);
     let mut rows = Vec::with_capacity(c.referrals);
     for i in 0..c.referrals {
         let child = rng.below(c.children);
         let day = busy_day(&mut rng, today, 3 * 365);
-        let state = ["open", "accepted", "accepted", "completed", "declined", "cancelled"][rng.below(6)];
-        let answered = (state != "open" && state != "cancelled").then(|| at(day + Duration::days(1 + rng.below(20) as i64), 600));
+        let state = [
+            "open",
+            "accepted",
+            "accepted",
+            "completed",
+            "declined",
+            "cancelled",
+        ][rng.below(6)];
+        let answered = (state != "open" && state != "cancelled")
+            .then(|| at(day + Duration::days(1 + rng.below(20) as i64), 600));
         rows.push(vec![
             Value::from((i + 1) as i64),
             Value::from((child + 1) as i64),
@@ -437,7 +601,23 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
             Value::from(answered),
         ]);
     }
-    insert_rows(&mut tx, "referrals", &["id", "child_id", "agency_id", "reason", "parts", "state", "created_by", "created_at", "answered_at"], rows).await?;
+    insert_rows(
+        &mut tx,
+        "referrals",
+        &[
+            "id",
+            "child_id",
+            "agency_id",
+            "reason",
+            "parts",
+            "state",
+            "created_by",
+            "created_at",
+            "answered_at",
+        ],
+        rows,
+    )
+    .await?;
     progress("referrals", c.referrals, c.referrals, started);
     let mut rows = Vec::with_capacity(c.meetings);
     let mut participants = Vec::with_capacity(c.meetings * 2);
@@ -463,11 +643,37 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         ]);
         for _ in 0..2 {
             let agency = *rng.pick(&agencies_of_area[child_area[child]]);
-            participants.push(vec![Value::from((i + 1) as i64), Value::from(agency), t("関係機関")]);
+            participants.push(vec![
+                Value::from((i + 1) as i64),
+                Value::from(agency),
+                t("関係機関"),
+            ]);
         }
     }
-    insert_rows(&mut tx, "meetings", &["id", "child_id", "area_id", "purpose", "starts_at", "ends_at", "status", "created_at", "updated_at"], rows).await?;
-    insert_rows(&mut tx, "meeting_participants", &["meeting_id", "agency_id", "name"], participants).await?;
+    insert_rows(
+        &mut tx,
+        "meetings",
+        &[
+            "id",
+            "child_id",
+            "area_id",
+            "purpose",
+            "starts_at",
+            "ends_at",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
+        rows,
+    )
+    .await?;
+    insert_rows(
+        &mut tx,
+        "meeting_participants",
+        &["meeting_id", "agency_id", "name"],
+        participants,
+    )
+    .await?;
     progress("meetings", c.meetings, c.meetings, started);
     let mut rows = Vec::with_capacity(c.transitions);
     for i in 0..c.transitions {
@@ -477,7 +683,10 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
             .upcoming_moves(today - Duration::days(400))
             .into_iter()
             .next()
-            .unwrap_or((tsunagu_domain::school_year::TransitionKind::ChangeOfSchool, today));
+            .unwrap_or((
+                tsunagu_domain::school_year::TransitionKind::ChangeOfSchool,
+                today,
+            ));
         rows.push(vec![
             Value::from((i + 1) as i64),
             Value::from((child + 1) as i64),
@@ -487,11 +696,29 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
             Value::from(now),
         ]);
     }
-    insert_rows(&mut tx, "transitions", &["id", "child_id", "kind", "move_on", "status", "created_at"], rows).await?;
+    insert_rows(
+        &mut tx,
+        "transitions",
+        &["id", "child_id", "kind", "move_on", "status", "created_at"],
+        rows,
+    )
+    .await?;
     reset_sequences(
         &mut tx,
-        &["areas", "agencies", "users", "children", "guardians", "child_events", "consultations", "care_team_members",
-          "referrals", "meetings", "meeting_participants", "transitions"],
+        &[
+            "areas",
+            "agencies",
+            "users",
+            "children",
+            "guardians",
+            "child_events",
+            "consultations",
+            "care_team_members",
+            "referrals",
+            "meetings",
+            "meeting_participants",
+            "transitions",
+        ],
     )
     .await?;
     tx.commit().await?;
@@ -499,7 +726,15 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
 
     // The audit log: reads and changes over three years, one valid hash chain.
     let mut prev = audit::GENESIS.to_string();
-    let actions = ["child.read", "child.read", "child.read", "consultation.create", "home.read", "child.search", "referral.inbox"];
+    let actions = [
+        "child.read",
+        "child.read",
+        "child.read",
+        "consultation.create",
+        "home.read",
+        "child.search",
+        "referral.inbox",
+    ];
     let first = now - Duration::days(3 * 365);
     let step = (3 * 365 * 24 * 3600) as f64 / c.audit.max(1) as f64;
     let batch = 100_000;
@@ -544,7 +779,19 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         insert_rows(
             &mut tx,
             "audit_log",
-            &["id", "at", "user_id", "user_login", "action", "object_type", "object_id", "outcome", "client_addr", "prev_hash", "hash"],
+            &[
+                "id",
+                "at",
+                "user_id",
+                "user_login",
+                "action",
+                "object_type",
+                "object_id",
+                "outcome",
+                "client_addr",
+                "prev_hash",
+                "hash",
+            ],
             rows,
         )
         .await?;
@@ -553,7 +800,9 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         progress("audit log", done, c.audit, started);
     }
     let mut tx = db.begin().await?;
-    reset_sequences(&mut tx, &["audit_log"]).await.context("audit sequence")?;
+    reset_sequences(&mut tx, &["audit_log"])
+        .await
+        .context("audit sequence")?;
     tx.commit().await?;
     eprintln!(
         "合成データを作成しました（{:?}、{:.1}秒）。ログインIDは seed-coordinator-1 など、パスワードは seed-password-2026 です。",

@@ -56,6 +56,17 @@ impl TestApp {
         Self::serve(db, url).await
     }
 
+    /// A server over the synthetic `small` dataset of `tsunagu seed`.
+    pub async fn seeded(backend: Backend, seed: u64) -> TestApp {
+        let (db, url) = tsunagu_store::testing::fresh_database(backend)
+            .await
+            .expect("fresh database");
+        tsunagu::seed::run(&db, tsunagu::seed::Scale::Small, seed)
+            .await
+            .expect("seeded");
+        Self::serve(db, url).await
+    }
+
     async fn serve(db: Db, url: String) -> TestApp {
         let opts = tsunagu::serve::ServeOptions {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
