@@ -496,9 +496,9 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
                 Value::from((child_area[child] + 1) as i64),
                 Value::from((k % 10 != 0).then_some((child + 1) as i64)),
                 Value::from(at(day, 60 + rng.below(480) as i64)),
-                t(*rng.pick(&CHANNELS)),
-                t(*rng.pick(&REQUESTERS)),
-                t(*rng.pick(&CONCERNS)),
+                Value::from(*rng.pick(&CHANNELS)),
+                Value::from(*rng.pick(&REQUESTERS)),
+                Value::from(*rng.pick(&CONCERNS)),
                 Value::from(10 + rng.below(50) as i64),
                 Value::from(at(day, 600)),
             ]);
