@@ -674,6 +674,26 @@ pub async fn create_in(tx: &mut Tx, meta: &RequestMeta, input: &AgencyInput) -> 
     Ok(id)
 }
 
+/// The agencies a chooser offers for a child of `area`: the active agencies in the area or
+/// serving it, and the given ones (already on the child's team, say). A prefecture has
+/// thousands; the others are found by name through [`list`].
+pub async fn near(db: &Db, area: i64, also: &[i64]) -> Result<Vec<AgencyRef>> {
+    // The ids are the caller's own numbers, never text.
+    let also = crate::db::id_list(also.iter().copied());
+    // Three index lookups joined, not one condition tested on every agency of the prefecture.
+    query(format!(
+        "SELECT a.id, a.name FROM agencies a WHERE a.active = $1 AND a.id IN ( \
+         SELECT x.id FROM agencies x WHERE x.municipality_id IN (SELECT am.municipality_id FROM area_municipalities am WHERE am.area_id = $2) \
+         UNION SELECT sa.agency_id FROM agency_served_areas sa WHERE sa.area_id = $2 \
+         UNION SELECT y.id FROM agencies y WHERE y.id IN ({also})) \
+         ORDER BY a.kana, a.name"
+    ))
+    .bind(true)
+    .bind(area)
+    .fetch_all(db)
+    .await
+}
+
 /// Active agencies by reading, for choosers.
 pub async fn all(db: &Db) -> Result<Vec<AgencyRef>> {
     query("SELECT id, name FROM agencies WHERE active = $1 ORDER BY kana, name")

@@ -200,9 +200,8 @@ pub async fn download_for_consultation(
         .fetch_one(db)
         .await?;
     let bytes = blobs.get(&key).await?;
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
+    audit::record_alone(
+        db,
         meta,
         Event::new("attachment.read")
             .by(actor)
@@ -210,7 +209,6 @@ pub async fn download_for_consultation(
             .detail(format!("consultation={consultation}")),
     )
     .await?;
-    tx.commit().await?;
     Ok((attachment, bytes))
 }
 

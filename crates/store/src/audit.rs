@@ -1,16 +1,19 @@
 //! The audit log: every read and change of personal data, every login and every refusal, in an
 //! append-only table whose rows form a hash chain. [`record`] is the single function every
-//! feature calls, inside the transaction of the change it describes.
+//! feature calls, inside the transaction of the change it describes; [`record_alone`] for
+//! reads and refusals, which the [`Appender`] writes in groups.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tsunagu_domain::{Actor, UserId};
 
+use tokio::sync::{mpsc, oneshot};
+
 use crate::{
     contains_pattern,
     db::{query, Backend},
-    Db, Page, Paging, Result, Tx,
+    Db, Error, Page, Paging, Result, Tx,
 };
 
 /// The hash that stands before the first entry.
@@ -162,26 +165,31 @@ pub fn sealed(mut entry: Entry) -> Entry {
 
 /// Appends `event` inside `tx`. The entry commits or rolls back with the change it describes.
 pub async fn record(tx: &mut Tx, meta: &RequestMeta, event: Event<'_>) -> Result<()> {
-    if tx.backend() == Backend::Postgres {
-        // The chain is one line: appends take turns. (SQLite's BEGIN IMMEDIATE already did.)
-        query("SELECT pg_advisory_xact_lock(7473218)")
-            .execute(&mut *tx)
-            .await?;
+    chain(tx, &mut [entry_of(meta, event)]).await
+}
+
+/// Appends `event` in a transaction of its own: for reads, refusals and failures, where no
+/// change is made that the entry could ride along with. It returns once the entry is committed.
+pub async fn record_alone(db: &Db, meta: &RequestMeta, event: Event<'_>) -> Result<()> {
+    let entry = entry_of(meta, event);
+    match db.appender() {
+        Some(appender) => appender.append(entry).await,
+        None => {
+            let mut tx = db.begin().await?;
+            chain(&mut tx, &mut [entry]).await?;
+            tx.commit().await
+        }
     }
-    let last: Option<(i64, String)> =
-        query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-    let (id, prev_hash) = match last {
-        Some((id, hash)) => (id + 1, hash),
-        None => (1, GENESIS.to_owned()),
-    };
+}
+
+/// The entry for `event`, still without its place in the chain.
+fn entry_of(meta: &RequestMeta, event: Event<'_>) -> Entry {
     let (user_id, user_login) = match event.user {
         Some((id, login)) => (Some(id.0), Some(login.to_owned())),
         None => (None, None),
     };
-    let mut entry = Entry {
-        id,
+    Entry {
+        id: 0,
         at: crate::now(),
         user_id,
         user_login,
@@ -192,39 +200,131 @@ pub async fn record(tx: &mut Tx, meta: &RequestMeta, event: Event<'_>) -> Result
         client_addr: meta.client_addr.clone(),
         request_id: meta.request_id.clone(),
         detail: event.detail,
-        prev_hash,
+        prev_hash: String::new(),
         hash: String::new(),
-    };
-    entry.hash = entry.computed_hash();
-    query(
-        "INSERT INTO audit_log (id, at, user_id, user_login, action, object_type, object_id, \
-         outcome, client_addr, request_id, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(entry.id)
-    .bind(entry.at)
-    .bind(entry.user_id)
-    .bind(entry.user_login)
-    .bind(entry.action)
-    .bind(entry.object_type)
-    .bind(entry.object_id)
-    .bind(entry.outcome)
-    .bind(entry.client_addr)
-    .bind(entry.request_id)
-    .bind(entry.detail)
-    .bind(entry.prev_hash)
-    .bind(entry.hash)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
+    }
 }
 
-/// Appends `event` in a transaction of its own: for refusals and failures, where no change
-/// is made that the entry could ride along with.
-pub async fn record_alone(db: &Db, meta: &RequestMeta, event: Event<'_>) -> Result<()> {
-    let mut tx = db.begin().await?;
-    record(&mut tx, meta, event).await?;
-    tx.commit().await
+/// Gives `entries` the next ids and hashes after the last entry and inserts them.
+async fn chain(tx: &mut Tx, entries: &mut [Entry]) -> Result<()> {
+    if tx.backend() == Backend::Postgres {
+        // The chain is one line: appends take turns. (SQLite's BEGIN IMMEDIATE already did.)
+        query("SELECT pg_advisory_xact_lock(7473218)")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let last: Option<(i64, String)> =
+        query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (mut id, mut prev_hash) = match last {
+        Some((id, hash)) => (id, hash),
+        None => (0, GENESIS.to_owned()),
+    };
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries.iter_mut() {
+        id += 1;
+        entry.id = id;
+        entry.prev_hash = prev_hash;
+        entry.hash = entry.computed_hash();
+        prev_hash = entry.hash.clone();
+        rows.push(vec![
+            entry.id.into(),
+            entry.at.into(),
+            entry.user_id.into(),
+            entry.user_login.clone().into(),
+            entry.action.clone().into(),
+            entry.object_type.clone().into(),
+            entry.object_id.clone().into(),
+            entry.outcome.clone().into(),
+            entry.client_addr.clone().into(),
+            entry.request_id.clone().into(),
+            entry.detail.clone().into(),
+            entry.prev_hash.clone().into(),
+            entry.hash.clone().into(),
+        ]);
+    }
+    crate::bulk::insert_rows(
+        tx,
+        "audit_log",
+        &[
+            "id",
+            "at",
+            "user_id",
+            "user_login",
+            "action",
+            "object_type",
+            "object_id",
+            "outcome",
+            "client_addr",
+            "request_id",
+            "detail",
+            "prev_hash",
+            "hash",
+        ],
+        rows,
+    )
+    .await
+}
+
+/// Where entries recorded on their own go: one task appends the entries of concurrent requests
+/// in one transaction (group commit), and each request waits for the commit that holds its
+/// entry, so nothing is answered before it is logged. Under load this turns many one-row write
+/// transactions, which take turns for SQLite's single writer, into a few larger ones.
+#[derive(Debug)]
+pub struct Appender {
+    jobs: mpsc::Sender<Job>,
+}
+
+#[derive(Debug)]
+struct Job {
+    entry: Entry,
+    done: oneshot::Sender<std::result::Result<(), String>>,
+}
+
+/// At most this many entries a transaction.
+const GROUP: usize = 256;
+
+impl Appender {
+    /// Starts the task on `db`, a pool without an appender of its own.
+    pub(crate) fn start(db: Db) -> Appender {
+        let (jobs, mut waiting) = mpsc::channel::<Job>(4 * GROUP);
+        tokio::spawn(async move {
+            while let Some(first) = waiting.recv().await {
+                let mut group = vec![first];
+                while group.len() < GROUP {
+                    match waiting.try_recv() {
+                        Ok(job) => group.push(job),
+                        Err(_) => break,
+                    }
+                }
+                let (mut entries, done): (Vec<Entry>, Vec<_>) =
+                    group.into_iter().map(|j| (j.entry, j.done)).unzip();
+                let result = async {
+                    let mut tx = db.begin().await?;
+                    chain(&mut tx, &mut entries).await?;
+                    tx.commit().await
+                }
+                .await
+                .map_err(|e| e.to_string());
+                for d in done {
+                    // A request that went away meanwhile no longer waits; its entry stands.
+                    let _ = d.send(result.clone());
+                }
+            }
+        });
+        Appender { jobs }
+    }
+
+    async fn append(&self, entry: Entry) -> Result<()> {
+        let stopped = || Error::Other("the audit log's appender has stopped".into());
+        let (done, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { entry, done })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?.map_err(Error::Other)
+    }
 }
 
 /// The result of walking the whole chain.

@@ -51,15 +51,13 @@ pub async fn actor_for(db: &Db, meta: &RequestMeta, token: &str) -> Result<Optio
         return Ok(None);
     };
     let actor = users::actor(db, users::get(db, tsunagu_domain::UserId(user)).await?).await?;
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
+    audit::record_alone(
+        db,
         meta,
         Event::new("calendar.feed")
             .by(&actor)
             .object("user", actor.user_id),
     )
     .await?;
-    tx.commit().await?;
     Ok(Some(actor))
 }

@@ -136,12 +136,13 @@ pub async fn create(
     .await
     .map_err(|e| e.on_foreign_key("requester_agency_id", "相談元の機関が見つかりません。"))?;
     for category in &input.category_ids {
-        query("INSERT INTO consultation_category_links (consultation_id, category_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(*category)
+        link_category(id, *category, input)
             .execute(&mut tx)
             .await
-            .map_err(|e| e.on_foreign_key("category_ids", "相談の分類が見つかりません。").on_unique("category_ids"))?;
+            .map_err(|e| {
+                e.on_foreign_key("category_ids", "相談の分類が見つかりません。")
+                    .on_unique("category_ids")
+            })?;
     }
     if let Some(child) = input.child_id {
         children::add_event_at(
@@ -265,16 +266,14 @@ pub async fn get(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<
     let mut one = [c];
     attach_categories(db, &mut one).await?;
     let [c] = one;
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
+    audit::record_alone(
+        db,
         meta,
         Event::new("consultation.read")
             .by(actor)
             .object("consultation", id),
     )
     .await?;
-    tx.commit().await?;
     Ok(c)
 }
 
@@ -313,9 +312,8 @@ pub async fn list(
     .fetch_all(db)
     .await?;
     attach_categories(db, &mut items).await?;
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
+    audit::record_alone(
+        db,
         meta,
         Event::new("consultation.list")
             .by(actor)
@@ -323,7 +321,6 @@ pub async fn list(
             .detail(format!("results={total}")),
     )
     .await?;
-    tx.commit().await?;
     Ok(Page { items, total })
 }
 
@@ -399,6 +396,18 @@ pub async fn link(
     tx.commit().await
 }
 
+/// A category link carries its consultation's area and time, so the evaluation counts
+/// categories from one index (a consultation's area and time never change).
+fn link_category(consultation: i64, category: i64, input: &ConsultationInput) -> crate::db::Query {
+    query(
+        "INSERT INTO consultation_category_links (consultation_id, category_id, area_id, at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(consultation)
+    .bind(category)
+    .bind(input.area_id)
+    .bind(input.at)
+}
+
 /// Inside an existing transaction, for the demo.
 pub async fn create_in(
     tx: &mut Tx,
@@ -424,9 +433,7 @@ pub async fn create_in(
     .fetch_one(&mut *tx)
     .await?;
     for category in &input.category_ids {
-        query("INSERT INTO consultation_category_links (consultation_id, category_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(*category)
+        link_category(id, *category, input)
             .execute(&mut *tx)
             .await?;
     }
@@ -517,7 +524,7 @@ pub async fn follow_ups(db: &Db, actor: &Actor, until: Date) -> Result<Vec<Consu
         .join(",");
     query(format!(
         "SELECT {COLUMNS} {FROM} WHERE s.area_id IN ({areas}) AND s.follow_up_on IS NOT NULL AND s.follow_up_on <= $1 \
-         AND s.follow_up_on >= $2 ORDER BY s.follow_up_on, s.id LIMIT 20"
+         AND s.follow_up_on >= $2 ORDER BY s.follow_up_on, s.id"
     ))
     .bind(until)
     .bind(until - time::Duration::days(60))

@@ -10,7 +10,7 @@ use sqlx::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
         SqliteSynchronous,
     },
-    FromRow, Postgres, Sqlite, Transaction,
+    ConnectOptions, FromRow, Postgres, Sqlite, Transaction,
 };
 use time::{Date, OffsetDateTime};
 
@@ -25,9 +25,23 @@ pub enum Backend {
     Postgres,
 }
 
-/// A pool of connections to one database.
+/// What a connection pool is opened for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Load {
+    Serving,
+    Bulk,
+}
+
+/// A pool of connections to one database, and the task that appends the audit entries
+/// recorded on their own ([`crate::audit::record_alone`]) in groups.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pool: Pool,
+    appender: Option<std::sync::Arc<crate::audit::Appender>>,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -35,14 +49,32 @@ pub enum Db {
 impl Db {
     /// Opens `sqlite://path` (the folder and file are created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db> {
+        Db::open(url, Load::Serving).await
+    }
+
+    /// Opens the database for writing millions of rows at once (`tsunagu seed`): one SQLite
+    /// connection with a large page cache and no fsync, PostgreSQL without waiting for each
+    /// commit's flush. A crash in the middle leaves a database to throw away, never a served one.
+    pub async fn connect_for_bulk_load(url: &str) -> Result<Db> {
+        Db::open(url, Load::Bulk).await
+    }
+
+    async fn open(url: &str, load: Load) -> Result<Db> {
+        let bulk = load == Load::Bulk;
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url)?;
+            let mut options = PgConnectOptions::from_str(url)?;
+            if bulk {
+                options = options
+                    .options([("synchronous_commit", "off")])
+                    // Index builds take their time by design; no warning for each.
+                    .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(1));
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Postgres(pool))
+            Ok(Db::with_appender(Pool::Postgres(pool), load))
         } else if url.starts_with("sqlite:") {
             if let Some(dir) = sqlite_path(url).and_then(Path::parent) {
                 if !dir.as_os_str().is_empty() {
@@ -51,7 +83,7 @@ impl Db {
                     })?;
                 }
             }
-            let options = SqliteConnectOptions::from_str(url)?
+            let mut options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // NORMAL in WAL mode loses nothing when the process is killed, only on power loss
@@ -59,12 +91,20 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            if bulk {
+                options = options
+                    .synchronous(SqliteSynchronous::Off)
+                    // 512 MiB of pages (negative: KiB) and sorts in memory, for index builds.
+                    .pragma("cache_size", "-524288")
+                    .pragma("temp_store", "memory")
+                    .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(1));
+            }
             let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(if bulk { 1 } else { 8 })
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::with_appender(Pool::Sqlite(pool), load))
         } else {
             Err(Error::Other(format!(
                 "unsupported database URL (use sqlite://… or postgres://…): {}",
@@ -73,20 +113,35 @@ impl Db {
         }
     }
 
+    /// A bulk load appends its chain itself; everything else gets the group appender.
+    fn with_appender(pool: Pool, load: Load) -> Db {
+        let bare = Db {
+            pool,
+            appender: None,
+        };
+        let appender = (load == Load::Serving)
+            .then(|| std::sync::Arc::new(crate::audit::Appender::start(bare.clone())));
+        Db { appender, ..bare }
+    }
+
+    pub(crate) fn appender(&self) -> Option<&crate::audit::Appender> {
+        self.appender.as_deref()
+    }
+
     /// Applies the migrations this binary carries. On PostgreSQL sqlx holds an advisory lock
     /// while it does, so two servers starting at once migrate once.
     pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+        match &self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
         }
     }
 
@@ -94,9 +149,9 @@ impl Db {
     /// (`BEGIN IMMEDIATE`), so a read-then-write such as the audit chain never meets a stale
     /// snapshot; on PostgreSQL writers that must be serial take their own lock.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
@@ -109,9 +164,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        match self {
-            Db::Sqlite(pool) => pool.close().await,
-            Db::Postgres(pool) => pool.close().await,
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
         }
     }
 }
@@ -306,12 +361,18 @@ macro_rules! dispatch {
     // `then` turns each backend's own result type into the common one (`rows_affected`, `into`).
     ($exec:expr, $sqlite:expr, $postgres:expr, $args:expr, |$sql:ident, $db:ident| $build:expr, $method:ident, $then:ident) => {
         match $exec {
-            Exec::Db(Db::Sqlite(pool)) => {
+            Exec::Db(Db {
+                pool: Pool::Sqlite(pool),
+                ..
+            }) => {
                 let $sql = &*$sqlite;
                 type $db = Sqlite;
                 bind_all!($build, $args).$method(pool).await?.$then()
             }
-            Exec::Db(Db::Postgres(pool)) => {
+            Exec::Db(Db {
+                pool: Pool::Postgres(pool),
+                ..
+            }) => {
                 let $sql = &*$postgres;
                 type $db = Postgres;
                 bind_all!($build, $args).$method(pool).await?.$then()

@@ -2,8 +2,6 @@
 //! SQL (grouped by month in Japan time), with last year's totals beside it. Who may see which
 //! scope, and the small-count rule, are the caller's (see `web::evaluation`).
 
-use std::collections::HashMap;
-
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 use tsunagu_domain::{
     children::{CHANNELS, REQUESTERS},
@@ -62,14 +60,7 @@ fn start_instant(fy: i32) -> OffsetDateTime {
     PrimitiveDateTime::new(fiscal_year_start(fy), Time::MIDNIGHT).assume_offset(JST)
 }
 
-/// The month of a timestamp column in Japan time, and of a date column, in each dialect.
-fn ts_month(col: &str) -> (String, String) {
-    (
-        format!("CAST(strftime('%m', {col}, '+9 hours') AS INTEGER)"),
-        format!("CAST(EXTRACT(MONTH FROM {col} AT TIME ZONE 'Asia/Tokyo') AS BIGINT)"),
-    )
-}
-
+/// The month of a date column, in each dialect.
 fn date_month(col: &str) -> (String, String) {
     (
         format!("CAST(strftime('%m', {col}) AS INTEGER)"),
@@ -77,60 +68,157 @@ fn date_month(col: &str) -> (String, String) {
     )
 }
 
-/// Counts by (label, month) for a fiscal year: `sql` has `{month}` where the month expression
-/// goes, `{areas}` for the area list, and `$1`/`$2` for the year's bounds.
-async fn by_month(
-    db: &Db,
-    sql: &str,
-    month: (String, String),
-    areas: &[i64],
-    bounds: (crate::db::Value, crate::db::Value),
-) -> Result<HashMap<String, [i64; 12]>> {
-    let list = db::id_list(areas.iter().copied());
-    let sqlite = sql.replace("{month}", &month.0).replace("{areas}", &list);
-    let postgres = sql.replace("{month}", &month.1).replace("{areas}", &list);
-    let rows: Vec<(String, i64, i64)> = query_dialect(sqlite, postgres)
-        .bind(bounds.0)
-        .bind(bounds.1)
-        .fetch_all(db)
-        .await?;
-    let mut out: HashMap<String, [i64; 12]> = HashMap::new();
-    for (label, m, n) in rows {
-        out.entry(label).or_insert([0; 12])[month_index(m)] += n;
-    }
-    Ok(out)
+/// A count kept by (label, month) over a table whose index leads with (area, label, time).
+/// [`grid`] asks for each label and month one aggregate over its index range: SQLite and
+/// PostgreSQL then step through index entries only, with nothing to sort or group, which is
+/// what keeps a whole prefecture's year within a second.
+struct Grid {
+    /// The table with its alias, e.g. `consultations s`.
+    from: &'static str,
+    /// The area column.
+    area: &'static str,
+    /// The column each label is compared with; None for one row of everything.
+    label: Option<&'static str>,
+    /// The time column: a timestamp (months in Japan time) or a date.
+    time: &'static str,
+    dates: bool,
+    /// `COUNT(*)` or a sum.
+    value: &'static str,
 }
 
-fn ts_bounds(fy: i32) -> (crate::db::Value, crate::db::Value) {
-    (start_instant(fy).into(), start_instant(fy + 1).into())
-}
+/// Time buckets: (month, from, to) with `to` excluded.
+type Buckets = Vec<(i64, crate::db::Value, crate::db::Value)>;
 
-fn date_bounds(fy: i32) -> (crate::db::Value, crate::db::Value) {
-    (fiscal_year_start(fy).into(), fiscal_year_end(fy).into())
-}
-
-/// Rows in a known order (then any others found, by name), each with its twelve months.
-fn ordered(found: &HashMap<String, [i64; 12]>, order: &[&str]) -> Vec<(String, Vec<i64>)> {
-    let mut labels: Vec<String> = order.iter().map(|s| s.to_string()).collect();
-    let mut extra: Vec<&String> = found
-        .keys()
-        .filter(|k| !order.contains(&k.as_str()))
-        .collect();
-    extra.sort();
-    labels.extend(extra.into_iter().cloned());
-    labels
-        .into_iter()
-        .map(|l| {
-            let v = found.get(&l).map_or(vec![0; 12], |m| m.to_vec());
-            (l, v)
+/// The twelve months of a fiscal year, April first.
+fn months_of(fy: i32, dates: bool) -> Buckets {
+    let first = |year: i32, month: u8| {
+        let (y, m) = if month > 12 {
+            (year + 1, month - 12)
+        } else {
+            (year, month)
+        };
+        let day = Date::from_calendar_date(y, Month::try_from(m).unwrap_or(Month::January), 1)
+            .unwrap_or(Date::MIN);
+        if dates {
+            crate::db::Value::from(day)
+        } else {
+            crate::db::Value::from(PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_offset(JST))
+        }
+    };
+    (4u8..16)
+        .map(|m| {
+            (
+                i64::from(if m > 12 { m - 12 } else { m }),
+                first(fy, m),
+                first(fy, m + 1),
+            )
         })
         .collect()
 }
 
-fn totals(found: &HashMap<String, [i64; 12]>, rows: &[(String, Vec<i64>)]) -> Vec<i64> {
-    rows.iter()
-        .map(|(l, _)| found.get(l).map_or(0, |m| m.iter().sum()))
+/// The whole fiscal year as one bucket (for last year's totals).
+fn whole_year(fy: i32, dates: bool) -> Buckets {
+    let (from, to) = if dates {
+        (
+            fiscal_year_start(fy).into(),
+            fiscal_year_start(fy + 1).into(),
+        )
+    } else {
+        ts_bounds(fy)
+    };
+    vec![(0, from, to)]
+}
+
+/// Aggregates by (label, bucket month) for `labels` over `areas`.
+async fn grid(
+    db: &Db,
+    g: &Grid,
+    labels: &[crate::db::Value],
+    areas: &[i64],
+    buckets: Buckets,
+) -> Result<Vec<(usize, i64, i64)>> {
+    let list = db::id_list(areas.iter().copied());
+    let mut n = 0;
+    let mut param = || {
+        n += 1;
+        format!("${n}")
+    };
+    let months = buckets
+        .iter()
+        .map(|(m, _, _)| format!("(CAST({m} AS BIGINT), {}, {})", param(), param()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let keys = if g.label.is_some() {
+        labels
+            .iter()
+            .enumerate()
+            .map(|(i, _)| format!("(CAST({i} AS BIGINT), {})", param()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        "(CAST(0 AS BIGINT), NULL)".to_owned()
+    };
+    let label = g
+        .label
+        .map(|l| format!(" AND {l} = grid_key.label"))
+        .unwrap_or_default();
+    let (from, area, time, value) = (g.from, g.area, g.time, g.value);
+    // Every name here is one of this module's constants; the values are bound.
+    let sql = format!(
+        "WITH grid_month(month, lo, hi) AS (VALUES {months}), grid_key(i, label) AS (VALUES {keys}) \
+         SELECT grid_key.i, grid_month.month, (SELECT CAST(COALESCE({value}, 0) AS BIGINT) FROM {from} \
+         WHERE {area} IN ({list}){label} AND {time} >= grid_month.lo AND {time} < grid_month.hi) \
+         FROM grid_month, grid_key"
+    );
+    let mut q = query(sql);
+    for (_, lo, hi) in buckets {
+        q = q.bind(lo).bind(hi);
+    }
+    if g.label.is_some() {
+        for l in labels {
+            q = q.bind(l.clone());
+        }
+    }
+    let rows: Vec<(i64, i64, i64)> = q.fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(i, m, v)| (i as usize, m, v))
+        .collect())
+}
+
+/// A month table by a [`Grid`]: a row for each label (its display name beside the value
+/// compared), last year's totals beside them.
+async fn grid_table(
+    db: &Db,
+    g: &Grid,
+    labels: &[(String, crate::db::Value)],
+    areas: &[i64],
+    fy: i32,
+) -> Result<(Vec<(String, Vec<i64>)>, Vec<i64>)> {
+    let values: Vec<crate::db::Value> = labels.iter().map(|(_, v)| v.clone()).collect();
+    let mut rows: Vec<(String, Vec<i64>)> = labels
+        .iter()
+        .map(|(name, _)| (name.clone(), vec![0; 12]))
+        .collect();
+    for (i, m, v) in grid(db, g, &values, areas, months_of(fy, g.dates)).await? {
+        rows[i].1[month_index(m)] += v;
+    }
+    let mut previous = vec![0; labels.len()];
+    for (i, _, v) in grid(db, g, &values, areas, whole_year(fy - 1, g.dates)).await? {
+        previous[i] += v;
+    }
+    Ok((rows, previous))
+}
+
+fn texts(labels: &[&str]) -> Vec<(String, crate::db::Value)> {
+    labels
+        .iter()
+        .map(|l| (l.to_string(), crate::db::Value::from(*l)))
         .collect()
+}
+
+fn ts_bounds(fy: i32) -> (crate::db::Value, crate::db::Value) {
+    (start_instant(fy).into(), start_instant(fy + 1).into())
 }
 
 /// A month table of a fiscal year with last year's totals beside it.
@@ -140,19 +228,13 @@ async fn month_table(
     key: &'static str,
     title: &str,
     row_header: &str,
-    sql: &str,
-    month: (String, String),
-    dates: bool,
+    g: &Grid,
+    labels: &[(String, crate::db::Value)],
     areas: &[i64],
     fy: i32,
-    order: &[&str],
     total_row: bool,
 ) -> Result<Table> {
-    let bounds = |y| if dates { date_bounds(y) } else { ts_bounds(y) };
-    let now = by_month(db, sql, month.clone(), areas, bounds(fy)).await?;
-    let before = by_month(db, sql, month, areas, bounds(fy - 1)).await?;
-    let rows = ordered(&now, order);
-    let previous = totals(&before, &rows);
+    let (rows, previous) = grid_table(db, g, labels, areas, fy).await?;
     Ok(Table::new(
         key,
         title,
@@ -165,63 +247,92 @@ async fn month_table(
     ))
 }
 
+const CONSULTATIONS_BY_CHANNEL: Grid = Grid {
+    from: "consultations s",
+    area: "s.area_id",
+    label: Some("s.channel"),
+    time: "s.at",
+    dates: false,
+    value: "COUNT(*)",
+};
+const CONSULTATIONS_BY_REQUESTER: Grid = Grid {
+    label: Some("s.requester"),
+    ..CONSULTATIONS_BY_CHANNEL
+};
+const CONSULTATION_MINUTES: Grid = Grid {
+    label: None,
+    value: "SUM(s.minutes)",
+    ..CONSULTATIONS_BY_CHANNEL
+};
+/// The category links carry their consultation's area and time (written with it, never
+/// changed), so categories count from one index too.
+const CONSULTATIONS_BY_CATEGORY: Grid = Grid {
+    from: "consultation_category_links l",
+    area: "l.area_id",
+    label: Some("l.category_id"),
+    time: "l.at",
+    dates: false,
+    value: "COUNT(*)",
+};
+const MEETINGS_HELD: Grid = Grid {
+    from: "meetings m",
+    area: "m.area_id",
+    label: Some("m.status"),
+    time: "m.starts_at",
+    dates: false,
+    value: "COUNT(*)",
+};
+
 /// Every table of the evaluation for the fiscal year `fy` over `areas`.
 pub async fn tables(db: &Db, areas: &[i64], fy: i32) -> Result<Vec<Table>> {
     let mut out = Vec::new();
-    let channel = "SELECT s.channel, {month}, COUNT(*) FROM consultations s WHERE s.area_id IN ({areas}) AND s.at >= $1 AND s.at < $2 GROUP BY s.channel, 2";
     out.push(
         month_table(
             db,
             "consultations_by_channel",
             "相談件数（受付方法別）",
             "受付方法",
-            channel,
-            ts_month("s.at"),
-            false,
+            &CONSULTATIONS_BY_CHANNEL,
+            &texts(&CHANNELS),
             areas,
             fy,
-            &CHANNELS,
             true,
         )
         .await?
         .chart(Chart::Lines),
     );
-    let categories: Vec<(String,)> =
-        query("SELECT name FROM consultation_categories ORDER BY sort_order, id")
+    let categories: Vec<(i64, String)> =
+        query("SELECT id, name FROM consultation_categories ORDER BY sort_order, id")
             .fetch_all(db)
             .await?;
-    let category_order: Vec<&str> = categories.iter().map(|(n,)| n.as_str()).collect();
-    let category = "SELECT k.name, {month}, COUNT(*) FROM consultations s JOIN consultation_category_links l ON l.consultation_id = s.id \
-        JOIN consultation_categories k ON k.id = l.category_id WHERE s.area_id IN ({areas}) AND s.at >= $1 AND s.at < $2 GROUP BY k.name, 2";
+    let categories: Vec<(String, crate::db::Value)> = categories
+        .into_iter()
+        .map(|(id, name)| (name, id.into()))
+        .collect();
     out.push(
         month_table(
             db,
             "consultations_by_category",
             "相談件数（内容の分類別・延べ）",
             "内容の分類",
-            category,
-            ts_month("s.at"),
-            false,
+            &CONSULTATIONS_BY_CATEGORY,
+            &categories,
             areas,
             fy,
-            &category_order,
             true,
         )
         .await?,
     );
-    let requester = "SELECT s.requester, {month}, COUNT(*) FROM consultations s WHERE s.area_id IN ({areas}) AND s.at >= $1 AND s.at < $2 GROUP BY s.requester, 2";
     out.push(
         month_table(
             db,
             "consultations_by_requester",
             "相談件数（相談者別）",
             "相談者",
-            requester,
-            ts_month("s.at"),
-            false,
+            &CONSULTATIONS_BY_REQUESTER,
+            &texts(&REQUESTERS),
             areas,
             fy,
-            &REQUESTERS,
             true,
         )
         .await?,
@@ -229,19 +340,16 @@ pub async fn tables(db: &Db, areas: &[i64], fy: i32) -> Result<Vec<Table>> {
     out.push(children_by_phase(db, areas, fy).await?);
     out.push(children_by_need(db, areas, fy).await?);
     out.push(referrals(db, areas, fy).await?);
-    let meetings = "SELECT '開催した支援会議', {month}, COUNT(*) FROM meetings m WHERE m.area_id IN ({areas}) AND m.status = 'held' AND m.starts_at >= $1 AND m.starts_at < $2 GROUP BY 2";
     out.push(
         month_table(
             db,
             "meetings",
             "支援会議の開催",
             "区分",
-            meetings,
-            ts_month("m.starts_at"),
-            false,
+            &MEETINGS_HELD,
+            &[("開催した支援会議".to_string(), "held".into())],
             areas,
             fy,
-            &["開催した支援会議"],
             false,
         )
         .await?,
@@ -250,19 +358,19 @@ pub async fn tables(db: &Db, areas: &[i64], fy: i32) -> Result<Vec<Table>> {
     out.push(transitions(db, areas, fy).await?);
     out.push(capacity(db, areas, fy).await?);
     out.push(challenges(db, areas, fy).await?);
-    let minutes = "SELECT '相談対応の時間（分）', {month}, CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) FROM consultations s WHERE s.area_id IN ({areas}) AND s.at >= $1 AND s.at < $2 GROUP BY 2";
     out.push(
         month_table(
             db,
             "coordinator_minutes",
             "コーディネーターの相談対応時間",
             "区分",
-            minutes,
-            ts_month("s.at"),
-            false,
+            &CONSULTATION_MINUTES,
+            &[(
+                "相談対応の時間（分）".to_string(),
+                crate::db::Value::from(""),
+            )],
             areas,
             fy,
-            &["相談対応の時間（分）"],
             false,
         )
         .await?
@@ -347,45 +455,45 @@ async fn children_by_phase(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
 async fn children_by_need(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
     let list = db::id_list(areas.iter().copied());
     let needs: [(&str, &str); 6] = [
-        (
-            "療育手帳",
-            "EXISTS (SELECT 1 FROM certificates x WHERE x.child_id = c.id AND x.kind = 'ryoiku')",
-        ),
-        (
-            "身体障害者手帳",
-            "EXISTS (SELECT 1 FROM certificates x WHERE x.child_id = c.id AND x.kind = 'physical')",
-        ),
-        (
-            "精神障害者保健福祉手帳",
-            "EXISTS (SELECT 1 FROM certificates x WHERE x.child_id = c.id AND x.kind = 'mental')",
-        ),
-        (
-            "障害児通所の受給者証",
-            "EXISTS (SELECT 1 FROM benefit_certificates x WHERE x.child_id = c.id)",
-        ),
-        (
-            "医療的ケア",
-            "c.medical_care IS NOT NULL AND c.medical_care <> ''",
-        ),
-        ("診断あり", "c.diagnoses IS NOT NULL AND c.diagnoses <> ''"),
+        ("ryoiku", "療育手帳"),
+        ("physical", "身体障害者手帳"),
+        ("mental", "精神障害者保健福祉手帳"),
+        ("benefit", "障害児通所の受給者証"),
+        ("medical", "医療的ケア"),
+        ("diagnosis", "診断あり"),
     ];
-    let mut rows = Vec::new();
-    for (label, condition) in needs {
-        // The condition is one of the constants above, never input.
-        let (new, closed, active): (i64, i64, i64) = query(format!(
-            "SELECT COALESCE(SUM(CASE WHEN c.created_at >= $1 AND c.created_at < $2 THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN c.closed_on >= $3 AND c.closed_on <= $4 THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN c.created_at < $2 AND (c.closed_on IS NULL OR c.closed_on > $4) THEN 1 ELSE 0 END), 0) \
-             FROM children c WHERE c.area_id IN ({list}) AND c.merged_into_id IS NULL AND {condition}"
-        ))
-        .bind(start_instant(fy))
-        .bind(start_instant(fy + 1))
-        .bind(fiscal_year_start(fy))
-        .bind(fiscal_year_end(fy))
-        .fetch_one(db)
-        .await?;
-        rows.push((label.to_string(), vec![new, closed, active]));
-    }
+    // One row per (child, need) from where each need is written down, then counted once by
+    // the child's dates: only children with a need are read.
+    let found: Vec<(String, i64, i64, i64)> = query(format!(
+        "SELECT x.need, COALESCE(SUM(CASE WHEN c.created_at >= $1 AND c.created_at < $2 THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN c.closed_on >= $3 AND c.closed_on <= $4 THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN c.created_at < $2 AND (c.closed_on IS NULL OR c.closed_on > $4) THEN 1 ELSE 0 END), 0) \
+         FROM (SELECT DISTINCT child_id, kind AS need FROM certificates WHERE kind IN ('ryoiku', 'physical', 'mental') \
+         UNION SELECT DISTINCT child_id, 'benefit' FROM benefit_certificates \
+         UNION SELECT id, 'medical' FROM children WHERE area_id IN ({list}) AND medical_care IS NOT NULL AND medical_care <> '' \
+         UNION SELECT id, 'diagnosis' FROM children WHERE area_id IN ({list}) AND diagnoses IS NOT NULL AND diagnoses <> '') x \
+         JOIN children c ON c.id = x.child_id WHERE c.area_id IN ({list}) AND c.merged_into_id IS NULL GROUP BY x.need"
+    ))
+    .bind(start_instant(fy))
+    .bind(start_instant(fy + 1))
+    .bind(fiscal_year_start(fy))
+    .bind(fiscal_year_end(fy))
+    .fetch_all(db)
+    .await?;
+    let rows = needs
+        .iter()
+        .map(|(code, label)| {
+            let r = found.iter().find(|r| r.0 == *code);
+            (
+                label.to_string(),
+                vec![
+                    r.map_or(0, |r| r.1),
+                    r.map_or(0, |r| r.2),
+                    r.map_or(0, |r| r.3),
+                ],
+            )
+        })
+        .collect();
     Ok(Table::new(
         "children_by_need",
         "登録している子ども（手帳・受給者証・医療的ケアなど、重複あり）",
@@ -398,12 +506,18 @@ async fn children_by_need(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
     ))
 }
 
+/// Counts by agency kind and state. Each agency's referrals of the year are counted from the
+/// index (agency, state, created) and summed by kind: no referral row is read or sorted. A
+/// referral belongs to its child's area.
 async fn referrals(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
     let list = db::id_list(areas.iter().copied());
+    let states = State::ALL
+        .iter()
+        .map(|s| format!("SELECT '{}' AS v", s.code()))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
     let rows: Vec<(Option<String>, String, i64)> = query(format!(
-        "SELECT k.name, r.state, COUNT(*) FROM referrals r JOIN children c ON c.id = r.child_id JOIN agencies a ON a.id = r.agency_id \
-         LEFT JOIN agency_kinds k ON k.id = a.kind_id WHERE c.area_id IN ({list}) AND r.created_at >= $1 AND r.created_at < $2 \
-         GROUP BY k.name, r.state"
+        "SELECT k.name, st.v, CAST(SUM((SELECT COUNT(*) FROM referrals r WHERE r.agency_id = a.id AND r.state = st.v          AND r.created_at >= $1 AND r.created_at < $2 AND r.child_id IN (SELECT c.id FROM children c WHERE c.area_id IN ({list})))) AS BIGINT)          FROM agencies a LEFT JOIN agency_kinds k ON k.id = a.kind_id, ({states}) st GROUP BY k.name, st.v"
     ))
     .bind(start_instant(fy))
     .bind(start_instant(fy + 1))
@@ -411,6 +525,7 @@ async fn referrals(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
     .await?;
     let mut kinds: Vec<String> = rows
         .iter()
+        .filter(|(_, _, n)| *n > 0)
         .map(|(k, _, _)| k.clone().unwrap_or_else(|| "その他".into()))
         .collect();
     kinds.sort();
@@ -432,21 +547,21 @@ async fn referrals(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
             (kind.clone(), values)
         })
         .collect();
-    // Days from the referral to the agency's acceptance, for those accepted.
-    let waits: Vec<(OffsetDateTime, OffsetDateTime)> = query(format!(
-        "SELECT r.created_at, r.answered_at FROM referrals r JOIN children c ON c.id = r.child_id \
-         WHERE c.area_id IN ({list}) AND r.created_at >= $1 AND r.created_at < $2 AND r.answered_at IS NOT NULL \
-         AND r.state IN ('accepted', 'completed')"
-    ))
-    .bind(start_instant(fy))
-    .bind(start_instant(fy + 1))
-    .fetch_all(db)
-    .await?;
-    let mut days: Vec<i64> = waits
-        .iter()
-        .map(|(from, to)| (*to - *from).whole_days())
-        .collect();
-    days.sort_unstable();
+    // Whole days from the referral to the agency's acceptance, counted by number of days.
+    let days = (
+        "CAST(julianday(r.answered_at) - julianday(r.created_at) AS INTEGER)",
+        "CAST(FLOOR(EXTRACT(EPOCH FROM (r.answered_at - r.created_at)) / 86400) AS BIGINT)",
+    );
+    let wait = |d: &str| {
+        format!(
+            "SELECT {d}, COUNT(*) FROM referrals r WHERE r.state IN ('accepted', 'completed')              AND r.created_at >= $1 AND r.created_at < $2 AND r.answered_at IS NOT NULL              AND r.child_id IN (SELECT c.id FROM children c WHERE c.area_id IN ({list})) GROUP BY 1"
+        )
+    };
+    let waits: Vec<(i64, i64)> = query_dialect(wait(days.0), wait(days.1))
+        .bind(start_instant(fy))
+        .bind(start_instant(fy + 1))
+        .fetch_all(db)
+        .await?;
     let mut table = Table::new(
         "referrals",
         "つなぎ（紹介先の機関種別・結果別）",
@@ -457,19 +572,35 @@ async fn referrals(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
         true,
         None,
     );
-    table = table.note(median_note(&days), &[days.len() as i64]);
+    let accepted: i64 = waits.iter().map(|(_, n)| n).sum();
+    table = table.note(median_note(&waits), &[accepted]);
     Ok(table)
 }
 
-/// 「受け入れまでの日数（中央値）」 with the number it rests on, for the suppression to judge.
-fn median_note(days: &[i64]) -> String {
-    match days.len() {
+/// 「受け入れまでの日数（中央値）」 from (days, how many) pairs, with the number it rests on
+/// for the suppression to judge.
+fn median_note(waits: &[(i64, i64)]) -> String {
+    let mut waits = waits.to_vec();
+    waits.sort_unstable();
+    let n: i64 = waits.iter().map(|(_, c)| c).sum();
+    // The k-th smallest wait (0-based).
+    let nth = |k: i64| {
+        let mut seen = 0;
+        for (d, c) in &waits {
+            seen += c;
+            if seen > k {
+                return *d;
+            }
+        }
+        0
+    };
+    match n {
         0 => "受け入れまでの日数（中央値）：該当なし".into(),
         n => {
             let median = if n % 2 == 1 {
-                days[n / 2] as f64
+                nth(n / 2) as f64
             } else {
-                (days[n / 2 - 1] + days[n / 2]) as f64 / 2.0
+                (nth(n / 2 - 1) + nth(n / 2)) as f64 / 2.0
             };
             format!("受け入れまでの日数（中央値）：{median}日（{n}件）")
         }
@@ -478,10 +609,9 @@ fn median_note(days: &[i64]) -> String {
 
 async fn meeting_sectors(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
     let list = db::id_list(areas.iter().copied());
+    // Agencies that took part in at least one meeting held in the year, by their kind's sector.
     let rows: Vec<(Option<String>, i64)> = query(format!(
-        "SELECT k.sector, COUNT(DISTINCT p.agency_id) FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id \
-         JOIN agencies a ON a.id = p.agency_id LEFT JOIN agency_kinds k ON k.id = a.kind_id \
-         WHERE m.area_id IN ({list}) AND m.status = 'held' AND m.starts_at >= $1 AND m.starts_at < $2 GROUP BY k.sector"
+        "SELECT k.sector, COUNT(*) FROM agencies a LEFT JOIN agency_kinds k ON k.id = a.kind_id          WHERE EXISTS (SELECT 1 FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id          WHERE p.agency_id = a.id AND m.area_id IN ({list}) AND m.status = 'held' AND m.starts_at >= $1 AND m.starts_at < $2)          GROUP BY k.sector"
     ))
     .bind(start_instant(fy))
     .bind(start_instant(fy + 1))
@@ -511,6 +641,8 @@ async fn meeting_sectors(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
 }
 
 async fn transitions(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
+    // The year's moves from the (move_on, status, child_id) index, each child checked against
+    // the areas' list (`+` keeps the planners from starting at the child instead).
     let list = db::id_list(areas.iter().copied());
     let (m_sqlite, m_pg) = date_month("t.move_on");
     let before = (
@@ -522,8 +654,8 @@ async fn transitions(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
             "SELECT {month}, COUNT(*), \
              SUM(CASE WHEN EXISTS (SELECT 1 FROM handover_sheets h WHERE h.transition_id = t.id AND h.acknowledged_at IS NOT NULL AND {ack}) THEN 1 ELSE 0 END), \
              SUM(CASE WHEN EXISTS (SELECT 1 FROM handover_sheets h WHERE h.transition_id = t.id AND h.feedback_at IS NOT NULL) THEN 1 ELSE 0 END) \
-             FROM transitions t JOIN children c ON c.id = t.child_id WHERE c.area_id IN ({list}) AND t.status <> 'cancelled' \
-             AND t.move_on >= $1 AND t.move_on <= $2 GROUP BY 1"
+             FROM transitions t WHERE +t.child_id IN (SELECT c.id FROM children c WHERE c.area_id IN ({list})) \
+             AND t.status <> 'cancelled' AND t.move_on >= $1 AND t.move_on <= $2 GROUP BY 1"
         )
     };
     let rows: Vec<(i64, i64, i64, i64)> =
@@ -665,12 +797,17 @@ mod tests {
     #[test]
     fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
         assert_eq!(
-            median_note(&[1, 3, 5, 7]),
+            median_note(&[(7, 1), (1, 1), (5, 1), (3, 1)]),
             "受け入れまでの日数（中央値）：4日（4件）"
         );
         assert_eq!(
-            median_note(&[2]),
+            median_note(&[(2, 1)]),
             "受け入れまでの日数（中央値）：2日（1件）"
+        );
+        // Days counted together: 1, 1, 1, 9 → (1 + 1) / 2.
+        assert_eq!(
+            median_note(&[(9, 1), (1, 3)]),
+            "受け入れまでの日数（中央値）：1日（4件）"
         );
     }
 }

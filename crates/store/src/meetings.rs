@@ -207,14 +207,12 @@ pub async fn get(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<
     } else {
         vec![]
     };
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
+    audit::record_alone(
+        db,
         meta,
         Event::new("meeting.read").by(actor).object("meeting", id),
     )
     .await?;
-    tx.commit().await?;
     let mut meeting = meeting;
     if !sees_record {
         meeting.minutes = None;

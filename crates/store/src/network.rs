@@ -252,9 +252,8 @@ pub async fn of_area(
         .map(|r| (AgencyId(r.id), sector_of(r)))
         .collect();
     let n = network::build(&sectors, &team, &referrals, &schools);
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
+    audit::record_alone(
+        db,
         meta,
         Event::new("network.read")
             .by(actor)
@@ -262,7 +261,6 @@ pub async fn of_area(
             .detail(format!("{from}..{until}")),
     )
     .await?;
-    tx.commit().await?;
     Ok(view(area, from, until, &rows, n))
 }
 

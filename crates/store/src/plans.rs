@@ -386,14 +386,12 @@ pub async fn history(
             .cloned()
             .collect();
     }
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
+    audit::record_alone(
+        db,
         meta,
         Event::new("plan.read").by(actor).object("child", child),
     )
     .await?;
-    tx.commit().await?;
     Ok(PlanHistory {
         child_id: child.0,
         child_name,

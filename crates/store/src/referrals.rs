@@ -315,9 +315,8 @@ pub async fn inbox(db: &Db, meta: &RequestMeta, actor: &Actor) -> Result<Vec<Ref
         r.child_name = String::new();
         r.reason = String::new();
     }
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
+    audit::record_alone(
+        db,
         meta,
         Event::new("referral.inbox")
             .by(actor)
@@ -325,7 +324,6 @@ pub async fn inbox(db: &Db, meta: &RequestMeta, actor: &Actor) -> Result<Vec<Ref
             .detail(format!("items={}", items.len())),
     )
     .await?;
-    tx.commit().await?;
     Ok(items)
 }
 
@@ -341,10 +339,15 @@ pub async fn overdue(db: &Db, actor: &Actor, days: i64) -> Result<Vec<Referral>>
         .map(|a| a.0.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    query(format!("{SELECT} WHERE c.area_id IN ({areas}) AND r.state = 'open' AND r.created_at < $1 ORDER BY r.created_at"))
-        .bind(crate::now() - Duration::days(days))
-        .fetch_all(db)
-        .await
+    // The area's children as a list to look each open referral up in (`+` keeps the planner
+    // from walking every child's referrals instead): a prefecture has thousands open.
+    query(format!(
+        "{SELECT} WHERE +r.child_id IN (SELECT x.id FROM children x WHERE x.area_id IN ({areas})) \
+         AND r.state = 'open' AND r.created_at < $1 ORDER BY r.created_at"
+    ))
+    .bind(crate::now() - Duration::days(days))
+    .fetch_all(db)
+    .await
 }
 
 /// The referrals of the coordinator's or supervisor's areas, newest first (the API list).

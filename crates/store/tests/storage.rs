@@ -48,7 +48,29 @@ async fn concurrent_appends_keep_one_unbroken_chain(b: Backend) {
         let db = db.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..25 {
-                append(&db, worker * 100 + i).await;
+                let n = worker * 100 + i;
+                if worker == 0 {
+                    // Entries written with a change, between the appender's groups.
+                    let mut tx = db.begin().await.unwrap();
+                    audit::record(
+                        &mut tx,
+                        &RequestMeta::default(),
+                        Event::new("test.change").object("thing", n),
+                    )
+                    .await
+                    .unwrap();
+                    tx.commit().await.unwrap();
+                    continue;
+                }
+                append(&db, n).await;
+                // Grouped or not, an entry is committed before the call returns.
+                let (stored,): (i64,) =
+                    query("SELECT COUNT(*) FROM audit_log WHERE request_id = $1")
+                        .bind(format!("r{n}"))
+                        .fetch_one(&db)
+                        .await
+                        .unwrap();
+                assert_eq!(stored, 1, "entry r{n}");
             }
         }));
     }

@@ -255,8 +255,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             database,
         } => {
-            let db = open(&database).await?;
+            open(&database).await?.close().await;
+            let db = Db::connect_for_bulk_load(&database.url).await?;
             crate::seed::run(&db, scale, seed).await?;
+            db.close().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify { database }) => {

@@ -7,6 +7,9 @@
 //! | small | 1 | 60 | 20 | 200 (84) | 3,333 | 33,333 |
 //! | area | 1 (a region) | 400 | 134 | 4,000 (1,667) | 66,667 | 666,667 |
 //! | prefecture | 54 | 6,000 | 2,000 | 60,000 (25,000) | 1,000,000 | 10,000,000 |
+//!
+//! Besides: guardians, care teams, referrals, meetings, transitions and, for nine children in
+//! ten, a written consent naming the agencies of their team and referrals.
 
 use std::time::Instant;
 
@@ -15,7 +18,7 @@ use time::{Date, Duration, Month, OffsetDateTime};
 use tsunagu_domain::kana;
 use tsunagu_store::{
     audit::{self, Entry},
-    bulk::{insert_rows, reset_sequences},
+    bulk::{drop_indexes, insert_rows, reset_sequences},
     db::{query, Value},
     users, Db,
 };
@@ -185,7 +188,25 @@ fn at(d: Date, minutes: i64) -> OffsetDateTime {
     d.midnight().assume_utc() + Duration::minutes(minutes)
 }
 
-/// Writes a dataset into an empty database; refuses one that already has users.
+/// The tables that get many rows: their indexes are built after the rows are in.
+const LOADED: [&str; 13] = [
+    "children",
+    "guardians",
+    "child_events",
+    "consultations",
+    "consultation_category_links",
+    "care_team_members",
+    "referrals",
+    "consents",
+    "consent_agencies",
+    "meetings",
+    "meeting_participants",
+    "transitions",
+    "audit_log",
+];
+
+/// Writes a dataset into an empty database; refuses one that already has users. Use a
+/// connection from [`tsunagu_store::Db::connect_for_bulk_load`] for the larger scales.
 pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
     if users::count(db).await? > 0 {
         bail!("データベースにすでにユーザーがいます。seed は空のデータベースにだけ書き込みます。");
@@ -193,6 +214,7 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
     let c = scale.counts();
     let mut rng = Rng(seed);
     let started = Instant::now();
+    let indexes = drop_indexes(db, &LOADED).await?;
     let now = tsunagu_store::db::normalize_timestamp(OffsetDateTime::now_utc());
     let today = tsunagu_domain::japanese_date::today(now);
     let t = |v: &str| Value::from(v);
@@ -312,9 +334,11 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
     let hash = tsunagu_store::password::hash("seed-password-2026").await?;
     let mut rows = Vec::new();
     let mut user_areas = Vec::new();
+    let mut logins: Vec<String> = Vec::new();
     let mut id = 0i64;
     let mut user = |login: String, name: &str, role: &str, agency: Option<i64>| {
         id += 1;
+        logins.push(login.clone());
         rows.push(vec![
             Value::from(id),
             t(&login),
@@ -491,18 +515,29 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
             let id = (done + k + 1) as i64;
             let child = rng.below(c.children);
             let day = busy_day(&mut rng, today, 3 * 365);
+            let when = at(day, 60 + rng.below(480) as i64);
+            let area = Value::from((child_area[child] + 1) as i64);
+            // One in eight is to be followed up within two weeks.
+            let follow_up =
+                (rng.below(8) == 0).then(|| day + Duration::days(1 + rng.below(14) as i64));
             rows.push(vec![
                 Value::from(id),
-                Value::from((child_area[child] + 1) as i64),
+                area.clone(),
                 Value::from((k % 10 != 0).then_some((child + 1) as i64)),
-                Value::from(at(day, 60 + rng.below(480) as i64)),
+                Value::from(when),
                 Value::from(*rng.pick(&CHANNELS)),
                 Value::from(*rng.pick(&REQUESTERS)),
                 Value::from(*rng.pick(&CONCERNS)),
                 Value::from(10 + rng.below(50) as i64),
+                Value::from(follow_up),
                 Value::from(at(day, 600)),
             ]);
-            cats.push(vec![Value::from(id), Value::from(rng.pick(&categories).0)]);
+            cats.push(vec![
+                Value::from(id),
+                Value::from(rng.pick(&categories).0),
+                area,
+                Value::from(when),
+            ]);
         }
         insert_rows(
             &mut tx,
@@ -516,6 +551,7 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
                 "requester",
                 "concern",
                 "minutes",
+                "follow_up_on",
                 "created_at",
             ],
             rows,
@@ -524,7 +560,7 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         insert_rows(
             &mut tx,
             "consultation_category_links",
-            &["consultation_id", "category_id"],
+            &["consultation_id", "category_id", "area_id", "at"],
             cats,
         )
         .await?;
@@ -545,13 +581,17 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         })
         .collect();
     let mut tx = db.begin().await?;
+    // The agencies each child's guardians have agreed to share with: its team and referrals.
+    let mut child_agencies: Vec<Vec<i64>> = vec![Vec::new(); c.children];
     let mut rows = Vec::with_capacity(c.team);
     for i in 0..c.team {
         let child = i % c.children;
         let from = today - Duration::days(rng.below(900) as i64);
+        let agency = *rng.pick(&agencies_of_area[child_area[child]]);
+        child_agencies[child].push(agency);
         rows.push(vec![
             Value::from((child + 1) as i64),
-            Value::from(*rng.pick(&agencies_of_area[child_area[child]])),
+            Value::from(agency),
             t(["担任", "主治医", "保健師", "相談支援専門員"][i % 4]),
             Value::from(from),
             Value::from((i % 5 == 0).then(|| from + Duration::days(120))),
@@ -579,20 +619,21 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
     for i in 0..c.referrals {
         let child = rng.below(c.children);
         let day = busy_day(&mut rng, today, 3 * 365);
-        let state = [
-            "open",
-            "accepted",
-            "accepted",
-            "completed",
-            "declined",
-            "cancelled",
-        ][rng.below(6)];
+        // Agencies answer within weeks: a referral still open is a recent one, but for a few
+        // that were never answered.
+        let state = if today - day < Duration::days(21) || rng.below(400) == 0 {
+            "open"
+        } else {
+            ["accepted", "accepted", "completed", "declined", "cancelled"][rng.below(5)]
+        };
         let answered = (state != "open" && state != "cancelled")
             .then(|| at(day + Duration::days(1 + rng.below(20) as i64), 600));
+        let agency = *rng.pick(&agencies_of_area[child_area[child]]);
+        child_agencies[child].push(agency);
         rows.push(vec![
             Value::from((i + 1) as i64),
             Value::from((child + 1) as i64),
-            Value::from(*rng.pick(&agencies_of_area[child_area[child]])),
+            Value::from(agency),
             t("専門的な支援のため"),
             t("profile,accommodations"),
             t(state),
@@ -619,6 +660,60 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
     )
     .await?;
     progress("referrals", c.referrals, c.referrals, started);
+    // A written consent for nine children in ten, naming those agencies; the tenth has none,
+    // so agencies on its team see nothing of it (the consent rule at the prefecture's volume).
+    let mut rows = Vec::with_capacity(c.children);
+    let mut named = Vec::with_capacity(c.team + c.referrals);
+    let mut consent_id = 0i64;
+    for (child, agencies) in child_agencies.iter_mut().enumerate() {
+        if child % 10 == 9 || agencies.is_empty() {
+            continue;
+        }
+        consent_id += 1;
+        agencies.sort_unstable();
+        agencies.dedup();
+        let from = today - Duration::days(rng.below(1_000) as i64);
+        rows.push(vec![
+            Value::from(consent_id),
+            Value::from((child + 1) as i64),
+            t("合成 保護者"),
+            t("consent"),
+            t("profile,accommodations,care_team,consultations"),
+            Value::from(from),
+            Value::from(from + Duration::days(3 * 365)),
+            t("written"),
+            Value::from(at(from, 600)),
+        ]);
+        for agency in agencies.iter() {
+            named.push(vec![Value::from(consent_id), Value::from(*agency)]);
+        }
+    }
+    let consents = rows.len();
+    insert_rows(
+        &mut tx,
+        "consents",
+        &[
+            "id",
+            "child_id",
+            "guardian_name",
+            "basis",
+            "parts",
+            "valid_from",
+            "valid_to",
+            "obtained",
+            "created_at",
+        ],
+        rows,
+    )
+    .await?;
+    insert_rows(
+        &mut tx,
+        "consent_agencies",
+        &["consent_id", "agency_id"],
+        named,
+    )
+    .await?;
+    progress("consents", consents, consents, started);
     let mut rows = Vec::with_capacity(c.meetings);
     let mut participants = Vec::with_capacity(c.meetings * 2);
     for i in 0..c.meetings {
@@ -715,6 +810,7 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
             "consultations",
             "care_team_members",
             "referrals",
+            "consents",
             "meetings",
             "meeting_participants",
             "transitions",
@@ -745,12 +841,12 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         let mut rows = Vec::with_capacity(n);
         for k in 0..n {
             let id = (done + k + 1) as i64;
-            let user = (rng.below(c.users.max(1)) + 1) as i64;
+            let user = rng.below(logins.len());
             let entry = audit::sealed(Entry {
                 id,
                 at: first + Duration::seconds((id as f64 * step) as i64),
-                user_id: Some(user),
-                user_login: Some(format!("seed-user-{user}")),
+                user_id: Some((user + 1) as i64),
+                user_login: Some(logins[user].clone()),
                 action: rng.pick(&actions).to_string(),
                 object_type: Some("child".into()),
                 object_id: Some((rng.below(c.children) + 1).to_string()),
@@ -804,6 +900,9 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         .await
         .context("audit sequence")?;
     tx.commit().await?;
+    progress("indexes", 0, 1, started);
+    indexes.rebuild(db).await.context("indexes")?;
+    progress("indexes", 1, 1, started);
     eprintln!(
         "合成データを作成しました（{:?}、{:.1}秒）。ログインIDは seed-coordinator-1 など、パスワードは seed-password-2026 です。",
         scale,

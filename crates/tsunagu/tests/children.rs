@@ -818,7 +818,7 @@ async fn name_search_follows_the_index_and_its_updates(b: Backend) {
             .iter()
             .any(|c| c["id"].as_i64() == Some(id))
     };
-    // Three characters and more go through the trigram index; one or two through LIKE.
+    // A coordinator's area: LIKE over the area's search keys, whatever the length.
     for q in [
         "%E3%81%95%E3%81%8F%E3%81%84%E3%82%93",
         "%E3%82%B5%E3%82%AF%E3%82%A4%E3%83%B3",
@@ -828,6 +828,31 @@ async fn name_search_follows_the_index_and_its_updates(b: Backend) {
     ] {
         let (_, body) = coordinator.get(&format!("/api/v1/children?q={q}")).await;
         assert!(found(&body), "query {q}");
+    }
+    // A supervisor of many areas searches through the trigram index, and finds the same child.
+    for n in 0..5 {
+        let (extra,): (i64,) = query(
+            "INSERT INTO areas (name, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id",
+        )
+        .bind(format!("追加の圏域{n}"))
+        .bind(time::OffsetDateTime::now_utc())
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        query("INSERT INTO user_areas (user_id, area_id) SELECT id, $1 FROM users WHERE login = 'demo-supervisor'")
+            .bind(extra)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let supervisor = Api::new(&app, "demo-supervisor").await;
+    for q in [
+        "%E3%81%95%E3%81%8F%E3%81%84%E3%82%93",
+        "%EF%BD%BB%EF%BD%B8%EF%BD%B2%EF%BE%9D",
+        "%E7%B4%A2%E5%BC%95",
+    ] {
+        let (_, body) = supervisor.get(&format!("/api/v1/children?q={q}")).await;
+        assert!(found(&body), "supervisor's query {q}");
     }
     // Renamed: the old reading no longer finds the child, the new one does.
     let renamed = child_body(area, "改名", "さくら", ("かいめい", "さくら"), "2019-09-09");

@@ -546,6 +546,18 @@ async fn home_pages_show_follow_ups_and_shared_children(b: Backend) {
         "due within a week"
     );
     assert!(!home.contains("来月の確認"), "not yet");
+    // A card shows ten lines and says how many more there are.
+    for i in 0..12 {
+        let (status, _) = coordinator
+            .post("/api/v1/consultations", json!({"channel": "電話", "requester": "保護者", "concern": format!("折り返し{i:02}"), "follow_up_on": soon.to_string()}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (_, home) = c.get_text("/").await;
+    let card = &home[home.find("フォロー予定の相談").unwrap()..];
+    let card = &card[..card.find("</section>").unwrap()];
+    assert_eq!(card.matches("<li>").count(), 11, "{card}");
+    assert!(card.contains("ほか3件"), "13 due, 10 shown: {card}");
     // The Kashiwa coordinator does not see 香取海匝's follow-ups.
     let k = app.login_as("demo-coordinator-kashiwa").await;
     assert!(!k.get_text("/").await.1.contains("三日後に電話する約束"));

@@ -73,4 +73,28 @@ async fn the_small_dataset_is_whole_and_usable(b: Backend) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["child"]["id"], 201);
+
+    // The consent rule holds on seeded data: agency 1's staff see a child on its team whose
+    // consent names it, and not one on its team without any consent.
+    let on_team = "SELECT DISTINCT t.child_id FROM care_team_members t \
+         WHERE t.agency_id = 1 AND t.to_on IS NULL";
+    let (shared,): (i64,) = query(format!(
+        "{on_team} AND EXISTS (SELECT 1 FROM consents c JOIN consent_agencies ca ON ca.consent_id = c.id \
+         WHERE c.child_id = t.child_id AND ca.agency_id = 1) ORDER BY t.child_id LIMIT 1"
+    ))
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let (unshared,): (i64,) = query(format!(
+        "{on_team} AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.child_id = t.child_id) \
+         ORDER BY t.child_id LIMIT 1"
+    ))
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let staff = common::Api::new(&app, "seed-agency-1").await;
+    let (status, body) = staff.get(&format!("/api/v1/children/{shared}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = staff.get(&format!("/api/v1/children/{unshared}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -46,7 +46,8 @@ pub async fn search(
                     .collect::<Vec<_>>()
                     .join(",")
             };
-            let (name_condition, name_value) = name_condition(db.backend(), q);
+            let (name_condition, name_value) =
+                name_condition(db.backend(), q, actor.area_ids.len());
             let filter = format!(
                 "WHERE c.area_id IN ({areas}) AND c.merged_into_id IS NULL AND {name_condition} AND ($2 IS NULL OR c.status = $2)"
             );
@@ -95,9 +96,8 @@ pub async fn search(
             total: 0,
         },
     };
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
+    audit::record_alone(
+        db,
         meta,
         Event::new("child.search")
             .by(actor)
@@ -105,19 +105,28 @@ pub async fn search(
             .detail(format!("results={}", page.total)),
     )
     .await?;
-    tx.commit().await?;
     Ok(page)
 }
 
-/// The name condition of a search (on `$1`) and its value. Three characters or more use the
-/// trigram index: SQLite's FTS5 table, by a quoted phrase; PostgreSQL's GIN index, which serves
-/// LIKE itself. Shorter queries, which no trigram can match, use LIKE on both.
-fn name_condition(backend: crate::Backend, q: Option<&str>) -> (&'static str, Option<String>) {
+/// A search over at most this many areas reads their search keys from the (area, status,
+/// search key) index; over more, SQLite's trigram table answers first.
+const AREAS_SCANNED: usize = 4;
+
+/// The name condition of a search (on `$1`) and its value. Within a few areas LIKE runs over
+/// the areas' entries of a covering index: a common reading's trigram hits span the whole
+/// prefecture and cost more to look up than that (docs/performance.md). Three characters or
+/// more over many areas use the trigram index: SQLite's FTS5 table, by a quoted phrase;
+/// PostgreSQL's GIN index, which serves LIKE itself and which its planner weighs on its own.
+fn name_condition(
+    backend: crate::Backend,
+    q: Option<&str>,
+    areas: usize,
+) -> (&'static str, Option<String>) {
     let Some(key) = q.map(kana::normalize).filter(|k| !k.is_empty()) else {
         return ("($1 IS NULL OR $1 IS NOT NULL)", None);
     };
     match backend {
-        crate::Backend::Sqlite if key.chars().count() >= 3 => (
+        crate::Backend::Sqlite if key.chars().count() >= 3 && areas > AREAS_SCANNED => (
             "c.id IN (SELECT rowid FROM children_name_fts WHERE children_name_fts MATCH $1)",
             Some(format!("\"{}\"", key.replace('"', "\"\""))),
         ),

@@ -62,14 +62,12 @@ pub async fn timeline(
     .bind(paging.offset)
     .fetch_all(db)
     .await?;
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
+    audit::record_alone(
+        db,
         meta,
         Event::new("child.timeline").by(actor).object("child", id),
     )
     .await?;
-    tx.commit().await?;
     Ok(Page { items, total })
 }
 

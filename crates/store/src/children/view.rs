@@ -100,20 +100,19 @@ pub async fn view(db: &Db, meta: &RequestMeta, actor: &Actor, id: ChildId) -> Re
     } else {
         vec![]
     };
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("child.read")
-            .by(actor)
-            .object("child", id)
-            .detail(basis.code()),
-    )
-    .await?;
+    let read = Event::new("child.read")
+        .by(actor)
+        .object("child", id)
+        .detail(basis.code());
     if let (false, Some(agency)) = (sees_everything, actor.agency_id) {
+        // The entry and the disclosure records it may write commit together.
+        let mut tx = db.begin().await?;
+        audit::record(&mut tx, meta, read).await?;
         record_disclosures(&mut tx, actor, id, agency, &basis, &parts).await?;
+        tx.commit().await?;
+    } else {
+        audit::record_alone(db, meta, read).await?;
     }
-    tx.commit().await?;
     Ok(ChildView {
         child,
         guardians,

@@ -92,7 +92,7 @@ pub async fn calendar(
         return Err(Error::Forbidden);
     }
     let planned: Vec<Transition> = query(format!(
-        "{SELECT} JOIN children c ON c.id = t.child_id WHERE c.area_id = $1 AND c.status = 'active' \
+        "{SELECT} WHERE t.child_id IN (SELECT c.id FROM children c WHERE c.area_id = $1 AND c.status = 'active') \
          AND t.status = 'planned' AND t.move_on >= $2 AND t.move_on <= $3 ORDER BY t.move_on, t.id"
     ))
     .bind(area)
