@@ -17,7 +17,27 @@ pub struct Card {
     pub title: &'static str,
     pub lines: Vec<Line>,
     pub empty: &'static str,
+    /// The page with the whole list, for the line that says how many more there are.
+    pub more: Option<&'static str>,
 }
+
+impl Card {
+    /// At most [`CARD_LINES`] lines, then how many more there are: a card is a glance, and
+    /// a long list belongs on its own page.
+    fn capped(mut self) -> Card {
+        if self.lines.len() > CARD_LINES {
+            let more = self.lines.len() - CARD_LINES;
+            self.lines.truncate(CARD_LINES);
+            self.lines.push(match self.more {
+                Some(href) => Line::to(format!("ほか{more}件（一覧を開く）"), href.to_owned()),
+                None => Line::plain(format!("ほか{more}件")),
+            });
+        }
+        self
+    }
+}
+
+const CARD_LINES: usize = 10;
 
 /// One line of a card, with the page it is about when there is one, and the child it names.
 pub struct Line {
@@ -78,11 +98,13 @@ async fn home(
                 title: "今日と今週の支援会議",
                 lines: week_meetings(&state, &auth, today).await?,
                 empty: "1週間以内の支援会議はありません。",
+                more: None,
             },
             Card {
                 title: "協議中の課題",
                 lines: vec![],
                 empty: "協議中の課題はありません。",
+                more: None,
             },
         ],
         Role::AgencyStaff => agency_cards(&state, &meta, &auth, today).await?,
@@ -91,11 +113,13 @@ async fn home(
                 title: "検証（年度集計）",
                 lines: vec![],
                 empty: "集計できるデータはまだありません。",
+                more: None,
             },
             Card {
                 title: "課題の一覧",
                 lines: vec![],
                 empty: "報告された課題はまだありません。",
+                more: None,
             },
         ],
         Role::Admin => {
@@ -112,9 +136,11 @@ async fn home(
                     Line::plain(format!("有効なAPIトークン：{active_tokens}件")),
                 ],
                 empty: "",
+                more: None,
             }]
         }
     };
+    let cards: Vec<Card> = cards.into_iter().map(Card::capped).collect();
     // The cards name children: one audit entry says whose names this page showed.
     let mut named: Vec<i64> = cards
         .iter()
@@ -164,6 +190,7 @@ async fn coordinator_cards(
             title: "今日と今週の支援会議",
             lines: week_meetings(state, auth, today).await?,
             empty: "1週間以内の支援会議はありません。",
+            more: None,
         },
         Card {
             title: "回答が遅れているつなぎ",
@@ -184,11 +211,13 @@ async fn coordinator_cards(
                 })
                 .collect(),
             empty: "回答が遅れているつなぎはありません。",
+            more: None,
         },
         Card {
             title: "期限の近い役割分担",
             lines: due_items(state, auth, today).await?,
             empty: "1週間以内に期限の来る役割分担はありません。",
+            more: None,
         },
         Card {
             title: "支援計画の見直し",
@@ -210,6 +239,7 @@ async fn coordinator_cards(
                 })
                 .collect(),
             empty: "30日以内に見直し日の来る支援計画はありません。",
+            more: None,
         },
         Card {
             title: "移行のチェック項目",
@@ -234,6 +264,7 @@ async fn coordinator_cards(
                 })
                 .collect(),
             empty: "2週間以内に期限の来る移行のチェック項目はありません。",
+            more: None,
         },
         Card {
             title: "期限の近い同意・受給者証",
@@ -254,6 +285,7 @@ async fn coordinator_cards(
                 })
                 .collect(),
             empty: "60日以内に期限が切れる同意・受給者証はありません。",
+            more: None,
         },
         Card {
             title: "フォロー予定の相談",
@@ -280,6 +312,7 @@ async fn coordinator_cards(
                 })
                 .collect(),
             empty: "1週間以内にフォロー予定の相談はありません。",
+            more: None,
         },
     ])
 }
@@ -363,31 +396,27 @@ async fn agency_cards(
             title: "受信箱",
             lines: inbox,
             empty: "未対応の依頼や引継ぎシート、1週間以内の会議、未読の連絡はありません。",
+            more: None,
         },
         Card {
             title: "担当の役割分担",
             lines: due_items(state, auth, today).await?,
             empty: "1週間以内に期限の来る役割分担はありません。",
+            more: None,
         },
         Card {
             title: "共有されている子ども",
             lines: shared
                 .iter()
-                .take(10)
                 .map(|c| {
                     Line::to(
                         format!("{} {}", c.family_name, c.given_name),
                         format!("/children/{}", c.id),
                     )
                 })
-                .chain((shared.len() > 10).then(|| {
-                    Line::to(
-                        format!("ほか{}人（一覧を開く）", shared.len() - 10),
-                        "/children".to_owned(),
-                    )
-                }))
                 .collect(),
             empty: "いま共有されている子どもはいません。",
+            more: Some("/children"),
         },
     ])
 }

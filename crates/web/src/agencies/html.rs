@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/agencies.csv", get(export))
         .route("/agencies/print", get(print))
         .route("/agencies/new", get(new_form))
+        .route("/agencies/options", get(options))
         .route("/agencies/{id}", get(show).post(update))
         .route("/agencies/{id}/edit", get(edit_form))
         .route(
@@ -62,6 +63,61 @@ pub fn router() -> Router<AppState> {
                 .route("/agencies/import/confirm", post(import_confirm))
                 .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
         )
+}
+
+#[derive(Deserialize)]
+struct OptionsQuery {
+    q: Option<String>,
+    area_id: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "agencies/options_found.html")]
+struct OptionsFragment {
+    agencies: Vec<agencies::AgencyRef>,
+    more: bool,
+}
+
+/// The `<option>`s of an agency chooser (htmx): agencies whose name or reading matches `q`
+/// anywhere in the directory, or, with no `q`, those of the area.
+async fn options(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<OptionsQuery>,
+) -> Result<Html<String>, AppError> {
+    if directory_access(&auth.actor) == DirectoryAccess::CountsOnly {
+        return Err(AppError::Forbidden);
+    }
+    const SHOWN: i64 = 50;
+    let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let (found, more) = match (text, q.area_id) {
+        (Some(text), _) => {
+            let filter = agencies::Filter {
+                q: Some(text.chars().take(50).collect()),
+                ..Default::default()
+            };
+            let page = agencies::list(&state.db, &filter, Paging::new(Some(SHOWN), None)).await?;
+            let more = page.total > page.items.len() as i64;
+            let refs = page
+                .items
+                .into_iter()
+                .map(|a| agencies::AgencyRef {
+                    id: AgencyId(a.id),
+                    name: a.name,
+                })
+                .collect();
+            (refs, more)
+        }
+        (None, Some(area)) => (agencies::near(&state.db, area, &[]).await?, false),
+        (None, None) => (vec![], false),
+    };
+    Ok(Html(
+        OptionsFragment {
+            agencies: found,
+            more,
+        }
+        .render()?,
+    ))
 }
 
 /// The choices the filters and the form offer.

@@ -451,7 +451,8 @@ async fn show(
             sex_label(&v.child.sex)
         },
         agencies: if v.may_write {
-            agencies::all(&state.db).await?
+            let known: Vec<i64> = v.care_team.iter().map(|t| t.agency_id).collect();
+            agencies::near(&state.db, v.child.area_id, &known).await?
         } else {
             vec![]
         },
