@@ -10,7 +10,7 @@ use sqlx::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
         SqliteSynchronous,
     },
-    ConnectOptions, FromRow, Postgres, Sqlite, Transaction,
+    ConnectOptions, Connection, FromRow, Postgres, Sqlite, Transaction,
 };
 use time::{Date, OffsetDateTime};
 
@@ -71,6 +71,7 @@ impl Db {
             }
             let pool = PgPoolOptions::new()
                 .max_connections(16)
+                .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
@@ -101,6 +102,11 @@ impl Db {
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(if bulk { 1 } else { 8 })
+                // A request cancelled just as its BEGIN answered leaves no `Transaction` to
+                // roll back, and the connection would come back holding the write lock (seen
+                // under load as "database is locked" for every later writer): such a connection
+                // is closed, which rolls it back, and never reused. The same on PostgreSQL.
+                .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
