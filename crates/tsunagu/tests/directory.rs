@@ -23,6 +23,7 @@ both_backends!(
     bad_files_get_clear_messages,
     the_api_answers_the_same_agencies_and_csv,
     councils_have_members_and_appear_on_the_agency_page,
+    the_agency_chooser_offers_the_area_and_finds_any_agency_by_name,
 );
 
 async fn api_get(app: &TestApp, token: &str, path: &str) -> Value {
@@ -397,6 +398,59 @@ async fn agency_staff_edit_only_their_own_contacts(b: Backend) {
     assert_eq!(c.get("/agencies/new").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         c.get("/agencies/import").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn the_agency_chooser_offers_the_area_and_finds_any_agency_by_name(b: Backend) {
+    let app = TestApp::demo(b).await;
+    // An agency of the other area (柏市): not offered for a child of 香取海匝 until searched for.
+    let (katori, kashiwa): (i64, i64) = query(
+        "SELECT (SELECT id FROM areas WHERE name = '香取海匝'), (SELECT id FROM areas WHERE name = '柏市')",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let (far_id, far_name): (i64, String) = query(
+        "SELECT a.id, a.name FROM agencies a JOIN area_municipalities am ON am.municipality_id = a.municipality_id \
+         WHERE am.area_id = $1 AND a.active = $2 \
+         AND a.id NOT IN (SELECT agency_id FROM agency_served_areas WHERE area_id = $3) ORDER BY a.id LIMIT 1",
+    )
+    .bind(kashiwa)
+    .bind(true)
+    .bind(katori)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let c = app.login_as("demo-coordinator").await;
+    let option = format!("<option value=\"{far_id}\"");
+    let (status, near) = c
+        .get_text(&format!("/agencies/options?area_id={katori}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(near.contains("<option"), "the area's agencies are offered");
+    assert!(
+        !near.contains(&option),
+        "another area's agency is not offered unasked"
+    );
+    let q: String = far_name.chars().take(4).collect();
+    let url = reqwest::Url::parse_with_params(
+        &c.url("/agencies/options"),
+        &[("q", q.as_str()), ("area_id", &katori.to_string())],
+    )
+    .unwrap();
+    let (status, found) = c
+        .get_text(&format!("{}?{}", url.path(), url.query().unwrap()))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(found.contains(&option), "found by name: {far_name}");
+    // The committee sees counts only, never a list of agencies.
+    let committee = app.login_as("demo-committee").await;
+    assert_eq!(
+        committee
+            .get(&format!("/agencies/options?{}", url.query().unwrap()))
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
 }
