@@ -221,29 +221,38 @@ async fn chain(tx: &mut Tx, entries: &mut [Entry]) -> Result<()> {
         Some((id, hash)) => (id, hash),
         None => (0, GENESIS.to_owned()),
     };
-    let mut rows = Vec::with_capacity(entries.len());
     for entry in entries.iter_mut() {
         id += 1;
         entry.id = id;
         entry.prev_hash = prev_hash;
         entry.hash = entry.computed_hash();
         prev_hash = entry.hash.clone();
-        rows.push(vec![
-            entry.id.into(),
-            entry.at.into(),
-            entry.user_id.into(),
-            entry.user_login.clone().into(),
-            entry.action.clone().into(),
-            entry.object_type.clone().into(),
-            entry.object_id.clone().into(),
-            entry.outcome.clone().into(),
-            entry.client_addr.clone().into(),
-            entry.request_id.clone().into(),
-            entry.detail.clone().into(),
-            entry.prev_hash.clone().into(),
-            entry.hash.clone().into(),
-        ]);
     }
+    insert_sealed(tx, entries).await
+}
+
+/// Inserts entries that already have their ids and hashes (the chain's appends, the seed).
+pub async fn insert_sealed(tx: &mut Tx, entries: &[Entry]) -> Result<()> {
+    let rows = entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.id.into(),
+                e.at.into(),
+                e.user_id.into(),
+                e.user_login.clone().into(),
+                e.action.clone().into(),
+                e.object_type.clone().into(),
+                e.object_id.clone().into(),
+                e.outcome.clone().into(),
+                e.client_addr.clone().into(),
+                e.request_id.clone().into(),
+                e.detail.clone().into(),
+                e.prev_hash.clone().into(),
+                e.hash.clone().into(),
+            ]
+        })
+        .collect();
     crate::bulk::insert_rows(
         tx,
         "audit_log",

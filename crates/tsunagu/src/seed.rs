@@ -858,39 +858,9 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
                 hash: String::new(),
             });
             prev = entry.hash.clone();
-            rows.push(vec![
-                Value::from(entry.id),
-                Value::from(entry.at),
-                Value::from(entry.user_id),
-                Value::from(entry.user_login),
-                Value::from(entry.action),
-                Value::from(entry.object_type),
-                Value::from(entry.object_id),
-                Value::from(entry.outcome),
-                Value::from(entry.client_addr),
-                Value::from(entry.prev_hash),
-                Value::from(entry.hash),
-            ]);
+            rows.push(entry);
         }
-        insert_rows(
-            &mut tx,
-            "audit_log",
-            &[
-                "id",
-                "at",
-                "user_id",
-                "user_login",
-                "action",
-                "object_type",
-                "object_id",
-                "outcome",
-                "client_addr",
-                "prev_hash",
-                "hash",
-            ],
-            rows,
-        )
-        .await?;
+        audit::insert_sealed(&mut tx, &rows).await?;
         tx.commit().await?;
         done += n;
         progress("audit log", done, c.audit, started);
