@@ -351,6 +351,15 @@ pub enum Verification {
 
 /// Walks the chain from the first entry in batches, recomputing every hash.
 pub async fn verify(db: &Db) -> Result<Verification> {
+    verify_on(crate::db::On::Db(db)).await
+}
+
+/// [`verify`] inside a transaction, e.g. a restore's before it commits.
+pub async fn verify_in(tx: &mut Tx) -> Result<Verification> {
+    verify_on(crate::db::On::Tx(tx)).await
+}
+
+async fn verify_on(mut on: crate::db::On<'_>) -> Result<Verification> {
     const BATCH: i64 = 5_000;
     let mut prev_hash = GENESIS.to_owned();
     let mut expected_id = 1;
@@ -363,7 +372,7 @@ pub async fn verify(db: &Db) -> Result<Verification> {
         )
         .bind(expected_id)
         .bind(BATCH)
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await?;
         let n = batch.len();
         for entry in batch {
@@ -394,7 +403,9 @@ pub async fn verify(db: &Db) -> Result<Verification> {
         }
     }
     // An entry deleted at the end leaves no gap to find: compare with the highest id stored.
-    let (max_id,): (Option<i64>,) = query("SELECT MAX(id) FROM audit_log").fetch_one(db).await?;
+    let (max_id,): (Option<i64>,) = query("SELECT MAX(id) FROM audit_log")
+        .fetch_one(on.exec())
+        .await?;
     if max_id.unwrap_or(0) != count {
         return Ok(Verification::Broken {
             entry_id: count + 1,

@@ -35,9 +35,15 @@ impl BlobStore {
     /// Stores `bytes` under a new key and answers it; the write is complete (synced) before it returns.
     pub async fn put(&self, bytes: &[u8]) -> Result<String> {
         let key = crate::secret::random_token();
+        self.put_as(&key, bytes).await?;
+        Ok(key)
+    }
+
+    /// Stores `bytes` under a key made earlier (a restore puts files back under their keys).
+    pub async fn put_as(&self, key: &str, bytes: &[u8]) -> Result<()> {
         match self {
             BlobStore::Local(dir) => {
-                let path = Self::path(dir, &key)?;
+                let path = Self::path(dir, key)?;
                 let io = |e: std::io::Error| Error::Other(format!("attachment store: {e}"));
                 if let Some(parent) = path.parent() {
                     tokio::fs::create_dir_all(parent).await.map_err(io)?;
@@ -52,7 +58,7 @@ impl BlobStore {
                 tokio::fs::rename(&tmp, &path).await.map_err(io)?;
             }
         }
-        Ok(key)
+        Ok(())
     }
 
     pub async fn get(&self, key: &str) -> Result<Vec<u8>> {

@@ -161,6 +161,49 @@ impl Db {
         })
     }
 
+    /// Starts a read-only transaction that sees one moment of the database throughout, while
+    /// writers go on (a backup): SQLite's WAL snapshot from the first read, PostgreSQL's
+    /// repeatable read. It takes no write lock.
+    pub async fn begin_snapshot(&self) -> Result<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN DEFERRED").await?),
+            Pool::Postgres(pool) => Tx::Postgres(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+        })
+    }
+
+    /// Applies the migrations up to `version` only (a restore loads an older archive into the
+    /// schema it was made with, then migrates the rest).
+    pub async fn migrate_to(&self, version: i64) -> Result<()> {
+        let partial = |all: &sqlx::migrate::Migrator| sqlx::migrate::Migrator {
+            migrations: Cow::Owned(
+                all.iter()
+                    .filter(|m| m.version <= version)
+                    .cloned()
+                    .collect(),
+            ),
+            ignore_missing: false,
+            locking: true,
+            no_tx: false,
+        };
+        match &self.pool {
+            Pool::Sqlite(pool) => partial(&SQLITE_MIGRATIONS).run(pool).await?,
+            Pool::Postgres(pool) => partial(&POSTGRES_MIGRATIONS).run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The newest migration this binary carries.
+    pub fn latest_migration() -> i64 {
+        SQLITE_MIGRATIONS
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         query("SELECT 1")
@@ -301,6 +344,21 @@ impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, 
 pub enum Exec<'a> {
     Db(&'a Db),
     Tx(&'a mut Tx),
+}
+
+/// A place to run several queries in turn: [`On::exec`] lends it out for each.
+pub enum On<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl On<'_> {
+    pub fn exec(&mut self) -> Exec<'_> {
+        match self {
+            On::Db(db) => Exec::Db(db),
+            On::Tx(tx) => Exec::Tx(tx),
+        }
+    }
 }
 
 impl<'a> From<&'a Db> for Exec<'a> {

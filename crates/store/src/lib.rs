@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod areas;
 pub mod attachments;
 pub mod audit;
+pub mod backup;
 pub mod blobs;
 pub mod bulk;
 pub mod calendar_feeds;
