@@ -6,6 +6,7 @@
 pub mod access;
 pub mod challenge;
 pub mod children;
+pub mod common_passwords;
 pub mod directory;
 pub mod evaluation;
 pub mod files;

@@ -56,6 +56,12 @@ impl Role {
         matches!(self, Role::Coordinator | Role::Supervisor)
     }
 
+    /// Administrators and coordinators hold the keys to every child of an area (or all of
+    /// them): they must log in with a second factor when the switch for it is on.
+    pub fn needs_second_factor(self) -> bool {
+        matches!(self, Role::Coordinator | Role::Admin)
+    }
+
     /// Agency staff belong to exactly one agency.
     pub fn needs_agency(self) -> bool {
         matches!(self, Role::AgencyStaff)

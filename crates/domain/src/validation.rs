@@ -139,6 +139,11 @@ impl Errors {
                 field,
                 format!("パスワードは{MAX_PASSWORD}文字以内にしてください。"),
             );
+        } else if crate::common_passwords::is_common(value) {
+            self.add(
+                field,
+                "よく使われていて推測されやすいパスワードです。別のものにしてください（長めの文を使うと覚えやすく安全です）。",
+            );
         }
     }
 }
@@ -171,6 +176,9 @@ mod tests {
         e.new_password("password", "みどりのしまうまがはしる"); // 12 characters
         assert!(e.is_empty());
         e.new_password("password", "short");
+        let mut common = Errors::new();
+        common.new_password("password", "Password1234");
+        assert!(common.all()[0].message.contains("推測されやすい"));
         assert!(e.get("password").is_some());
     }
 

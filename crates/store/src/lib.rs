@@ -26,6 +26,7 @@ pub mod notes;
 pub mod password;
 pub mod plans;
 pub mod referrals;
+pub mod second_factor;
 pub mod secret;
 pub mod sessions;
 pub mod setup;

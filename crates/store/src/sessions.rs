@@ -37,24 +37,44 @@ pub struct NewSession {
 pub struct Session {
     pub user: User,
     pub csrf_token: String,
+    /// Opened by the password alone; the TOTP or recovery code is still to come.
+    pub second_factor_pending: bool,
 }
 
-pub async fn create(db: &Db, meta: &RequestMeta, user: &User) -> Result<NewSession> {
+/// Opens a session after the password; with `second_factor_pending` it opens nothing but the
+/// second step until [`complete_second_factor`].
+pub async fn create(
+    db: &Db,
+    meta: &RequestMeta,
+    user: &User,
+    second_factor_pending: bool,
+) -> Result<NewSession> {
     let cookie = secret::random_token();
     let csrf_token = secret::random_token();
     let now = crate::now();
     query(
-        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, client_addr) \
-         VALUES ($1, $2, $3, $4, $4, $5)",
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, client_addr, second_factor_pending) \
+         VALUES ($1, $2, $3, $4, $4, $5, $6)",
     )
     .bind(secret::hash(&cookie))
     .bind(user.id)
     .bind(&csrf_token)
     .bind(now)
     .bind(meta.client_addr.as_deref())
+    .bind(second_factor_pending)
     .execute(db)
     .await?;
     Ok(NewSession { cookie, csrf_token })
+}
+
+/// The second factor was given: the session opens everything the user may see.
+pub async fn complete_second_factor(db: &Db, cookie: &str) -> Result<()> {
+    query("UPDATE sessions SET second_factor_pending = $1 WHERE token_hash = $2")
+        .bind(false)
+        .bind(secret::hash(cookie))
+        .execute(db)
+        .await
+        .map(|_| ())
 }
 
 /// The session of `cookie` if it is still alive; an expired one is deleted on sight.
@@ -69,15 +89,15 @@ pub async fn find_at(
     now: OffsetDateTime,
 ) -> Result<Option<Session>> {
     let token_hash = secret::hash(cookie);
-    let row: Option<(i64, String, OffsetDateTime, OffsetDateTime)> = query(
-        "SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen_at FROM sessions s \
+    let row: Option<(i64, String, OffsetDateTime, OffsetDateTime, bool)> = query(
+        "SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.second_factor_pending FROM sessions s \
          JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = $2",
     )
     .bind(&token_hash)
     .bind(false)
     .fetch_optional(db)
     .await?;
-    let Some((user_id, csrf_token, created_at, last_seen_at)) = row else {
+    let Some((user_id, csrf_token, created_at, last_seen_at, second_factor_pending)) = row else {
         return Ok(None);
     };
     if now - last_seen_at > lifetime.idle || now - created_at > lifetime.absolute {
@@ -96,7 +116,11 @@ pub async fn find_at(
             .await?;
     }
     let user = crate::users::get(db, UserId(user_id)).await?;
-    Ok(Some(Session { user, csrf_token }))
+    Ok(Some(Session {
+        user,
+        csrf_token,
+        second_factor_pending,
+    }))
 }
 
 /// Ends the session of `cookie` (logout).

@@ -23,6 +23,8 @@ pub struct User {
     pub role: Role,
     pub agency_id: Option<i64>,
     pub must_change_password: bool,
+    /// Whether logging in asks for a TOTP code after the password.
+    pub second_factor_enabled: bool,
     pub disabled: bool,
     #[serde(skip)]
     #[schema(ignore)]
@@ -36,7 +38,7 @@ pub struct User {
 }
 
 const USER_COLUMNS: &str = "id, login, display_name, role, agency_id, must_change_password, \
-     disabled, failed_logins, locked_until, last_login_at, created_at";
+     (totp_enabled_at IS NOT NULL) AS second_factor_enabled, disabled, failed_logins, locked_until, last_login_at, created_at";
 
 /// A user with the names of their areas and agency, for lists and the admin screen.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

@@ -108,6 +108,10 @@ pub enum Command {
         /// Days after which an unanswered referral shows on the coordinator's home page.
         #[arg(long, env = "TSUNAGU_REFERRAL_OVERDUE_DAYS", default_value_t = 14)]
         referral_overdue_days: i64,
+        /// Coordinators and administrators must log in with a second factor (TOTP): true or
+        /// false. On by default; off by default with --demo, whose accounts are fictional.
+        #[arg(long, env = "TSUNAGU_REQUIRE_SECOND_FACTOR")]
+        require_second_factor: Option<bool>,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -241,6 +245,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             public_url,
             attachments_dir,
             referral_overdue_days,
+            require_second_factor,
         } => {
             serve::run(ServeOptions {
                 addr,
@@ -249,6 +254,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 public_url,
                 attachments_dir,
                 referral_overdue_days,
+                require_second_factor: require_second_factor.unwrap_or(!demo),
             })
             .await?;
             Ok(ExitCode::SUCCESS)

@@ -20,6 +20,8 @@ pub struct ServeOptions {
     pub attachments_dir: Option<std::path::PathBuf>,
     /// Days after which an unanswered referral surfaces on the coordinator's home page.
     pub referral_overdue_days: i64,
+    /// Coordinators and administrators must log in with a second factor.
+    pub require_second_factor: bool,
 }
 
 /// A server bound to its port and ready to run: what the tests start on port 0.
@@ -54,6 +56,7 @@ impl Server {
         let config = WebConfig {
             public_url: opts.public_url.clone(),
             referral_overdue_days: opts.referral_overdue_days,
+            require_second_factor: opts.require_second_factor,
             ..WebConfig::default()
         };
         tracing::info!(
@@ -63,6 +66,7 @@ impl Server {
             session_idle_minutes = config.session.idle.whole_minutes(),
             session_absolute_hours = config.session.absolute.whole_hours(),
             demo = opts.demo,
+            require_second_factor = opts.require_second_factor,
             "configuration"
         );
         let blobs = match &opts.attachments_dir {

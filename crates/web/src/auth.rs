@@ -41,7 +41,12 @@ pub struct Auth {
 
 #[derive(Clone)]
 pub enum Via {
-    Session { cookie: String, csrf_token: String },
+    Session {
+        cookie: String,
+        csrf_token: String,
+        /// Only the second step of the login is open (see [`allowed_before_second_factor`]).
+        second_factor_pending: bool,
+    },
     Token,
 }
 
@@ -146,6 +151,19 @@ fn allowed_before_password_change(path: &str) -> bool {
     path == "/account/password" || path == "/logout" || path.starts_with("/static/")
 }
 
+/// Paths a session opened by the password alone may open: the code's page and the way out.
+fn allowed_before_second_factor(path: &str) -> bool {
+    path == SECOND_FACTOR_LOGIN || path == "/logout"
+}
+
+/// Paths a coordinator or administrator without a second factor may open, when one is required.
+fn allowed_before_enrolment(path: &str) -> bool {
+    path.starts_with("/account/second-factor") || path == "/account/password" || path == "/logout"
+}
+
+pub const SECOND_FACTOR_LOGIN: &str = "/login/second-factor";
+pub const SECOND_FACTOR_ACCOUNT: &str = "/account/second-factor";
+
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     // Static files and probes need no user: spare them the session lookup.
@@ -176,6 +194,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                 Via::Session {
                     cookie: cookie_value,
                     csrf_token: session.csrf_token,
+                    second_factor_pending: session.second_factor_pending,
                 },
             )),
             Ok(None) => None,
@@ -185,11 +204,39 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         None
     };
     if let Some((user, via)) = found {
+        let path = parts.uri.path();
+        if let Via::Session {
+            second_factor_pending: true,
+            ..
+        } = via
+        {
+            if !allowed_before_second_factor(path) {
+                // Not logged in yet, as far as every other page and the API are concerned.
+                if is_api {
+                    return AppError::Unauthenticated.into_response();
+                }
+                return Redirect::to(SECOND_FACTOR_LOGIN).into_response();
+            }
+        }
         let must_change = matches!(via, Via::Session { .. })
             && user.must_change_password
-            && !allowed_before_password_change(parts.uri.path());
+            && !allowed_before_password_change(path);
         if must_change && !is_api {
             return Redirect::to("/account/password").into_response();
+        }
+        let must_enrol = matches!(via, Via::Session { .. })
+            && state.config.require_second_factor
+            && user.role.needs_second_factor()
+            && !user.second_factor_enabled
+            && !allowed_before_enrolment(path);
+        if must_enrol {
+            if is_api {
+                return AppError::Unauthenticated.into_response();
+            }
+            return Redirect::to(&format!(
+                "{SECOND_FACTOR_ACCOUNT}?notice=second_factor_required"
+            ))
+            .into_response();
         }
         match users::actor(&state.db, user.clone()).await {
             Ok(actor) => {

@@ -40,6 +40,7 @@ pub use state::{AppState, WebConfig};
 pub fn router(state: AppState) -> Router {
     let admin = Router::new()
         .merge(users::html::router())
+        .merge(account::second_factor::admin_router())
         .merge(tokens::html::router())
         .merge(areas::html::admin_router())
         .merge(audit::html::router())

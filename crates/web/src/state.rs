@@ -21,6 +21,8 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Days after which an unanswered referral surfaces on the coordinator's home page.
     pub referral_overdue_days: i64,
+    /// Coordinators and administrators must log in with a second factor (TOTP).
+    pub require_second_factor: bool,
 }
 
 impl Default for WebConfig {
@@ -29,6 +31,7 @@ impl Default for WebConfig {
             session: Lifetime::default(),
             public_url: None,
             referral_overdue_days: 14,
+            require_second_factor: true,
         }
     }
 }

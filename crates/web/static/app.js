@@ -21,3 +21,8 @@ document.addEventListener("submit", function (event) {
     }, 0);
   }
 }, true);
+
+// A button marked data-print opens the browser's print dialog (recovery codes and the like).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+});

@@ -68,6 +68,23 @@ impl TestApp {
     }
 
     async fn serve(db: Db, url: String) -> TestApp {
+        Self::serve_with(db, url, false).await
+    }
+
+    /// The demo data on a server that requires coordinators and administrators to log in with
+    /// a second factor, as a production server does by default.
+    pub async fn demo_requiring_second_factor(backend: Backend) -> TestApp {
+        let (db, url) = tsunagu_store::testing::fresh_database(backend)
+            .await
+            .expect("fresh database");
+        tsunagu::demo::load_if_empty(&db)
+            .await
+            .expect("demo data")
+            .expect("database was empty");
+        Self::serve_with(db, url, true).await
+    }
+
+    async fn serve_with(db: Db, url: String, require_second_factor: bool) -> TestApp {
         let opts = tsunagu::serve::ServeOptions {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: url.clone(),
@@ -79,6 +96,7 @@ impl TestApp {
                     .join("attachments"),
             ),
             referral_overdue_days: 14,
+            require_second_factor,
         };
         let server = tsunagu::serve::Server::prepare(&opts)
             .await

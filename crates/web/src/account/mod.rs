@@ -1,5 +1,7 @@
 //! Logging in and out, the first administrator's setup link, and changing one's own password.
 
+pub mod second_factor;
+
 use askama::Template;
 use axum::{
     extract::{Path, State},
@@ -25,6 +27,7 @@ use crate::{
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(second_factor::router())
         .route("/login", get(login_page).post(login))
         .route("/logout", axum::routing::post(logout))
         .route("/setup/{token}", get(setup_page).post(setup_submit))
@@ -56,7 +59,7 @@ struct LoginQuery {
 }
 
 /// Only a path on this site: never `//other.example` or a full URL.
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
@@ -165,12 +168,20 @@ async fn login(
     match users::authenticate(&state.db, &meta, login, &form.password).await? {
         Ok(user) => {
             throttle::clear(&state.db, &addr).await?;
-            let session = sessions::create(&state.db, &meta, &user).await?;
+            let pending = user.second_factor_enabled;
+            let session = sessions::create(&state.db, &meta, &user, pending).await?;
             let secure = auth::is_https(&state, &headers);
-            let target = if user.must_change_password {
+            let next = safe_next(form.next.as_deref());
+            let target = if pending {
+                format!(
+                    "{}?next={}",
+                    auth::SECOND_FACTOR_LOGIN,
+                    crate::layout::qs(&next)
+                )
+            } else if user.must_change_password {
                 "/account/password".to_owned()
             } else {
-                safe_next(form.next.as_deref())
+                next
             };
             let mut response = Redirect::to(&target).into_response();
             let h = response.headers_mut();
