@@ -232,7 +232,16 @@ async fn chain(tx: &mut Tx, entries: &mut [Entry]) -> Result<()> {
 }
 
 /// Inserts entries that already have their ids and hashes (the chain's appends, the seed).
+/// Entries written since the process started, for `/metrics`.
+static WRITTEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many entries this process has written (an entry of a change that rolled back included).
+pub fn entries_written() -> u64 {
+    WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub async fn insert_sealed(tx: &mut Tx, entries: &[Entry]) -> Result<()> {
+    WRITTEN.fetch_add(entries.len() as u64, std::sync::atomic::Ordering::Relaxed);
     let rows = entries
         .iter()
         .map(|e| {

@@ -204,6 +204,14 @@ impl Db {
             .unwrap_or(0)
     }
 
+    /// The pool's open connections and how many of them are idle (for `/metrics`).
+    pub fn pool_status(&self) -> (u32, usize) {
+        match &self.pool {
+            Pool::Sqlite(pool) => (pool.size(), pool.num_idle()),
+            Pool::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         query("SELECT 1")

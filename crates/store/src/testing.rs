@@ -22,7 +22,16 @@ fn unique_name() -> String {
 
 /// A new, migrated, empty database; answers its pool and URL (for the CLI and the server).
 pub async fn fresh_database(backend: Backend) -> Result<(Db, String)> {
-    let url = match backend {
+    let url = fresh_database_url(backend).await?;
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    Ok((db, url))
+}
+
+/// The URL of a new database with nothing in it, not even the schema (for servers that
+/// migrate it themselves).
+pub async fn fresh_database_url(backend: Backend) -> Result<String> {
+    Ok(match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join("tsunagu-tests");
             std::fs::create_dir_all(&dir).map_err(|e| crate::Error::Other(e.to_string()))?;
@@ -46,8 +55,5 @@ pub async fn fresh_database(backend: Backend) -> Result<(Db, String)> {
                 .map_or(admin_url.as_str(), |(b, _)| b);
             format!("{base}/{name}")
         }
-    };
-    let db = Db::connect(&url).await?;
-    db.migrate().await?;
-    Ok((db, url))
+    })
 }

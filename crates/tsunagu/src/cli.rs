@@ -112,6 +112,12 @@ pub enum Command {
         /// false. On by default; off by default with --demo, whose accounts are fictional.
         #[arg(long, env = "TSUNAGU_REQUIRE_SECOND_FACTOR")]
         require_second_factor: Option<bool>,
+        /// Serve Prometheus metrics at /metrics on this separate address (e.g. 127.0.0.1:9464).
+        #[arg(long, env = "TSUNAGU_METRICS_ADDR")]
+        metrics_addr: Option<SocketAddr>,
+        /// Or serve /metrics on the main address to a scraper sending this bearer token.
+        #[arg(long, env = "TSUNAGU_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -246,6 +252,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             attachments_dir,
             referral_overdue_days,
             require_second_factor,
+            metrics_addr,
+            metrics_token,
         } => {
             serve::run(ServeOptions {
                 addr,
@@ -255,6 +263,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 attachments_dir,
                 referral_overdue_days,
                 require_second_factor: require_second_factor.unwrap_or(!demo),
+                metrics_addr,
+                metrics_token,
             })
             .await?;
             Ok(ExitCode::SUCCESS)

@@ -22,6 +22,10 @@ pub struct ServeOptions {
     pub referral_overdue_days: i64,
     /// Coordinators and administrators must log in with a second factor.
     pub require_second_factor: bool,
+    /// A separate address serving only `/metrics` (keep it off the public network).
+    pub metrics_addr: Option<SocketAddr>,
+    /// The bearer token for `/metrics` on the main address.
+    pub metrics_token: Option<String>,
 }
 
 /// A server bound to its port and ready to run: what the tests start on port 0.
@@ -30,6 +34,8 @@ pub struct Server {
     pub state: AppState,
     /// Where users open Tsunagu.
     pub base_url: String,
+    /// The separate metrics address, bound.
+    pub metrics_listener: Option<TcpListener>,
 }
 
 impl Server {
@@ -57,6 +63,7 @@ impl Server {
             public_url: opts.public_url.clone(),
             referral_overdue_days: opts.referral_overdue_days,
             require_second_factor: opts.require_second_factor,
+            metrics_token: opts.metrics_token.clone().filter(|t| !t.is_empty()),
             ..WebConfig::default()
         };
         tracing::info!(
@@ -73,10 +80,19 @@ impl Server {
             Some(dir) => tsunagu_store::blobs::BlobStore::Local(dir.clone()),
             None => tsunagu_store::blobs::BlobStore::local_for(&opts.database_url),
         };
+        let metrics_listener = match opts.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("{addr} で /metrics を待ち受けできません"))?,
+            ),
+            None => None,
+        };
         Ok(Server {
             listener,
             state: AppState::new(db, config, blobs),
             base_url,
+            metrics_listener,
         })
     }
 
@@ -96,6 +112,14 @@ impl Server {
                 }
             }
         });
+        let metrics = self.metrics_listener.map(|listener| {
+            let app = tsunagu_web::metrics::separate_router(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(error = %e, "metrics address stopped");
+                }
+            })
+        });
         let app = tsunagu_web::router(self.state.clone());
         axum::serve(
             self.listener,
@@ -104,6 +128,9 @@ impl Server {
         .with_graceful_shutdown(shutdown)
         .await?;
         sweeper.abort();
+        if let Some(m) = metrics {
+            m.abort();
+        }
         self.state.db.close().await;
         Ok(())
     }

@@ -20,6 +20,7 @@ const DEMO_LOGINS: [&str; 6] = [
 ];
 
 both_backends!(
+    metrics_need_the_token_and_name_routes_not_paths,
     every_demo_account_logs_in_and_sees_its_japanese_home,
     a_wrong_password_is_refused_and_logged,
     ten_failures_lock_the_account_for_fifteen_minutes,
@@ -1213,4 +1214,57 @@ fn run_cli(args: &[&str], stdin: Option<&str>) -> std::process::Output {
     input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
     drop(input);
     child.wait_with_output().unwrap()
+}
+
+async fn metrics_need_the_token_and_name_routes_not_paths(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let c = app.login_as("demo-coordinator").await;
+    let (_, children) = common::Api::new(&app, "demo-coordinator")
+        .await
+        .get("/api/v1/children")
+        .await;
+    let child = children["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        c.get(&format!("/children/{child}")).await.status(),
+        StatusCode::OK
+    );
+
+    let http = reqwest::Client::new();
+    let url = format!("{}/metrics", app.base);
+    let res = http.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = http.get(&url).bearer_auth("wrong").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // A logged-in user's session is not the scraper's token.
+    assert_eq!(c.get("/metrics").await.status(), StatusCode::UNAUTHORIZED);
+
+    let res = http
+        .get(&url)
+        .bearer_auth(common::METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"tsunagu_http_requests_total{method="GET",route="/children/{id}",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&format!("/children/{child}")),
+        "no id reaches the metrics"
+    );
+    assert!(text.contains("tsunagu_http_request_duration_seconds_bucket{le="));
+    assert!(text.contains("tsunagu_db_pool_connections "));
+    let audit_line = text
+        .lines()
+        .find(|l| l.starts_with("tsunagu_audit_entries_written_total "))
+        .unwrap();
+    let written: f64 = audit_line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(
+        written >= 1.0,
+        "the child page's read was audited: {audit_line}"
+    );
 }

@@ -167,7 +167,8 @@ pub const SECOND_FACTOR_ACCOUNT: &str = "/account/second-factor";
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     // Static files and probes need no user: spare them the session lookup.
-    if path.starts_with("/static/") || path == "/healthz" || path == "/readyz" {
+    if path.starts_with("/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics"
+    {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();

@@ -21,6 +21,7 @@ mod home;
 mod http;
 mod layout;
 mod meetings;
+pub mod metrics;
 mod network;
 mod plans;
 mod printing;
@@ -82,6 +83,11 @@ pub fn router(state: AppState) -> Router {
         .merge(admin)
         .merge(assets::router())
         .merge(http::probes())
+        .route("/metrics", axum::routing::get(metrics::endpoint))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
         .fallback(http::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

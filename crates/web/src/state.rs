@@ -10,6 +10,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Where attachment bytes are kept.
     pub blobs: BlobStore,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Settings of the web layer, from the command line and environment.
@@ -23,6 +24,9 @@ pub struct WebConfig {
     pub referral_overdue_days: i64,
     /// Coordinators and administrators must log in with a second factor (TOTP).
     pub require_second_factor: bool,
+    /// The bearer token a scraper sends for `/metrics` on the main address; without one the
+    /// path answers 404 there (a separate metrics address needs none).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -32,6 +36,7 @@ impl Default for WebConfig {
             public_url: None,
             referral_overdue_days: 14,
             require_second_factor: true,
+            metrics_token: None,
         }
     }
 }
@@ -42,6 +47,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             blobs,
+            metrics: crate::metrics::shared(),
         }
     }
 }

@@ -28,6 +28,9 @@ macro_rules! both_backends {
     )*};
 }
 
+/// The token the test servers' `/metrics` answers to.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 pub struct TestApp {
     pub base: String,
     pub db: Db,
@@ -97,6 +100,8 @@ impl TestApp {
             ),
             referral_overdue_days: 14,
             require_second_factor,
+            metrics_addr: None,
+            metrics_token: Some(METRICS_TOKEN.into()),
         };
         let server = tsunagu::serve::Server::prepare(&opts)
             .await
