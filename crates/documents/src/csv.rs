@@ -224,3 +224,47 @@ mod read_tests {
         assert_eq!(t.rows[0], vec!["あ".to_owned(), "'=1+1".to_owned()]);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A cell as people type them: Japanese, ASCII, commas, quotes, line breaks, formulas.
+    fn cell() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[あ-んア-ン一-龥a-zA-Z0-9 ,\"\n=+@-]{0,12}").unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_give_a_table_or_a_japanese_reason(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            match read_table(&bytes, 50) {
+                Ok(t) => prop_assert!(!t.header.is_empty()),
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+
+        #[test]
+        fn what_the_export_writes_the_import_reads_back(
+            header in proptest::collection::vec("[あ-ん]{1,6}", 1..5),
+            rows in proptest::collection::vec(proptest::collection::vec(cell(), 1..5), 0..8),
+        ) {
+            let safe: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| safe_cell(c)).collect()).collect();
+            let head: Vec<&str> = header.iter().map(String::as_str).collect();
+            let bytes = to_excel_csv(&head, &safe).unwrap();
+            let table = read_table(&bytes, 50).unwrap();
+            prop_assert_eq!(&table.header, &header);
+            let kept: Vec<Vec<String>> = rows
+                .into_iter()
+                .filter(|r| !r.iter().all(|c| c.trim().is_empty()))
+                .collect();
+            let read: Vec<Vec<String>> = table
+                .rows
+                .iter()
+                .map(|r| r.iter().map(|c| restore_cell(c).to_owned()).collect())
+                .collect();
+            prop_assert_eq!(read, kept);
+        }
+    }
+}

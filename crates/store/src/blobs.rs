@@ -1,17 +1,80 @@
-//! Where attachment bytes live. Local disk under the data folder by default; the operations
-//! feature adds S3-compatible storage as another variant. Files are named by random keys, so a
-//! name on disk says nothing about a child.
+//! Where attachment bytes live: local disk under the data folder by default, or an
+//! S3-compatible object store (`s3://bucket/prefix`), which several app servers can share.
+//! Files are named by random keys, so a name says nothing about a child.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, sync::Arc};
+
+use object_store::{aws::AmazonS3Builder, path::Path as ObjectPath, ObjectStore, PutPayload};
 
 use crate::{Error, Result};
 
 #[derive(Clone, Debug)]
 pub enum BlobStore {
     Local(PathBuf),
+    /// An S3-compatible bucket; keys go under `prefix`.
+    Object {
+        store: Arc<dyn ObjectStore>,
+        prefix: String,
+    },
 }
 
 impl BlobStore {
+    /// `s3://bucket[/prefix]`, with the endpoint, region and credentials from the usual
+    /// `AWS_*` variables (`AWS_ENDPOINT`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`; `AWS_ALLOW_HTTP=true` for a plain-HTTP endpoint on a private
+    /// network).
+    pub fn object_store(url: &str) -> Result<BlobStore> {
+        let rest = url.strip_prefix("s3://").ok_or_else(|| {
+            Error::Other(format!("attachment store must be s3://bucket/prefix: {url}"))
+        })?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(Error::Other(format!("no bucket in {url}")));
+        }
+        let store = AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .build()
+            .map_err(|e| Error::Other(format!("attachment store {url}: {e}")))?;
+        Ok(BlobStore::Object {
+            store: Arc::new(store),
+            prefix: prefix.trim_matches('/').to_owned(),
+        })
+    }
+
+    fn object_path(prefix: &str, key: &str) -> Result<ObjectPath> {
+        Self::check_key(key)?;
+        Ok(if prefix.is_empty() {
+            ObjectPath::from(key)
+        } else {
+            ObjectPath::from(format!("{prefix}/{key}"))
+        })
+    }
+
+    fn check_key(key: &str) -> Result<()> {
+        // Keys are made by Tsunagu (URL-safe base64); anything else is refused, never a path.
+        if key.len() < 2
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(Error::Other("invalid attachment key".into()));
+        }
+        Ok(())
+    }
+    /// The store the options name: an object store URL, else a folder, else the folder beside
+    /// the database.
+    pub fn configured(
+        url: Option<&str>,
+        dir: Option<&std::path::Path>,
+        database_url: &str,
+    ) -> Result<BlobStore> {
+        match (url.filter(|u| !u.is_empty()), dir) {
+            (Some(url), _) => BlobStore::object_store(url),
+            (None, Some(dir)) => Ok(BlobStore::Local(dir.to_owned())),
+            (None, None) => Ok(BlobStore::local_for(database_url)),
+        }
+    }
+
     /// The folder beside a SQLite database (`tsunagu-data/attachments`), or `tsunagu-data/attachments`.
     pub fn local_for(database_url: &str) -> BlobStore {
         let dir = crate::db::sqlite_path(database_url)
@@ -21,14 +84,7 @@ impl BlobStore {
     }
 
     fn path(dir: &std::path::Path, key: &str) -> Result<PathBuf> {
-        // Keys are made by Tsunagu (URL-safe base64); anything else is refused, never a path.
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(Error::Other("invalid attachment key".into()));
-        }
+        Self::check_key(key)?;
         Ok(dir.join(&key[..2]).join(key))
     }
 
@@ -57,6 +113,15 @@ impl BlobStore {
                 }
                 tokio::fs::rename(&tmp, &path).await.map_err(io)?;
             }
+            BlobStore::Object { store, prefix } => {
+                store
+                    .put(
+                        &Self::object_path(prefix, key)?,
+                        PutPayload::from(bytes.to_vec()),
+                    )
+                    .await
+                    .map_err(object_error)?;
+            }
         }
         Ok(())
     }
@@ -66,6 +131,13 @@ impl BlobStore {
             BlobStore::Local(dir) => tokio::fs::read(Self::path(dir, key)?)
                 .await
                 .map_err(|e| Error::Other(format!("attachment store: {e}"))),
+            BlobStore::Object { store, prefix } => {
+                let found = store
+                    .get(&Self::object_path(prefix, key)?)
+                    .await
+                    .map_err(object_error)?;
+                Ok(found.bytes().await.map_err(object_error)?.to_vec())
+            }
         }
     }
 
@@ -77,6 +149,15 @@ impl BlobStore {
                     let _ = tokio::fs::remove_file(path).await;
                 }
             }
+            BlobStore::Object { store, prefix } => {
+                if let Ok(path) = Self::object_path(prefix, key) {
+                    let _ = store.delete(&path).await;
+                }
+            }
         }
     }
+}
+
+fn object_error(e: object_store::Error) -> Error {
+    Error::Other(format!("attachment store: {e}"))
 }

@@ -45,16 +45,21 @@ pub struct DatabaseArg {
 pub struct AttachmentsArg {
     /// Folder for attachments (default: `attachments` beside the SQLite database, or
     /// tsunagu-data/attachments).
-    #[arg(long = "attachments-dir", env = "TSUNAGU_ATTACHMENTS_DIR")]
-    pub dir: Option<std::path::PathBuf>,
+    #[arg(long, env = "TSUNAGU_ATTACHMENTS_DIR")]
+    pub attachments_dir: Option<std::path::PathBuf>,
+    /// Or an S3-compatible bucket, s3://BUCKET/PREFIX (endpoint and keys from AWS_* variables).
+    #[arg(long, env = "TSUNAGU_ATTACHMENTS_URL")]
+    pub attachments_url: Option<String>,
 }
 
 impl AttachmentsArg {
-    pub fn store(&self, database_url: &str) -> BlobStore {
-        match &self.dir {
-            Some(dir) => BlobStore::Local(dir.clone()),
-            None => BlobStore::local_for(database_url),
-        }
+    pub fn store(&self, database_url: &str) -> anyhow::Result<BlobStore> {
+        BlobStore::configured(
+            self.attachments_url.as_deref(),
+            self.attachments_dir.as_deref(),
+            database_url,
+        )
+        .map_err(describe)
     }
 }
 
@@ -101,10 +106,8 @@ pub enum Command {
         /// (e.g. https://tsunagu.example.jp); with https:// cookies are marked Secure.
         #[arg(long, env = "TSUNAGU_PUBLIC_URL")]
         public_url: Option<String>,
-        /// Folder for attachments (default: `attachments` beside the SQLite database, or
-        /// tsunagu-data/attachments).
-        #[arg(long, env = "TSUNAGU_ATTACHMENTS_DIR")]
-        attachments_dir: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        attachments: AttachmentsArg,
         /// Days after which an unanswered referral shows on the coordinator's home page.
         #[arg(long, env = "TSUNAGU_REFERRAL_OVERDUE_DAYS", default_value_t = 14)]
         referral_overdue_days: i64,
@@ -249,18 +252,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             database,
             demo,
             public_url,
-            attachments_dir,
+            attachments,
             referral_overdue_days,
             require_second_factor,
             metrics_addr,
             metrics_token,
         } => {
+            let attachments = attachments.store(&database.url)?;
             serve::run(ServeOptions {
                 addr,
                 database_url: database.url,
                 demo,
                 public_url,
-                attachments_dir,
+                attachments,
                 referral_overdue_days,
                 require_second_factor: require_second_factor.unwrap_or(!demo),
                 metrics_addr,
@@ -357,7 +361,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let passphrase = passphrase.read()?;
             let summary = backup::create(
                 &db,
-                &attachments.store(&database.url),
+                &attachments.store(&database.url)?,
                 &file,
                 passphrase.as_deref(),
             )
@@ -405,7 +409,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             let summary = backup::restore(
                 &db,
-                &attachments.store(&database.url),
+                &attachments.store(&database.url)?,
                 &file,
                 passphrase.read()?.as_deref(),
             )

@@ -16,8 +16,8 @@ pub struct ServeOptions {
     pub database_url: String,
     pub demo: bool,
     pub public_url: Option<String>,
-    /// Where attachments are stored; beside the SQLite database by default.
-    pub attachments_dir: Option<std::path::PathBuf>,
+    /// Where attachments are stored (see `BlobStore::configured`).
+    pub attachments: tsunagu_store::blobs::BlobStore,
     /// Days after which an unanswered referral surfaces on the coordinator's home page.
     pub referral_overdue_days: i64,
     /// Coordinators and administrators must log in with a second factor.
@@ -76,10 +76,7 @@ impl Server {
             require_second_factor = opts.require_second_factor,
             "configuration"
         );
-        let blobs = match &opts.attachments_dir {
-            Some(dir) => tsunagu_store::blobs::BlobStore::Local(dir.clone()),
-            None => tsunagu_store::blobs::BlobStore::local_for(&opts.database_url),
-        };
+        let blobs = opts.attachments.clone();
         let metrics_listener = match opts.metrics_addr {
             Some(addr) => Some(
                 TcpListener::bind(addr)

@@ -469,7 +469,7 @@ pub async fn api_inbox(
 
 /// The sheet as JSON, or as the PDF when the request accepts `application/pdf`.
 #[utoipa::path(get, path = "/api/v1/handover-sheets/{id}", tag = "transitions", params(("id" = i64, Path)),
-    responses((status = 200, body = HandoverSheet, content_type = "application/json"), (status = 200, content_type = "application/pdf"), (status = 404, body = crate::api::ErrorResponse)))]
+    responses((status = 200, description = "JSON, or the PDF when `Accept: application/pdf`", content((HandoverSheet = "application/json"), (String = "application/pdf"))), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn api_show(
     State(state): State<AppState>,
     Meta(meta): Meta,

@@ -411,7 +411,7 @@ pub struct SupportFileAnswer {
 /// The support file as JSON (the printed document's sections), or the PDF when the request
 /// accepts `application/pdf`. The area's staff only.
 #[utoipa::path(get, path = "/api/v1/children/{id}/support-file", tag = "transitions", params(("id" = i64, Path)),
-    responses((status = 200, body = SupportFileAnswer, content_type = "application/json"), (status = 200, content_type = "application/pdf"), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
+    responses((status = 200, description = "JSON, or the PDF when `Accept: application/pdf`", content((SupportFileAnswer = "application/json"), (String = "application/pdf"))), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn api_show(
     State(state): State<AppState>,
     Meta(meta): Meta,

@@ -93,7 +93,7 @@ impl TestApp {
             database_url: url.clone(),
             demo: false,
             public_url: None,
-            attachments_dir: Some(
+            attachments: tsunagu_store::blobs::BlobStore::Local(
                 std::env::temp_dir()
                     .join("tsunagu-tests")
                     .join("attachments"),

@@ -507,3 +507,44 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod date_properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_text_gives_a_date_or_a_message(text in "\\PC{0,20}") {
+            let mut e = Errors::new();
+            let parsed = parse_date(&mut e, "on", "日付", &text);
+            prop_assert!(parsed.is_some() != e.get("on").is_some() || text.trim().is_empty());
+        }
+
+        #[test]
+        fn dates_are_read_with_dashes_or_slashes_padded_or_not(
+            days in 0i64..60_000, slash in any::<bool>(), pad in any::<bool>()
+        ) {
+            let d = time::macros::date!(1950 - 01 - 01) + time::Duration::days(days);
+            let sep = if slash { "/" } else { "-" };
+            let text = if pad {
+                format!("{}{sep}{:02}{sep}{:02}", d.year(), u8::from(d.month()), d.day())
+            } else {
+                format!("{}{sep}{}{sep}{}", d.year(), u8::from(d.month()), d.day())
+            };
+            let mut e = Errors::new();
+            prop_assert_eq!(parse_date(&mut e, "on", "日付", &format!(" {text} ")), Some(d));
+            prop_assert!(e.is_empty());
+        }
+    }
+
+    #[test]
+    fn impossible_dates_are_refused_with_the_form_to_use() {
+        for text in ["2026-13-01", "2026-02-30", "令和8年4月1日", "2026-04"] {
+            let mut e = Errors::new();
+            assert_eq!(parse_date(&mut e, "on", "日付", text), None, "{text}");
+            assert!(e.get("on").is_some_and(|m| m.contains("2026-04-01 の形")));
+        }
+    }
+}
