@@ -151,6 +151,8 @@ pub async fn restore(
         )));
     }
     let mut reader = BufReader::new(PayloadReader::open(file, &header, passphrase)?);
+    // The first chunk opens only with the right passphrase: find out before touching the target.
+    reader.fill_buf().map_err(damaged)?;
     prepare_empty_target(db, header.schema_version).await?;
 
     let mut written = Vec::new();

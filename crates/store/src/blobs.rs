@@ -25,7 +25,9 @@ impl BlobStore {
     /// network).
     pub fn object_store(url: &str) -> Result<BlobStore> {
         let rest = url.strip_prefix("s3://").ok_or_else(|| {
-            Error::Other(format!("attachment store must be s3://bucket/prefix: {url}"))
+            Error::Other(format!(
+                "attachment store must be s3://bucket/prefix: {url}"
+            ))
         })?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {

@@ -34,10 +34,6 @@ async fn s3_compatible_object_store() {
     let url = std::env::var("TSUNAGU_TEST_S3_URL").expect(
         "TSUNAGU_TEST_S3_URL is not set: run the tests with scripts/test, which starts an S3-compatible server",
     );
-    let store = BlobStore::object_store(&format!(
-        "{url}/run-{}",
-        std::process::id()
-    ))
-    .unwrap();
+    let store = BlobStore::object_store(&format!("{url}/run-{}", std::process::id())).unwrap();
     stores_and_returns_files(store).await;
 }

@@ -104,6 +104,14 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 pub fn action_label(code: &str) -> &str {
     match code {
         "login" => "ログイン",
+        "login.second_factor" => "ログイン（確認コード）",
+        "second_factor.enrolment_started" => "二段階認証の設定開始",
+        "second_factor.enrol" => "二段階認証の設定",
+        "second_factor.enrolled" => "二段階認証の設定完了",
+        "second_factor.recovery_codes_renewed" => "復旧コードの再発行",
+        "second_factor.reset" => "二段階認証のリセット",
+        "backup_created" => "バックアップの作成",
+        "backup_restored" => "バックアップからの復元",
         "logout" => "ログアウト",
         "user.create" => "ユーザー作成",
         "user.update" => "ユーザー変更",
@@ -242,7 +250,11 @@ mod tests {
     fn every_audited_action_has_a_japanese_label() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut missing = Vec::new();
-        let mut stack = vec![root.join("store/src"), root.join("web/src")];
+        let mut stack = vec![
+            root.join("store/src"),
+            root.join("web/src"),
+            root.join("tsunagu/src"),
+        ];
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(dir).unwrap().flatten() {
                 let path = entry.path();
