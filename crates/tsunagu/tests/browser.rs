@@ -1454,3 +1454,91 @@ async fn a_visit_is_logged_and_the_committee_sees_the_figures() {
     save_screenshot(&browser, "evaluation-committee").await;
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_enrols_a_second_factor_and_logs_in_with_it() {
+    let app = TestApp::demo_requiring_second_factor(Backend::Sqlite).await;
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    let login = "demo-coordinator";
+    let password = tsunagu::demo::password_of(login).unwrap();
+    log_in(&browser, &app.base, login, password).await;
+    // Sent to enrol before anything else.
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, ".notice").await.contains("設定が必要"));
+    assert_eq!(text_of(&browser, "h1").await, "二段階認証");
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("totp-secret"))
+        .await
+        .unwrap();
+    assert!(browser.find(Locator::Css("figure.qr svg")).await.is_ok());
+    let secret = text_of(&browser, "#totp-secret").await.replace(' ', "");
+    save_screenshot(&browser, "second-factor-enrol").await;
+    let enrolment = tsunagu_store::second_factor::Enrolment {
+        secret,
+        url: String::new(),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let code = tsunagu_store::second_factor::code_at(&enrolment, login, now).unwrap();
+    fill(&browser, "f-code", &code).await;
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("recovery-codes"))
+        .await
+        .unwrap();
+    let codes = browser
+        .find_all(Locator::Css("#recovery-codes li"))
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 10);
+    save_screenshot(&browser, "second-factor-recovery-codes").await;
+
+    // The next login asks for the app's code after the password.
+    browser.goto(&format!("{}/", app.base)).await.unwrap();
+    log_out(&browser).await;
+    log_in(&browser, &app.base, login, password).await;
+    browser
+        .wait()
+        .for_element(Locator::Id("f-code"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&browser, "h1").await, "確認コードの入力");
+    save_screenshot(&browser, "second-factor-code").await;
+    let later =
+        tsunagu_store::second_factor::code_at(&enrolment, login, now + time::Duration::seconds(30))
+            .unwrap();
+    fill(&browser, "f-code", &later).await;
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".site-header form.inline button"))
+        .await
+        .unwrap();
+    assert!(browser.current_url().await.unwrap().path() == "/");
+    browser.close().await.unwrap();
+}
