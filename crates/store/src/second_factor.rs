@@ -231,11 +231,14 @@ pub async fn renew_recovery_codes(db: &Db, meta: &RequestMeta, user: &User) -> R
 }
 
 /// How many unused recovery codes a user has.
-pub async fn recovery_codes_left(db: &Db, user: UserId) -> Result<i64> {
+pub async fn recovery_codes_left<'e>(
+    exec: impl Into<crate::db::Exec<'e>>,
+    user: UserId,
+) -> Result<i64> {
     let (n,): (i64,) =
         query("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
             .bind(user)
-            .fetch_one(db)
+            .fetch_one(exec)
             .await?;
     Ok(n)
 }
@@ -317,11 +320,7 @@ pub async fn check_login(db: &Db, meta: &RequestMeta, user: &User, input: &str) 
         .execute(&mut tx)
         .await?;
         if used == 1 {
-            let (left,): (i64,) =
-                query("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-                    .bind(user.id)
-                    .fetch_one(&mut tx)
-                    .await?;
+            let left = recovery_codes_left(&mut tx, user.id).await?;
             query("UPDATE users SET failed_logins = 0 WHERE id = $1")
                 .bind(user.id)
                 .execute(&mut tx)
@@ -331,13 +330,7 @@ pub async fn check_login(db: &Db, meta: &RequestMeta, user: &User, input: &str) 
             return Ok(Checked::RecoveryCode { left });
         }
     }
-    let (failures, lock) = login_policy::after_failure(failures, now);
-    query("UPDATE users SET failed_logins = $1, locked_until = COALESCE($2, locked_until) WHERE id = $3")
-        .bind(failures)
-        .bind(lock)
-        .bind(user.id)
-        .execute(&mut tx)
-        .await?;
+    let locked = crate::users::count_failure(&mut tx, meta, user, failures, now).await?;
     audit::record(
         &mut tx,
         meta,
@@ -345,7 +338,7 @@ pub async fn check_login(db: &Db, meta: &RequestMeta, user: &User, input: &str) 
     )
     .await?;
     tx.commit().await?;
-    Ok(if lock.is_some() {
+    Ok(if locked {
         Checked::Locked
     } else {
         Checked::Wrong

@@ -493,23 +493,7 @@ pub async fn authenticate(
     } else if login_policy::is_locked(user.locked_until, now) {
         Some((LoginRefusal::Locked, "locked"))
     } else if !password_ok {
-        let (failures, lock) = login_policy::after_failure(user.failed_logins, now);
-        query("UPDATE users SET failed_logins = $1, locked_until = COALESCE($2, locked_until) WHERE id = $3")
-            .bind(failures)
-            .bind(lock)
-            .bind(user.id)
-            .execute(&mut tx)
-            .await?;
-        if lock.is_some() {
-            audit::record(
-                &mut tx,
-                meta,
-                Event::new("user.lock")
-                    .by_user(user.id, &user.login)
-                    .object("user", user.id),
-            )
-            .await?;
-        }
+        count_failure(&mut tx, meta, &user, user.failed_logins, now).await?;
         Some((LoginRefusal::BadCredentials, "wrong password"))
     } else {
         None
@@ -531,6 +515,36 @@ pub async fn authenticate(
     };
     tx.commit().await?;
     Ok(result)
+}
+
+/// Counts one more failed step of a login (a wrong password or second-factor code) on top of
+/// `failures` read in this transaction, locking the account at the limit; answers whether it
+/// is now locked.
+pub(crate) async fn count_failure(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    user: &User,
+    failures: i64,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let (failures, lock) = login_policy::after_failure(failures, now);
+    query("UPDATE users SET failed_logins = $1, locked_until = COALESCE($2, locked_until) WHERE id = $3")
+        .bind(failures)
+        .bind(lock)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    if lock.is_some() {
+        audit::record(
+            tx,
+            meta,
+            Event::new("user.lock")
+                .by_user(user.id, &user.login)
+                .object("user", user.id),
+        )
+        .await?;
+    }
+    Ok(lock.is_some())
 }
 
 /// Whether any administrator exists (the first start offers the setup link until one does).
