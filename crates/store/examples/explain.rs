@@ -1,6 +1,8 @@
 //! Prints the query plan the bundled SQLite (or the PostgreSQL server) chooses for a statement,
 //! with `$n` parameters bound as text: `cargo run -p tsunagu-store --example explain -- URL SQL [VALUE…]`.
-//! For docs/performance.md's investigations; the CLI `sqlite3` may be another version.
+//! For docs/performance.md's investigations; the CLI `sqlite3` may be another version (and
+//! cannot open the encrypted file). The key: `TSUNAGU_DATABASE_KEY`, else
+//! `TSUNAGU_DATABASE_KEY_FILE`, else the key file beside the SQLite database.
 
 use tsunagu_store::{
     db::{query, Backend},
@@ -15,7 +17,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
     let values: Vec<String> = args.collect();
-    let db = Db::connect(&url).await?;
+    let key = tsunagu_store::keys::from_environment(&url)?;
+    let db = Db::connect(&url, &key).await?;
     let prefix = match db.backend() {
         Backend::Sqlite => "EXPLAIN QUERY PLAN ",
         Backend::Postgres => "EXPLAIN (ANALYZE, BUFFERS) ",

@@ -3,9 +3,10 @@
 //! office PC's SQLite to the prefecture's PostgreSQL is a backup and a restore.
 //!
 //! The file: a line `TSUNAGU-BACKUP 1`, a line of JSON ([`Header`]: when, from which backend,
-//! at which migration, how the rest is sealed), then the payload: JSON lines, gzip'd, and with a
-//! passphrase sealed in XChaCha20-Poly1305 STREAM chunks under an Argon2id key (the header is
-//! each chunk's associated data). The payload's lines are `{"table":…,"columns":[…]}` followed
+//! at which migration, how the rest is sealed), then the payload: JSON lines, gzip'd, and
+//! sealed in XChaCha20-Poly1305 STREAM chunks (the header is each chunk's associated data)
+//! under a key from a passphrase (Argon2id) or from the data key ([`Seal`]). Every new archive
+//! is sealed; unsealed ones from before that still restore. The payload's lines are `{"table":…,"columns":[…]}` followed
 //! by that table's rows as arrays, `{"attachment":key,"data":base64}` for each file, and last
 //! `{"end":{…}}` with the SHA-256 of every line before it and the counts.
 //!
@@ -38,6 +39,7 @@ use crate::{
     blobs::BlobStore,
     bulk,
     db::{query, query_dialect, Backend, Db, Tx, Value},
+    keys::DataKey,
     Error, Result,
 };
 
@@ -59,7 +61,8 @@ pub struct Header {
     pub sealing: Option<Sealing>,
 }
 
-/// How a sealed payload's key is made from the passphrase, and the stream's nonce.
+/// How a sealed payload's key is made (from a passphrase with Argon2id, or from the data key:
+/// `kdf` "data-key", with its fingerprint), and the stream's nonce.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct Sealing {
     pub kdf: String,
@@ -68,6 +71,22 @@ pub struct Sealing {
     pub iterations: u32,
     pub cipher: String,
     pub nonce: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_fingerprint: Option<String>,
+}
+
+/// What a new archive is sealed with: every archive is.
+#[derive(Clone, Copy, Debug)]
+pub enum Seal<'a> {
+    Passphrase(&'a str),
+    DataKey(&'a DataKey),
+}
+
+/// What may open an archive: its passphrase, or the data key it was sealed with.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unseal<'a> {
+    pub passphrase: Option<&'a str>,
+    pub key: Option<&'a DataKey>,
 }
 
 /// What a backup wrote or a restore loaded.
@@ -81,22 +100,17 @@ pub struct Summary {
 
 /// Writes the archive of `db` and `blobs` to `path` (through `path.part`, renamed when whole,
 /// mode 0600). The database keeps serving meanwhile: it is read from one snapshot.
-pub async fn create(
-    db: &Db,
-    blobs: &BlobStore,
-    path: &Path,
-    passphrase: Option<&str>,
-) -> Result<Summary> {
+pub async fn create(db: &Db, blobs: &BlobStore, path: &Path, seal: Seal<'_>) -> Result<Summary> {
     let mut tx = db.begin_snapshot().await?;
     let header = Header {
         created_at: crate::now().format(&Rfc3339).map_err(other)?,
         source: backend_name(db.backend()).into(),
         schema_version: applied_migration(&mut tx).await?,
         tsunagu_version: env!("CARGO_PKG_VERSION").into(),
-        sealing: passphrase.map(|_| Sealing::new()),
+        sealing: Some(Sealing::new(seal)),
     };
     let part = path.with_extension("part");
-    let mut out = PayloadWriter::create(&part, &header, passphrase)?;
+    let mut out = PayloadWriter::create(&part, &header, seal)?;
     let mut summary = Summary::default();
     for table in load_order(&schema(&mut tx).await?)? {
         let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
@@ -140,7 +154,7 @@ pub async fn restore(
     db: &Db,
     blobs: &BlobStore,
     path: &Path,
-    passphrase: Option<&str>,
+    unseal: Unseal<'_>,
 ) -> Result<Summary> {
     let mut file = BufReader::new(open_file(path)?);
     let header = read_header_from(&mut file)?;
@@ -150,7 +164,7 @@ pub async fn restore(
             header.schema_version
         )));
     }
-    let mut reader = BufReader::new(PayloadReader::open(file, &header, passphrase)?);
+    let mut reader = BufReader::new(PayloadReader::open(file, &header, unseal)?);
     // The first chunk opens only with the right passphrase: find out before touching the target.
     reader.fill_buf().map_err(damaged)?;
     prepare_empty_target(db, header.schema_version).await?;
@@ -165,6 +179,88 @@ pub async fn restore(
     let summary = result?;
     db.migrate().await?;
     Ok(summary)
+}
+
+/// Checks an archive without restoring it anywhere that matters: it is loaded into a scratch
+/// SQLite database (encrypted under a key that lives only in memory) and a scratch folder,
+/// which verify the checksum, the counts, every value and the audit chain exactly as a restore
+/// would, and are then removed.
+pub async fn verify(path: &Path, unseal: Unseal<'_>) -> Result<Summary> {
+    read_header(path)?;
+    let scratch = std::env::temp_dir().join(format!(
+        "tsunagu-verify-{}-{}",
+        std::process::id(),
+        crate::secret::random_token()
+    ));
+    std::fs::create_dir_all(&scratch).map_err(other)?;
+    let key = DataKey::generate();
+    let result = async {
+        let url = format!("sqlite://{}", scratch.join("verify.db").display());
+        let db = Db::connect(&url, &key).await?;
+        let blobs = BlobStore::local(scratch.join("attachments"), &key);
+        let summary = restore(&db, &blobs, path, unseal).await;
+        db.close().await;
+        summary
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// A new archive's name in a folder of generations: `tsunagu-20261201-030000.backup`, by the
+/// local clock (names sort as times do).
+pub fn generation_path(dir: &Path) -> Result<std::path::PathBuf> {
+    let mut at = time::OffsetDateTime::now_local().unwrap_or_else(|_| crate::now());
+    loop {
+        let name = at
+            .format(format_description!(
+                "tsunagu-[year][month][day]-[hour][minute][second].backup"
+            ))
+            .map_err(other)?;
+        let path = dir.join(name);
+        // Two backups within one second: the later takes the next second's name.
+        if !path.exists() {
+            return Ok(path);
+        }
+        at += time::Duration::SECOND;
+    }
+}
+
+/// Keeps the newest `keep` generations in `dir` (files named by [`generation_path`]) and
+/// removes the older ones; answers the removed paths. Other files are never touched.
+pub fn rotate(dir: &Path, keep: usize) -> Result<Vec<std::path::PathBuf>> {
+    let mut generations: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::Other(format!("{} を読めません: {e}", dir.display())))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_generation_name)
+        })
+        .collect();
+    generations.sort();
+    let excess = generations.len().saturating_sub(keep.max(1));
+    let removed: Vec<_> = generations.drain(..excess).collect();
+    for path in &removed {
+        std::fs::remove_file(path)
+            .map_err(|e| Error::Other(format!("{} を消せません: {e}", path.display())))?;
+    }
+    Ok(removed)
+}
+
+fn is_generation_name(name: &str) -> bool {
+    let Some(stamp) = name
+        .strip_prefix("tsunagu-")
+        .and_then(|n| n.strip_suffix(".backup"))
+    else {
+        return false;
+    };
+    let b = stamp.as_bytes();
+    b.len() == 15
+        && b[8] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 8 || c.is_ascii_digit())
 }
 
 /// Every table's rows in the archive's form, each row as a JSON text, sorted: two databases
@@ -540,12 +636,12 @@ async fn schema(tx: &mut Tx) -> Result<Vec<Table>> {
     let names: Vec<(String,)> = query_dialect(
         // A full-text index and its shadow tables are rebuilt by the triggers on `children`.
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-         AND name NOT LIKE '\\_sqlx%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%' \
+         AND name NOT LIKE '\\_sqlx%' ESCAPE '\\' AND name NOT LIKE '\\_tsunagu%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%' \
          AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.type = 'table' \
            AND v.sql LIKE 'CREATE VIRTUAL%' AND sqlite_master.name LIKE v.name || '\\_%' ESCAPE '\\') \
          ORDER BY name",
         "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() \
-         AND tablename <> '_sqlx_migrations' ORDER BY tablename",
+         AND tablename <> '_sqlx_migrations' AND tablename NOT LIKE '\\_tsunagu%' ORDER BY tablename",
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -761,36 +857,74 @@ async fn for_each_record(
 
 // ---- the payload: JSON lines → gzip → (sealed) → file ----
 
+const KDF_PASSPHRASE: &str = "argon2id";
+const KDF_DATA_KEY: &str = "data-key";
+
 impl Sealing {
-    fn new() -> Sealing {
+    fn new(seal: Seal<'_>) -> Sealing {
         use argon2::password_hash::rand_core::{OsRng, RngCore};
         let mut salt = [0u8; 16];
         let mut nonce = [0u8; 19];
         OsRng.fill_bytes(&mut salt);
         OsRng.fill_bytes(&mut nonce);
+        let (kdf, memory_kib, iterations, key_fingerprint) = match seal {
+            Seal::Passphrase(_) => (KDF_PASSPHRASE, 64 * 1024, 3, None),
+            Seal::DataKey(key) => (KDF_DATA_KEY, 0, 0, Some(key.fingerprint())),
+        };
         Sealing {
-            kdf: "argon2id".into(),
+            kdf: kdf.into(),
             salt: STANDARD.encode(salt),
-            memory_kib: 64 * 1024,
-            iterations: 3,
+            memory_kib,
+            iterations,
             cipher: "xchacha20poly1305-stream-be32".into(),
             nonce: STANDARD.encode(nonce),
+            key_fingerprint,
         }
     }
 
-    fn cipher(&self, passphrase: &str) -> Result<(XChaCha20Poly1305, Vec<u8>)> {
-        if self.kdf != "argon2id" || self.cipher != "xchacha20poly1305-stream-be32" {
+    fn cipher(&self, unseal: Unseal<'_>) -> Result<(XChaCha20Poly1305, Vec<u8>)> {
+        if self.cipher != "xchacha20poly1305-stream-be32" {
             return Err(damaged_msg());
         }
         let salt = STANDARD.decode(&self.salt).map_err(|_| damaged_msg())?;
         let nonce = STANDARD.decode(&self.nonce).map_err(|_| damaged_msg())?;
-        let params = argon2::Params::new(self.memory_kib, self.iterations, 1, Some(32))
-            .map_err(|_| damaged_msg())?;
-        let mut key = [0u8; 32];
-        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-            .hash_password_into(passphrase.as_bytes(), &salt, &mut key)
-            .map_err(|_| damaged_msg())?;
+        let key: [u8; 32] = match self.kdf.as_str() {
+            KDF_PASSPHRASE => {
+                let passphrase = unseal.passphrase.ok_or_else(|| Error::Other(
+                    "このバックアップはパスフレーズで暗号化されています。パスフレーズを指定してください（--passphrase-file または TSUNAGU_BACKUP_PASSPHRASE）。".into(),
+                ))?;
+                let params = argon2::Params::new(self.memory_kib, self.iterations, 1, Some(32))
+                    .map_err(|_| damaged_msg())?;
+                let mut key = [0u8; 32];
+                argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+                    .hash_password_into(passphrase.as_bytes(), &salt, &mut key)
+                    .map_err(|_| damaged_msg())?;
+                key
+            }
+            KDF_DATA_KEY => {
+                let recorded = self.key_fingerprint.as_deref().unwrap_or("?");
+                let key = unseal.key.ok_or_else(|| {
+                    Error::Other(format!(
+                        "このバックアップはデータ鍵（指紋 {recorded}）で暗号化されています。その鍵ファイルを --database-key-file で指定してください。"
+                    ))
+                })?;
+                if key.fingerprint() != recorded {
+                    return Err(Error::WrongDataKey(format!(
+                        "このバックアップは別のデータ鍵（指紋 {recorded}）で暗号化されています。指定された鍵は {} です。",
+                        key.fingerprint()
+                    )));
+                }
+                Sealing::data_key_cipher_key(key, &salt)
+            }
+            _ => return Err(damaged_msg()),
+        };
         Ok((XChaCha20Poly1305::new(&key.into()), nonce))
+    }
+
+    fn data_key_cipher_key(key: &DataKey, salt: &[u8]) -> [u8; 32] {
+        let mut label = b"tsunagu backup sealing ".to_vec();
+        label.extend_from_slice(salt);
+        key.derive(&label)
     }
 }
 
@@ -808,7 +942,7 @@ struct PayloadWriter {
 }
 
 impl PayloadWriter {
-    fn create(path: &Path, header: &Header, passphrase: Option<&str>) -> Result<PayloadWriter> {
+    fn create(path: &Path, header: &Header, seal: Seal<'_>) -> Result<PayloadWriter> {
         let io = |e: io::Error| Error::Other(format!("{}: {e}", path.display()));
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
@@ -817,9 +951,19 @@ impl PayloadWriter {
         let mut file = io::BufWriter::new(options.open(path).map_err(io)?);
         let head = header_bytes(header)?;
         file.write_all(&head).map_err(io)?;
-        let sealer = match (&header.sealing, passphrase) {
-            (Some(sealing), Some(passphrase)) => {
-                let (cipher, nonce) = sealing.cipher(passphrase)?;
+        let unseal = match seal {
+            Seal::Passphrase(p) => Unseal {
+                passphrase: Some(p),
+                key: None,
+            },
+            Seal::DataKey(k) => Unseal {
+                passphrase: None,
+                key: Some(k),
+            },
+        };
+        let sealer = match &header.sealing {
+            Some(sealing) => {
+                let (cipher, nonce) = sealing.cipher(unseal)?;
                 Sealer::Sealed {
                     encryptor: Some(EncryptorBE32::from_aead(cipher, nonce.as_slice().into())),
                     file,
@@ -827,7 +971,7 @@ impl PayloadWriter {
                     aad: head,
                 }
             }
-            _ => Sealer::Plain(file),
+            None => Sealer::Plain(file),
         };
         Ok(PayloadWriter {
             gzip: flate2::write::GzEncoder::new(sealer, flate2::Compression::fast()),
@@ -933,17 +1077,13 @@ impl PayloadReader {
     fn open(
         file: BufReader<std::fs::File>,
         header: &Header,
-        passphrase: Option<&str>,
+        unseal: Unseal<'_>,
     ) -> Result<PayloadReader> {
-        let opened: Box<dyn Read> = match (&header.sealing, passphrase) {
-            (None, _) => Box::new(file),
-            (Some(_), None) => {
-                return Err(Error::Other(
-                    "このバックアップは暗号化されています。パスフレーズを指定してください（--passphrase-file または TSUNAGU_BACKUP_PASSPHRASE）。".into(),
-                ))
-            }
-            (Some(sealing), Some(passphrase)) => {
-                let (cipher, nonce) = sealing.cipher(passphrase)?;
+        let opened: Box<dyn Read> = match &header.sealing {
+            // Archives from before sealing was required.
+            None => Box::new(file),
+            Some(sealing) => {
+                let (cipher, nonce) = sealing.cipher(unseal)?;
                 Box::new(Opener {
                     decryptor: Some(DecryptorBE32::from_aead(cipher, nonce.as_slice().into())),
                     file,

@@ -14,7 +14,7 @@ use sqlx::{
 };
 use time::{Date, OffsetDateTime};
 
-use crate::{Error, Result};
+use crate::{keys::DataKey, Error, Result};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -47,19 +47,21 @@ enum Pool {
 }
 
 impl Db {
-    /// Opens `sqlite://path` (the folder and file are created if missing) or `postgres://…`.
-    pub async fn connect(url: &str) -> Result<Db> {
-        Db::open(url, Load::Serving).await
+    /// Opens `sqlite://path` (the folder and file are created if missing, encrypted with
+    /// `key`) or `postgres://…` (TLS as the URL's `sslmode`, `sslrootcert`… say; the key is
+    /// checked there by [`crate::keys::check`]).
+    pub async fn connect(url: &str, key: &DataKey) -> Result<Db> {
+        Db::open(url, key, Load::Serving).await
     }
 
     /// Opens the database for writing millions of rows at once (`tsunagu seed`): one SQLite
     /// connection with a large page cache and no fsync, PostgreSQL without waiting for each
     /// commit's flush. A crash in the middle leaves a database to throw away, never a served one.
-    pub async fn connect_for_bulk_load(url: &str) -> Result<Db> {
-        Db::open(url, Load::Bulk).await
+    pub async fn connect_for_bulk_load(url: &str, key: &DataKey) -> Result<Db> {
+        Db::open(url, key, Load::Bulk).await
     }
 
-    async fn open(url: &str, load: Load) -> Result<Db> {
+    async fn open(url: &str, key: &DataKey, load: Load) -> Result<Db> {
         let bulk = load == Load::Bulk;
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut options = PgConnectOptions::from_str(url)?;
@@ -77,14 +79,17 @@ impl Db {
                 .await?;
             Ok(Db::with_appender(Pool::Postgres(pool), load))
         } else if url.starts_with("sqlite:") {
-            if let Some(dir) = sqlite_path(url).and_then(Path::parent) {
-                if !dir.as_os_str().is_empty() {
+            if let Some(path) = sqlite_path(url) {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| {
                         Error::Other(format!("cannot create {}: {e}", dir.display()))
                     })?;
                 }
+                encrypt_if_plaintext(path, key).await?;
             }
             let mut options = SqliteConnectOptions::from_str(url)?
+                // SQLCipher: first on every connection (sqlx runs the `key` pragma first).
+                .pragma("key", key.sqlcipher_pragma())
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // NORMAL in WAL mode loses nothing when the process is killed, only on power loss
@@ -109,7 +114,8 @@ impl Db {
                 .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
-                .await?;
+                .await
+                .map_err(|e| wrong_key_or(e, url))?;
             Ok(Db::with_appender(Pool::Sqlite(pool), load))
         } else {
             Err(Error::Other(format!(
@@ -235,6 +241,100 @@ pub fn sqlite_path(url: &str) -> Option<&Path> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && !path.starts_with(":memory:")).then(|| Path::new(path))
+}
+
+/// SQLCipher answers a wrong key as "file is not a database" (SQLITE_NOTADB, 26).
+fn wrong_key_or(e: sqlx::Error, url: &str) -> Error {
+    match &e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("26") => {
+            Error::WrongDataKey(format!(
+                "データベース {} を開けません。データ鍵が違うか、ファイルが壊れています。",
+                sqlite_path(url).map_or_else(|| url.to_owned(), |p| p.display().to_string())
+            ))
+        }
+        _ => Error::Database(e),
+    }
+}
+
+/// A SQLite database written before encryption (`SQLite format 3` at its start) is copied
+/// into an encrypted one with `sqlcipher_export`, which then takes its place; the plaintext
+/// file and its WAL are removed. Runs once, on the first start of this version.
+async fn encrypt_if_plaintext(path: &Path, key: &DataKey) -> Result<()> {
+    let mut head = [0u8; 16];
+    let is_plain = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && head == *crate::keys::PLAINTEXT_HEADER;
+    if !is_plain {
+        return Ok(());
+    }
+    let io = |e: std::io::Error| Error::Other(format!("{}: {e}", path.display()));
+    let encrypted = path.with_extension("encrypting");
+    let _ = std::fs::remove_file(&encrypted);
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        // ATTACH creates the new file with the main database's open flags.
+        .create_if_missing(true)
+        .connect()
+        .await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut conn)
+        .await?;
+    // The key as the text `x'…'`: SQLCipher's raw-key form, as in `PRAGMA key`.
+    sqlx::query("ATTACH DATABASE $1 AS encrypted KEY $2")
+        .bind(encrypted.to_string_lossy().into_owned())
+        .bind(key.sqlcipher_pragma().trim_matches('"').to_owned())
+        .execute(&mut conn)
+        .await?;
+    sqlx::query("SELECT sqlcipher_export('encrypted')")
+        .execute(&mut conn)
+        .await?;
+    sqlx::query("DETACH DATABASE encrypted")
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    std::fs::rename(&encrypted, path).map_err(io)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(side);
+    }
+    tracing::info!(path = %path.display(), "encrypted a plaintext SQLite database");
+    Ok(())
+}
+
+/// Changes the SQLite database's key (`tsunagu rekey`), rewriting every page in one
+/// transaction; the server must be stopped. Answers whether it was done now (false: the
+/// database already had `new`, from an interrupted earlier run).
+pub async fn rekey_sqlite(url: &str, old: &DataKey, new: &DataKey) -> Result<bool> {
+    let path = sqlite_path(url)
+        .ok_or_else(|| Error::Other(format!("not a SQLite database: {}", redact_url(url))))?;
+    let open = |key: &DataKey| {
+        SqliteConnectOptions::new()
+            .filename(path)
+            .pragma("key", key.sqlcipher_pragma())
+            .journal_mode(SqliteJournalMode::Delete)
+            // A server stopped a moment ago may still be letting go of its connections.
+            .busy_timeout(Duration::from_secs(10))
+    };
+    let mut conn = match open(old).connect().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            let e = wrong_key_or(e, url);
+            if matches!(e, Error::WrongDataKey(_)) && open(new).connect().await.is_ok() {
+                return Ok(false);
+            }
+            return Err(e);
+        }
+    };
+    sqlx::query(&format!("PRAGMA rekey = {}", new.sqlcipher_pragma()))
+        .execute(&mut conn)
+        .await?;
+    sqlx::query("PRAGMA journal_mode = WAL")
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(true)
 }
 
 /// A database URL fit for a log line: the password replaced.

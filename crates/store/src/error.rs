@@ -20,6 +20,14 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The data key does not open this database (SQLCipher's "file is not a database", or
+    /// a PostgreSQL database recorded with another key); the text says so in Japanese.
+    #[error("{0}")]
+    WrongDataKey(String),
+    /// An attachment failed its integrity check (changed, swapped, or written without the
+    /// key); it is not served. Holds the storage key, which names no one.
+    #[error("添付ファイル {0} は改ざんされているか壊れています（暗号の検証に失敗しました）。")]
+    Tampered(String),
     #[error("{0}")]
     Other(String),
 }

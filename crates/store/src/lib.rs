@@ -20,6 +20,7 @@ pub mod duplicates;
 pub mod error;
 pub mod evaluation;
 pub mod handovers;
+pub mod keys;
 pub mod meetings;
 pub mod network;
 pub mod notes;

@@ -4,12 +4,17 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::{db::query, Backend, Db, Result};
+use crate::{db::query, keys::DataKey, Backend, Db, Result};
 
 /// Variable naming the PostgreSQL server tests create their databases on.
 pub const POSTGRES_ENV: &str = "TSUNAGU_TEST_POSTGRES_URL";
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The data key of every test database (a child process gets it as `TSUNAGU_DATABASE_KEY`).
+pub fn key() -> DataKey {
+    DataKey::from_bytes([0x42; 32])
+}
 
 fn unique_name() -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -23,7 +28,7 @@ fn unique_name() -> String {
 /// A new, migrated, empty database; answers its pool and URL (for the CLI and the server).
 pub async fn fresh_database(backend: Backend) -> Result<(Db, String)> {
     let url = fresh_database_url(backend).await?;
-    let db = Db::connect(&url).await?;
+    let db = Db::connect(&url, &key()).await?;
     db.migrate().await?;
     Ok((db, url))
 }
@@ -43,7 +48,7 @@ pub async fn fresh_database_url(backend: Backend) -> Result<String> {
                     "{POSTGRES_ENV} is not set: run the tests with scripts/test, which starts PostgreSQL"
                 ))
             })?;
-            let admin = Db::connect(&admin_url).await?;
+            let admin = Db::connect(&admin_url, &key()).await?;
             let name = unique_name();
             // The name is made here from digits and letters only, never from input.
             query(format!("CREATE DATABASE {name}"))

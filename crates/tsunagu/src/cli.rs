@@ -1,4 +1,5 @@
-//! The command line: `serve`, `user add`, `token create`, `audit verify`, `backup`, `restore`, `seed`.
+//! The command line: `serve`, `user add`, `token create`, `audit verify`, `backup`
+//! (`backup verify`), `restore`, `rekey`, `seed`.
 
 use std::{io::Read, net::SocketAddr, process::ExitCode};
 
@@ -8,8 +9,9 @@ use tsunagu_domain::{validation::Errors, AgencyId, AreaId, Role};
 use tsunagu_store::{
     agencies, areas,
     audit::{self, Verification},
-    backup,
+    backup::{self, Seal, Unseal},
     blobs::BlobStore,
+    keys::{self, DataKey, KeySource},
     tokens,
     users::{self, NewUser},
     Db, RequestMeta,
@@ -38,6 +40,35 @@ pub struct DatabaseArg {
         default_value = "sqlite://tsunagu-data/tsunagu.db"
     )]
     pub url: String,
+    /// The data key's file (64 hex digits, mode 0600); default: beside the SQLite database
+    /// (tsunagu-data/tsunagu.key), made on the first start. Or set TSUNAGU_DATABASE_KEY.
+    #[arg(long, env = "TSUNAGU_DATABASE_KEY_FILE")]
+    pub database_key_file: Option<std::path::PathBuf>,
+}
+
+impl DatabaseArg {
+    /// The data key, made (and its file written) if this is the first start.
+    pub fn key(&self) -> anyhow::Result<DataKey> {
+        let env = std::env::var(keys::KEY_ENV).ok();
+        let (key, source) =
+            keys::resolve(env.as_deref(), self.database_key_file.as_deref(), &self.url)
+                .map_err(describe)?;
+        if let KeySource::NewFile(path) = &source {
+            eprintln!(
+                "データ鍵を新しく作りました: {}（指紋 {}）。\nこの鍵がないとデータベースも添付ファイルも読めません。データとは別の安全な場所にも控えてください。",
+                path.display(),
+                key.fingerprint()
+            );
+        }
+        Ok(key)
+    }
+
+    /// The data key if there is one already; never makes a file (to open an archive).
+    fn existing_key(&self) -> anyhow::Result<Option<DataKey>> {
+        let env = std::env::var(keys::KEY_ENV).ok();
+        keys::existing(env.as_deref(), self.database_key_file.as_deref(), &self.url)
+            .map_err(describe)
+    }
 }
 
 /// Where attachments are kept, as `serve` finds them.
@@ -53,11 +84,12 @@ pub struct AttachmentsArg {
 }
 
 impl AttachmentsArg {
-    pub fn store(&self, database_url: &str) -> anyhow::Result<BlobStore> {
+    pub fn store(&self, database_url: &str, key: &DataKey) -> anyhow::Result<BlobStore> {
         BlobStore::configured(
             self.attachments_url.as_deref(),
             self.attachments_dir.as_deref(),
             database_url,
+            key,
         )
         .map_err(describe)
     }
@@ -131,17 +163,9 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Write a backup archive of the whole database and its attachments (while the server runs).
-    Backup {
-        /// The archive to write (replaced if it exists).
-        file: std::path::PathBuf,
-        #[command(flatten)]
-        database: DatabaseArg,
-        #[command(flatten)]
-        attachments: AttachmentsArg,
-        #[command(flatten)]
-        passphrase: PassphraseArg,
-    },
+    /// Write an encrypted backup archive of the whole database and its attachments (while the
+    /// server runs), or check one: `tsunagu backup verify FILE`.
+    Backup(BackupArgs),
     /// Load a backup archive into an empty database of either backend; checks its checksum and
     /// audit chain, and changes nothing if any check fails.
     Restore {
@@ -154,6 +178,18 @@ pub enum Command {
         #[command(flatten)]
         passphrase: PassphraseArg,
     },
+    /// Change the data key (stop the server first): the SQLite database and every attachment
+    /// are re-encrypted, then the key file is replaced. Safe to run again if interrupted.
+    Rekey {
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[command(flatten)]
+        attachments: AttachmentsArg,
+        /// Where to write the new key (needed when the key comes from TSUNAGU_DATABASE_KEY;
+        /// default: the key file itself, the old key kept as KEYFILE.old until you remove it).
+        #[arg(long)]
+        new_key_file: Option<std::path::PathBuf>,
+    },
     /// Fill an empty database with synthetic, clearly fictional data of a chosen size.
     Seed {
         /// small (one area, ~200 children), area (one region, ~4,000), prefecture (60,000).
@@ -164,6 +200,44 @@ pub enum Command {
         seed: u64,
         #[command(flatten)]
         database: DatabaseArg,
+    },
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub command: Option<BackupCommand>,
+    /// The archive to write (replaced if it exists), or a folder to keep generations in
+    /// (tsunagu-YYYYMMDD-HHMMSS.backup).
+    #[arg(required = true)]
+    pub file: Option<std::path::PathBuf>,
+    /// With a folder: how many generations to keep; older ones are removed.
+    #[arg(long)]
+    pub keep: Option<usize>,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(flatten)]
+    pub attachments: AttachmentsArg,
+    /// Seal with this passphrase instead of the data key.
+    #[command(flatten)]
+    pub passphrase: PassphraseArg,
+}
+
+/// Generations kept when `--keep` is not given: a week of daily backups.
+pub const DEFAULT_GENERATIONS: usize = 7;
+
+#[derive(Subcommand, Debug)]
+pub enum BackupCommand {
+    /// Check an archive without restoring it: it opens with the key, every line and the
+    /// checksum and counts match, and the audit chain in it is unbroken.
+    Verify {
+        /// The archive to check.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[command(flatten)]
+        passphrase: PassphraseArg,
     },
 }
 
@@ -233,16 +307,27 @@ pub fn init_logging(json: bool) {
 }
 
 async fn open(database: &DatabaseArg) -> anyhow::Result<Db> {
-    let db = Db::connect(&database.url).await.with_context(|| {
-        format!(
-            "データベースに接続できません: {}",
-            tsunagu_store::db::redact_url(&database.url)
-        )
-    })?;
+    open_database(&database.url, &database.key()?).await
+}
+
+/// Connects with the data key, migrates, and checks the key is this database's.
+pub async fn open_database(url: &str, key: &DataKey) -> anyhow::Result<Db> {
+    let db = connect(url, key).await?;
     db.migrate()
         .await
         .context("データベースの更新（マイグレーション）に失敗しました")?;
+    keys::check(&db, key).await.map_err(describe)?;
     Ok(db)
+}
+
+async fn connect(url: &str, key: &DataKey) -> anyhow::Result<Db> {
+    Db::connect(url, key).await.map_err(|e| match e {
+        tsunagu_store::Error::WrongDataKey(message) => anyhow::anyhow!("{message}"),
+        other => anyhow::Error::from(other).context(format!(
+            "データベースに接続できません: {}",
+            tsunagu_store::db::redact_url(url)
+        )),
+    })
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -258,9 +343,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             metrics_addr,
             metrics_token,
         } => {
-            let attachments = attachments.store(&database.url)?;
+            let database_key = database.key()?;
+            let attachments = attachments.store(&database.url, &database_key)?;
+            eprintln!("データ鍵の指紋: {}", database_key.fingerprint());
             serve::run(ServeOptions {
                 addr,
+                database_key,
                 database_url: database.url,
                 demo,
                 public_url,
@@ -317,6 +405,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(describe)?;
             tx.commit().await?;
+            db.close().await;
             println!(
                 "ユーザー {login}（ID {id}、{}）を作成しました。",
                 role.label()
@@ -336,6 +425,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (_, token) =
                 tokens::create(&mut tx, &RequestMeta::cli(), None, user.id, &name).await?;
             tx.commit().await?;
+            db.close().await;
             eprintln!("{login} のAPIトークンを発行しました。二度と表示されないので控えてください:");
             println!("{token}");
             Ok(ExitCode::SUCCESS)
@@ -345,55 +435,115 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             database,
         } => {
-            open(&database).await?.close().await;
-            let db = Db::connect_for_bulk_load(&database.url).await?;
+            let key = database.key()?;
+            open_database(&database.url, &key).await?.close().await;
+            let db = Db::connect_for_bulk_load(&database.url, &key).await?;
             crate::seed::run(&db, scale, seed).await?;
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Backup {
+        Command::Backup(BackupArgs {
+            command:
+                Some(BackupCommand::Verify {
+                    file,
+                    database,
+                    passphrase,
+                }),
+            ..
+        }) => {
+            let key = database.existing_key()?;
+            let passphrase = passphrase.read()?;
+            let unseal = Unseal {
+                passphrase: passphrase.as_deref(),
+                key: key.as_ref(),
+            };
+            let header = backup::read_header(&file).map_err(describe)?;
+            let summary = backup::verify(&file, unseal).await.map_err(describe)?;
+            println!(
+                "OK: {} は完全です（{} で {} に作成。表 {}、行 {}、添付 {}、監査ログ {} 件の連鎖を確認済み）",
+                file.display(),
+                header.source,
+                header.created_at,
+                summary.tables,
+                summary.rows,
+                summary.attachments,
+                summary.audit_entries
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup(BackupArgs {
+            command: None,
             file,
+            keep,
             database,
             attachments,
             passphrase,
-        } => {
-            let db = open(&database).await?;
+        }) => {
+            let file = file.context("書き出すファイルかフォルダを指定してください")?;
+            let generations = file.is_dir();
+            if keep.is_some() && !generations {
+                bail!("--keep は世代を残すフォルダを指定したときだけ使えます: {} はフォルダではありません", file.display());
+            }
+            let keep = keep.unwrap_or(DEFAULT_GENERATIONS);
+            if keep == 0 {
+                bail!("--keep は1以上にしてください");
+            }
+            let target = if generations {
+                backup::generation_path(&file).map_err(describe)?
+            } else {
+                file.clone()
+            };
+            let key = database.key()?;
+            let db = open_database(&database.url, &key).await?;
             let passphrase = passphrase.read()?;
-            let summary = backup::create(
-                &db,
-                &attachments.store(&database.url)?,
-                &file,
-                passphrase.as_deref(),
-            )
-            .await
-            .map_err(describe)?;
+            let (seal, sealed_with) = match &passphrase {
+                Some(p) => (Seal::Passphrase(p), "パスフレーズ".to_owned()),
+                None => (
+                    Seal::DataKey(&key),
+                    format!("データ鍵 {}", key.fingerprint()),
+                ),
+            };
+            let summary =
+                backup::create(&db, &attachments.store(&database.url, &key)?, &target, seal)
+                    .await
+                    .map_err(describe)?;
             audit::record_alone(
                 &db,
                 &RequestMeta::cli(),
                 audit::Event::new("backup_created").detail(format!(
-                    "{} rows, {} attachments{}",
+                    "{} rows, {} attachments, sealed with {}",
                     summary.rows,
                     summary.attachments,
-                    if passphrase.is_some() { ", sealed" } else { "" }
+                    if passphrase.is_some() {
+                        "a passphrase".to_owned()
+                    } else {
+                        format!("data key {}", key.fingerprint())
+                    }
                 )),
             )
             .await?;
             db.close().await;
             println!(
-                "バックアップを書き出しました: {}（表 {}、行 {}、添付 {}、監査ログ {} 件{}）",
-                file.display(),
+                "バックアップを書き出しました: {}（表 {}、行 {}、添付 {}、監査ログ {} 件。{}で暗号化）",
+                target.display(),
                 summary.tables,
                 summary.rows,
                 summary.attachments,
                 summary.audit_entries,
-                if passphrase.is_some() {
-                    "、暗号化済み"
-                } else {
-                    ""
-                }
+                sealed_with
             );
+            if generations {
+                for removed in backup::rotate(&file, keep).map_err(describe)? {
+                    println!("古い世代を削除しました: {}", removed.display());
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Rekey {
+            database,
+            attachments,
+            new_key_file,
+        } => crate::rekey::run(&database, &attachments, new_key_file.as_deref()).await,
         Command::Restore {
             file,
             database,
@@ -401,20 +551,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             passphrase,
         } => {
             let header = backup::read_header(&file).map_err(describe)?;
-            let db = Db::connect(&database.url).await.with_context(|| {
-                format!(
-                    "データベースに接続できません: {}",
-                    tsunagu_store::db::redact_url(&database.url)
-                )
-            })?;
-            let summary = backup::restore(
-                &db,
-                &attachments.store(&database.url)?,
-                &file,
-                passphrase.read()?.as_deref(),
-            )
-            .await
-            .map_err(describe)?;
+            let key = database.key()?;
+            let db = connect(&database.url, &key).await?;
+            let passphrase = passphrase.read()?;
+            let unseal = Unseal {
+                passphrase: passphrase.as_deref(),
+                key: Some(&key),
+            };
+            let summary =
+                backup::restore(&db, &attachments.store(&database.url, &key)?, &file, unseal)
+                    .await
+                    .map_err(describe)?;
+            keys::check(&db, &key).await.map_err(describe)?;
             audit::record_alone(
                 &db,
                 &RequestMeta::cli(),
@@ -438,7 +586,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Audit(AuditCommand::Verify { database }) => {
             let db = open(&database).await?;
-            match audit::verify(&db).await? {
+            let verification = audit::verify(&db).await?;
+            // Closed, so SQLite folds its write-ahead log back into the file.
+            db.close().await;
+            match verification {
                 Verification::Intact { entries } => {
                     println!("OK, {entries} entries");
                     Ok(ExitCode::SUCCESS)
@@ -452,13 +603,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn describe(e: tsunagu_store::Error) -> anyhow::Error {
+pub(crate) fn describe(e: tsunagu_store::Error) -> anyhow::Error {
     match e {
         tsunagu_store::Error::Conflict("login") => {
             anyhow::anyhow!("このログインIDはすでに使われています")
         }
         tsunagu_store::Error::Invalid { message, .. } => anyhow::anyhow!("{message}"),
-        tsunagu_store::Error::Other(message) => anyhow::anyhow!("{message}"),
+        tsunagu_store::Error::Other(message) | tsunagu_store::Error::WrongDataKey(message) => {
+            anyhow::anyhow!("{message}")
+        }
         other => other.into(),
     }
 }

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tsunagu_store::{sessions, setup, Db};
+use tsunagu_store::{sessions, setup};
 use tsunagu_web::{AppState, WebConfig};
 
 use crate::demo;
@@ -14,6 +14,8 @@ use crate::demo;
 pub struct ServeOptions {
     pub addr: SocketAddr,
     pub database_url: String,
+    /// Encrypts the SQLite database and wraps the attachments' keys.
+    pub database_key: tsunagu_store::keys::DataKey,
     pub demo: bool,
     pub public_url: Option<String>,
     /// Where attachments are stored (see `BlobStore::configured`).
@@ -41,15 +43,7 @@ pub struct Server {
 impl Server {
     /// Opens the database, migrates it, and binds the address; prints what the operator needs.
     pub async fn prepare(opts: &ServeOptions) -> anyhow::Result<Server> {
-        let db = Db::connect(&opts.database_url).await.with_context(|| {
-            format!(
-                "データベースに接続できません: {}",
-                tsunagu_store::db::redact_url(&opts.database_url)
-            )
-        })?;
-        db.migrate()
-            .await
-            .context("データベースの更新（マイグレーション）に失敗しました")?;
+        let db = crate::cli::open_database(&opts.database_url, &opts.database_key).await?;
         let listener = TcpListener::bind(opts.addr)
             .await
             .with_context(|| format!("{} で待ち受けできません", opts.addr))?;
@@ -73,6 +67,7 @@ impl Server {
             session_idle_minutes = config.session.idle.whole_minutes(),
             session_absolute_hours = config.session.absolute.whole_hours(),
             demo = opts.demo,
+            data_key = %opts.database_key.fingerprint(),
             require_second_factor = opts.require_second_factor,
             "configuration"
         );

@@ -8,12 +8,13 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Api, Backend, TestApp};
+use common::{Backend, TestApp};
 use tsunagu_store::{
     audit::{self, Verification},
     backup,
     blobs::BlobStore,
     db::query,
+    keys::DataKey,
     testing::fresh_database,
     Db,
 };
@@ -34,8 +35,19 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn tsunagu(args: &[&str], passphrase: Option<&str>) -> std::process::Output {
+    tsunagu_with_key(args, passphrase, &tsunagu_store::testing::key())
+}
+
+fn tsunagu_with_key(
+    args: &[&str],
+    passphrase: Option<&str>,
+    key: &DataKey,
+) -> std::process::Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tsunagu"));
-    command.args(args).env("TSUNAGU_LOG", "error");
+    command
+        .args(args)
+        .env("TSUNAGU_LOG", "error")
+        .env("TSUNAGU_DATABASE_KEY", key.to_hex());
     match passphrase {
         Some(p) => command.env("TSUNAGU_BACKUP_PASSPHRASE", p),
         None => command.env_remove("TSUNAGU_BACKUP_PASSPHRASE"),
@@ -54,32 +66,12 @@ fn text(out: &std::process::Output) -> String {
 /// The demo data, plus an uploaded file; answers the app and the file's storage key and bytes.
 async fn source(b: Backend) -> (TestApp, String, Vec<u8>) {
     let app = TestApp::demo(b).await;
-    let api = Api::new(&app, "demo-coordinator").await;
-    let (_, children) = api.get("/api/v1/children?q=").await;
-    let child = children["items"][0]["id"].as_i64().unwrap();
-    let bytes = b"%PDF-1.4\n% backup test\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
-    let form = reqwest::multipart::Form::new()
-        .text("title", "受診メモ")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes.clone())
-                .file_name("memo.pdf")
-                .mime_str("application/pdf")
-                .unwrap(),
-        );
-    let res = reqwest::Client::new()
-        .post(format!("{}/api/v1/children/{child}/attachments", api.base))
-        .bearer_auth(&api.token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "upload: {}", res.status());
-    let (key,): (String,) = query("SELECT storage_key FROM attachments ORDER BY id DESC")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let (key, bytes) = app.upload_pdf("demo-coordinator").await;
     (app, key, bytes)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 async fn count(db: &Db, table: &str) -> i64 {
@@ -115,8 +107,40 @@ async fn round_trip(from: Backend, to: Backend, passphrase: Option<&str>) {
         1,
         "the backup is in the source's audit log"
     );
+    // Always sealed: with the passphrase if one is given, else with the data key.
     let header = backup::read_header(&file).unwrap();
-    assert_eq!(header.sealing.is_some(), passphrase.is_some());
+    let sealing = header.sealing.expect("every archive is sealed");
+    match passphrase {
+        Some(_) => assert_eq!(sealing.kdf, "argon2id"),
+        None => assert_eq!(
+            sealing.key_fingerprint,
+            Some(tsunagu_store::testing::key().fingerprint())
+        ),
+    }
+    // No child's name in the archive's bytes.
+    let raw = std::fs::read(&file).unwrap();
+    let name = before["children"][0].clone();
+    let name: serde_json::Value = serde_json::from_str(&name).unwrap();
+    let family = name["family_name"].as_str().unwrap();
+    assert!(
+        !contains(&raw, family.as_bytes()),
+        "{family} in the archive"
+    );
+
+    // Checked without restoring: integrity and the audit chain.
+    let out = tsunagu(
+        &[
+            "backup",
+            "verify",
+            file.to_str().unwrap(),
+            "--database",
+            &app.database_url,
+        ],
+        passphrase,
+    );
+    assert!(out.status.success(), "verify: {}", text(&out));
+    assert!(text(&out).contains("OK"), "{}", text(&out));
+    assert!(text(&out).contains("連鎖を確認済み"), "{}", text(&out));
 
     let (target, target_url) = fresh_database(to).await.unwrap();
     let restored_files = dir.join("attachments");
@@ -165,14 +189,19 @@ async fn round_trip(from: Backend, to: Backend, passphrase: Option<&str>) {
         Verification::Intact { .. }
     ));
     assert_eq!(
-        BlobStore::Local(restored_files).get(&key).await.unwrap(),
+        BlobStore::local(restored_files, &tsunagu_store::testing::key())
+            .get(&key)
+            .await
+            .unwrap(),
         bytes
     );
 
     // The restored database serves: the coordinator logs in and finds the same children, and
     // new rows get new ids (PostgreSQL's sequences were moved past the loaded ones).
     target.close().await;
-    let (db2, _) = (Db::connect(&target_url).await.unwrap(), ());
+    let db2 = Db::connect(&target_url, &tsunagu_store::testing::key())
+        .await
+        .unwrap();
     let children_before = count(&db2, "children").await;
     let mut tx = db2.begin().await.unwrap();
     audit::record(
@@ -257,7 +286,8 @@ async fn refusals(to: Backend) {
     let (app, _, _) = source(Backend::Sqlite).await;
     let dir = scratch(&format!("refusals-{to:?}"));
     let sealed = dir.join("sealed.backup");
-    let plain = dir.join("plain.backup");
+    // Sealed with the data key: what a backup without a passphrase is.
+    let plain = dir.join("keyed.backup");
     for (file, pass) in [(&sealed, Some("正しいパスフレーズ")), (&plain, None)] {
         let out = tsunagu(
             &[
@@ -291,12 +321,38 @@ async fn refusals(to: Backend) {
     assert!(text(&out).contains("暗号化されています"), "{}", text(&out));
     empty(target.clone()).await;
 
+    // Another data key opens neither the archive nor, with `backup verify`, checks it.
+    let other = DataKey::generate();
+    let other_target = tsunagu_store::testing::fresh_database_url(to)
+        .await
+        .unwrap();
+    let out = tsunagu_with_key(
+        &[
+            "restore",
+            plain.to_str().unwrap(),
+            "--database",
+            &other_target,
+            "--attachments-dir",
+            dir.join("other-files").to_str().unwrap(),
+        ],
+        None,
+        &other,
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("別のデータ鍵"), "{}", text(&out));
+    let out = tsunagu_with_key(&["backup", "verify", plain.to_str().unwrap()], None, &other);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("別のデータ鍵"), "{}", text(&out));
+
     // One changed byte in the middle of the payload.
     let mut bytes = std::fs::read(&plain).unwrap();
     let at = bytes.len() / 2;
     bytes[at] ^= 0x55;
     let tampered = dir.join("tampered.backup");
     std::fs::write(&tampered, &bytes).unwrap();
+    let out = tsunagu(&["backup", "verify", tampered.to_str().unwrap()], None);
+    assert!(!out.status.success(), "verify finds the changed byte");
+    assert!(text(&out).contains("壊れて"), "{}", text(&out));
     let out = restore_into(&tampered, &url, None);
     assert!(!out.status.success());
     assert!(
@@ -342,4 +398,87 @@ async fn refusals_leave_a_sqlite_target_empty() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_leave_a_postgres_target_empty() {
     refusals(Backend::Postgres).await;
+}
+
+/// `tsunagu backup FOLDER --keep N`: a new generation each run, the oldest removed so exactly N
+/// remain, and nothing else in the folder touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generations_rotate_keeping_exactly_n() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let dir = scratch("generations");
+    // Nine earlier days' generations and a file of the operator's own.
+    for day in 1..=9 {
+        std::fs::write(
+            dir.join(format!("tsunagu-202611{day:02}-030000.backup")),
+            b"old",
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("README.txt"), b"offline copy goes to the NAS").unwrap();
+    let files = shared_attachments();
+    let run = |keep: Option<&str>| {
+        let mut args = vec![
+            "backup",
+            dir.to_str().unwrap(),
+            "--database",
+            &app.database_url,
+            "--attachments-dir",
+            files.to_str().unwrap(),
+        ];
+        if let Some(k) = keep {
+            args.extend(["--keep", k]);
+        }
+        tsunagu(&args, None)
+    };
+    let generations = || {
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("tsunagu-") && n.ends_with(".backup"))
+            .collect();
+        names.sort();
+        names
+    };
+
+    let out = run(None);
+    assert!(out.status.success(), "{}", text(&out));
+    let kept = generations();
+    assert_eq!(kept.len(), 7, "a week by default: {kept:?}");
+    assert_eq!(kept[0], "tsunagu-20261104-030000.backup");
+    assert!(!kept.iter().any(|n| n == "tsunagu-20261103-030000.backup"));
+    assert!(text(&out).contains("古い世代を削除しました"));
+
+    for _ in 0..2 {
+        let out = run(Some("3"));
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let kept = generations();
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    // The three newest are today's, each a whole archive that verifies.
+    for name in &kept {
+        assert!(!name.starts_with("tsunagu-202611"), "{kept:?}");
+        let out = tsunagu(
+            &["backup", "verify", dir.join(name).to_str().unwrap()],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    assert!(dir.join("README.txt").exists());
+
+    // --keep means nothing for a single file: said so, nothing written.
+    let file = dir.join("one.backup");
+    let out = tsunagu(
+        &[
+            "backup",
+            file.to_str().unwrap(),
+            "--keep",
+            "2",
+            "--database",
+            &app.database_url,
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("フォルダ"), "{}", text(&out));
+    assert!(!file.exists());
 }

@@ -1089,6 +1089,45 @@ async fn every_response_carries_the_security_headers(b: Backend) {
         .unwrap()
         .to_owned();
     assert!(pre.contains("Secure"), "{pre}");
+    // …and named with the __Host- prefix (Secure, Path=/, no Domain), which is then the only
+    // name read: a cookie without the prefix, as another host could plant, is not a session.
+    assert!(pre.starts_with("__Host-tsunagu_csrf="), "{pre}");
+    assert!(pre.contains("Path=/") && !pre.contains("Domain"), "{pre}");
+    let csrf_cookie = pre.split(';').next().unwrap().to_owned();
+    let html = login_page.text().await.unwrap();
+    let token = common::csrf_in(&html).unwrap();
+    let password = tsunagu::demo::password_of("demo-admin").unwrap();
+    let res = secure
+        .post(c.url("/login"))
+        .header("x-forwarded-proto", "https")
+        .header("cookie", &csrf_cookie)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("login", "demo-admin"),
+            ("password", password),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let session = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(session.starts_with("__Host-tsunagu_session="), "{session}");
+    assert!(session.contains("Secure") && session.contains("Path=/"));
+    let pair = session.split(';').next().unwrap().to_owned();
+    let me = |cookie: String| {
+        secure
+            .get(c.url("/api/v1/me"))
+            .header("x-forwarded-proto", "https")
+            .header("cookie", cookie)
+            .send()
+    };
+    assert_eq!(me(pair.clone()).await.unwrap().status(), StatusCode::OK);
+    let unprefixed = pair.trim_start_matches("__Host-").to_owned();
+    assert_eq!(
+        me(unprefixed).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn the_cli_adds_a_user_and_creates_a_working_token(b: Backend) {
@@ -1205,6 +1244,10 @@ fn run_cli(args: &[&str], stdin: Option<&str>) -> std::process::Output {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tsunagu"))
         .args(args)
         .env("TSUNAGU_LOG", "error")
+        .env(
+            "TSUNAGU_DATABASE_KEY",
+            tsunagu_store::testing::key().to_hex(),
+        )
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -47,6 +47,10 @@ fn start(url: &str, extra: &[&str]) -> Server {
         .args(extra)
         .env("TSUNAGU_LOG", "warn")
         .env(
+            "TSUNAGU_DATABASE_KEY",
+            tsunagu_store::testing::key().to_hex(),
+        )
+        .env(
             "TSUNAGU_ATTACHMENTS_DIR",
             std::env::temp_dir()
                 .join("tsunagu-tests")
@@ -112,7 +116,9 @@ async fn two_servers_share_sessions_lockouts_and_one_migration() {
     wait_ready(&probe, &a.base).await;
     wait_ready(&probe, &b.base).await;
 
-    let db = Db::connect(&url).await.unwrap();
+    let db = Db::connect(&url, &tsunagu_store::testing::key())
+        .await
+        .unwrap();
     let (applied,): (i64,) = tsunagu_store::db::query("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(&db)
         .await

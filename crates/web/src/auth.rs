@@ -123,8 +123,26 @@ pub fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
 }
 
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, and Secure over HTTPS.
+/// A cookie's name as set and read: over HTTPS with the `__Host-` prefix, which browsers
+/// accept only Secure, for Path=/ and without a Domain, so no other host (a sibling subdomain,
+/// a plain-HTTP page) can plant or overwrite it.
+pub fn cookie_name(name: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The value of Tsunagu's cookie `name` on this request (see [`cookie_name`]).
+pub fn our_cookie(state: &AppState, headers: &HeaderMap, name: &str) -> Option<String> {
+    cookie(headers, &cookie_name(name, is_https(state, headers)))
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, and over HTTPS Secure and named
+/// with the `__Host-` prefix.
 pub fn set_cookie(name: &str, value: &str, secure: bool, clear: bool) -> String {
+    let name = cookie_name(name, secure);
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if secure {
         c.push_str("; Secure");
@@ -188,7 +206,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
             }
             Err(e) => return AppError::from(e).into_response(),
         }
-    } else if let Some(cookie_value) = cookie(&parts.headers, SESSION_COOKIE) {
+    } else if let Some(cookie_value) = our_cookie(&state, &parts.headers, SESSION_COOKIE) {
         match sessions::find(&state.db, &cookie_value, state.config.session).await {
             Ok(Some(session)) => Some((
                 session.user,
@@ -259,7 +277,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         Some(Via::Session { csrf_token, .. }) => Some(csrf_token.clone()),
         // An API call without a session sends no cookie to abuse; it gets its 401 from the handler.
         None if req.uri().path().starts_with("/api/") => return next.run(req).await,
-        None => cookie(req.headers(), CSRF_COOKIE),
+        None => our_cookie(&state, req.headers(), CSRF_COOKIE),
     };
     let (parts, body) = req.into_parts();
     let mut provided = parts

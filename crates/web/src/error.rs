@@ -31,6 +31,9 @@ pub enum AppError {
     Conflict { field: String, message: String },
     #[error("too many requests")]
     TooManyRequests,
+    /// A stored attachment failed its integrity check; it is never served.
+    #[error("attachment tampered")]
+    Tampered,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -51,7 +54,7 @@ impl AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Internal(_) | AppError::Tampered => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -87,6 +90,11 @@ impl AppError {
                 "失敗が続いたため、しばらく受け付けを止めています。時間をおいてもう一度お試しください。".to_owned(),
                 vec![],
             ),
+            AppError::Tampered => (
+                "attachment_tampered",
+                "この添付ファイルは改ざんされているか壊れているため、開けません。管理者に連絡してください。".to_owned(),
+                vec![],
+            ),
             AppError::Internal(_) => (
                 "internal",
                 "システムでエラーが起きました。時間をおいてもう一度お試しください。".to_owned(),
@@ -113,6 +121,10 @@ impl From<tsunagu_store::Error> for AppError {
                 message: conflict_message(field),
             },
             E::Invalid { field, message } => AppError::invalid(field, message),
+            E::Tampered(key) => {
+                tracing::error!(storage_key = %key, "an attachment failed its integrity check");
+                AppError::Tampered
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -91,12 +91,14 @@ impl TestApp {
         let opts = tsunagu::serve::ServeOptions {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: url.clone(),
+            database_key: tsunagu_store::testing::key(),
             demo: false,
             public_url: None,
-            attachments: tsunagu_store::blobs::BlobStore::Local(
+            attachments: tsunagu_store::blobs::BlobStore::local(
                 std::env::temp_dir()
                     .join("tsunagu-tests")
                     .join("attachments"),
+                &tsunagu_store::testing::key(),
             ),
             referral_overdue_days: 14,
             require_second_factor,
@@ -122,6 +124,39 @@ impl TestApp {
             database_url: url,
             shutdown: Some(tx),
         }
+    }
+
+    /// Uploads a small PDF to the first child `login` can see (through the API); answers its
+    /// storage key and bytes.
+    pub async fn upload_pdf(&self, login: &str) -> (String, Vec<u8>) {
+        let api = Api::new(self, login).await;
+        let (_, children) = api.get("/api/v1/children?q=").await;
+        let child = children["items"][0]["id"].as_i64().expect("a child");
+        let bytes =
+            b"%PDF-1.4\n% backup test\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+        let form = reqwest::multipart::Form::new()
+            .text("title", "受診メモ")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.clone())
+                    .file_name("memo.pdf")
+                    .mime_str("application/pdf")
+                    .expect("mime"),
+            );
+        let res = reqwest::Client::new()
+            .post(format!("{}/api/v1/children/{child}/attachments", api.base))
+            .bearer_auth(&api.token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        assert!(res.status().is_success(), "upload: {}", res.status());
+        let (key,): (String,) =
+            tsunagu_store::db::query("SELECT storage_key FROM attachments ORDER BY id DESC")
+                .fetch_one(&self.db)
+                .await
+                .expect("attachment row");
+        (key, bytes)
     }
 
     pub fn client(&self) -> Client {

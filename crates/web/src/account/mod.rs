@@ -74,8 +74,8 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
 }
 
 /// The pre-session CSRF token: the one in the cookie, or a new one to set.
-fn anonymous_csrf(headers: &HeaderMap) -> (String, bool) {
-    match auth::cookie(headers, CSRF_COOKIE) {
+fn anonymous_csrf(state: &AppState, headers: &HeaderMap) -> (String, bool) {
+    match auth::our_cookie(state, headers, CSRF_COOKIE) {
         Some(token) => (token, false),
         None => (tsunagu_store::secret::random_token(), true),
     }
@@ -106,7 +106,7 @@ async fn login_page(
     if auth.is_some() {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
-    let (token, is_new) = anonymous_csrf(&headers);
+    let (token, is_new) = anonymous_csrf(&state, &headers);
     let page = LoginPage {
         layout: Layout::anonymous("ログイン", &token).with_notice(q.notice.as_deref()),
         login: String::new(),
@@ -138,7 +138,7 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let addr = meta.client_addr.clone().unwrap_or_else(|| "unknown".into());
-    let (token, _) = anonymous_csrf(&headers);
+    let (token, _) = anonymous_csrf(&state, &headers);
     let refused = |status: StatusCode, error: &'static str| -> Result<Response, AppError> {
         let page = LoginPage {
             layout: Layout::anonymous("ログイン", &token),
@@ -257,7 +257,7 @@ async fn setup_page(
     if !setup::is_valid(&state.db, &token).await? {
         return Err(AppError::NotFound);
     }
-    let (csrf, is_new) = anonymous_csrf(&headers);
+    let (csrf, is_new) = anonymous_csrf(&state, &headers);
     let page = SetupPage {
         layout: Layout::anonymous("初期設定：管理者の作成", &csrf),
         token,
@@ -308,7 +308,7 @@ async fn setup_submit(
     // Passwords are never sent back into the page.
     form.password.clear();
     form.password_confirm.clear();
-    let (csrf, _) = anonymous_csrf(&headers);
+    let (csrf, _) = anonymous_csrf(&state, &headers);
     let page = SetupPage {
         layout: Layout::anonymous("初期設定：管理者の作成", &csrf),
         token,

@@ -112,6 +112,7 @@ pub fn action_label(code: &str) -> &str {
         "second_factor.reset" => "二段階認証のリセット",
         "backup_created" => "バックアップの作成",
         "backup_restored" => "バックアップからの復元",
+        "data_key_changed" => "データ鍵の変更",
         "logout" => "ログアウト",
         "user.create" => "ユーザー作成",
         "user.update" => "ユーザー変更",
