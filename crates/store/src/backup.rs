@@ -101,6 +101,26 @@ pub struct Summary {
 /// Writes the archive of `db` and `blobs` to `path` (through `path.part`, renamed when whole,
 /// mode 0600). The database keeps serving meanwhile: it is read from one snapshot.
 pub async fn create(db: &Db, blobs: &BlobStore, path: &Path, seal: Seal<'_>) -> Result<Summary> {
+    let part = path.with_extension("part");
+    let written = write_archive(db, blobs, &part, seal).await;
+    let summary = match written {
+        Ok(summary) => summary,
+        Err(e) => {
+            // No half archive is left to be mistaken for a generation.
+            let _ = std::fs::remove_file(&part);
+            return Err(match e {
+                Error::Tampered(key) => Error::Other(format!(
+                    "添付ファイル {key} が改ざんされているか壊れているため、バックアップを取りやめました。"
+                )),
+                other => other,
+            });
+        }
+    };
+    std::fs::rename(&part, path).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    Ok(summary)
+}
+
+async fn write_archive(db: &Db, blobs: &BlobStore, part: &Path, seal: Seal<'_>) -> Result<Summary> {
     let mut tx = db.begin_snapshot().await?;
     let header = Header {
         created_at: crate::now().format(&Rfc3339).map_err(other)?,
@@ -109,8 +129,7 @@ pub async fn create(db: &Db, blobs: &BlobStore, path: &Path, seal: Seal<'_>) -> 
         tsunagu_version: env!("CARGO_PKG_VERSION").into(),
         sealing: Some(Sealing::new(seal)),
     };
-    let part = path.with_extension("part");
-    let mut out = PayloadWriter::create(&part, &header, seal)?;
+    let mut out = PayloadWriter::create(part, &header, seal)?;
     let mut summary = Summary::default();
     for table in load_order(&schema(&mut tx).await?)? {
         let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
@@ -137,7 +156,6 @@ pub async fn create(db: &Db, blobs: &BlobStore, path: &Path, seal: Seal<'_>) -> 
         summary.attachments += 1;
     }
     out.finish(summary.attachments)?;
-    std::fs::rename(&part, path).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
     Ok(summary)
 }
 

@@ -551,6 +551,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             passphrase,
         } => {
             let header = backup::read_header(&file).map_err(describe)?;
+            // An archive sealed with a data key restores under that same key: said before a
+            // new database or key file is made for the wrong one.
+            if let Some(recorded) = header
+                .sealing
+                .as_ref()
+                .and_then(|s| s.key_fingerprint.as_deref())
+            {
+                match database.existing_key()? {
+                    Some(k) if k.fingerprint() == recorded => {}
+                    Some(k) => bail!(
+                        "このバックアップは別のデータ鍵（指紋 {recorded}）で暗号化されています。指定された鍵は {} です。",
+                        k.fingerprint()
+                    ),
+                    None => bail!(
+                        "このバックアップはデータ鍵（指紋 {recorded}）で暗号化されています。その鍵ファイルを --database-key-file で指定してください。"
+                    ),
+                }
+            }
             let key = database.key()?;
             let db = connect(&database.url, &key).await?;
             let passphrase = passphrase.read()?;

@@ -340,6 +340,9 @@ async fn refusals(to: Backend) {
     );
     assert!(!out.status.success());
     assert!(text(&out).contains("別のデータ鍵"), "{}", text(&out));
+    if let Some(path) = tsunagu_store::db::sqlite_path(&other_target) {
+        assert!(!path.exists(), "refused before a database is made");
+    }
     let out = tsunagu_with_key(&["backup", "verify", plain.to_str().unwrap()], None, &other);
     assert!(!out.status.success());
     assert!(text(&out).contains("別のデータ鍵"), "{}", text(&out));

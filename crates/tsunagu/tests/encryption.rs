@@ -434,6 +434,28 @@ async fn a_tampered_attachment_is_refused(b: Backend) {
     assert_eq!(status, 500);
     assert!(html.contains("改ざんされているか壊れている"), "{html}");
     assert!(!html.contains("%PDF"));
+
+    // Nor does a backup copy it: it stops, says which file, and leaves no half archive.
+    let dir = scratch(&format!("tampered-{b:?}"));
+    let out = tsunagu(
+        &[
+            "backup",
+            dir.to_str().unwrap(),
+            "--database",
+            &app.database_url,
+            "--attachments-dir",
+            file.parent().unwrap().parent().unwrap().to_str().unwrap(),
+        ],
+        Some(&key()),
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains(&attachment), "{}", text(&out));
+    assert!(
+        text(&out).contains("バックアップを取りやめました"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
