@@ -79,13 +79,12 @@ impl Db {
                 .await?;
             Ok(Db::with_appender(Pool::Postgres(pool), load))
         } else if url.starts_with("sqlite:") {
-            if let Some(path) = sqlite_path(url) {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        Error::Other(format!("cannot create {}: {e}", dir.display()))
-                    })?;
-                }
-                encrypt_if_plaintext(path, key).await?;
+            if let Some(dir) = sqlite_path(url)
+                .and_then(Path::parent)
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| Error::Other(format!("cannot create {}: {e}", dir.display())))?;
             }
             let mut options = SqliteConnectOptions::from_str(url)?
                 // SQLCipher: first on every connection (sqlx runs the `key` pragma first).
@@ -105,17 +104,30 @@ impl Db {
                     .pragma("temp_store", "memory")
                     .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(1));
             }
-            let pool = SqlitePoolOptions::new()
+            let pool_options = SqlitePoolOptions::new()
                 .max_connections(if bulk { 1 } else { 8 })
                 // A request cancelled just as its BEGIN answered leaves no `Transaction` to
                 // roll back, and the connection would come back holding the write lock (seen
                 // under load as "database is locked" for every later writer): such a connection
                 // is closed, which rolls it back, and never reused. The same on PostgreSQL.
                 .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
-                .await
-                .map_err(|e| wrong_key_or(e, url))?;
+                .acquire_timeout(Duration::from_secs(10));
+            let pool = match pool_options.clone().connect_with(options.clone()).await {
+                Ok(pool) => pool,
+                // The key does not open it: a database from before encryption is encrypted
+                // now; anything else is a wrong key (or not a database).
+                Err(e) if is_not_a_database(&e) => match sqlite_path(url) {
+                    Some(path) if is_plaintext(path).await => {
+                        encrypt_plaintext(path, key).await?;
+                        pool_options
+                            .connect_with(options)
+                            .await
+                            .map_err(|e| wrong_key_or(e, url))?
+                    }
+                    _ => return Err(wrong_key_or(e, url)),
+                },
+                Err(e) => return Err(wrong_key_or(e, url)),
+            };
             Ok(Db::with_appender(Pool::Sqlite(pool), load))
         } else {
             Err(Error::Other(format!(
@@ -244,30 +256,44 @@ pub fn sqlite_path(url: &str) -> Option<&Path> {
 }
 
 /// SQLCipher answers a wrong key as "file is not a database" (SQLITE_NOTADB, 26).
-fn wrong_key_or(e: sqlx::Error, url: &str) -> Error {
-    match &e {
-        sqlx::Error::Database(d) if d.code().as_deref() == Some("26") => {
-            Error::WrongDataKey(format!(
-                "データベース {} を開けません。データ鍵が違うか、ファイルが壊れています。",
-                sqlite_path(url).map_or_else(|| url.to_owned(), |p| p.display().to_string())
-            ))
-        }
-        _ => Error::Database(e),
-    }
+fn is_not_a_database(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("26"))
 }
 
-/// A SQLite database written before encryption (`SQLite format 3` at its start) is copied
-/// into an encrypted one with `sqlcipher_export`, which then takes its place; the plaintext
-/// file and its WAL are removed. Runs once, on the first start of this version.
-async fn encrypt_if_plaintext(path: &Path, key: &DataKey) -> Result<()> {
-    let mut head = [0u8; 16];
-    let is_plain = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-        .is_ok()
-        && head == *crate::keys::PLAINTEXT_HEADER;
-    if !is_plain {
-        return Ok(());
+fn wrong_key_or(e: sqlx::Error, url: &str) -> Error {
+    if is_not_a_database(&e) {
+        return Error::WrongDataKey(format!(
+            "データベース {} を開けません。データ鍵が違うか、ファイルが壊れています。",
+            sqlite_path(url).map_or_else(|| url.to_owned(), |p| p.display().to_string())
+        ));
     }
+    Error::Database(e)
+}
+
+/// Whether SQLite reads the file without a key. Asked through SQLite, never by opening the
+/// file ourselves: closing a descriptor of a database file drops every POSIX lock this process
+/// holds on it, and with them the other connections' (SQLite's "how to corrupt", 2.2).
+async fn is_plaintext(path: &Path) -> bool {
+    let Ok(mut conn) = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await
+    else {
+        return false;
+    };
+    let readable = sqlx::query("SELECT COUNT(*) FROM sqlite_master")
+        .fetch_one(&mut conn)
+        .await
+        .is_ok();
+    let _ = conn.close().await;
+    readable
+}
+
+/// A SQLite database written before encryption is copied into an encrypted one with
+/// `sqlcipher_export`, which then takes its place; the plaintext file and its WAL are removed.
+/// Runs once, on the first start of this version.
+async fn encrypt_plaintext(path: &Path, key: &DataKey) -> Result<()> {
     let io = |e: std::io::Error| Error::Other(format!("{}: {e}", path.display()));
     let encrypted = path.with_extension("encrypting");
     let _ = std::fs::remove_file(&encrypted);

@@ -215,10 +215,14 @@ pub fn from_environment(database_url: &str) -> Result<DataKey> {
     })
 }
 
-/// Whether the SQLite file exists with content and without SQLite's plaintext header.
+/// Whether the SQLite file exists with content and without SQLite's plaintext header. Reads
+/// the first bytes only, and only before this process opens the database (see
+/// `db::is_plaintext` on why a database file is not opened beside SQLite's connections).
 pub fn is_encrypted_sqlite(path: &Path) -> bool {
-    match std::fs::read(path) {
-        Ok(bytes) => !bytes.is_empty() && !bytes.starts_with(PLAINTEXT_HEADER),
+    use std::io::Read;
+    let mut head = Vec::with_capacity(16);
+    match std::fs::File::open(path).and_then(|f| f.take(16).read_to_end(&mut head)) {
+        Ok(n) => n > 0 && !head.starts_with(PLAINTEXT_HEADER),
         Err(_) => false,
     }
 }
