@@ -294,9 +294,36 @@ async fn is_plaintext(path: &Path) -> bool {
 /// `sqlcipher_export`, which then takes its place; the plaintext file and its WAL are removed.
 /// Runs once, on the first start of this version.
 async fn encrypt_plaintext(path: &Path, key: &DataKey) -> Result<()> {
-    let io = |e: std::io::Error| Error::Other(format!("{}: {e}", path.display()));
     let encrypted = path.with_extension("encrypting");
-    let _ = std::fs::remove_file(&encrypted);
+    let remove_copy = || {
+        for side in ["", "-journal", "-wal", "-shm"] {
+            let mut p = encrypted.as_os_str().to_owned();
+            p.push(side);
+            let _ = std::fs::remove_file(p);
+        }
+    };
+    // A copy left by an earlier attempt (the disk ran full) is never reused, nor its journal.
+    remove_copy();
+    let copied = export_encrypted(path, &encrypted, key).await;
+    if let Err(e) = copied {
+        remove_copy();
+        return Err(Error::Other(format!(
+            "平文のデータベース {} を暗号化できませんでした（元のファイルはそのままです）: {e}",
+            path.display()
+        )));
+    }
+    std::fs::rename(&encrypted, path)
+        .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(side);
+    }
+    tracing::info!(path = %path.display(), "encrypted a plaintext SQLite database");
+    Ok(())
+}
+
+async fn export_encrypted(path: &Path, encrypted: &Path, key: &DataKey) -> Result<()> {
     let mut conn = SqliteConnectOptions::new()
         .filename(path)
         // ATTACH creates the new file with the main database's open flags.
@@ -319,13 +346,6 @@ async fn encrypt_plaintext(path: &Path, key: &DataKey) -> Result<()> {
         .execute(&mut conn)
         .await?;
     conn.close().await?;
-    std::fs::rename(&encrypted, path).map_err(io)?;
-    for suffix in ["-wal", "-shm"] {
-        let mut side = path.as_os_str().to_owned();
-        side.push(suffix);
-        let _ = std::fs::remove_file(side);
-    }
-    tracing::info!(path = %path.display(), "encrypted a plaintext SQLite database");
     Ok(())
 }
 

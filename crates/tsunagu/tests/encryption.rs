@@ -237,6 +237,19 @@ async fn a_plaintext_database_from_before_is_encrypted_on_first_open() {
     assert!(std::fs::read(&path).unwrap().starts_with(PLAINTEXT_HEADER));
 
     let url = format!("sqlite://{}", path.display());
+    // A copy that cannot be written (here: its name taken by a folder; in life, a full disk)
+    // leaves the original as it was, to be encrypted at the next start.
+    let blocker = dir.join("old.encrypting");
+    std::fs::create_dir(&blocker).unwrap();
+    match Db::connect(&url, &key()).await {
+        Err(Error::Other(message)) => {
+            assert!(message.contains("元のファイルはそのまま"), "{message}")
+        }
+        other => panic!("expected the conversion to fail, got {other:?}"),
+    }
+    assert!(std::fs::read(&path).unwrap().starts_with(PLAINTEXT_HEADER));
+    std::fs::remove_dir(&blocker).unwrap();
+
     let db = Db::connect(&url, &key()).await.unwrap();
     let (body,): (String,) = query("SELECT body FROM notes_before")
         .fetch_one(&db)
