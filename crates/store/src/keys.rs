@@ -232,15 +232,9 @@ pub const PLAINTEXT_HEADER: &[u8] = b"SQLite format 3\0";
 
 /// Records the key's check value in a database opened for the first time, and refuses a key
 /// other than the recorded one (on PostgreSQL the database opens with any key, but its
-/// attachments would not). Kept outside the migrations and the backups: a restored database
-/// belongs to the key it was restored with.
+/// attachments would not). The table (migration 0018) is left out of backups: a restored
+/// database belongs to the key it was restored with.
 pub async fn check(db: &Db, key: &DataKey) -> Result<()> {
-    query(
-        "CREATE TABLE IF NOT EXISTS _tsunagu_data_key (id INTEGER PRIMARY KEY CHECK (id = 1), \
-         fingerprint TEXT NOT NULL, check_value TEXT NOT NULL)",
-    )
-    .execute(db)
-    .await?;
     let check_value = hex::encode(key.derive(b"tsunagu key check"));
     let found: Option<(String, String)> =
         query("SELECT fingerprint, check_value FROM _tsunagu_data_key WHERE id = 1")

@@ -460,14 +460,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let header = backup::read_header(&file).map_err(describe)?;
             let summary = backup::verify(&file, unseal).await.map_err(describe)?;
             println!(
-                "OK: {} は完全です（{} で {} に作成。表 {}、行 {}、添付 {}、監査ログ {} 件の連鎖を確認済み）",
+                "OK: {} は完全です（{}）",
                 file.display(),
-                header.source,
-                header.created_at,
-                summary.tables,
-                summary.rows,
-                summary.attachments,
-                summary.audit_entries
+                archive_summary(&header, &summary)
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -591,15 +586,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await?;
             db.close().await;
-            println!(
-                "復元しました（{} で {} に作成。表 {}、行 {}、添付 {}、監査ログ {} 件の連鎖を確認済み）",
-                header.source,
-                header.created_at,
-                summary.tables,
-                summary.rows,
-                summary.attachments,
-                summary.audit_entries
-            );
+            println!("復元しました（{}）", archive_summary(&header, &summary));
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify { database }) => {
@@ -619,6 +606,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+/// What an archive held, as `backup verify` and `restore` report it.
+fn archive_summary(header: &backup::Header, summary: &backup::Summary) -> String {
+    format!(
+        "{} で {} に作成。表 {}、行 {}、添付 {}、監査ログ {} 件の連鎖を確認済み",
+        header.source,
+        header.created_at,
+        summary.tables,
+        summary.rows,
+        summary.attachments,
+        summary.audit_entries
+    )
 }
 
 pub(crate) fn describe(e: tsunagu_store::Error) -> anyhow::Error {

@@ -6,9 +6,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{Backend, TestApp};
+use common::{
+    contains_bytes as contains, output_text as text, run_tsunagu, scratch, shared_attachments,
+    Backend, TestApp,
+};
 use tsunagu_store::{
     audit::{self, Verification},
     backup,
@@ -19,21 +22,6 @@ use tsunagu_store::{
     Db,
 };
 
-fn shared_attachments() -> PathBuf {
-    std::env::temp_dir()
-        .join("tsunagu-tests")
-        .join("attachments")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join("tsunagu-tests")
-        .join(format!("backup-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn tsunagu(args: &[&str], passphrase: Option<&str>) -> std::process::Output {
     tsunagu_with_key(args, passphrase, &tsunagu_store::testing::key())
 }
@@ -43,24 +31,7 @@ fn tsunagu_with_key(
     passphrase: Option<&str>,
     key: &DataKey,
 ) -> std::process::Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tsunagu"));
-    command
-        .args(args)
-        .env("TSUNAGU_LOG", "error")
-        .env("TSUNAGU_DATABASE_KEY", key.to_hex());
-    match passphrase {
-        Some(p) => command.env("TSUNAGU_BACKUP_PASSPHRASE", p),
-        None => command.env_remove("TSUNAGU_BACKUP_PASSPHRASE"),
-    };
-    command.output().unwrap()
-}
-
-fn text(out: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    run_tsunagu(args, Some(key), passphrase)
 }
 
 /// The demo data, plus an uploaded file; answers the app and the file's storage key and bytes.
@@ -68,10 +39,6 @@ async fn source(b: Backend) -> (TestApp, String, Vec<u8>) {
     let app = TestApp::demo(b).await;
     let (key, bytes) = app.upload_pdf("demo-coordinator").await;
     (app, key, bytes)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 async fn count(db: &Db, table: &str) -> i64 {

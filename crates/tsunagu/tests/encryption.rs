@@ -7,9 +7,10 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{Backend, TestApp};
+use common::{
+    contains_bytes as contains, output_text as text, run_tsunagu, scratch, shared_attachments,
+    Backend, TestApp,
+};
 use tsunagu_store::{
     backup,
     blobs::BlobStore,
@@ -19,36 +20,9 @@ use tsunagu_store::{
     Db, Error,
 };
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join("tsunagu-tests")
-        .join(format!("encryption-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The CLI with the key named by `key` (None: no variable, so the key file decides).
 fn tsunagu(args: &[&str], key: Option<&DataKey>) -> std::process::Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tsunagu"));
-    command.args(args).env("TSUNAGU_LOG", "error");
-    match key {
-        Some(k) => command.env("TSUNAGU_DATABASE_KEY", k.to_hex()),
-        None => command.env_remove("TSUNAGU_DATABASE_KEY"),
-    };
-    command.output().unwrap()
-}
-
-fn text(out: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    run_tsunagu(args, key, None)
 }
 
 /// The database file and its write-ahead log, as a thief would copy them.
@@ -95,9 +69,7 @@ async fn a_copied_sqlite_file_reveals_no_child_and_no_header() {
         );
     }
     // Nor the attachment, where it lies.
-    let dir = std::env::temp_dir()
-        .join("tsunagu-tests")
-        .join("attachments");
+    let dir = shared_attachments();
     let stored = std::fs::read(dir.join(&attachment[..2]).join(&attachment)).unwrap();
     assert!(!contains(&stored, b"%PDF"));
     assert!(!contains(&stored, &pdf[10..30]));
@@ -276,9 +248,7 @@ async fn rekey_keeps_everything(b: Backend) {
     let app = TestApp::demo(b).await;
     let (attachment, pdf) = app.upload_pdf("demo-coordinator").await;
     let url = app.database_url.clone();
-    let files = std::env::temp_dir()
-        .join("tsunagu-tests")
-        .join("attachments");
+    let files = shared_attachments();
     let before = backup::contents(&app.db).await.unwrap();
     let archive = dir.join("before.backup");
     let with_file = |args: &[&str]| {
@@ -421,9 +391,7 @@ async fn a_tampered_attachment_is_refused(b: Backend) {
         .unwrap();
     assert!(res.status().is_success());
 
-    let file = std::env::temp_dir()
-        .join("tsunagu-tests")
-        .join("attachments")
+    let file = shared_attachments()
         .join(&attachment[..2])
         .join(&attachment);
     let mut bytes = std::fs::read(&file).unwrap();

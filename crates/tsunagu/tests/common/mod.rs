@@ -95,9 +95,7 @@ impl TestApp {
             demo: false,
             public_url: None,
             attachments: tsunagu_store::blobs::BlobStore::local(
-                std::env::temp_dir()
-                    .join("tsunagu-tests")
-                    .join("attachments"),
+                shared_attachments(),
                 &tsunagu_store::testing::key(),
             ),
             referral_overdue_days: 14,
@@ -366,4 +364,54 @@ pub fn location(res: &Response) -> String {
         .get(header::LOCATION)
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default()
+}
+
+/// The folder of attachments every test server shares (the test key seals them).
+pub fn shared_attachments() -> std::path::PathBuf {
+    std::env::temp_dir()
+        .join("tsunagu-tests")
+        .join("attachments")
+}
+
+/// An empty folder of this test process's own.
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir()
+        .join("tsunagu-tests")
+        .join(format!("scratch-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// The `tsunagu` binary with `args`, the data key in `TSUNAGU_DATABASE_KEY` (None: no variable,
+/// so the key file decides) and a backup passphrase or none.
+pub fn run_tsunagu(
+    args: &[&str],
+    key: Option<&tsunagu_store::keys::DataKey>,
+    passphrase: Option<&str>,
+) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tsunagu"));
+    command.args(args).env("TSUNAGU_LOG", "error");
+    match key {
+        Some(k) => command.env("TSUNAGU_DATABASE_KEY", k.to_hex()),
+        None => command.env_remove("TSUNAGU_DATABASE_KEY"),
+    };
+    match passphrase {
+        Some(p) => command.env("TSUNAGU_BACKUP_PASSPHRASE", p),
+        None => command.env_remove("TSUNAGU_BACKUP_PASSPHRASE"),
+    };
+    command.output().expect("tsunagu runs")
+}
+
+/// What a command printed, standard output then standard error.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
