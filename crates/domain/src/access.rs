@@ -1,7 +1,12 @@
 //! Who is acting. Every store function that reads or changes personal data takes an [`Actor`];
 //! the consent rule for children joins this module with the child-record feature.
 
-use crate::{AgencyId, AreaId, Role, UserId};
+use time::Date;
+
+use crate::{
+    handover::HandoverStatus, meeting::Invitation, referral, AgencyId, AreaId, ConsentId, Role,
+    UserId,
+};
 
 /// The logged-in user on whose behalf something is read or changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,15 +68,18 @@ pub enum SharePart {
     CareTeam,
     Consultations,
     Documents,
+    /// 支援計画（役割分担）: the current plan's goals and who does what.
+    Plan,
 }
 
 impl SharePart {
-    pub const ALL: [SharePart; 5] = [
+    pub const ALL: [SharePart; 6] = [
         SharePart::Profile,
         SharePart::Accommodations,
         SharePart::CareTeam,
         SharePart::Consultations,
         SharePart::Documents,
+        SharePart::Plan,
     ];
 
     pub fn code(self) -> &'static str {
@@ -81,6 +89,7 @@ impl SharePart {
             SharePart::CareTeam => "care_team",
             SharePart::Consultations => "consultations",
             SharePart::Documents => "documents",
+            SharePart::Plan => "plan",
         }
     }
 
@@ -91,6 +100,7 @@ impl SharePart {
             SharePart::CareTeam => "支援チーム",
             SharePart::Consultations => "相談の概要",
             SharePart::Documents => "添付書類",
+            SharePart::Plan => "支援計画（役割分担）",
         }
     }
 
@@ -110,20 +120,20 @@ pub enum GrantKind {
 /// One consent (or legal-basis record) of a child, as the rule needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grant {
-    pub id: i64,
+    pub id: ConsentId,
     pub kind: GrantKind,
     pub agencies: Vec<AgencyId>,
     /// Agency kinds the consent names instead of single agencies.
     pub agency_kinds: Vec<i64>,
     pub parts: Vec<SharePart>,
-    pub valid_from: time::Date,
-    pub valid_to: Option<time::Date>,
-    pub revoked_on: Option<time::Date>,
+    pub valid_from: Date,
+    pub valid_to: Option<Date>,
+    pub revoked_on: Option<Date>,
 }
 
 impl Grant {
     /// In force on `today`: started, not expired, not revoked.
-    pub fn in_force(&self, today: time::Date) -> bool {
+    pub fn in_force(&self, today: Date) -> bool {
         self.valid_from <= today
             && self.valid_to.is_none_or(|to| today <= to)
             && self.revoked_on.is_none_or(|r| today < r)
@@ -136,6 +146,36 @@ impl Grant {
     }
 }
 
+/// The acting agency's ties to one child, as PRODUCT.md's rule names them: on the child's care
+/// team now, or an open referral, handover or meeting invitation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Involvement {
+    /// Care-team memberships: from, and the day it ended (that day no longer counts).
+    pub memberships: Vec<(Date, Option<Date>)>,
+    /// The agency's referrals for the child.
+    pub referrals: Vec<referral::State>,
+    /// Its invitations to the child's support meetings.
+    pub invitations: Vec<Invitation>,
+    /// Handover sheets to it: where each stands, and whether its feedback after the move came.
+    pub handovers: Vec<(HandoverStatus, bool)>,
+}
+
+impl Involvement {
+    /// Whether the agency is involved with the child on `today`.
+    pub fn holds(&self, today: Date) -> bool {
+        self.memberships
+            .iter()
+            .any(|(from, to)| *from <= today && to.is_none_or(|t| t > today))
+            || self.referrals.iter().any(|s| s.is_live())
+            || self.invitations.iter().any(|i| i.counts_on(today))
+            // A sent sheet ties the agency until it answers with its feedback after the move.
+            || self
+                .handovers
+                .iter()
+                .any(|(status, fed_back)| status.is_sent() && !fed_back)
+    }
+}
+
 /// What the rule needs to know of one child and of the acting user's agency.
 #[derive(Clone, Debug, Default)]
 pub struct ChildFacts {
@@ -144,9 +184,8 @@ pub struct ChildFacts {
     pub grants: Vec<Grant>,
     /// The acting agency user's agency kind.
     pub agency_kind: Option<i64>,
-    /// The acting agency is on the child's care team today, or has an open referral, handover
-    /// or meeting invitation for the child.
-    pub agency_involved: bool,
+    /// The acting agency's ties to the child (empty for everyone else).
+    pub involvement: Involvement,
 }
 
 /// What the user wants to do with the child's record.
@@ -165,11 +204,11 @@ pub enum Basis {
     AreaCoordinator(AreaId),
     AreaSupervisor(AreaId),
     Consent {
-        grant_id: i64,
+        grant_id: ConsentId,
         parts: Vec<SharePart>,
     },
     LegalBasis {
-        grant_id: i64,
+        grant_id: ConsentId,
         parts: Vec<SharePart>,
     },
 }
@@ -219,7 +258,7 @@ pub enum Refusal {
 pub fn child_access(
     actor: &Actor,
     facts: &ChildFacts,
-    today: time::Date,
+    today: Date,
     purpose: Purpose,
 ) -> Result<Basis, Refusal> {
     let area = facts.area.ok_or(Refusal::NotVisible)?;
@@ -228,7 +267,7 @@ pub fn child_access(
         Role::Supervisor if actor.serves_area(area) => Basis::AreaSupervisor(area),
         Role::AgencyStaff => {
             let agency = actor.agency_id.ok_or(Refusal::NotVisible)?;
-            if !facts.agency_involved {
+            if !facts.involvement.holds(today) {
                 return Err(Refusal::NotVisible);
             }
             // Several grants may apply: the union of their parts, on the basis of the first.
@@ -288,7 +327,7 @@ mod rule_tests {
 
     fn grant(kind: GrantKind, to: Option<time::Date>, revoked: Option<time::Date>) -> Grant {
         Grant {
-            id: 7,
+            id: ConsentId(7),
             kind,
             agencies: vec![AgencyId(5)],
             agency_kinds: vec![],
@@ -299,13 +338,25 @@ mod rule_tests {
         }
     }
 
+    /// Involved through a care-team membership that started before today and goes on.
+    fn involvement(involved: bool) -> Involvement {
+        Involvement {
+            memberships: if involved {
+                vec![(date!(2026 - 04 - 01), None)]
+            } else {
+                vec![]
+            },
+            ..Involvement::default()
+        }
+    }
+
     fn facts(grants: Vec<Grant>, involved: bool) -> ChildFacts {
         ChildFacts {
             area: Some(AreaId(1)),
             closed: false,
             grants,
             agency_kind: Some(3),
-            agency_involved: involved,
+            involvement: involvement(involved),
         }
     }
 
@@ -459,6 +510,128 @@ mod rule_tests {
         );
     }
 
+    #[test]
+    fn every_tie_involves_until_it_ends() {
+        use crate::{handover::HandoverStatus as H, meeting::Invitation, referral::State as R};
+        let none = Involvement::default();
+        assert!(!none.holds(TODAY));
+        let cases: Vec<(&str, Involvement, bool)> = vec![
+            (
+                "member since today",
+                Involvement {
+                    memberships: vec![(TODAY, None)],
+                    ..none.clone()
+                },
+                true,
+            ),
+            (
+                "member from tomorrow",
+                Involvement {
+                    memberships: vec![(date!(2026 - 11 - 26), None)],
+                    ..none.clone()
+                },
+                false,
+            ),
+            (
+                "membership ended today",
+                Involvement {
+                    memberships: vec![(date!(2026 - 01 - 01), Some(TODAY))],
+                    ..none.clone()
+                },
+                false,
+            ),
+            (
+                "membership ends tomorrow",
+                Involvement {
+                    memberships: vec![(date!(2026 - 01 - 01), Some(date!(2026 - 11 - 26)))],
+                    ..none.clone()
+                },
+                true,
+            ),
+            (
+                "open referral",
+                Involvement {
+                    referrals: vec![R::Open],
+                    ..none.clone()
+                },
+                true,
+            ),
+            (
+                "accepted referral",
+                Involvement {
+                    referrals: vec![R::Accepted],
+                    ..none.clone()
+                },
+                true,
+            ),
+            (
+                "answered referrals",
+                Involvement {
+                    referrals: vec![R::Declined, R::Completed, R::Cancelled],
+                    ..none.clone()
+                },
+                false,
+            ),
+            (
+                "meeting 30 days ago",
+                Involvement {
+                    invitations: vec![Invitation {
+                        meeting_on: date!(2026 - 10 - 26),
+                        cancelled_on: None,
+                    }],
+                    ..none.clone()
+                },
+                true,
+            ),
+            (
+                "meeting 31 days ago",
+                Involvement {
+                    invitations: vec![Invitation {
+                        meeting_on: date!(2026 - 10 - 25),
+                        cancelled_on: None,
+                    }],
+                    ..none.clone()
+                },
+                false,
+            ),
+            (
+                "draft sheet",
+                Involvement {
+                    handovers: vec![(H::Draft, false)],
+                    ..none.clone()
+                },
+                false,
+            ),
+            (
+                "sent sheet",
+                Involvement {
+                    handovers: vec![(H::Sent, false)],
+                    ..none.clone()
+                },
+                true,
+            ),
+            (
+                "acknowledged sheet",
+                Involvement {
+                    handovers: vec![(H::Acknowledged, false)],
+                    ..none.clone()
+                },
+                true,
+            ),
+            (
+                "sheet answered with feedback",
+                Involvement {
+                    handovers: vec![(H::Acknowledged, true)],
+                    ..none.clone()
+                },
+                false,
+            ),
+        ];
+        for (name, inv, want) in cases {
+            assert_eq!(inv.holds(TODAY), want, "{name}");
+        }
+    }
+
     proptest! {
         #[test]
         fn a_revoked_consent_never_grants_access(
@@ -467,13 +640,13 @@ mod rule_tests {
             let revoked_on = TODAY - time::Duration::days(revoked_days_ago);
             let g = Grant { valid_to: Some(TODAY + time::Duration::days(valid_days)), revoked_on: Some(revoked_on), ..grant(GrantKind::Consent, None, None) };
             let actor = user(Role::ALL[role_n], &[], Some(5));
-            let f = ChildFacts { area: Some(AreaId(1)), closed: false, grants: vec![g], agency_kind: Some(3), agency_involved: involved };
+            let f = ChildFacts { area: Some(AreaId(1)), closed: false, grants: vec![g], agency_kind: Some(3), involvement: involvement(involved) };
             prop_assert!(child_access(&actor, &f, TODAY, Purpose::Read).is_err());
         }
 
         #[test]
         fn the_committee_and_admins_never_see_a_child(area_n in 1i64..5, involved: bool) {
-            let f = ChildFacts { area: Some(AreaId(area_n)), closed: false, grants: vec![grant(GrantKind::Legal, None, None)], agency_kind: Some(3), agency_involved: involved };
+            let f = ChildFacts { area: Some(AreaId(area_n)), closed: false, grants: vec![grant(GrantKind::Legal, None, None)], agency_kind: Some(3), involvement: involvement(involved) };
             for role in [Role::Committee, Role::Admin] {
                 prop_assert_eq!(child_access(&user(role, &[area_n], Some(5)), &f, TODAY, Purpose::Read), Err(Refusal::NotVisible));
             }

@@ -6,6 +6,7 @@ macro_rules! typed_id {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(transparent))]
         #[serde(transparent)]
         pub struct $name(pub i64);
 
@@ -36,4 +37,24 @@ typed_id!(
     AreaId,
     /// 関係機関.
     AgencyId,
+    /// 子ども: the person supported.
+    ChildId,
+    /// 相談記録: one contact at the window.
+    ConsultationId,
+    /// 同意 (or the legal-basis record of 要保護児童対策地域協議会).
+    ConsentId,
+    /// つなぎ.
+    ReferralId,
+    /// 支援会議.
+    MeetingId,
+    /// 決定事項・役割分担 of a meeting.
+    ActionItemId,
+    /// 支援計画 (one version).
+    PlanId,
+    /// 移行.
+    TransitionId,
+    /// 引継ぎシート.
+    HandoverId,
+    /// A document attached to a child or a consultation.
+    AttachmentId,
 );

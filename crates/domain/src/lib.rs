@@ -3,6 +3,29 @@
 //! Everything here is pure so the hard rules (who may see what, dates, kana) are tested
 //! exhaustively and compile in seconds.
 
+/// A state stored and sent as its code (`open`, `held`…): serialised as the code, read back
+/// from a row's text, shown as the code.
+macro_rules! stored_code {
+    ($ty:ty) => {
+        impl TryFrom<String> for $ty {
+            type Error = String;
+            fn try_from(code: String) -> Result<Self, String> {
+                <$ty>::from_code(&code).ok_or_else(|| format!("unknown code {code}"))
+            }
+        }
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
 pub mod access;
 pub mod challenge;
 pub mod children;
@@ -10,10 +33,12 @@ pub mod common_passwords;
 pub mod directory;
 pub mod evaluation;
 pub mod files;
+pub mod handover;
 pub mod ids;
 pub mod japanese_date;
 pub mod kana;
 pub mod login_policy;
+pub mod meeting;
 pub mod network;
 pub mod plan;
 pub mod referral;
@@ -22,5 +47,8 @@ pub mod school_year;
 pub mod validation;
 
 pub use access::Actor;
-pub use ids::{AgencyId, AreaId, MunicipalityId, RegionId, TokenId, UserId};
+pub use ids::{
+    ActionItemId, AgencyId, AreaId, AttachmentId, ChildId, ConsentId, ConsultationId, HandoverId,
+    MeetingId, MunicipalityId, PlanId, ReferralId, RegionId, TokenId, TransitionId, UserId,
+};
 pub use role::Role;

@@ -118,6 +118,8 @@ pub fn transition(state: State, action: Action, party: Party) -> Result<State, R
     }
 }
 
+stored_code!(State);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use tsunagu_domain::{
 use crate::{
     audit::{self, Event, Outcome, RequestMeta},
     contains_pattern,
-    db::{query, Exec},
+    db::{query, Exec, On},
     Db, Error, Page, Paging, Result, Tx,
 };
 
@@ -28,7 +28,6 @@ pub struct AgencyKind {
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AgencyRef {
-    #[sqlx(try_from = "i64")]
     #[schema(value_type = i64)]
     pub id: AgencyId,
     pub name: String,
@@ -187,9 +186,14 @@ fn bind_filter(q: crate::db::Query, f: &Filter) -> crate::db::Query {
 }
 
 /// Agencies matching `filter`, by kind then reading, with their services and contacts.
-pub async fn list(db: &Db, filter: &Filter, paging: Paging) -> Result<Page<Agency>> {
+pub async fn list<'a>(
+    on: impl Into<On<'a>>,
+    filter: &Filter,
+    paging: Paging,
+) -> Result<Page<Agency>> {
+    let mut on = on.into();
     let (total,): (i64,) = bind_filter(query(format!("SELECT COUNT(*) {FROM} {WHERE}")), filter)
-        .fetch_one(db)
+        .fetch_one(on.exec())
         .await?;
     let mut items: Vec<Agency> = bind_filter(
         query(format!(
@@ -199,14 +203,15 @@ pub async fn list(db: &Db, filter: &Filter, paging: Paging) -> Result<Page<Agenc
     )
     .bind(paging.limit)
     .bind(paging.offset)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
-    attach_details(db, &mut items).await?;
+    attach_details(&mut on, &mut items).await?;
     Ok(Page { items, total })
 }
 
 /// Services and contacts of a page of agencies, in two queries rather than two per agency.
-async fn attach_details(db: &Db, items: &mut [Agency]) -> Result<()> {
+async fn attach_details<'a>(on: impl Into<On<'a>>, items: &mut [Agency]) -> Result<()> {
+    let mut on = on.into();
     if items.is_empty() {
         return Ok(());
     }
@@ -219,12 +224,12 @@ async fn attach_details(db: &Db, items: &mut [Agency]) -> Result<()> {
     let services: Vec<(i64, String)> = query(format!(
         "SELECT agency_id, name FROM agency_services WHERE agency_id IN ({ids}) ORDER BY name"
     ))
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     let contacts: Vec<(i64, String, Option<String>)> = query(format!(
         "SELECT agency_id, name, role FROM agency_contacts WHERE agency_id IN ({ids}) ORDER BY sort_order, id"
     ))
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     for a in items.iter_mut() {
         a.services = services
@@ -244,39 +249,40 @@ async fn attach_details(db: &Db, items: &mut [Agency]) -> Result<()> {
     Ok(())
 }
 
-pub async fn get(db: &Db, id: AgencyId) -> Result<AgencyDetail> {
+pub async fn get<'a>(on: impl Into<On<'a>>, id: AgencyId) -> Result<AgencyDetail> {
+    let mut on = on.into();
     let agency: Agency = query(format!("SELECT {COLUMNS} {FROM} WHERE a.id = $1"))
         .bind(id)
-        .fetch_one(db)
+        .fetch_one(on.exec())
         .await?;
     let mut one = [agency];
-    attach_details(db, &mut one).await?;
+    attach_details(&mut on, &mut one).await?;
     let [agency] = one;
     let home_areas = query(
         "SELECT ar.id, ar.name FROM areas ar JOIN area_municipalities am ON am.area_id = ar.id \
          WHERE am.municipality_id = $1 ORDER BY ar.name",
     )
     .bind(agency.municipality_id)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     let served_areas = query(
         "SELECT ar.id, ar.name FROM areas ar JOIN agency_served_areas sa ON sa.area_id = ar.id \
          WHERE sa.agency_id = $1 ORDER BY ar.name",
     )
     .bind(id)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     let staff =
         query("SELECT id, display_name AS name FROM users WHERE agency_id = $1 ORDER BY login")
             .bind(id)
-            .fetch_all(db)
+            .fetch_all(on.exec())
             .await?;
     let councils = query(
         "SELECT c.id, c.name FROM councils c JOIN council_members cm ON cm.council_id = c.id \
          WHERE cm.agency_id = $1 ORDER BY c.name",
     )
     .bind(id)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     Ok(AgencyDetail {
         agency,
@@ -329,15 +335,16 @@ async fn deny(
 }
 
 /// Whether `actor` may create an agency standing in `municipality` and serving `served`.
-pub async fn may_create(
-    db: &Db,
+pub async fn may_create<'a>(
+    on: impl Into<On<'a>>,
     actor: &Actor,
     municipality: MunicipalityId,
     served: &[AreaId],
 ) -> Result<bool> {
+    let mut on = on.into();
     Ok(may_manage_agency(
         actor,
-        &areas_for(db, municipality, served).await?,
+        &areas_for(&mut on, municipality, served).await?,
     ))
 }
 
@@ -522,14 +529,15 @@ pub fn address_key(name: &str, address: Option<&str>) -> String {
 }
 
 /// An existing agency with this name and address, if any.
-pub async fn find_duplicate(
-    db: &Db,
+pub async fn find_duplicate<'a>(
+    on: impl Into<On<'a>>,
     name: &str,
     address: Option<&str>,
 ) -> Result<Option<AgencyRef>> {
+    let mut on = on.into();
     query("SELECT id, name FROM agencies WHERE address_key = $1 ORDER BY id LIMIT 1")
         .bind(address_key(name, address))
-        .fetch_optional(db)
+        .fetch_optional(on.exec())
         .await
 }
 
@@ -677,7 +685,8 @@ pub async fn create_in(tx: &mut Tx, meta: &RequestMeta, input: &AgencyInput) -> 
 /// The agencies a chooser offers for a child of `area`: the active agencies in the area or
 /// serving it, and the given ones (already on the child's team, say). A prefecture has
 /// thousands; the others are found by name through [`list`].
-pub async fn near(db: &Db, area: i64, also: &[i64]) -> Result<Vec<AgencyRef>> {
+pub async fn near<'a>(on: impl Into<On<'a>>, area: i64, also: &[i64]) -> Result<Vec<AgencyRef>> {
+    let mut on = on.into();
     // The ids are the caller's own numbers, never text.
     let also = crate::db::id_list(also.iter().copied());
     // Three index lookups joined, not one condition tested on every agency of the prefecture.
@@ -690,21 +699,23 @@ pub async fn near(db: &Db, area: i64, also: &[i64]) -> Result<Vec<AgencyRef>> {
     ))
     .bind(true)
     .bind(area)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await
 }
 
 /// Active agencies by reading, for choosers.
-pub async fn all(db: &Db) -> Result<Vec<AgencyRef>> {
+pub async fn all<'a>(on: impl Into<On<'a>>) -> Result<Vec<AgencyRef>> {
+    let mut on = on.into();
     query("SELECT id, name FROM agencies WHERE active = $1 ORDER BY kana, name")
         .bind(true)
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await
 }
 
-pub async fn kinds(db: &Db) -> Result<Vec<AgencyKind>> {
+pub async fn kinds<'a>(on: impl Into<On<'a>>) -> Result<Vec<AgencyKind>> {
+    let mut on = on.into();
     query("SELECT id, name, sector, sort_order, active FROM agency_kinds ORDER BY sort_order, id")
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await
 }
 
@@ -762,21 +773,23 @@ pub async fn save_kind(
 }
 
 /// How many active agencies of each kind: all the committee sees of the directory.
-pub async fn counts_by_kind(db: &Db) -> Result<Vec<(String, String, i64)>> {
+pub async fn counts_by_kind<'a>(on: impl Into<On<'a>>) -> Result<Vec<(String, String, i64)>> {
+    let mut on = on.into();
     query(
         "SELECT k.name, k.sector, COUNT(a.id) FROM agency_kinds k \
          LEFT JOIN agencies a ON a.kind_id = k.id AND a.active = $1 \
          GROUP BY k.id, k.name, k.sector, k.sort_order ORDER BY k.sort_order",
     )
     .bind(true)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await
 }
 
 /// The name-and-address keys of every agency, to find duplicates in an import at once.
-pub async fn existing_keys(db: &Db) -> Result<std::collections::HashSet<String>> {
+pub async fn existing_keys<'a>(on: impl Into<On<'a>>) -> Result<std::collections::HashSet<String>> {
+    let mut on = on.into();
     let rows: Vec<(String,)> = query("SELECT address_key FROM agencies")
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await?;
     Ok(rows.into_iter().map(|(k,)| k).collect())
 }

@@ -7,13 +7,12 @@ use tsunagu_domain::{kana, Actor, AreaId, MunicipalityId, RegionId};
 use crate::{
     audit::{self, Event, RequestMeta},
     contains_pattern,
-    db::query,
-    Db, Error, Page, Paging, Result, Tx,
+    db::{query, On},
+    Error, Page, Paging, Result, Tx,
 };
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Region {
-    #[sqlx(try_from = "i64")]
     #[schema(value_type = i64)]
     pub id: RegionId,
     pub name: String,
@@ -23,10 +22,8 @@ pub struct Region {
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Municipality {
-    #[sqlx(try_from = "i64")]
     #[schema(value_type = i64)]
     pub id: MunicipalityId,
-    #[sqlx(try_from = "i64")]
     #[schema(value_type = i64)]
     pub region_id: RegionId,
     pub region_name: String,
@@ -39,7 +36,6 @@ pub struct Municipality {
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Area {
-    #[sqlx(try_from = "i64")]
     #[schema(value_type = i64)]
     pub id: AreaId,
     pub name: String,
@@ -67,13 +63,14 @@ pub struct AreaInput {
     pub active: bool,
 }
 
-pub async fn regions(db: &Db) -> Result<Vec<Region>> {
+pub async fn regions<'a>(on: impl Into<On<'a>>) -> Result<Vec<Region>> {
+    let mut on = on.into();
     query(
         "SELECT r.id, r.name, r.kana, COUNT(m.id) AS municipality_count FROM regions r \
          LEFT JOIN municipalities m ON m.region_id = r.id \
          GROUP BY r.id, r.name, r.kana, r.sort_order ORDER BY r.sort_order, r.id",
     )
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await
 }
 
@@ -81,11 +78,12 @@ const MUNICIPALITY_COLUMNS: &str = "m.id, m.region_id, r.name AS region_name, m.
     m.kana, m.active";
 
 /// Municipalities by code, optionally those whose name or reading contains `q`.
-pub async fn municipalities(
-    db: &Db,
+pub async fn municipalities<'a>(
+    on: impl Into<On<'a>>,
     q: Option<&str>,
     paging: Paging,
 ) -> Result<Page<Municipality>> {
+    let mut on = on.into();
     let pattern = q
         .map(kana::normalize)
         .filter(|k| !k.is_empty())
@@ -94,7 +92,7 @@ pub async fn municipalities(
         "SELECT COUNT(*) FROM municipalities m WHERE ($1 IS NULL OR m.search_key LIKE $1 ESCAPE '\\')",
     )
     .bind(pattern.as_deref())
-    .fetch_one(db)
+    .fetch_one(on.exec())
     .await?;
     let items = query(format!(
         "SELECT {MUNICIPALITY_COLUMNS} FROM municipalities m JOIN regions r ON r.id = m.region_id \
@@ -104,18 +102,19 @@ pub async fn municipalities(
     .bind(pattern.as_deref())
     .bind(paging.limit)
     .bind(paging.offset)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     Ok(Page { items, total })
 }
 
-pub async fn municipality(db: &Db, id: MunicipalityId) -> Result<Municipality> {
+pub async fn municipality<'a>(on: impl Into<On<'a>>, id: MunicipalityId) -> Result<Municipality> {
+    let mut on = on.into();
     query(format!(
         "SELECT {MUNICIPALITY_COLUMNS} FROM municipalities m JOIN regions r ON r.id = m.region_id \
          WHERE m.id = $1"
     ))
     .bind(id)
-    .fetch_one(db)
+    .fetch_one(on.exec())
     .await
 }
 
@@ -161,7 +160,12 @@ pub async fn update_municipality(
     .await
 }
 
-pub async fn areas(db: &Db, q: Option<&str>, paging: Paging) -> Result<Page<AreaDetail>> {
+pub async fn areas<'a>(
+    on: impl Into<On<'a>>,
+    q: Option<&str>,
+    paging: Paging,
+) -> Result<Page<AreaDetail>> {
+    let mut on = on.into();
     let pattern = q
         .filter(|q| !q.trim().is_empty())
         .map(|q| contains_pattern(q.trim()));
@@ -169,7 +173,7 @@ pub async fn areas(db: &Db, q: Option<&str>, paging: Paging) -> Result<Page<Area
         "SELECT COUNT(*) FROM areas WHERE ($1 IS NULL OR name LIKE $1 ESCAPE '\\' OR kana LIKE $1 ESCAPE '\\')",
     )
     .bind(pattern.as_deref())
-    .fetch_one(db)
+    .fetch_one(on.exec())
     .await?;
     let areas: Vec<Area> = query(
         "SELECT id, name, kana, note, active FROM areas \
@@ -179,15 +183,15 @@ pub async fn areas(db: &Db, q: Option<&str>, paging: Paging) -> Result<Page<Area
     .bind(pattern.as_deref())
     .bind(paging.limit)
     .bind(paging.offset)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     let mut items = Vec::with_capacity(areas.len());
     // A page holds a handful of areas; their municipalities come in one query.
     let links: Vec<(i64, i64)> = query("SELECT area_id, municipality_id FROM area_municipalities")
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await?;
     let all = municipalities(
-        db,
+        &mut on,
         None,
         Paging {
             limit: 10_000,
@@ -201,7 +205,7 @@ pub async fn areas(db: &Db, q: Option<&str>, paging: Paging) -> Result<Page<Area
          WHERE u.role = 'coordinator' AND u.disabled = $1 GROUP BY ua.area_id",
     )
     .bind(false)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     for area in areas {
         let municipalities = all
@@ -222,10 +226,11 @@ pub async fn areas(db: &Db, q: Option<&str>, paging: Paging) -> Result<Page<Area
     Ok(Page { items, total })
 }
 
-pub async fn area(db: &Db, id: AreaId) -> Result<AreaDetail> {
+pub async fn area<'a>(on: impl Into<On<'a>>, id: AreaId) -> Result<AreaDetail> {
+    let mut on = on.into();
     let area: Area = query("SELECT id, name, kana, note, active FROM areas WHERE id = $1")
         .bind(id)
-        .fetch_one(db)
+        .fetch_one(on.exec())
         .await?;
     let municipalities = query(format!(
         "SELECT {MUNICIPALITY_COLUMNS} FROM area_municipalities am \
@@ -233,7 +238,7 @@ pub async fn area(db: &Db, id: AreaId) -> Result<AreaDetail> {
          WHERE am.area_id = $1 ORDER BY r.sort_order, m.sort_order"
     ))
     .bind(id)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     let (coordinator_count,): (i64,) = query(
         "SELECT COUNT(*) FROM user_areas ua JOIN users u ON u.id = ua.user_id \
@@ -241,7 +246,7 @@ pub async fn area(db: &Db, id: AreaId) -> Result<AreaDetail> {
     )
     .bind(id)
     .bind(false)
-    .fetch_one(db)
+    .fetch_one(on.exec())
     .await?;
     Ok(AreaDetail {
         area,
@@ -251,9 +256,10 @@ pub async fn area(db: &Db, id: AreaId) -> Result<AreaDetail> {
 }
 
 /// All areas by name, for choosers.
-pub async fn all_areas(db: &Db) -> Result<Vec<Area>> {
+pub async fn all_areas<'a>(on: impl Into<On<'a>>) -> Result<Vec<Area>> {
+    let mut on = on.into();
     query("SELECT id, name, kana, note, active FROM areas ORDER BY name")
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await
 }
 
@@ -344,13 +350,17 @@ async fn set_municipalities(tx: &mut Tx, area: AreaId, ids: &[MunicipalityId]) -
 }
 
 /// The municipalities covered by any of `areas`.
-pub async fn municipality_ids_of(db: &Db, areas: &[AreaId]) -> Result<Vec<MunicipalityId>> {
+pub async fn municipality_ids_of<'a>(
+    on: impl Into<On<'a>>,
+    areas: &[AreaId],
+) -> Result<Vec<MunicipalityId>> {
+    let mut on = on.into();
     let mut out = Vec::new();
     for area in areas {
         let rows: Vec<(i64,)> =
             query("SELECT municipality_id FROM area_municipalities WHERE area_id = $1")
                 .bind(*area)
-                .fetch_all(db)
+                .fetch_all(on.exec())
                 .await?;
         out.extend(rows.into_iter().map(|(m,)| MunicipalityId(m)));
     }

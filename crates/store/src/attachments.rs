@@ -7,23 +7,26 @@ use time::OffsetDateTime;
 use tsunagu_domain::{
     access::{Purpose, SharePart},
     files::{sniff, FileType, MAX_ATTACHMENT_BYTES},
-    Actor,
+    AttachmentId, ChildId, ConsultationId,
 };
 
 use crate::{
-    audit::{self, Event, Outcome, RequestMeta},
+    access::{self, ChildAccess},
+    audit::{Event, Outcome},
     blobs::BlobStore,
-    children::{self, ChildId},
-    consultations,
+    children, consultations,
     db::query,
-    Db, Error, Result,
+    Error, Result, Unit,
 };
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Attachment {
-    pub id: i64,
-    pub child_id: Option<i64>,
-    pub consultation_id: Option<i64>,
+    #[schema(value_type = i64)]
+    pub id: AttachmentId,
+    #[schema(value_type = Option<i64>)]
+    pub child_id: Option<ChildId>,
+    #[schema(value_type = Option<i64>)]
+    pub consultation_id: Option<ConsultationId>,
     pub title: String,
     pub file_name: String,
     pub content_type: String,
@@ -37,7 +40,6 @@ pub struct Attachment {
 const COLUMNS: &str = "a.id, a.child_id, a.consultation_id, a.title, a.file_name, a.content_type, a.size_bytes, a.sha256, a.uploaded_at, \
     u.display_name AS uploaded_by_name";
 
-/// Checks and stores an upload for the child; refused unless the user may change the record.
 /// A file as uploaded.
 pub struct NewAttachment<'a> {
     pub title: &'a str,
@@ -45,49 +47,36 @@ pub struct NewAttachment<'a> {
     pub bytes: &'a [u8],
 }
 
+/// Checks and stores an upload for the child; `access` is a coordinator's, minted for a change.
 pub async fn upload(
-    db: &Db,
+    u: &mut Unit,
     blobs: &BlobStore,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
+    access: &ChildAccess,
     file: &NewAttachment<'_>,
-) -> Result<i64> {
-    children::authorize(db, meta, actor, child, Purpose::Write, "attachment.upload").await?;
-    store(db, blobs, meta, actor, Some(child), None, file).await
+) -> Result<AttachmentId> {
+    store(u, blobs, Some(access), None, file).await
 }
 
 /// A document of a consultation (a referral letter, a note brought by the family); it follows
 /// the consultation to the child's record when the consultation is linked.
 pub async fn upload_to_consultation(
-    db: &Db,
+    u: &mut Unit,
     blobs: &BlobStore,
-    meta: &RequestMeta,
-    actor: &Actor,
-    consultation: i64,
+    consultation: ConsultationId,
     file: &NewAttachment<'_>,
-) -> Result<i64> {
-    let child = consultations::authorize(
-        db,
-        meta,
-        actor,
-        consultation,
-        Purpose::Write,
-        "attachment.upload",
-    )
-    .await?;
-    store(db, blobs, meta, actor, child, Some(consultation), file).await
+) -> Result<AttachmentId> {
+    let (_, child) =
+        consultations::authorize(u, consultation, Purpose::Write, "attachment.upload").await?;
+    store(u, blobs, child.as_ref(), Some(consultation), file).await
 }
 
 async fn store(
-    db: &Db,
+    u: &mut Unit,
     blobs: &BlobStore,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: Option<ChildId>,
-    consultation: Option<i64>,
+    child: Option<&ChildAccess>,
+    consultation: Option<ConsultationId>,
     file: &NewAttachment<'_>,
-) -> Result<i64> {
+) -> Result<AttachmentId> {
     let NewAttachment {
         title,
         file_name,
@@ -100,16 +89,12 @@ async fn store(
         });
     }
     let Some(kind): Option<FileType> = sniff(bytes) else {
-        audit::record_alone(
-            db,
-            meta,
+        u.audit(
             Event::new("attachment.upload")
-                .by(actor)
                 .object_type("attachment")
                 .outcome(Outcome::Failure)
                 .detail("unsupported type"),
-        )
-        .await?;
+        );
         return Err(Error::Invalid {
             field: "file",
             message: "PDF、JPEG、PNGのファイルだけを添付できます。",
@@ -117,13 +102,17 @@ async fn store(
     };
     let key = blobs.put(bytes).await?;
     let result = async {
-        let mut tx = db.begin().await?;
+        let mut w = match child {
+            Some(access) => access::write(u, access, "attachment.upload").await?,
+            None => u.write().await?,
+        };
+        let actor = w.actor()?;
         let (id,): (i64,) = query(
             "INSERT INTO attachments (child_id, consultation_id, title, file_name, content_type, size_bytes, sha256, storage_key, uploaded_by, uploaded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
-        .bind(child.map(|c| c.0))
-        .bind(consultation)
+        .bind(child.map(|c| c.child().0))
+        .bind(consultation.map(|c| c.0))
         .bind(title)
         .bind(file_name)
         .bind(kind.content_type())
@@ -132,14 +121,14 @@ async fn store(
         .bind(&key)
         .bind(actor.user_id)
         .bind(crate::now())
-        .fetch_one(&mut tx)
+        .fetch_one(&mut w.tx)
         .await?;
         if let Some(child) = child {
-            children::add_event(&mut tx, child, "document", &format!("書類を添付しました：{title}"), Some(id), Some(actor)).await?;
+            children::add_event(&mut w.tx, child.child(), "document", &format!("書類を添付しました：{title}"), Some(id), Some(&actor)).await?;
         }
-        audit::record(&mut tx, meta, Event::new("attachment.upload").by(actor).object("attachment", id)).await?;
-        tx.commit().await?;
-        Ok::<i64, Error>(id)
+        w.record(Event::new("attachment.upload").object("attachment", id)).await?;
+        w.commit().await?;
+        Ok::<AttachmentId, Error>(AttachmentId(id))
     }
     .await;
     if result.is_err() {
@@ -150,133 +139,97 @@ async fn store(
 
 /// A consultation's attachments, for the staff who may see the consultation.
 pub async fn list_for_consultation(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    consultation: i64,
+    u: &mut Unit,
+    consultation: ConsultationId,
 ) -> Result<Vec<Attachment>> {
-    consultations::authorize(
-        db,
-        meta,
-        actor,
-        consultation,
-        Purpose::Read,
-        "attachment.list",
-    )
-    .await?;
-    query(format!("SELECT {COLUMNS} FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by WHERE a.consultation_id = $1 ORDER BY a.id DESC"))
-        .bind(consultation)
-        .fetch_all(db)
-        .await
+    let (_, child) =
+        consultations::authorize(u, consultation, Purpose::Read, "attachment.list").await?;
+    let found: Vec<Attachment> = query(format!("SELECT {COLUMNS} FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by WHERE a.consultation_id = $1 ORDER BY a.id DESC"))
+        .bind(consultation.0)
+        .fetch_all(&mut *u)
+        .await?;
+    u.audit_shown("attachment.list", child.map(|c| c.child()));
+    Ok(found)
 }
 
 /// Downloads a consultation's attachment (audited).
 pub async fn download_for_consultation(
-    db: &Db,
+    u: &mut Unit,
     blobs: &BlobStore,
-    meta: &RequestMeta,
-    actor: &Actor,
-    consultation: i64,
-    id: i64,
+    consultation: ConsultationId,
+    id: AttachmentId,
 ) -> Result<(Attachment, Vec<u8>)> {
-    consultations::authorize(
-        db,
-        meta,
-        actor,
-        consultation,
-        Purpose::Read,
-        "attachment.read",
-    )
-    .await?;
+    consultations::authorize(u, consultation, Purpose::Read, "attachment.read").await?;
     let attachment: Option<Attachment> =
         query(format!("SELECT {COLUMNS} FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by WHERE a.id = $1 AND a.consultation_id = $2"))
-            .bind(id)
-            .bind(consultation)
-            .fetch_optional(db)
+            .bind(id.0)
+            .bind(consultation.0)
+            .fetch_optional(&mut *u)
             .await?;
     let attachment = attachment.ok_or(Error::NotFound)?;
     let (key,): (String,) = query("SELECT storage_key FROM attachments WHERE id = $1")
-        .bind(id)
-        .fetch_one(db)
+        .bind(id.0)
+        .fetch_one(&mut *u)
         .await?;
     let bytes = blobs.get(&key).await?;
-    audit::record_alone(
-        db,
-        meta,
+    u.audit(
         Event::new("attachment.read")
-            .by(actor)
             .object("attachment", id)
             .detail(format!("consultation={consultation}")),
-    )
-    .await?;
+    );
     Ok((attachment, bytes))
 }
 
-/// The child's attachments, for a user who may see the record's documents.
-pub async fn list(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-) -> Result<Vec<Attachment>> {
-    let basis =
-        children::authorize(db, meta, actor, child, Purpose::Read, "attachment.list").await?;
-    if !basis.parts().contains(&SharePart::Documents) {
+/// The child's attachments, for a user whose access shows the record's documents (an agency's
+/// sight of their titles is a disclosure of the part).
+pub async fn list(u: &mut Unit, access: &ChildAccess) -> Result<Vec<Attachment>> {
+    if !access.sees(SharePart::Documents) {
         return Ok(vec![]);
     }
-    query(format!("SELECT {COLUMNS} FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by WHERE a.child_id = $1 ORDER BY a.uploaded_at DESC, a.id DESC"))
-        .bind(child.0)
-        .fetch_all(db)
-        .await
+    let found: Vec<Attachment> = query(format!("SELECT {COLUMNS} FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by WHERE a.child_id = $1 ORDER BY a.uploaded_at DESC, a.id DESC"))
+        .bind(access.child().0)
+        .fetch_all(&mut *u)
+        .await?;
+    if !found.is_empty() {
+        u.audit_shown("attachment.list", [access.child()]);
+        access.disclose(u, &[SharePart::Documents])?;
+    }
+    Ok(found)
 }
 
 /// The attachment's record and bytes; audited, and disclosed when an agency downloads it.
 pub async fn download(
-    db: &Db,
+    u: &mut Unit,
     blobs: &BlobStore,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-    id: i64,
+    access: &ChildAccess,
+    id: AttachmentId,
 ) -> Result<(Attachment, Vec<u8>)> {
-    let basis =
-        children::authorize(db, meta, actor, child, Purpose::Read, "attachment.read").await?;
-    let found: Option<(String,)> =
-        query("SELECT storage_key FROM attachments WHERE id = $1 AND child_id = $2")
-            .bind(id)
-            .bind(child.0)
-            .fetch_optional(db)
-            .await?;
-    let (Some((key,)), true) = (found, basis.parts().contains(&SharePart::Documents)) else {
-        audit::record_alone(
-            db,
-            meta,
+    let child = access.child();
+    let found: Option<Attachment> = query(format!(
+        "SELECT {COLUMNS} FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by WHERE a.id = $1 AND a.child_id = $2"
+    ))
+    .bind(id.0)
+    .bind(child.0)
+    .fetch_optional(&mut *u)
+    .await?;
+    let (Some(attachment), true) = (found, access.sees(SharePart::Documents)) else {
+        u.audit(
             Event::new("attachment.read")
-                .by(actor)
                 .object("attachment", id)
                 .outcome(Outcome::Denied),
-        )
-        .await?;
+        );
         return Err(Error::NotFound);
     };
-    let attachment: Attachment = query(format!("SELECT {COLUMNS} FROM attachments a LEFT JOIN users u ON u.id = a.uploaded_by WHERE a.id = $1"))
-        .bind(id)
-        .fetch_one(db)
+    let (key,): (String,) = query("SELECT storage_key FROM attachments WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(&mut *u)
         .await?;
     let bytes = blobs.get(&key).await?;
-    let mut tx = db.begin().await?;
-    audit::record(
-        &mut tx,
-        meta,
+    u.audit(
         Event::new("attachment.read")
-            .by(actor)
             .object("attachment", id)
             .detail(format!("child={child}")),
-    )
-    .await?;
-    if !basis.sees_everything() {
-        children::record_disclosure_of(&mut tx, actor, child, &basis, SharePart::Documents).await?;
-    }
-    tx.commit().await?;
+    );
+    access.disclose(u, &[SharePart::Documents])?;
     Ok((attachment, bytes))
 }

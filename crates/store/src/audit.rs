@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{
     contains_pattern,
     db::{query, Backend},
+    unit::Trail,
     Db, Error, Page, Paging, Result, Tx,
 };
 
@@ -171,19 +172,75 @@ pub async fn record(tx: &mut Tx, meta: &RequestMeta, event: Event<'_>) -> Result
 /// Appends `event` in a transaction of its own: for reads, refusals and failures, where no
 /// change is made that the entry could ride along with. It returns once the entry is committed.
 pub async fn record_alone(db: &Db, meta: &RequestMeta, event: Event<'_>) -> Result<()> {
-    let entry = entry_of(meta, event);
+    let trail = Trail {
+        entries: vec![entry_of(meta, event)],
+        ..Trail::default()
+    };
+    append_trail(db, trail).await
+}
+
+/// Writes what a request's reads left behind (its audit entries, disclosure records, 既読, a
+/// session's last-seen time) through the group appender; returns once it is committed.
+pub(crate) async fn append_trail(db: &Db, trail: Trail) -> Result<()> {
     match db.appender() {
-        Some(appender) => appender.append(entry).await,
+        Some(appender) => appender.append(trail).await,
         None => {
             let mut tx = db.begin().await?;
-            chain(&mut tx, &mut [entry]).await?;
+            let mut trail = trail;
+            write_trail(&mut tx, &mut trail).await?;
             tx.commit().await
         }
     }
 }
 
+/// Writes a trail (or several, gathered) inside `tx`: the entries take their places in the
+/// chain; a disclosure or a 既読 already recorded stays as it was first recorded.
+async fn write_trail(tx: &mut Tx, trail: &mut Trail) -> Result<()> {
+    if !trail.entries.is_empty() {
+        chain(tx, &mut trail.entries).await?;
+    }
+    for d in &trail.disclosures {
+        query(
+            "INSERT INTO disclosures (child_id, agency_id, part, user_id, basis, consent_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (child_id, agency_id, part) DO NOTHING",
+        )
+        .bind(d.child.0)
+        .bind(d.agency)
+        .bind(d.part)
+        .bind(d.user)
+        .bind(d.basis.as_str())
+        .bind(d.consent.map(|c| c.0))
+        .bind(d.at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (note, user, at) in &trail.note_reads {
+        query("INSERT INTO care_note_reads (note_id, user_id, read_at) VALUES ($1, $2, $3) ON CONFLICT (note_id, user_id) DO NOTHING")
+            .bind(*note)
+            .bind(*user)
+            .bind(*at)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some((hash, at)) = &trail.session_seen {
+        query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $1")
+            .bind(*at)
+            .bind(hash.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some((token, at)) = &trail.token_used {
+        query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(*at)
+            .bind(*token)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The entry for `event`, still without its place in the chain.
-fn entry_of(meta: &RequestMeta, event: Event<'_>) -> Entry {
+pub(crate) fn entry_of(meta: &RequestMeta, event: Event<'_>) -> Entry {
     let (user_id, user_login) = match event.user {
         Some((id, login)) => (Some(id.0), Some(login.to_owned())),
         None => (None, None),
@@ -296,7 +353,7 @@ pub struct Appender {
 
 #[derive(Debug)]
 struct Job {
-    entry: Entry,
+    trail: Trail,
     done: oneshot::Sender<std::result::Result<(), String>>,
 }
 
@@ -316,11 +373,15 @@ impl Appender {
                         Err(_) => break,
                     }
                 }
-                let (mut entries, done): (Vec<Entry>, Vec<_>) =
-                    group.into_iter().map(|j| (j.entry, j.done)).unzip();
+                let mut gathered = Trail::default();
+                let mut done = Vec::with_capacity(group.len());
+                for job in group {
+                    gathered.append(job.trail);
+                    done.push(job.done);
+                }
                 let result = async {
                     let mut tx = db.begin().await?;
-                    chain(&mut tx, &mut entries).await?;
+                    write_trail(&mut tx, &mut gathered).await?;
                     tx.commit().await
                 }
                 .await
@@ -334,14 +395,21 @@ impl Appender {
         Appender { jobs }
     }
 
-    async fn append(&self, entry: Entry) -> Result<()> {
+    async fn append(&self, trail: Trail) -> Result<()> {
         let stopped = || Error::Other("the audit log's appender has stopped".into());
         let (done, answer) = oneshot::channel();
         self.jobs
-            .send(Job { entry, done })
+            .send(Job { trail, done })
             .await
             .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?.map_err(Error::Other)
+        // The group's error as text: a database that stopped answering is said so.
+        answer.await.map_err(|_| stopped())?.map_err(|e| {
+            if e.starts_with("database unavailable") {
+                Error::Unavailable(e)
+            } else {
+                Error::Other(e)
+            }
+        })
     }
 }
 

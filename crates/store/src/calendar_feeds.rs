@@ -3,40 +3,32 @@
 
 use tsunagu_domain::Actor;
 
-use crate::{
-    audit::{self, Event, RequestMeta},
-    db::query,
-    secret, users, Db, Result,
-};
+use crate::{audit::Event, db::query, secret, users, Result, Unit};
 
-/// Issues a new feed token for the actor (the old URL stops working) and answers it.
-pub async fn issue(db: &Db, meta: &RequestMeta, actor: &Actor) -> Result<String> {
+/// Issues a new feed token for the unit's user (the old URL stops working) and answers it.
+pub async fn issue(u: &mut Unit) -> Result<String> {
     let token = secret::random_token();
-    let mut tx = db.begin().await?;
+    let mut w = u.write().await?;
+    let actor = w.actor()?;
     query("DELETE FROM calendar_feeds WHERE user_id = $1")
         .bind(actor.user_id)
-        .execute(&mut tx)
+        .execute(&mut w.tx)
         .await?;
     query("INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
         .bind(actor.user_id)
         .bind(secret::hash(&token))
         .bind(crate::now())
-        .execute(&mut tx)
+        .execute(&mut w.tx)
         .await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("calendar.issue")
-            .by(actor)
-            .object("user", actor.user_id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.record(Event::new("calendar.issue").object("user", actor.user_id))
+        .await?;
+    w.commit().await?;
     Ok(token)
 }
 
-/// The user a feed token belongs to, if it is current and the account is enabled.
-pub async fn actor_for(db: &Db, meta: &RequestMeta, token: &str) -> Result<Option<Actor>> {
+/// The user a feed token belongs to, if it is current and the account is enabled: the unit acts
+/// as them from here on.
+pub async fn act_as(u: &mut Unit, token: &str) -> Result<Option<Actor>> {
     if token.len() > 100 {
         return Ok(None);
     }
@@ -45,19 +37,14 @@ pub async fn actor_for(db: &Db, meta: &RequestMeta, token: &str) -> Result<Optio
     )
     .bind(secret::hash(token))
     .bind(false)
-    .fetch_optional(db)
+    .fetch_optional(&mut *u)
     .await?;
     let Some((user,)) = row else {
         return Ok(None);
     };
-    let actor = users::actor(db, users::get(db, tsunagu_domain::UserId(user)).await?).await?;
-    audit::record_alone(
-        db,
-        meta,
-        Event::new("calendar.feed")
-            .by(&actor)
-            .object("user", actor.user_id),
-    )
-    .await?;
+    let user = users::get(&mut *u, tsunagu_domain::UserId(user)).await?;
+    let actor = users::actor(&mut *u, user).await?;
+    u.set_actor(actor.clone());
+    u.audit(Event::new("calendar.feed").object("user", actor.user_id));
     Ok(Some(actor))
 }

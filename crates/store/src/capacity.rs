@@ -4,13 +4,14 @@
 
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
-use tsunagu_domain::{access::Purpose, Actor, AgencyId, AreaId, Role};
+use tsunagu_domain::{access::Purpose, Actor, AgencyId, AreaId, ChildId, Role};
 
 use crate::{
-    audit::{self, Event, RequestMeta},
-    children::{self, ChildId},
-    db::{self, query},
-    Db, Error, Result,
+    access,
+    audit::Event,
+    children,
+    db::{self, query, Exec},
+    Error, Result, Unit,
 };
 
 /// Only the area's coordinators record; its coordinators and supervisors read.
@@ -37,9 +38,10 @@ pub struct Visit {
     pub advice: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub follow_up_on: Option<Date>,
-    /// Children discussed, by name: only for the area's staff, who may see them.
+    /// Children discussed, by name: only those the reader may see.
     #[sqlx(skip)]
-    pub children: Vec<(i64, String)>,
+    #[schema(value_type = Vec<(i64, String)>)]
+    pub children: Vec<(ChildId, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -57,18 +59,47 @@ pub struct NewVisit {
 const VISIT: &str = "SELECT v.id, v.area_id, v.agency_id, a.name AS agency_name, v.visited_on, v.visitors, v.purpose, v.advice, v.follow_up_on \
     FROM visits v JOIN agencies a ON a.id = v.agency_id";
 
-pub async fn create_visit(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    new: &NewVisit,
-) -> Result<i64> {
-    check_area(actor, new.area_id, true)?;
-    // Children discussed are named only when the coordinator may change their record.
-    for child in &new.child_ids {
-        children::authorize(db, meta, actor, *child, Purpose::Write, "visit.create").await?;
+/// Whether the unit's user records (a coordinator) or reads (its coordinators and
+/// supervisors) the capacity building of `area`; a refusal is audited under `action`.
+pub fn may(u: &mut Unit, area: AreaId, write: bool, action: &str) -> Result<()> {
+    let actor = u.actor()?;
+    check_area(&actor, area, write).inspect_err(|_| {
+        u.audit(
+            Event::new(action)
+                .object("area", area)
+                .outcome(crate::audit::Outcome::Denied),
+        );
+    })
+}
+
+/// Whether the unit's user records capacity building at all (a coordinator of some area); asked
+/// before a form's input is checked. The area the form names is asked again with it.
+pub fn may_record(u: &mut Unit, action: &str) -> Result<()> {
+    let actor = u.actor()?;
+    if actor.role == Role::Coordinator && !actor.area_ids.is_empty() {
+        return Ok(());
     }
-    let mut tx = db.begin().await?;
+    u.audit(
+        Event::new(action)
+            .object_type("area")
+            .outcome(crate::audit::Outcome::Denied),
+    );
+    Err(Error::Forbidden)
+}
+
+/// Records a visit. Children discussed are named only when the coordinator may change their
+/// record.
+pub async fn create_visit(u: &mut Unit, new: &NewVisit) -> Result<i64> {
+    may(u, new.area_id, true, "visit.create")?;
+    let mut named = Vec::new();
+    for child in &new.child_ids {
+        named.push(access::child(u, *child, Purpose::Write, "visit.create").await?);
+    }
+    let mut w = u.write().await?;
+    let actor = w.actor()?;
+    for access in &named {
+        access::also(&mut w, access, "visit.create").await?;
+    }
     let (id,): (i64,) = query(
         "INSERT INTO visits (area_id, agency_id, visited_on, visitors, purpose, advice, follow_up_on, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -82,17 +113,17 @@ pub async fn create_visit(
     .bind(new.follow_up_on)
     .bind(actor.user_id)
     .bind(crate::now())
-    .fetch_one(&mut tx)
+    .fetch_one(&mut w.tx)
     .await
     .map_err(|e| e.on_foreign_key("agency_id", "訪問先の機関が見つかりません。"))?;
     for child in &new.child_ids {
         query("INSERT INTO visit_children (visit_id, child_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(id)
             .bind(child.0)
-            .execute(&mut tx)
+            .execute(&mut w.tx)
             .await?;
         children::add_event(
-            &mut tx,
+            &mut w.tx,
             *child,
             "visit",
             &format!(
@@ -100,27 +131,20 @@ pub async fn create_visit(
                 new.purpose.chars().take(40).collect::<String>()
             ),
             Some(id),
-            Some(actor),
+            Some(&actor),
         )
         .await?;
     }
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("visit.create").by(actor).object("visit", id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.record(Event::new("visit.create").object("visit", id))
+        .await?;
+    w.commit().await?;
     Ok(id)
 }
 
-/// The visits of the actor's areas (or of one agency), newest first.
-pub async fn visits(
-    db: &Db,
-    actor: &Actor,
-    agency: Option<AgencyId>,
-    limit: i64,
-) -> Result<Vec<Visit>> {
+/// The visits of the actor's areas (or of one agency), newest first; the children discussed
+/// are named only where the reader may see them, and audited as shown.
+pub async fn visits(u: &mut Unit, agency: Option<AgencyId>, limit: i64) -> Result<Vec<Visit>> {
+    let actor = u.actor()?;
     let areas: Vec<i64> = actor.area_ids.iter().map(|a| a.0).collect();
     if !actor.role.needs_areas() || areas.is_empty() {
         return Ok(vec![]);
@@ -131,16 +155,19 @@ pub async fn visits(
     ))
     .bind(agency)
     .bind(limit)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
     let ids: Vec<i64> = list.iter().map(|v| v.id).collect();
     if !ids.is_empty() {
-        let named: Vec<(i64, i64, String)> = query(format!(
-            "SELECT vc.visit_id, c.id, c.family_name || ' ' || c.given_name FROM visit_children vc JOIN children c ON c.id = vc.child_id WHERE vc.visit_id IN ({})",
-            db::id_list(ids)
+        let named: Vec<(i64, ChildId, String)> = query(format!(
+            "SELECT vc.visit_id, c.id, c.family_name || ' ' || c.given_name FROM visit_children vc JOIN children c ON c.id = vc.child_id \
+             WHERE vc.visit_id IN ({}) AND {}",
+            db::id_list(ids),
+            access::visible(&actor, access::today())
         ))
-        .fetch_all(db)
+        .fetch_all(&mut *u)
         .await?;
+        u.audit_shown("visit.list", named.iter().map(|(_, c, _)| *c));
         for v in &mut list {
             v.children = named
                 .iter()
@@ -158,23 +185,35 @@ pub struct Topic {
     pub name: String,
 }
 
-pub async fn topics(db: &Db) -> Result<Vec<Topic>> {
+pub async fn topics<'e>(exec: impl Into<Exec<'e>>) -> Result<Vec<Topic>> {
     query("SELECT id, name FROM training_topics WHERE active = $1 ORDER BY sort_order, id")
         .bind(true)
-        .fetch_all(db)
+        .fetch_all(exec)
         .await
 }
 
-/// Adds a topic to the master data (coordinators and admins).
-pub async fn add_topic(db: &Db, meta: &RequestMeta, actor: &Actor, name: &str) -> Result<i64> {
-    if !matches!(actor.role, Role::Coordinator | Role::Admin) {
-        return Err(Error::Forbidden);
+/// Whether the unit's user may add a topic (coordinators and admins); asked before the name is
+/// checked.
+pub fn may_add_topic(u: &mut Unit) -> Result<()> {
+    if matches!(u.actor()?.role, Role::Coordinator | Role::Admin) {
+        return Ok(());
     }
-    let mut tx = db.begin().await?;
+    u.audit(
+        Event::new("training_topic.create")
+            .object_type("training_topic")
+            .outcome(crate::audit::Outcome::Denied),
+    );
+    Err(Error::Forbidden)
+}
+
+/// Adds a topic to the master data (coordinators and admins).
+pub async fn add_topic(u: &mut Unit, name: &str) -> Result<i64> {
+    may_add_topic(u)?;
+    let mut w = u.write().await?;
     let (id,): (i64,) =
         query("INSERT INTO training_topics (name, sort_order) VALUES ($1, 50) RETURNING id")
             .bind(name)
-            .fetch_one(&mut tx)
+            .fetch_one(&mut w.tx)
             .await
             .map_err(|e| match e.on_unique("name") {
                 Error::Conflict(field) => Error::Invalid {
@@ -183,15 +222,9 @@ pub async fn add_topic(db: &Db, meta: &RequestMeta, actor: &Actor, name: &str) -
                 },
                 e => e,
             })?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("training_topic.create")
-            .by(actor)
-            .object("training_topic", id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.record(Event::new("training_topic.create").object("training_topic", id))
+        .await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -246,14 +279,10 @@ pub struct NewTraining {
 const TRAINING: &str = "SELECT t.id, t.area_id, t.title, t.topic_id, k.name AS topic_name, t.held_on, t.place, t.lecturer, t.satisfaction, t.note, t.created_at \
     FROM trainings t LEFT JOIN training_topics k ON k.id = t.topic_id";
 
-pub async fn create_training(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    new: &NewTraining,
-) -> Result<i64> {
-    check_area(actor, new.area_id, true)?;
-    let mut tx = db.begin().await?;
+pub async fn create_training(u: &mut Unit, new: &NewTraining) -> Result<i64> {
+    may(u, new.area_id, true, "training.create")?;
+    let mut w = u.write().await?;
+    let actor = w.actor()?;
     let (id,): (i64,) = query(
         "INSERT INTO trainings (area_id, title, topic_id, held_on, place, lecturer, satisfaction, note, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -268,7 +297,7 @@ pub async fn create_training(
     .bind(new.note.clone())
     .bind(actor.user_id)
     .bind(crate::now())
-    .fetch_one(&mut tx)
+    .fetch_one(&mut w.tx)
     .await
     .map_err(|e| e.on_foreign_key("topic_id", "テーマが見つかりません。"))?;
     for (agency, name, headcount) in &new.participants {
@@ -277,29 +306,23 @@ pub async fn create_training(
             .bind(*agency)
             .bind(name)
             .bind(*headcount)
-            .execute(&mut tx)
+            .execute(&mut w.tx)
             .await
             .map_err(|e| e.on_foreign_key("participants", "参加機関が見つかりません。"))?;
     }
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("training.create")
-            .by(actor)
-            .object("training", id),
-    )
-    .await?;
-    tx.commit().await?;
+    w.record(Event::new("training.create").object("training", id))
+        .await?;
+    w.commit().await?;
     Ok(id)
 }
 
 /// The trainings of the actor's areas (or those an agency took part in), newest first.
 pub async fn trainings(
-    db: &Db,
-    actor: &Actor,
+    u: &mut Unit,
     agency: Option<AgencyId>,
     limit: i64,
 ) -> Result<Vec<Training>> {
+    let actor = u.actor()?;
     let areas: Vec<i64> = actor.area_ids.iter().map(|a| a.0).collect();
     if !actor.role.needs_areas() || areas.is_empty() {
         return Ok(vec![]);
@@ -311,7 +334,7 @@ pub async fn trainings(
     ))
     .bind(agency)
     .bind(limit)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
     let ids: Vec<i64> = list.iter().map(|t| t.id).collect();
     if !ids.is_empty() {
@@ -320,7 +343,7 @@ pub async fn trainings(
              LEFT JOIN agencies a ON a.id = p.agency_id WHERE p.training_id IN ({}) ORDER BY p.id",
             db::id_list(ids)
         ))
-        .fetch_all(db)
+        .fetch_all(&mut *u)
         .await?;
         for t in &mut list {
             t.participants = rows

@@ -10,7 +10,7 @@ use crate::{
     audit::{self, Event, RequestMeta},
     capacity::check_area,
     councils,
-    db::{self, query},
+    db::{self, query, On},
     Db, Error, Result,
 };
 
@@ -102,7 +102,8 @@ pub async fn create_meeting(
     Ok(id)
 }
 
-async fn attach_attendees(db: &Db, list: &mut [CouncilMeeting]) -> Result<()> {
+async fn attach_attendees<'a>(on: impl Into<On<'a>>, list: &mut [CouncilMeeting]) -> Result<()> {
+    let mut on = on.into();
     let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
     if ids.is_empty() {
         return Ok(());
@@ -112,7 +113,7 @@ async fn attach_attendees(db: &Db, list: &mut [CouncilMeeting]) -> Result<()> {
          WHERE t.meeting_id IN ({}) ORDER BY t.id",
         db::id_list(ids)
     ))
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     for m in list.iter_mut() {
         m.attendees = rows
@@ -125,7 +126,8 @@ async fn attach_attendees(db: &Db, list: &mut [CouncilMeeting]) -> Result<()> {
 }
 
 /// The council meetings of the actor's areas, newest first.
-pub async fn meetings(db: &Db, actor: &Actor) -> Result<Vec<CouncilMeeting>> {
+pub async fn meetings<'a>(on: impl Into<On<'a>>, actor: &Actor) -> Result<Vec<CouncilMeeting>> {
+    let mut on = on.into();
     let areas: Vec<i64> = actor.area_ids.iter().map(|a| a.0).collect();
     if !actor.role.needs_areas() || areas.is_empty() {
         return Ok(vec![]);
@@ -134,22 +136,23 @@ pub async fn meetings(db: &Db, actor: &Actor) -> Result<Vec<CouncilMeeting>> {
         "{MEETING} WHERE c.area_id IN ({}) ORDER BY m.held_on DESC, m.id DESC LIMIT 200",
         db::id_list(areas)
     ))
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
-    attach_attendees(db, &mut list).await?;
+    attach_attendees(&mut on, &mut list).await?;
     Ok(list)
 }
 
-pub async fn meeting(db: &Db, actor: &Actor, id: i64) -> Result<CouncilMeeting> {
+pub async fn meeting<'a>(on: impl Into<On<'a>>, actor: &Actor, id: i64) -> Result<CouncilMeeting> {
+    let mut on = on.into();
     let found: Option<CouncilMeeting> = query(format!("{MEETING} WHERE m.id = $1"))
         .bind(id)
-        .fetch_optional(db)
+        .fetch_optional(on.exec())
         .await?;
     let mut m = found.ok_or(Error::NotFound)?;
     if !actor.serves_area(AreaId(m.area_id)) {
         return Err(Error::NotFound);
     }
-    attach_attendees(db, std::slice::from_mut(&mut m)).await?;
+    attach_attendees(&mut on, std::slice::from_mut(&mut m)).await?;
     Ok(m)
 }
 
@@ -224,7 +227,8 @@ const CHALLENGE: &str = "SELECT h.id, h.area_id, ar.name AS area_name, h.title, 
 
 /// The council and meeting belong to the challenge's area, the category and state are known, and
 /// a resolved challenge says how and when.
-async fn check_input(db: &Db, input: &ChallengeInput) -> Result<()> {
+async fn check_input<'a>(on: impl Into<On<'a>>, input: &ChallengeInput) -> Result<()> {
+    let mut on = on.into();
     let invalid = |field, message| Err(Error::Invalid { field, message });
     if challenge::category_label(&input.category).is_empty() {
         return invalid("category", "分類を選んでください。");
@@ -243,7 +247,7 @@ async fn check_input(db: &Db, input: &ChallengeInput) -> Result<()> {
     if let Some(council) = input.council_id {
         let area: Option<(i64,)> = query("SELECT area_id FROM councils WHERE id = $1")
             .bind(council)
-            .fetch_optional(db)
+            .fetch_optional(on.exec())
             .await?;
         if area.map(|(a,)| a) != Some(input.area_id.0) {
             return invalid("council_id", "この地域の協議会を選んでください。");
@@ -253,7 +257,7 @@ async fn check_input(db: &Db, input: &ChallengeInput) -> Result<()> {
         let council: Option<(i64,)> =
             query("SELECT council_id FROM council_meetings WHERE id = $1")
                 .bind(meeting)
-                .fetch_optional(db)
+                .fetch_optional(on.exec())
                 .await?;
         if council.is_none() || council.map(|(c,)| c) != input.council_id {
             return invalid("council_meeting_id", "選んだ協議会の会議を選んでください。");
@@ -350,23 +354,25 @@ pub async fn save(
     Ok(id)
 }
 
-pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Challenge> {
+pub async fn get<'a>(on: impl Into<On<'a>>, actor: &Actor, id: i64) -> Result<Challenge> {
+    let mut on = on.into();
     let found: Option<Challenge> = query(format!("{CHALLENGE} WHERE h.id = $1"))
         .bind(id)
-        .fetch_optional(db)
+        .fetch_optional(on.exec())
         .await?;
     found
         .filter(|c| actor.serves_area(AreaId(c.area_id)))
         .ok_or(Error::NotFound)
 }
 
-pub async fn history(db: &Db, id: i64) -> Result<Vec<HistoryEntry>> {
+pub async fn history<'a>(on: impl Into<On<'a>>, id: i64) -> Result<Vec<HistoryEntry>> {
+    let mut on = on.into();
     query(
         "SELECT h.status, h.note, u.display_name AS user_name, h.at FROM challenge_history h LEFT JOIN users u ON u.id = h.user_id \
          WHERE h.challenge_id = $1 ORDER BY h.at, h.id",
     )
     .bind(id)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await
 }
 
@@ -380,7 +386,8 @@ pub struct Filter {
 }
 
 /// The challenges of the actor's areas, by the filter, newest first.
-pub async fn list(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Challenge>> {
+pub async fn list<'a>(on: impl Into<On<'a>>, actor: &Actor, f: &Filter) -> Result<Vec<Challenge>> {
+    let mut on = on.into();
     let areas: Vec<i64> = actor
         .area_ids
         .iter()
@@ -398,6 +405,6 @@ pub async fn list(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Challenge>> 
     .bind(f.status.clone())
     .bind(f.category.clone())
     .bind(f.council_meeting_id)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await
 }

@@ -2,16 +2,14 @@
 //! agencies, for how long, and its revocation, which stops access at once.
 
 use time::Date;
-use tsunagu_domain::{
-    access::{Purpose, SharePart},
-    Actor, AgencyId,
-};
+use tsunagu_domain::{access::SharePart, Actor, AgencyId};
 
 use crate::{
-    audit::{self, Event, RequestMeta},
+    access::{self, ChildAccess},
+    audit::Event,
     children::{self, ChildId},
     db::query,
-    Db, Error, Result, Tx,
+    Error, Result, Tx, Unit,
 };
 
 #[derive(Clone, Debug)]
@@ -32,20 +30,16 @@ pub struct ConsentInput {
     pub attachment_id: Option<i64>,
 }
 
-pub async fn create(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-    input: &ConsentInput,
-) -> Result<i64> {
-    children::authorize(db, meta, actor, child, Purpose::Write, "consent.create").await?;
+/// Records a consent (or the legal basis) of the child; `access` is minted for the change.
+pub async fn create(u: &mut Unit, access: &ChildAccess, input: &ConsentInput) -> Result<i64> {
+    let child = access.child();
+    let mut w = access::write(u, access, "consent.create").await?;
     if let Some(attachment) = input.attachment_id {
         let (n,): (i64,) =
             query("SELECT COUNT(*) FROM attachments WHERE id = $1 AND child_id = $2")
                 .bind(attachment)
                 .bind(child.0)
-                .fetch_one(db)
+                .fetch_one(&mut w.tx)
                 .await?;
         if n == 0 {
             return Err(Error::Invalid {
@@ -54,18 +48,15 @@ pub async fn create(
             });
         }
     }
-    let mut tx = db.begin().await?;
-    let id = insert(&mut tx, child, input, Some(actor)).await?;
-    audit::record(
-        &mut tx,
-        meta,
+    let actor = w.actor()?;
+    let id = insert(&mut w.tx, child, input, Some(&actor)).await?;
+    w.record(
         Event::new("consent.create")
-            .by(actor)
             .object("consent", id)
             .detail(format!("child={child}")),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -133,45 +124,36 @@ pub async fn insert(
 }
 
 /// Revokes a consent from `on` (today): agencies lose access from that day.
-pub async fn revoke(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-    consent: i64,
-    on: Date,
-) -> Result<()> {
-    children::authorize(db, meta, actor, child, Purpose::Write, "consent.revoke").await?;
-    let mut tx = db.begin().await?;
+pub async fn revoke(u: &mut Unit, access: &ChildAccess, consent: i64, on: Date) -> Result<()> {
+    let child = access.child();
+    let mut w = access::write(u, access, "consent.revoke").await?;
+    let actor = w.actor()?;
     let n = query("UPDATE consents SET revoked_on = $1, revoked_by = $2 WHERE id = $3 AND child_id = $4 AND revoked_on IS NULL")
         .bind(on)
         .bind(actor.user_id)
         .bind(consent)
         .bind(child.0)
-        .execute(&mut tx)
+        .execute(&mut w.tx)
         .await?;
     if n == 0 {
         return Err(Error::NotFound);
     }
     children::add_event(
-        &mut tx,
+        &mut w.tx,
         child,
         "consent",
         "同意が撤回されました",
         Some(consent),
-        Some(actor),
+        Some(&actor),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("consent.revoke")
-            .by(actor)
             .object("consent", consent)
             .detail(format!("child={child}")),
     )
     .await?;
-    tx.commit().await
+    w.commit().await
 }
 
 /// A consent or benefit certificate of the user's areas that ends within `days`.
@@ -183,30 +165,32 @@ pub struct Expiring {
     pub until: Date,
 }
 
-pub async fn expiring(db: &Db, actor: &Actor, today: Date, days: i64) -> Result<Vec<Expiring>> {
+/// Consents and benefit certificates of the areas' active children ending within `days`: the
+/// coordinator's and supervisor's home page.
+pub async fn expiring(u: &mut Unit, today: Date, days: i64) -> Result<Vec<Expiring>> {
+    let actor = u.actor()?;
     if !actor.role.needs_areas() || actor.area_ids.is_empty() {
         return Ok(vec![]);
     }
-    // Area ids come from the user's own record, never input.
-    let areas = actor
-        .area_ids
-        .iter()
-        .map(|a| a.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let visible = access::visible(&actor, today);
     let until = today + time::Duration::days(days);
-    query(format!(
+    let found: Vec<Expiring> = query(format!(
         "SELECT c.id AS child_id, c.family_name || ' ' || c.given_name AS child_name, '同意' AS what, s.valid_to AS until \
          FROM consents s JOIN children c ON c.id = s.child_id \
-         WHERE c.area_id IN ({areas}) AND c.status = 'active' AND s.revoked_on IS NULL AND s.valid_to >= $1 AND s.valid_to <= $2 \
+         WHERE {visible} AND c.status = 'active' AND s.revoked_on IS NULL AND s.valid_to >= $1 AND s.valid_to <= $2 \
          UNION ALL \
          SELECT c.id, c.family_name || ' ' || c.given_name, '受給者証（' || b.service || '）', b.valid_to \
          FROM benefit_certificates b JOIN children c ON c.id = b.child_id \
-         WHERE c.area_id IN ({areas}) AND c.status = 'active' AND b.valid_to >= $1 AND b.valid_to <= $2 \
+         WHERE {visible} AND c.status = 'active' AND b.valid_to >= $1 AND b.valid_to <= $2 \
          ORDER BY until, child_id"
     ))
     .bind(today)
     .bind(until)
-    .fetch_all(db)
-    .await
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown(
+        "consent.expiring",
+        found.iter().map(|e| ChildId(e.child_id)),
+    );
+    Ok(found)
 }

@@ -5,14 +5,15 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use tsunagu_domain::{
     access::{child_access, ChildFacts, Purpose},
-    Actor, AgencyId, AreaId,
+    Actor, AgencyId, AreaId, ConsultationId,
 };
 
 use crate::{
+    access::{self, ChildAccess},
     audit::{self, Event, Outcome, RequestMeta},
     children::{self, ChildId},
-    db::query,
-    Db, Error, Page, Paging, Result, Tx,
+    db::{query, Exec},
+    Error, Page, Paging, Result, Tx, Unit,
 };
 
 #[derive(Clone, Debug)]
@@ -33,7 +34,8 @@ pub struct ConsultationInput {
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Consultation {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: ConsultationId,
     pub area_id: i64,
     pub child_id: Option<i64>,
     pub child_name: Option<String>,
@@ -58,10 +60,10 @@ pub struct Category {
     pub name: String,
 }
 
-pub async fn categories(db: &Db) -> Result<Vec<Category>> {
+pub async fn categories<'e>(exec: impl Into<Exec<'e>>) -> Result<Vec<Category>> {
     query("SELECT id, name FROM consultation_categories WHERE active = $1 ORDER BY sort_order, id")
         .bind(true)
-        .fetch_all(db)
+        .fetch_all(exec)
         .await
 }
 
@@ -84,36 +86,39 @@ fn summary(c: &ConsultationInput) -> String {
     format!("相談（{}・{}）：{concern}", c.channel, c.requester)
 }
 
+/// Whether the unit's user takes calls in `area` (its coordinators); a refusal is audited.
+/// Asked before the form's input is checked.
+pub fn may_record(u: &mut Unit, area: AreaId) -> Result<()> {
+    let actor = u.actor()?;
+    if may_take_calls(&actor, area) {
+        return Ok(());
+    }
+    u.audit(
+        Event::new("consultation.create")
+            .object_type("consultation")
+            .outcome(Outcome::Denied),
+    );
+    Err(Error::Forbidden)
+}
+
+/// Records a consultation; one about a known child needs `child`, minted for a change of it.
 pub async fn create(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
+    u: &mut Unit,
     input: &ConsultationInput,
-) -> Result<i64> {
-    if !may_take_calls(actor, input.area_id) {
-        audit::record_alone(
-            db,
-            meta,
-            Event::new("consultation.create")
-                .by(actor)
-                .object_type("consultation")
-                .outcome(Outcome::Denied),
-        )
-        .await?;
-        return Err(Error::Forbidden);
+    child: Option<&ChildAccess>,
+) -> Result<ConsultationId> {
+    may_record(u, input.area_id)?;
+    let child_id = child.map(ChildAccess::child);
+    if input.child_id != child_id {
+        return Err(Error::Other(
+            "a consultation's child without its access".into(),
+        ));
     }
-    if let Some(child) = input.child_id {
-        children::authorize(
-            db,
-            meta,
-            actor,
-            child,
-            Purpose::Write,
-            "consultation.create",
-        )
-        .await?;
-    }
-    let mut tx = db.begin().await?;
+    let mut w = match child {
+        Some(access) => access::write(u, access, "consultation.create").await?,
+        None => u.write().await?,
+    };
+    let actor = w.actor()?;
     let (id,): (i64,) = query(
         "INSERT INTO consultations (area_id, child_id, at, channel, requester, requester_agency_id, caller, concern, \
          action_taken, minutes, follow_up_on, created_by, created_at) \
@@ -132,12 +137,12 @@ pub async fn create(
     .bind(input.follow_up_on)
     .bind(actor.user_id)
     .bind(crate::now())
-    .fetch_one(&mut tx)
+    .fetch_one(&mut w.tx)
     .await
     .map_err(|e| e.on_foreign_key("requester_agency_id", "相談元の機関が見つかりません。"))?;
     for category in &input.category_ids {
         link_category(id, *category, input)
-            .execute(&mut tx)
+            .execute(&mut w.tx)
             .await
             .map_err(|e| {
                 e.on_foreign_key("category_ids", "相談の分類が見つかりません。")
@@ -146,33 +151,27 @@ pub async fn create(
     }
     if let Some(child) = input.child_id {
         children::add_event_at(
-            &mut tx,
+            &mut w.tx,
             child,
             input.at,
             "consultation",
             &summary(input),
             Some(id),
-            Some(actor),
+            Some(&actor),
         )
         .await?;
     }
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("consultation.create")
-            .by(actor)
-            .object("consultation", id),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+    w.record(Event::new("consultation.create").object("consultation", id))
+        .await?;
+    w.commit().await?;
+    Ok(ConsultationId(id))
 }
 
 const COLUMNS: &str = "s.id, s.area_id, s.child_id, CASE WHEN c.id IS NULL THEN NULL ELSE c.family_name || ' ' || c.given_name END AS child_name, \
     s.at, s.channel, s.requester, a.name AS requester_agency_name, s.caller, s.concern, s.action_taken, s.minutes, s.follow_up_on";
 const FROM: &str = "FROM consultations s LEFT JOIN children c ON c.id = s.child_id LEFT JOIN agencies a ON a.id = s.requester_agency_id";
 
-async fn attach_categories(db: &Db, items: &mut [Consultation]) -> Result<()> {
+async fn attach_categories(u: &mut Unit, items: &mut [Consultation]) -> Result<()> {
     if items.is_empty() {
         return Ok(());
     }
@@ -186,121 +185,90 @@ async fn attach_categories(db: &Db, items: &mut [Consultation]) -> Result<()> {
         "SELECT l.consultation_id, k.name FROM consultation_category_links l JOIN consultation_categories k ON k.id = l.category_id \
          WHERE l.consultation_id IN ({ids}) ORDER BY k.sort_order"
     ))
-    .fetch_all(db)
+    .fetch_all(u)
     .await?;
     for c in items.iter_mut() {
         c.categories = rows
             .iter()
-            .filter(|(id, _)| *id == c.id)
+            .filter(|(id, _)| *id == c.id.0)
             .map(|(_, n)| n.clone())
             .collect();
     }
     Ok(())
 }
 
-/// The access check of a consultation: one linked to a child follows the child's rule (for the
-/// area's staff); an anonymous one belongs to the staff of its area. Answers the linked child.
+/// The access check of a consultation: one linked to a child follows the child's rule for the
+/// area's staff; an anonymous one belongs to the staff of its area. Answers its area and, when
+/// linked, the access to its child. Anyone else is told it does not exist.
 pub async fn authorize(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
+    u: &mut Unit,
+    id: ConsultationId,
     purpose: Purpose,
     action: &str,
-) -> Result<Option<ChildId>> {
+) -> Result<(AreaId, Option<ChildAccess>)> {
     let found: Option<(i64, Option<i64>)> =
         query("SELECT area_id, child_id FROM consultations WHERE id = $1")
-            .bind(id)
-            .fetch_optional(db)
+            .bind(id.0)
+            .fetch_optional(&mut *u)
             .await?;
     let Some((area, child)) = found else {
         return Err(Error::NotFound);
     };
+    let actor = u.actor()?;
     if let Some(child) = child {
-        let basis = children::authorize(db, meta, actor, ChildId(child), purpose, action).await?;
-        if basis.sees_everything() {
-            return Ok(Some(ChildId(child)));
+        let access = access::child(u, ChildId(child), purpose, action).await?;
+        if access.sees_everything() {
+            return Ok((AreaId(area), Some(access)));
         }
-    } else {
-        let facts = ChildFacts {
-            area: Some(AreaId(area)),
-            ..ChildFacts::default()
-        };
-        if child_access(actor, &facts, crate::children::today_in_japan(), purpose).is_ok() {
-            return Ok(None);
-        }
+    } else if may(&actor, AreaId(area), purpose) {
+        return Ok((AreaId(area), None));
     }
-    audit::record_alone(
-        db,
-        meta,
+    u.audit(
         Event::new(action)
-            .by(actor)
             .object("consultation", id)
             .outcome(Outcome::Denied),
-    )
-    .await?;
+    );
     Err(Error::NotFound)
 }
 
-/// One consultation, if the user takes calls in its area (or it is on a child they may change).
-pub async fn get(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<Consultation> {
-    let found: Option<Consultation> = query(format!("SELECT {COLUMNS} {FROM} WHERE s.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-    let Some(c) = found else {
-        return Err(Error::NotFound);
+fn may(actor: &Actor, area: AreaId, purpose: Purpose) -> bool {
+    let facts = ChildFacts {
+        area: Some(area),
+        ..ChildFacts::default()
     };
-    if !actor.serves_area(AreaId(c.area_id)) {
-        audit::record_alone(
-            db,
-            meta,
-            Event::new("consultation.read")
-                .by(actor)
-                .object("consultation", id)
-                .outcome(Outcome::Denied),
-        )
+    child_access(actor, &facts, access::today(), purpose).is_ok()
+}
+
+/// One consultation, to the staff of its area (and of its child's).
+pub async fn get(u: &mut Unit, id: ConsultationId) -> Result<Consultation> {
+    authorize(u, id, Purpose::Read, "consultation.read").await?;
+    let found: Option<Consultation> = query(format!("SELECT {COLUMNS} {FROM} WHERE s.id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *u)
         .await?;
-        return Err(Error::NotFound);
-    }
+    let c = found.ok_or(Error::NotFound)?;
     let mut one = [c];
-    attach_categories(db, &mut one).await?;
+    attach_categories(u, &mut one).await?;
     let [c] = one;
-    audit::record_alone(
-        db,
-        meta,
-        Event::new("consultation.read")
-            .by(actor)
-            .object("consultation", id),
-    )
-    .await?;
+    u.audit(Event::new("consultation.read").object("consultation", id));
     Ok(c)
 }
 
-/// The consultations of the user's areas, newest first; only those not yet linked to a child if asked.
-pub async fn list(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    unlinked_only: bool,
-    paging: Paging,
-) -> Result<Page<Consultation>> {
+/// The consultations of the user's areas, newest first; only those not yet linked to a child if
+/// asked. The children they name are audited as shown.
+pub async fn list(u: &mut Unit, unlinked_only: bool, paging: Paging) -> Result<Page<Consultation>> {
+    let actor = u.actor()?;
     // Area ids come from the user's own record, never input.
-    let areas = if actor.role.needs_areas() && !actor.area_ids.is_empty() {
-        actor
-            .area_ids
-            .iter()
-            .map(|a| a.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
+    let areas = if actor.role.needs_areas() {
+        crate::db::id_list(actor.area_ids.iter().map(|a| a.0))
     } else {
-        "0".to_owned()
+        "NULL".to_owned()
     };
     let filter = format!("WHERE s.area_id IN ({areas}) AND ($1 = $2 OR s.child_id IS NULL)");
     let (total,): (i64,) = query(format!("SELECT COUNT(*) FROM consultations s {filter}"))
         .bind(unlinked_only)
         .bind(false)
-        .fetch_one(db)
+        .fetch_one(&mut *u)
         .await?;
     let mut items: Vec<Consultation> = query(format!(
         "SELECT {COLUMNS} {FROM} {filter} ORDER BY s.at DESC, s.id DESC LIMIT $3 OFFSET $4"
@@ -309,91 +277,77 @@ pub async fn list(
     .bind(false)
     .bind(paging.limit)
     .bind(paging.offset)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
-    attach_categories(db, &mut items).await?;
-    audit::record_alone(
-        db,
-        meta,
+    attach_categories(u, &mut items).await?;
+    u.audit(
         Event::new("consultation.list")
-            .by(actor)
             .object_type("consultation")
             .detail(format!("results={total}")),
-    )
-    .await?;
+    );
+    u.audit_shown(
+        "consultation.list",
+        items.iter().filter_map(|c| c.child_id).map(ChildId),
+    );
     Ok(Page { items, total })
 }
 
-/// Links an anonymous consultation to a child; it joins the child's timeline.
-pub async fn link(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
-    child: ChildId,
-) -> Result<()> {
-    let found: Option<(i64, Option<i64>, String, String, String, OffsetDateTime)> = query("SELECT area_id, child_id, channel, requester, concern, at FROM consultations WHERE id = $1")
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
-    let Some((area, linked, channel, requester, concern, at)) = found else {
-        return Err(Error::NotFound);
-    };
-    if !may_take_calls(actor, AreaId(area)) {
-        audit::record_alone(
-            db,
-            meta,
-            Event::new("consultation.link")
-                .by(actor)
-                .object("consultation", id)
-                .outcome(Outcome::Denied),
-        )
-        .await?;
-        return Err(Error::NotFound);
-    }
+/// Links an anonymous consultation to a child, whose `access` is minted for a change; the
+/// consultation joins the child's timeline.
+pub async fn link(u: &mut Unit, id: ConsultationId, child: &ChildAccess) -> Result<()> {
+    let (_, linked) = authorize(u, id, Purpose::Write, "consultation.link").await?;
     if linked.is_some() {
         return Err(Error::Invalid {
             field: "child_id",
             message: "この相談はすでに子どもの記録に結びついています。",
         });
     }
-    children::authorize(db, meta, actor, child, Purpose::Write, "consultation.link").await?;
-    let mut tx = db.begin().await?;
+    let child_id = child.child();
+    let mut w = access::write(u, child, "consultation.link").await?;
+    let actor = w.actor()?;
+    let found: Option<(Option<i64>, String, String, String, OffsetDateTime)> =
+        query("SELECT child_id, channel, requester, concern, at FROM consultations WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut w.tx)
+            .await?;
+    let Some((None, channel, requester, concern, at)) = found else {
+        return Err(Error::Invalid {
+            field: "child_id",
+            message: "この相談はすでに子どもの記録に結びついています。",
+        });
+    };
     query("UPDATE consultations SET child_id = $1 WHERE id = $2")
-        .bind(child.0)
-        .bind(id)
-        .execute(&mut tx)
+        .bind(child_id.0)
+        .bind(id.0)
+        .execute(&mut w.tx)
         .await?;
     // Its documents follow it to the child's record.
     query("UPDATE attachments SET child_id = $1 WHERE consultation_id = $2 AND child_id IS NULL")
-        .bind(child.0)
-        .bind(id)
-        .execute(&mut tx)
+        .bind(child_id.0)
+        .bind(id.0)
+        .execute(&mut w.tx)
         .await?;
     let input_summary = {
         let concern: String = concern.chars().take(40).collect();
         format!("相談（{channel}・{requester}）：{concern}")
     };
     children::add_event_at(
-        &mut tx,
-        child,
+        &mut w.tx,
+        child_id,
         at,
         "consultation",
         &input_summary,
-        Some(id),
-        Some(actor),
+        Some(id.0),
+        Some(&actor),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("consultation.link")
-            .by(actor)
             .object("consultation", id)
-            .detail(format!("child={child}")),
+            .detail(format!("child={child_id}")),
     )
     .await?;
-    tx.commit().await
+    w.commit().await
 }
 
 /// A category link carries its consultation's area and time, so the evaluation counts
@@ -453,22 +407,21 @@ pub async fn create_in(
 }
 
 /// Every category, in use or not, for the administrator.
-pub async fn all_categories(db: &Db) -> Result<Vec<(i64, String, bool)>> {
+pub async fn all_categories<'e>(exec: impl Into<Exec<'e>>) -> Result<Vec<(i64, String, bool)>> {
     query("SELECT id, name, active FROM consultation_categories ORDER BY sort_order, id")
-        .fetch_all(db)
+        .fetch_all(exec)
         .await
 }
 
 /// The administrator adds (`id` None) or corrects a category.
 pub async fn save_category(
-    db: &Db,
+    tx: &mut Tx,
     meta: &RequestMeta,
     actor: &Actor,
     id: Option<i64>,
     name: &str,
     active: bool,
 ) -> Result<i64> {
-    let mut tx = db.begin().await?;
     let id = match id {
         Some(id) => {
             let n =
@@ -476,7 +429,7 @@ pub async fn save_category(
                     .bind(name)
                     .bind(active)
                     .bind(id)
-                    .execute(&mut tx)
+                    .execute(&mut *tx)
                     .await
                     .map_err(|e| e.on_unique("name"))?;
             if n == 0 {
@@ -491,58 +444,58 @@ pub async fn save_category(
             )
             .bind(name)
             .bind(active)
-            .fetch_one(&mut tx)
+            .fetch_one(&mut *tx)
             .await
             .map_err(|e| e.on_unique("name"))?;
             id
         }
     };
     audit::record(
-        &mut tx,
+        tx,
         meta,
         Event::new("consultation_category.save")
             .by(actor)
             .object("consultation_category", id),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
 /// Consultations of the coordinator's areas whose follow-up date falls by `until` (overdue ones
 /// included), soonest first: what the coordinator should call back about.
-pub async fn follow_ups(db: &Db, actor: &Actor, until: Date) -> Result<Vec<Consultation>> {
+pub async fn follow_ups(u: &mut Unit, until: Date) -> Result<Vec<Consultation>> {
+    let actor = u.actor()?;
     if actor.role != tsunagu_domain::Role::Coordinator || actor.area_ids.is_empty() {
         return Ok(vec![]);
     }
     // Area ids come from the user's own record, never input.
-    let areas = actor
-        .area_ids
-        .iter()
-        .map(|a| a.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    query(format!(
+    let areas = crate::db::id_list(actor.area_ids.iter().map(|a| a.0));
+    let found: Vec<Consultation> = query(format!(
         "SELECT {COLUMNS} {FROM} WHERE s.area_id IN ({areas}) AND s.follow_up_on IS NOT NULL AND s.follow_up_on <= $1 \
          AND s.follow_up_on >= $2 ORDER BY s.follow_up_on, s.id"
     ))
     .bind(until)
     .bind(until - time::Duration::days(60))
-    .fetch_all(db)
-    .await
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown(
+        "consultation.follow_ups",
+        found.iter().filter_map(|c| c.child_id).map(ChildId),
+    );
+    Ok(found)
 }
 
-/// The child's consultations, oldest first, for the support file's history (access already checked).
-pub async fn for_child_history(
-    db: &Db,
-    child: crate::children::ChildId,
-) -> Result<Vec<Consultation>> {
+/// The child's consultations, oldest first, for the support file's history (the area's staff).
+pub async fn for_child_history(u: &mut Unit, access: &ChildAccess) -> Result<Vec<Consultation>> {
+    if !access.sees_everything() {
+        return Ok(vec![]);
+    }
     let mut items: Vec<Consultation> = query(format!(
         "SELECT {COLUMNS} {FROM} WHERE s.child_id = $1 ORDER BY s.at, s.id"
     ))
-    .bind(child.0)
-    .fetch_all(db)
+    .bind(access.child().0)
+    .fetch_all(&mut *u)
     .await?;
-    attach_categories(db, &mut items).await?;
+    attach_categories(u, &mut items).await?;
     Ok(items)
 }

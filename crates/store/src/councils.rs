@@ -6,7 +6,7 @@ use tsunagu_domain::{directory::may_manage_council, Actor, AgencyId, AreaId};
 
 use crate::{
     audit::{self, Event, Outcome, RequestMeta},
-    db::query,
+    db::{query, On},
     Db, Error, Result,
 };
 
@@ -36,19 +36,20 @@ const SELECT: &str = "SELECT c.id, c.name, c.kind, c.area_id, ar.name AS area_na
     FROM councils c JOIN areas ar ON ar.id = c.area_id";
 
 /// Councils, of one area or all, with their members.
-pub async fn list(db: &Db, area: Option<AreaId>) -> Result<Vec<Council>> {
+pub async fn list<'a>(on: impl Into<On<'a>>, area: Option<AreaId>) -> Result<Vec<Council>> {
+    let mut on = on.into();
     let mut councils: Vec<Council> = query(format!(
         "{SELECT} WHERE ($1 IS NULL OR c.area_id = $1) ORDER BY ar.name, c.name"
     ))
     .bind(area)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     let members: Vec<(i64, i64, String)> = query(
         "SELECT cm.council_id, a.id, a.name FROM council_members cm JOIN agencies a ON a.id = cm.agency_id \
          WHERE ($1 IS NULL OR cm.council_id IN (SELECT id FROM councils WHERE area_id = $1)) ORDER BY a.kana, a.name",
     )
     .bind(area)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     for c in &mut councils {
         c.members = members
@@ -63,17 +64,18 @@ pub async fn list(db: &Db, area: Option<AreaId>) -> Result<Vec<Council>> {
     Ok(councils)
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Council> {
+pub async fn get<'a>(on: impl Into<On<'a>>, id: i64) -> Result<Council> {
+    let mut on = on.into();
     let mut c: Council = query(format!("{SELECT} WHERE c.id = $1"))
         .bind(id)
-        .fetch_one(db)
+        .fetch_one(on.exec())
         .await?;
     c.members = query(
         "SELECT a.id, a.name FROM council_members cm JOIN agencies a ON a.id = cm.agency_id \
          WHERE cm.council_id = $1 ORDER BY a.kana, a.name",
     )
     .bind(id)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     Ok(c)
 }

@@ -192,6 +192,16 @@ impl Db {
         })
     }
 
+    /// [`Db::begin`], or [`Error::Unavailable`] when no connection comes within `wait`.
+    pub async fn begin_within(&self, wait: Duration) -> Result<Tx> {
+        within(wait, self.begin()).await
+    }
+
+    /// [`Db::begin_snapshot`], or [`Error::Unavailable`] when no connection comes within `wait`.
+    pub async fn begin_snapshot_within(&self, wait: Duration) -> Result<Tx> {
+        within(wait, self.begin_snapshot()).await
+    }
+
     /// Applies the migrations up to `version` only (a restore loads an older archive into the
     /// schema it was made with, then migrates the rest).
     pub async fn migrate_to(&self, version: i64) -> Result<()> {
@@ -243,6 +253,21 @@ impl Db {
             Pool::Sqlite(pool) => pool.close().await,
             Pool::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+/// `work`, or [`Error::Unavailable`] after `wait`: a database that does not answer is told
+/// fast, not after the pool's own ten seconds.
+async fn within<T>(
+    wait: Duration,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    match tokio::time::timeout(wait, work).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::Unavailable(format!(
+            "no database connection within {} ms",
+            wait.as_millis()
+        ))),
     }
 }
 
@@ -476,7 +501,24 @@ macro_rules! id_values {
         }
     )*};
 }
-id_values!(UserId, TokenId, RegionId, MunicipalityId, AreaId, AgencyId);
+id_values!(
+    UserId,
+    TokenId,
+    RegionId,
+    MunicipalityId,
+    AreaId,
+    AgencyId,
+    ChildId,
+    ConsultationId,
+    ConsentId,
+    ReferralId,
+    MeetingId,
+    ActionItemId,
+    PlanId,
+    TransitionId,
+    HandoverId,
+    AttachmentId
+);
 
 /// Ids for an `IN (…)` list built into the SQL text: integers only, so no input text ever
 /// reaches the statement. Empty gives `NULL`, which matches nothing.
@@ -494,16 +536,29 @@ pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Sen
 impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
 {}
 
-/// Where a query runs: straight on the pool, or inside a transaction.
+/// Where a query runs: straight on the pool, inside a transaction, or on a request unit's
+/// read snapshot.
 pub enum Exec<'a> {
     Db(&'a Db),
     Tx(&'a mut Tx),
+    Unit(&'a mut crate::Unit),
+}
+
+impl<'a> Exec<'a> {
+    /// The unit's snapshot, begun on its first read; anything else as it is.
+    async fn resolved(self) -> Result<Exec<'a>> {
+        match self {
+            Exec::Unit(u) => Ok(Exec::Tx(u.snapshot().await?)),
+            other => Ok(other),
+        }
+    }
 }
 
 /// A place to run several queries in turn: [`On::exec`] lends it out for each.
 pub enum On<'a> {
     Db(&'a Db),
     Tx(&'a mut Tx),
+    Unit(&'a mut crate::Unit),
 }
 
 impl On<'_> {
@@ -511,7 +566,56 @@ impl On<'_> {
         match self {
             On::Db(db) => Exec::Db(db),
             On::Tx(tx) => Exec::Tx(tx),
+            On::Unit(u) => Exec::Unit(u),
         }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            On::Db(db) => db.backend(),
+            On::Tx(tx) => tx.backend(),
+            On::Unit(u) => u.backend(),
+        }
+    }
+}
+
+impl<'a, 'b> From<&'a mut On<'b>> for On<'a> {
+    fn from(on: &'a mut On<'b>) -> Self {
+        match on {
+            On::Db(db) => On::Db(db),
+            On::Tx(tx) => On::Tx(tx),
+            On::Unit(u) => On::Unit(u),
+        }
+    }
+}
+
+impl<'a> From<&'a Db> for On<'a> {
+    fn from(db: &'a Db) -> Self {
+        On::Db(db)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for On<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        On::Tx(tx)
+    }
+}
+
+impl<'a> From<&'a mut crate::Unit> for On<'a> {
+    fn from(u: &'a mut crate::Unit) -> Self {
+        On::Unit(u)
+    }
+}
+
+impl<'a> From<&'a mut crate::Unit> for Exec<'a> {
+    fn from(u: &'a mut crate::Unit) -> Self {
+        Exec::Unit(u)
+    }
+}
+
+impl<'a, 'b> From<&'a mut On<'b>> for Exec<'a> {
+    fn from(on: &'a mut On<'b>) -> Self {
+        on.exec()
     }
 }
 
@@ -578,7 +682,8 @@ macro_rules! bind_all {
 macro_rules! dispatch {
     // `then` turns each backend's own result type into the common one (`rows_affected`, `into`).
     ($exec:expr, $sqlite:expr, $postgres:expr, $args:expr, |$sql:ident, $db:ident| $build:expr, $method:ident, $then:ident) => {
-        match $exec {
+        match $exec.resolved().await? {
+            Exec::Unit(_) => return Err(Error::Other("a unit left unresolved".into())),
             Exec::Db(Db {
                 pool: Pool::Sqlite(pool),
                 ..

@@ -4,135 +4,147 @@
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use tsunagu_domain::{access::Purpose, Actor};
+use tsunagu_domain::{access::Purpose, Actor, ChildId};
 
 use crate::{
-    audit::{self, Event, RequestMeta},
-    children::{self, ChildId},
+    access::{self, ChildAccess},
+    audit::{Event, Outcome},
+    children,
     db::query,
-    Db, Error, Result, Tx,
+    Error, Result, Tx, Unit,
 };
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Flag {
     pub id: i64,
-    pub child_id: i64,
-    pub other_child_id: i64,
+    pub child_id: ChildId,
+    pub other_child_id: ChildId,
     pub other_name: String,
     pub note: Option<String>,
     pub raised_by_name: Option<String>,
     pub raised_at: OffsetDateTime,
 }
 
-/// Open flags that involve `child`, each naming the other record.
-pub async fn open_for(db: &Db, child: ChildId) -> Result<Vec<Flag>> {
-    query(
+/// Open flags that involve the child, each naming the other record (for a coordinator who may
+/// change the record; a flag whose other record the reader may not see is left out).
+pub async fn open_for(u: &mut Unit, access: &ChildAccess) -> Result<Vec<Flag>> {
+    if !access.is_coordinator() {
+        return Ok(vec![]);
+    }
+    let actor = u.actor()?;
+    let visible = access::visible_as(&actor, access::today(), "o");
+    let found: Vec<Flag> = query(format!(
         "SELECT f.id, $1 AS child_id, CASE WHEN f.child_id = $1 THEN f.other_child_id ELSE f.child_id END AS other_child_id, \
          o.family_name || ' ' || o.given_name AS other_name, f.note, u.display_name AS raised_by_name, f.raised_at \
          FROM duplicate_flags f JOIN children o ON o.id = CASE WHEN f.child_id = $1 THEN f.other_child_id ELSE f.child_id END \
-         LEFT JOIN users u ON u.id = f.raised_by WHERE (f.child_id = $1 OR f.other_child_id = $1) AND f.decision IS NULL ORDER BY f.id",
-    )
-    .bind(child.0)
-    .fetch_all(db)
-    .await
+         LEFT JOIN users u ON u.id = f.raised_by WHERE (f.child_id = $1 OR f.other_child_id = $1) AND f.decision IS NULL AND {visible} ORDER BY f.id",
+    ))
+    .bind(access.child().0)
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown("duplicate.list", found.iter().map(|f| f.other_child_id));
+    Ok(found)
 }
 
-/// Flags `child` and `other` as possibly the same; the user must be able to change both.
+/// Flags two children as possibly the same; each access is a coordinator's, minted for a change.
 pub async fn raise(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-    other: ChildId,
+    u: &mut Unit,
+    one: &ChildAccess,
+    other: &ChildAccess,
     note: Option<&str>,
 ) -> Result<i64> {
-    if child == other {
+    let (child, other_id) = (one.child(), other.child());
+    if child == other_id {
         return Err(Error::Invalid {
             field: "other_child_id",
             message: "同じ記録どうしは重複として記録できません。",
         });
     }
-    children::authorize(db, meta, actor, child, Purpose::Write, "duplicate.raise").await?;
-    children::authorize(db, meta, actor, other, Purpose::Write, "duplicate.raise").await?;
-    let mut tx = db.begin().await?;
+    let mut w = access::write(u, one, "duplicate.raise").await?;
+    access::also(&mut w, other, "duplicate.raise").await?;
+    let actor = w.actor()?;
     let (id,): (i64,) = query(
         "INSERT INTO duplicate_flags (child_id, other_child_id, note, raised_by, raised_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(child.0)
-    .bind(other.0)
+    .bind(other_id.0)
     .bind(note)
     .bind(actor.user_id)
     .bind(crate::now())
-    .fetch_one(&mut tx)
+    .fetch_one(&mut w.tx)
     .await?;
     children::add_event(
-        &mut tx,
+        &mut w.tx,
         child,
         "duplicate",
-        &format!("重複の可能性を記録しました（ID {other}）"),
+        &format!("重複の可能性を記録しました（ID {other_id}）"),
         Some(id),
-        Some(actor),
+        Some(&actor),
     )
     .await?;
     children::add_event(
-        &mut tx,
-        other,
+        &mut w.tx,
+        other_id,
         "duplicate",
         &format!("重複の可能性を記録しました（ID {child}）"),
         Some(id),
-        Some(actor),
+        Some(&actor),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("duplicate.raise")
-            .by(actor)
             .object("duplicate_flag", id)
-            .detail(format!("{child},{other}")),
+            .detail(format!("{child},{other_id}")),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(id)
 }
 
-async fn flag(db: &Db, id: i64) -> Result<(ChildId, ChildId)> {
-    let (a, b): (i64, i64) = query(
+/// The open flag's two records, each with a coordinator's access minted for a change; anyone
+/// else is refused (audited under `action`). Asked before a form's input is checked.
+pub async fn pair(u: &mut Unit, id: i64, action: &str) -> Result<(ChildAccess, ChildAccess)> {
+    let found: Option<(i64, i64)> = query(
         "SELECT child_id, other_child_id FROM duplicate_flags WHERE id = $1 AND decision IS NULL",
     )
     .bind(id)
-    .fetch_one(db)
+    .fetch_optional(&mut *u)
     .await?;
-    Ok((ChildId(a), ChildId(b)))
+    let Some((a, b)) = found else {
+        u.audit(
+            Event::new(action)
+                .object("duplicate_flag", id)
+                .outcome(Outcome::Denied)
+                .detail("not found"),
+        );
+        return Err(Error::NotFound);
+    };
+    let a = access::child(u, ChildId(a), Purpose::Write, action).await?;
+    let b = access::child(u, ChildId(b), Purpose::Write, action).await?;
+    Ok((a, b))
 }
 
 /// The coordinator decides they are different children.
-pub async fn mark_distinct(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<()> {
-    let (a, b) = flag(db, id).await?;
-    children::authorize(db, meta, actor, a, Purpose::Write, "duplicate.decide").await?;
-    children::authorize(db, meta, actor, b, Purpose::Write, "duplicate.decide").await?;
-    let mut tx = db.begin().await?;
-    decide(&mut tx, actor, id, "distinct").await?;
-    for (x, y) in [(a, b), (b, a)] {
+pub async fn mark_distinct(u: &mut Unit, id: i64) -> Result<()> {
+    let (a, b) = pair(u, id, "duplicate.decide").await?;
+    let mut w = access::write(u, &a, "duplicate.decide").await?;
+    access::also(&mut w, &b, "duplicate.decide").await?;
+    let actor = w.actor()?;
+    decide(&mut w.tx, &actor, id, "distinct").await?;
+    for (x, y) in [(a.child(), b.child()), (b.child(), a.child())] {
         children::add_event(
-            &mut tx,
+            &mut w.tx,
             x,
             "duplicate",
             &format!("ID {y} とは別の子どもと判断しました"),
             Some(id),
-            Some(actor),
+            Some(&actor),
         )
         .await?;
     }
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("duplicate.distinct")
-            .by(actor)
-            .object("duplicate_flag", id),
-    )
-    .await?;
-    tx.commit().await
+    w.record(Event::new("duplicate.distinct").object("duplicate_flag", id))
+        .await?;
+    w.commit().await
 }
 
 async fn decide(tx: &mut Tx, actor: &Actor, id: i64, decision: &str) -> Result<()> {
@@ -150,27 +162,23 @@ async fn decide(tx: &mut Tx, actor: &Actor, id: i64, decision: &str) -> Result<(
 
 /// Merges the flagged pair into `survivor`: every history of the other record moves to it; the
 /// other record is closed, points at the survivor, and says who merged it and when.
-pub async fn merge(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
-    survivor: ChildId,
-) -> Result<()> {
-    let (a, b) = flag(db, id).await?;
-    let merged = if survivor == a {
-        b
-    } else if survivor == b {
-        a
+pub async fn merge(u: &mut Unit, id: i64, survivor: ChildId) -> Result<()> {
+    let (a, b) = pair(u, id, "child.merge").await?;
+    let (keep, gone) = if survivor == a.child() {
+        (a, b)
+    } else if survivor == b.child() {
+        (b, a)
     } else {
         return Err(Error::Invalid {
             field: "survivor",
             message: "残す記録は重複の組のどちらかにしてください。",
         });
     };
-    children::authorize(db, meta, actor, survivor, Purpose::Write, "child.merge").await?;
-    children::authorize(db, meta, actor, merged, Purpose::Write, "child.merge").await?;
-    let mut tx = db.begin().await?;
+    let merged = gone.child();
+    let mut w = access::write(u, &keep, "child.merge").await?;
+    access::also(&mut w, &gone, "child.merge").await?;
+    let actor = w.actor()?;
+    let tx = &mut w.tx;
     // Table names are constants, never input.
     for table in [
         "child_events",
@@ -192,7 +200,7 @@ pub async fn merge(
         ))
         .bind(survivor.0)
         .bind(merged.0)
-        .execute(&mut tx)
+        .execute(&mut *tx)
         .await?;
     }
     // A part already disclosed to the agency for the survivor keeps its first record there.
@@ -202,7 +210,7 @@ pub async fn merge(
     )
     .bind(survivor.0)
     .bind(merged.0)
-    .execute(&mut tx)
+    .execute(&mut *tx)
     .await?;
     let today = children::today_in_japan();
     query(
@@ -213,35 +221,32 @@ pub async fn merge(
     .bind(format!("ID {survivor} に統合"))
     .bind(crate::now())
     .bind(merged.0)
-    .execute(&mut tx)
+    .execute(&mut *tx)
     .await?;
-    decide(&mut tx, actor, id, "merged").await?;
+    decide(tx, &actor, id, "merged").await?;
     children::add_event(
-        &mut tx,
+        tx,
         survivor,
         "duplicate",
         &format!("ID {merged} の記録を統合しました（両方の経過を残しています）"),
         Some(id),
-        Some(actor),
+        Some(&actor),
     )
     .await?;
     children::add_event(
-        &mut tx,
+        tx,
         merged,
         "duplicate",
         &format!("ID {survivor} に統合されました"),
         Some(id),
-        Some(actor),
+        Some(&actor),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("child.merge")
-            .by(actor)
             .object("child", survivor)
             .detail(format!("merged={merged}")),
     )
     .await?;
-    tx.commit().await
+    w.commit().await
 }

@@ -10,6 +10,9 @@ pub enum Error {
     /// The acting user may not do this; the refusal is already in the audit log.
     #[error("forbidden")]
     Forbidden,
+    /// No one is logged in: a read of anyone's data needs a user.
+    #[error("unauthenticated")]
+    Unauthenticated,
     /// The data breaks a rule the store checks (a reference to a row that does not exist…).
     #[error("invalid {field}: {message}")]
     Invalid {
@@ -17,7 +20,11 @@ pub enum Error {
         message: &'static str,
     },
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// The database does not answer (stopped, unreachable, its connections cut): nothing was
+    /// written, and the request may be tried again shortly.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// The data key does not open this database (SQLCipher's "file is not a database", or
@@ -33,6 +40,33 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        if unavailable(&e) {
+            Error::Unavailable(e.to_string())
+        } else {
+            Error::Database(e)
+        }
+    }
+}
+
+/// Whether `e` says the database could not be reached, rather than that a statement failed:
+/// no connection in time, a connection cut or refused, or PostgreSQL shutting down (SQLSTATE
+/// classes 08, connection exception, and 57P, operator intervention).
+fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
+}
 
 impl Error {
     /// Turns a unique-key violation into [`Error::Conflict`] on `field`; other errors pass.

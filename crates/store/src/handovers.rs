@@ -7,14 +7,16 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use tsunagu_domain::{
     access::{Purpose, SharePart},
-    japanese_date, Actor, AgencyId, Role,
+    handover::HandoverStatus,
+    japanese_date, Actor, AgencyId, ChildId, HandoverId, Role, TransitionId,
 };
 
 use crate::{
+    access::{self, ChildAccess},
     audit::{self, Event, Outcome, RequestMeta},
-    children::{self, ChildId},
-    db::query,
-    Db, Error, Result,
+    children,
+    db::{query, On},
+    Error, Result, Unit,
 };
 
 /// The sections of the sheet, after 就学支援シート and 個別の教育支援計画: column and heading.
@@ -61,19 +63,19 @@ impl Sections {
 }
 
 pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "draft" => "下書き",
-        "sent" => "送付済み（受領待ち）",
-        "acknowledged" => "受領済み",
-        "none" => "未作成",
-        _ => "",
+    match HandoverStatus::from_code(status) {
+        Some(s) => s.label(),
+        None if status == "none" => "未作成",
+        None => "",
     }
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct HandoverSheet {
-    pub id: i64,
-    pub child_id: i64,
+    #[schema(value_type = i64)]
+    pub id: HandoverId,
+    #[schema(value_type = i64)]
+    pub child_id: ChildId,
     pub child_name: String,
     pub area_id: i64,
     pub transition_id: Option<i64>,
@@ -83,7 +85,8 @@ pub struct HandoverSheet {
     pub agency_id: i64,
     pub agency_name: String,
     /// draft, sent or acknowledged
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: HandoverStatus,
     pub sections: Sections,
     pub created_by_name: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -103,7 +106,7 @@ pub struct HandoverSheet {
 
 impl HandoverSheet {
     pub fn status_label(&self) -> &'static str {
-        status_label(&self.status)
+        self.status.label()
     }
     /// Whether the receiving agency acknowledged it before the day of the move (the figure the
     /// evaluation counts).
@@ -115,8 +118,8 @@ impl HandoverSheet {
 
 #[derive(sqlx::FromRow)]
 struct Row {
-    id: i64,
-    child_id: i64,
+    id: HandoverId,
+    child_id: ChildId,
     child_name: String,
     area_id: i64,
     transition_id: Option<i64>,
@@ -124,7 +127,8 @@ struct Row {
     move_on: Option<Date>,
     agency_id: i64,
     agency_name: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: HandoverStatus,
     profile: Option<String>,
     health: Option<String>,
     movement: Option<String>,
@@ -214,17 +218,18 @@ const SELECT: &str = "SELECT h.id, h.child_id, c.family_name || ' ' || c.given_n
     LEFT JOIN users su ON su.id = h.sent_by LEFT JOIN users au ON au.id = h.acknowledged_by \
     LEFT JOIN users fu ON fu.id = h.feedback_by";
 
-async fn load(db: &Db, id: i64) -> Result<Option<HandoverSheet>> {
+async fn load<'a>(on: impl Into<On<'a>>, id: HandoverId) -> Result<Option<HandoverSheet>> {
+    let mut on = on.into();
     let row: Option<Row> = query(format!("{SELECT} WHERE h.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
+        .bind(id.0)
+        .fetch_optional(on.exec())
         .await?;
     Ok(row.map(HandoverSheet::from))
 }
 
 /// The draft's first text, from the record: what the coordinator starts editing from.
-async fn draft_sections(db: &Db, child: ChildId, today: Date) -> Result<Sections> {
-    let v = children::record_for_documents(db, child).await?;
+async fn draft_sections(on: On<'_>, access: &ChildAccess, today: Date) -> Result<Sections> {
+    let v = children::record_for_documents(on, access).await?;
     let c = &v.child;
     let age = tsunagu_domain::children::format_age(c.birth_date, today);
     let mut profile = vec![
@@ -304,20 +309,20 @@ async fn draft_sections(db: &Db, child: ChildId, today: Date) -> Result<Sections
     Ok(Sections(s))
 }
 
-/// Starts a sheet for `agency` from the record; when `transition` is given, the sheet belongs to it.
+/// Starts a sheet for `agency` from the record; when `transition` is given, the sheet belongs
+/// to it. `access` is the coordinator's, minted for a change.
 pub async fn create(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
+    u: &mut Unit,
+    access: &ChildAccess,
     agency: AgencyId,
-    transition: Option<i64>,
-) -> Result<i64> {
-    children::authorize(db, meta, actor, child, Purpose::Write, "handover.create").await?;
+    transition: Option<TransitionId>,
+) -> Result<HandoverId> {
+    let child = access.child();
+    let mut w = access::write(u, access, "handover.create").await?;
     if let Some(t) = transition {
         let owner: Option<(i64,)> = query("SELECT child_id FROM transitions WHERE id = $1")
-            .bind(t)
-            .fetch_optional(db)
+            .bind(t.0)
+            .fetch_optional(&mut w.tx)
             .await?;
         if owner.map(|(c,)| c) != Some(child.0) {
             return Err(Error::Invalid {
@@ -326,30 +331,30 @@ pub async fn create(
             });
         }
     }
-    let sections = draft_sections(db, child, children::today_in_japan()).await?;
+    let actor = w.actor()?;
+    let sections = draft_sections(On::Tx(&mut w.tx), access, children::today_in_japan()).await?;
     let now = crate::now();
-    let mut tx = db.begin().await?;
     let (id,): (i64,) = query(
         "INSERT INTO handover_sheets (child_id, transition_id, agency_id, status, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, 'draft', $4, $5, $5) RETURNING id",
     )
     .bind(child.0)
-    .bind(transition)
+    .bind(transition.map(|t| t.0))
     .bind(agency)
     .bind(actor.user_id)
     .bind(now)
-    .fetch_one(&mut tx)
+    .fetch_one(&mut w.tx)
     .await
     .map_err(|e| e.on_foreign_key("agency_id", "受け取る機関が見つかりません。"))?;
-    write_sections(&mut tx, id, &sections).await?;
+    write_sections(&mut w.tx, id, &sections).await?;
     let (agency_name,): (String,) = query("SELECT name FROM agencies WHERE id = $1")
         .bind(agency)
-        .fetch_one(&mut tx)
+        .fetch_one(&mut w.tx)
         .await?;
     log_step(
-        &mut tx,
-        meta,
-        actor,
+        &mut w.tx,
+        &w.meta,
+        &actor,
         child,
         id,
         format!("{agency_name}あての引継ぎシートを作成しました（下書き）"),
@@ -357,8 +362,8 @@ pub async fn create(
         Some(format!("child={child}")),
     )
     .await?;
-    tx.commit().await?;
-    Ok(id)
+    w.commit().await?;
+    Ok(HandoverId(id))
 }
 
 async fn write_sections(tx: &mut crate::db::Tx, id: i64, sections: &Sections) -> Result<()> {
@@ -407,117 +412,109 @@ enum Party {
 
 /// The sheet, if the actor may read it: the area's staff always; the receiving agency once it
 /// was sent and while the consent rule lets it see the child. Anyone else gets NotFound.
-async fn find(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
-    action: &str,
-) -> Result<(HandoverSheet, Party)> {
-    let sheet = load(db, id).await?;
+async fn find(u: &mut Unit, id: HandoverId, action: &str) -> Result<(HandoverSheet, Party)> {
+    let actor = u.actor()?;
+    let sheet = load(&mut *u, id).await?;
     let receiving = |s: &HandoverSheet| {
         actor.role == Role::AgencyStaff
             && actor.agency_id == Some(AgencyId(s.agency_id))
-            && s.status != "draft"
+            && s.status.is_sent()
     };
     match sheet {
         Some(s) if actor.serves_area(tsunagu_domain::AreaId(s.area_id)) => {
+            access::child(u, s.child_id, Purpose::Read, action).await?;
             Ok((s, Party::AreaStaff))
         }
         Some(s) if receiving(&s) => {
             // Consent revoked or ended: the agency no longer sees the child or the sheet.
-            children::authorize(db, meta, actor, ChildId(s.child_id), Purpose::Read, action)
-                .await?;
+            access::child(u, s.child_id, Purpose::Read, action).await?;
             Ok((s, Party::ReceivingAgency))
         }
         _ => {
-            audit::record_alone(
-                db,
-                meta,
+            u.audit(
                 Event::new(action)
-                    .by(actor)
                     .object("handover_sheet", id)
                     .outcome(Outcome::Denied)
                     .detail("not visible"),
-            )
-            .await?;
+            );
             Err(Error::NotFound)
         }
     }
 }
 
-pub async fn get(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<HandoverSheet> {
-    let (sheet, _) = find(db, meta, actor, id, "handover.read").await?;
-    audit::record_alone(
-        db,
-        meta,
+pub async fn get(u: &mut Unit, id: HandoverId) -> Result<HandoverSheet> {
+    let (sheet, _) = find(u, id, "handover.read").await?;
+    u.audit(
         Event::new("handover.read")
-            .by(actor)
             .object("handover_sheet", id)
             .detail(format!("child={}", sheet.child_id)),
-    )
-    .await?;
+    );
     Ok(sheet)
 }
 
-/// The coordinator's edit of a draft. A sent sheet is what the agency received: it stays as sent.
-pub async fn update(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
-    sections: &Sections,
-) -> Result<()> {
-    let (sheet, party) = find(db, meta, actor, id, "handover.update").await?;
-    if !matches!(party, Party::AreaStaff) || actor.role != Role::Coordinator {
+/// The access to change sheet `id`: a coordinator of its child's area, minted for a change;
+/// asked before a form's input is checked. Answers the sheet too.
+pub async fn editable(
+    u: &mut Unit,
+    id: HandoverId,
+    action: &str,
+) -> Result<(HandoverSheet, ChildAccess)> {
+    let (sheet, party) = find(u, id, action).await?;
+    if !matches!(party, Party::AreaStaff) {
+        u.audit(
+            Event::new(action)
+                .object("handover_sheet", id)
+                .outcome(Outcome::Denied)
+                .detail("only the area's coordinators"),
+        );
         return Err(Error::Forbidden);
     }
-    children::authorize(
-        db,
-        meta,
-        actor,
-        ChildId(sheet.child_id),
-        Purpose::Write,
-        "handover.update",
+    let access = access::child(u, sheet.child_id, Purpose::Write, action).await?;
+    Ok((sheet, access))
+}
+
+/// The coordinator's edit of a draft. A sent sheet is what the agency received: it stays as
+/// sent. `access` comes from [`editable`].
+pub async fn update(
+    u: &mut Unit,
+    access: &ChildAccess,
+    id: HandoverId,
+    sections: &Sections,
+) -> Result<()> {
+    let mut w = access::write(u, access, "handover.update").await?;
+    let changed = query(
+        "UPDATE handover_sheets SET updated_at = $1 WHERE id = $2 AND child_id = $3 AND status = 'draft'",
     )
+    .bind(crate::now())
+    .bind(id.0)
+    .bind(access.child().0)
+    .execute(&mut w.tx)
     .await?;
-    let mut tx = db.begin().await?;
-    let changed =
-        query("UPDATE handover_sheets SET updated_at = $1 WHERE id = $2 AND status = 'draft'")
-            .bind(crate::now())
-            .bind(id)
-            .execute(&mut tx)
-            .await?;
     if changed == 0 {
         return Err(Error::Invalid {
             field: "status",
             message: "送付済みの引継ぎシートは変更できません。",
         });
     }
-    write_sections(&mut tx, id, sections).await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("handover.update")
-            .by(actor)
-            .object("handover_sheet", id),
-    )
-    .await?;
-    tx.commit().await
+    write_sections(&mut w.tx, id.0, sections).await?;
+    w.record(Event::new("handover.update").object("handover_sheet", id))
+        .await?;
+    w.commit().await
 }
 
 /// Sends the sheet: the receiving agency sees it in its inbox from now on, and what it carries is
 /// recorded as disclosed. Refused without a consent (or legal basis) naming the agency for the
-/// profile and the accommodations.
-pub async fn send(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<()> {
-    let (sheet, party) = find(db, meta, actor, id, "handover.send").await?;
-    if !matches!(party, Party::AreaStaff) || actor.role != Role::Coordinator {
-        return Err(Error::Forbidden);
-    }
-    let child = ChildId(sheet.child_id);
-    children::authorize(db, meta, actor, child, Purpose::Write, "handover.send").await?;
+/// profile and the accommodations. `access` comes from [`editable`].
+pub async fn send(u: &mut Unit, access: &ChildAccess, id: HandoverId) -> Result<()> {
+    let child = access.child();
+    let mut w = access::write(u, access, "handover.send").await?;
+    let actor = w.actor()?;
+    let sheet = load(&mut w.tx, id)
+        .await?
+        .filter(|s| s.child_id == child)
+        .ok_or(Error::NotFound)?;
     let agency = AgencyId(sheet.agency_id);
-    let consented = children::consented_to(db, child, agency).await?;
+    let consented = access::consented_to(&mut On::Tx(&mut w.tx), child, agency).await?;
     let Some((basis, parts)) = consented.filter(|(_, parts)| {
         parts.contains(&SharePart::Profile) && parts.contains(&SharePart::Accommodations)
     }) else {
@@ -526,12 +523,11 @@ pub async fn send(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result
             message: "この機関に基本情報と配慮事項を共有する同意（または要保護児童対策地域協議会の根拠）がありません。先に同意を記録してください。",
         });
     };
-    let mut tx = db.begin().await?;
     let changed = query("UPDATE handover_sheets SET status = 'sent', sent_by = $1, sent_at = $2 WHERE id = $3 AND status = 'draft'")
         .bind(actor.user_id)
         .bind(crate::now())
-        .bind(id)
-        .execute(&mut tx)
+        .bind(id.0)
+        .execute(&mut w.tx)
         .await?;
     if changed == 0 {
         return Err(Error::Invalid {
@@ -542,8 +538,8 @@ pub async fn send(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result
     // Contacts of the care team go only where the consent shares the care team.
     if !parts.contains(&SharePart::CareTeam) {
         query("UPDATE handover_sheets SET contacts = NULL WHERE id = $1")
-            .bind(id)
-            .execute(&mut tx)
+            .bind(id.0)
+            .execute(&mut w.tx)
             .await?;
     }
     let shared: Vec<SharePart> = [
@@ -554,58 +550,47 @@ pub async fn send(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result
     .into_iter()
     .filter(|p| parts.contains(p))
     .collect();
-    let receiving = Actor {
-        agency_id: Some(agency),
-        ..actor.clone()
-    };
-    children::record_disclosures(&mut tx, &receiving, child, agency, &basis, &shared).await?;
+    access::record_sent(&mut w, child, agency, &basis, &shared).await?;
     log_step(
-        &mut tx,
-        meta,
-        actor,
+        &mut w.tx,
+        &w.meta,
+        &actor,
         child,
-        id,
+        id.0,
         format!("{}へ引継ぎシートを送付しました", sheet.agency_name),
         "handover.send",
         Some(format!("child={child} agency={agency}")),
     )
     .await?;
-    tx.commit().await
+    w.commit().await
 }
 
-async fn receiving_only(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
-    action: &str,
-) -> Result<HandoverSheet> {
-    let (sheet, party) = find(db, meta, actor, id, action).await?;
+/// The sheet, if the actor is its receiving agency and may see the child (403 for the area's
+/// staff, who may read it but not answer it); asked before a form's input is checked.
+pub async fn receiving(u: &mut Unit, id: HandoverId, action: &str) -> Result<HandoverSheet> {
+    let (sheet, party) = find(u, id, action).await?;
     if !matches!(party, Party::ReceivingAgency) {
-        audit::record_alone(
-            db,
-            meta,
+        u.audit(
             Event::new(action)
-                .by(actor)
                 .object("handover_sheet", id)
                 .outcome(Outcome::Denied)
                 .detail("only the receiving agency"),
-        )
-        .await?;
+        );
         return Err(Error::Forbidden);
     }
     Ok(sheet)
 }
 
 /// The receiving agency confirms it has the sheet (date and who).
-pub async fn acknowledge(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<()> {
-    let sheet = receiving_only(db, meta, actor, id, "handover.acknowledge").await?;
-    let mut tx = db.begin().await?;
+pub async fn acknowledge(u: &mut Unit, id: HandoverId) -> Result<()> {
+    let sheet = receiving(u, id, "handover.acknowledge").await?;
+    let mut w = u.write().await?;
+    let actor = w.actor()?;
     let changed = query("UPDATE handover_sheets SET status = 'acknowledged', acknowledged_by = $1, acknowledged_at = $2 WHERE id = $3 AND status = 'sent'")
         .bind(actor.user_id)
         .bind(crate::now())
-        .bind(id)
-        .execute(&mut tx)
+        .bind(id.0)
+        .execute(&mut w.tx)
         .await?;
     if changed == 0 {
         return Err(Error::Invalid {
@@ -614,88 +599,87 @@ pub async fn acknowledge(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) ->
         });
     }
     log_step(
-        &mut tx,
-        meta,
-        actor,
-        ChildId(sheet.child_id),
-        id,
+        &mut w.tx,
+        &w.meta,
+        &actor,
+        sheet.child_id,
+        id.0,
         format!("{}が引継ぎシートを受け取りました", sheet.agency_name),
         "handover.acknowledge",
         None,
     )
     .await?;
-    tx.commit().await
+    w.commit().await
 }
 
 /// The receiving agency's word after the move: how the child settled, what still needs support.
 pub async fn give_feedback(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
+    u: &mut Unit,
+    id: HandoverId,
     settled: &str,
     needs: Option<&str>,
 ) -> Result<()> {
-    let sheet = receiving_only(db, meta, actor, id, "handover.feedback").await?;
-    if sheet.status != "acknowledged" {
+    let sheet = receiving(u, id, "handover.feedback").await?;
+    if sheet.status != HandoverStatus::Acknowledged {
         return Err(Error::Invalid {
             field: "status",
             message: "先に引継ぎシートの受領を確認してください。",
         });
     }
-    let mut tx = db.begin().await?;
+    let mut w = u.write().await?;
+    let actor = w.actor()?;
     query("UPDATE handover_sheets SET feedback_settled = $1, feedback_needs = $2, feedback_by = $3, feedback_at = $4 WHERE id = $5")
         .bind(settled)
         .bind(needs)
         .bind(actor.user_id)
         .bind(crate::now())
-        .bind(id)
-        .execute(&mut tx)
+        .bind(id.0)
+        .execute(&mut w.tx)
         .await?;
     let short: String = settled.chars().take(60).collect();
     log_step(
-        &mut tx,
-        meta,
-        actor,
-        ChildId(sheet.child_id),
-        id,
+        &mut w.tx,
+        &w.meta,
+        &actor,
+        sheet.child_id,
+        id.0,
         format!("{}から移行後のフィードバック：{short}", sheet.agency_name),
         "handover.feedback",
         None,
     )
     .await?;
-    tx.commit().await
+    w.commit().await
 }
 
-/// The child's sheets, newest first, for the area's pages (access already checked).
-pub async fn for_child(db: &Db, child: ChildId) -> Result<Vec<HandoverSheet>> {
+/// The child's sheets, newest first (the area's staff).
+pub async fn for_child(u: &mut Unit, access: &ChildAccess) -> Result<Vec<HandoverSheet>> {
+    if !access.sees_everything() {
+        return Ok(vec![]);
+    }
     let rows: Vec<Row> = query(format!(
         "{SELECT} WHERE h.child_id = $1 ORDER BY h.created_at DESC, h.id DESC"
     ))
-    .bind(child.0)
-    .fetch_all(db)
+    .bind(access.child().0)
+    .fetch_all(u)
     .await?;
     Ok(rows.into_iter().map(HandoverSheet::from).collect())
 }
 
-/// The agency's sheets still waiting for its acknowledgement or feedback; a child it may no
-/// longer see (consent ended) is left out.
-pub async fn inbox(db: &Db, actor: &Actor) -> Result<Vec<HandoverSheet>> {
+/// The agency's sheets still waiting for its acknowledgement or feedback, of children the rule
+/// lets it see (a consent ended takes the sheet away); the children are audited as shown.
+pub async fn inbox(u: &mut Unit) -> Result<Vec<HandoverSheet>> {
+    let actor = u.actor()?;
     let Some(agency) = actor.agency_id.filter(|_| actor.role == Role::AgencyStaff) else {
         return Ok(vec![]);
     };
     let rows: Vec<Row> = query(format!(
         "{SELECT} WHERE h.agency_id = $1 AND h.status IN ('sent', 'acknowledged') AND h.feedback_at IS NULL \
-         ORDER BY h.status = 'sent' DESC, h.sent_at DESC"
+         AND {} ORDER BY h.status = 'sent' DESC, h.sent_at DESC",
+        access::visible(&actor, access::today())
     ))
     .bind(agency)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
-    let ids: Vec<ChildId> = rows.iter().map(|r| ChildId(r.child_id)).collect();
-    let consented = children::consented_among(db, agency, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| consented.contains(&r.child_id))
-        .map(HandoverSheet::from)
-        .collect())
+    u.audit_shown("handover.list", rows.iter().map(|r| r.child_id));
+    Ok(rows.into_iter().map(HandoverSheet::from).collect())
 }

@@ -1,6 +1,7 @@
 //! Everything that touches the database. SQL lives only here; the web layer calls these
 //! functions and never writes a query.
 
+pub mod access;
 pub mod agencies;
 pub mod areas;
 pub mod attachments;
@@ -36,11 +37,14 @@ pub mod testing;
 pub mod throttle;
 pub mod tokens;
 pub mod transitions;
+pub mod unit;
 pub mod users;
 
+pub use access::ChildAccess;
 pub use audit::RequestMeta;
 pub use db::{Backend, Db, Tx};
 pub use error::{Error, Result};
+pub use unit::{Unit, Write};
 
 /// Now, at whole seconds in UTC: the only precision Tsunagu stores (see [`db::Value`]).
 pub fn now() -> time::OffsetDateTime {

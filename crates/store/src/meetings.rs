@@ -1,23 +1,31 @@
 //! Support meetings (支援会議): scheduled about a child by a coordinator of the area, with the
 //! care team's agencies and the family as participants; agenda, minutes, decisions, attendance, and
-//! action items with an owner and a due date. A participating agency without consent-based access
-//! sees the meeting's logistics, never the child's record.
+//! action items with an owner and a due date. An invited agency that the consent rule keeps from
+//! the child sees the meeting's logistics only (PRODUCT.md's decision on meetings): date, time,
+//! place, purpose and its own invitation; never the agenda, minutes, decisions, the child's name
+//! or the family's.
 
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
-use tsunagu_domain::{access::Purpose, Actor, AgencyId, AreaId, Role};
+use tsunagu_domain::{
+    access::Purpose, meeting::MeetingStatus, ActionItemId, AgencyId, ChildId, MeetingId, Role,
+};
 
 use crate::{
-    audit::{self, Event, Outcome, RequestMeta},
-    children::{self, ChildId},
+    access::{self, ChildAccess},
+    audit::{Event, Outcome},
+    children,
     db::{id_list, query},
-    Db, Error, Result,
+    Error, Result, Unit,
 };
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Meeting {
-    pub id: i64,
-    pub child_id: i64,
+    #[schema(value_type = i64)]
+    pub id: MeetingId,
+    /// The child, for those who may see the child; `null` in a meeting's logistics.
+    #[schema(value_type = Option<i64>)]
+    pub child_id: Option<ChildId>,
     pub area_id: i64,
     pub purpose: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -30,7 +38,34 @@ pub struct Meeting {
     pub minutes: Option<String>,
     pub decisions: Option<String>,
     /// scheduled, held or cancelled
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
+    pub status: MeetingStatus,
+}
+
+impl Meeting {
+    pub fn status_label(&self) -> &'static str {
+        self.status.label()
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.status == MeetingStatus::Cancelled
+    }
+    /// The logistics only: what an invited agency without access to the child is shown.
+    fn logistics(mut self) -> Meeting {
+        self.child_id = None;
+        self.agenda = None;
+        self.minutes = None;
+        self.decisions = None;
+        self
+    }
+}
+
+/// A meeting row with whether the reader may see its child.
+#[derive(sqlx::FromRow)]
+struct Row {
+    #[sqlx(flatten)]
+    meeting: Meeting,
+    sees_child: bool,
 }
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -44,9 +79,12 @@ pub struct Participant {
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ActionItem {
-    pub id: i64,
-    pub meeting_id: i64,
-    pub child_id: i64,
+    #[schema(value_type = i64)]
+    pub id: ActionItemId,
+    #[schema(value_type = i64)]
+    pub meeting_id: MeetingId,
+    #[schema(value_type = i64)]
+    pub child_id: ChildId,
     pub title: String,
     pub owner_agency_id: Option<i64>,
     pub owner_agency_name: Option<String>,
@@ -63,6 +101,7 @@ pub struct MeetingView {
     pub meeting: Meeting,
     /// The child's name, for those who may see the child; `None` shows logistics only.
     pub child_name: Option<String>,
+    /// Everyone invited, for those who see the record; the reader's own invitation otherwise.
     pub participants: Vec<Participant>,
     pub action_items: Vec<ActionItem>,
     /// Minutes, decisions and action items are the record's: only for those who see the child.
@@ -97,26 +136,52 @@ const ITEM_SELECT: &str = "SELECT i.id, i.meeting_id, i.child_id, i.title, i.own
 
 const COLUMNS: &str = "m.id, m.child_id, m.area_id, m.purpose, m.starts_at, m.ends_at, m.place, m.online_url, m.agenda, m.minutes, m.decisions, m.status";
 
-pub async fn create(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-    new: &NewMeeting,
-) -> Result<i64> {
-    children::authorize(db, meta, actor, child, Purpose::Write, "meeting.create").await?;
-    let (area,): (i64,) = query("SELECT area_id FROM children WHERE id = $1")
-        .bind(child.0)
-        .fetch_one(db)
-        .await?;
+/// Whether `purpose` names the child or a guardian: it goes into calendars and to agencies that
+/// see logistics only, so it may not (PRODUCT.md).
+fn names_someone(purpose: &str, names: &[String]) -> bool {
+    let squeeze = |t: &str| -> String {
+        tsunagu_domain::kana::normalize(t)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    };
+    let purpose = squeeze(purpose);
+    names
+        .iter()
+        .map(|n| squeeze(n))
+        .filter(|n| n.chars().count() >= 2)
+        .any(|n| purpose.contains(&n))
+}
+
+/// Schedules a meeting about the child; `access` is the coordinator's, minted for a change.
+pub async fn create(u: &mut Unit, access: &ChildAccess, new: &NewMeeting) -> Result<MeetingId> {
+    let child = access.child();
+    let mut w = access::write(u, access, "meeting.create").await?;
+    let actor = w.actor()?;
+    let names: Vec<(String, String, String, String)> = query(
+        "SELECT family_name || given_name, given_name, family_kana || given_kana, given_kana FROM children WHERE id = $1 \
+         UNION ALL SELECT name, '', kana, '' FROM guardians WHERE child_id = $1",
+    )
+    .bind(child.0)
+    .fetch_all(&mut w.tx)
+    .await?;
+    let names: Vec<String> = names
+        .into_iter()
+        .flat_map(|(a, b, c, d)| [a, b, c, d])
+        .collect();
+    if names_someone(&new.purpose, &names) {
+        return Err(Error::Invalid {
+            field: "purpose",
+            message: "会議の目的に子どもや保護者の名前を書かないでください。カレンダーや、招かれた機関に表示されます。",
+        });
+    }
     let now = crate::now();
-    let mut tx = db.begin().await?;
     let (id,): (i64,) = query(
         "INSERT INTO meetings (child_id, area_id, purpose, starts_at, ends_at, place, online_url, agenda, status, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $10, $10) RETURNING id",
     )
     .bind(child.0)
-    .bind(area)
+    .bind(access.area())
     .bind(&new.purpose)
     .bind(new.starts_at)
     .bind(new.ends_at)
@@ -125,7 +190,7 @@ pub async fn create(
     .bind(new.agenda.as_deref())
     .bind(actor.user_id)
     .bind(now)
-    .fetch_one(&mut tx)
+    .fetch_one(&mut w.tx)
     .await?;
     for p in &new.participants {
         query("INSERT INTO meeting_participants (meeting_id, agency_id, name, role) VALUES ($1, $2, $3, $4)")
@@ -133,125 +198,120 @@ pub async fn create(
             .bind(p.agency_id)
             .bind(&p.name)
             .bind(p.role.as_deref())
-            .execute(&mut tx)
+            .execute(&mut w.tx)
             .await
             .map_err(|e| e.on_foreign_key("participants", "参加する機関が見つかりません。"))?;
     }
     let when = tsunagu_domain::japanese_date::format_datetime(new.starts_at);
     children::add_event(
-        &mut tx,
+        &mut w.tx,
         child,
         "meeting",
         &format!("支援会議を予定しました（{when}）：{}", new.purpose),
         Some(id),
-        Some(actor),
+        Some(&actor),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("meeting.create")
-            .by(actor)
             .object("meeting", id)
             .detail(format!("child={child}")),
     )
     .await?;
-    tx.commit().await?;
-    Ok(id)
+    w.commit().await?;
+    Ok(MeetingId(id))
 }
 
-/// The meeting for this user: the area's staff see it all; a participating agency sees the
-/// logistics, and the record too when the consent rule lets it see the child.
-pub async fn get(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<MeetingView> {
+/// The meeting for this user: whoever may see its child sees it all (an agency only its
+/// shared parts of the child, never the coordinator's notes); an invited agency that may not
+/// sees its logistics and its own invitation; anyone else is told it does not exist.
+pub async fn get(u: &mut Unit, id: MeetingId) -> Result<MeetingView> {
+    let actor = u.actor()?;
     let found: Option<Meeting> = query(format!("SELECT {COLUMNS} FROM meetings m WHERE m.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
+        .bind(id.0)
+        .fetch_optional(&mut *u)
         .await?;
     let Some(meeting) = found else {
         return Err(Error::NotFound);
     };
+    let child = meeting.child_id.ok_or(Error::NotFound)?;
     let participants: Vec<Participant> =
         query("SELECT id, agency_id, name, role, attended FROM meeting_participants WHERE meeting_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(db)
+            .bind(id.0)
+            .fetch_all(&mut *u)
             .await?;
-    let child = ChildId(meeting.child_id);
-    let area_staff = actor.serves_area(AreaId(meeting.area_id));
     let invited = actor.role == Role::AgencyStaff
         && participants
             .iter()
             .any(|p| p.agency_id.is_some() && p.agency_id == actor.agency_id.map(|a| a.0));
-    if !area_staff && !invited {
-        audit::record_alone(
-            db,
-            meta,
+    let access = access::if_visible(u, child, Purpose::Read).await?;
+    let area_staff = access.as_ref().is_some_and(ChildAccess::sees_everything);
+    if access.is_none() && !invited {
+        u.audit(
             Event::new("meeting.read")
-                .by(actor)
                 .object("meeting", id)
                 .outcome(Outcome::Denied),
-        )
-        .await?;
+        );
         return Err(Error::NotFound);
     }
-    let sees_record = area_staff
-        || children::consented_to(db, child, actor.agency_id.unwrap_or_default())
-            .await?
-            .is_some();
-    let child_name = if sees_record {
-        Some(children::display_name(db, child).await?)
-    } else {
-        None
+    let Some(access) = access else {
+        u.audit(
+            Event::new("meeting.read")
+                .object("meeting", id)
+                .detail("logistics"),
+        );
+        let own = actor.agency_id.map(|a| a.0);
+        return Ok(MeetingView {
+            meeting: meeting.logistics(),
+            child_name: None,
+            participants: participants
+                .into_iter()
+                .filter(|p| p.agency_id.is_some() && p.agency_id == own)
+                .collect(),
+            action_items: vec![],
+            sees_record: false,
+            may_edit: false,
+        });
     };
-    let action_items = if sees_record {
-        items_of(db, id).await?
-    } else {
-        vec![]
-    };
-    audit::record_alone(
-        db,
-        meta,
-        Event::new("meeting.read").by(actor).object("meeting", id),
-    )
+    let child_name = children::display_name(u, &access).await?;
+    let action_items = query(format!(
+        "{ITEM_SELECT} WHERE i.meeting_id = $1 ORDER BY i.due_on, i.id"
+    ))
+    .bind(id.0)
+    .fetch_all(&mut *u)
     .await?;
-    let mut meeting = meeting;
-    if !sees_record {
-        meeting.minutes = None;
-        meeting.decisions = None;
-        meeting.agenda = None;
-    }
+    u.audit(
+        Event::new("meeting.read")
+            .object("meeting", id)
+            .detail(format!("child={child}")),
+    );
     Ok(MeetingView {
-        may_edit: area_staff && actor.role == Role::Coordinator,
+        may_edit: area_staff && access.is_coordinator(),
         meeting,
-        child_name,
+        child_name: Some(child_name),
         participants,
         action_items,
-        sees_record,
+        sees_record: true,
     })
 }
 
-async fn items_of(db: &Db, meeting: i64) -> Result<Vec<ActionItem>> {
-    query(format!(
-        "{ITEM_SELECT} WHERE i.meeting_id = $1 ORDER BY i.due_on, i.id"
-    ))
-    .bind(meeting)
-    .fetch_all(db)
-    .await
-}
-
-async fn editable(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
-    action: &str,
-) -> Result<Meeting> {
-    let found: Option<Meeting> = query(format!("SELECT {COLUMNS} FROM meetings m WHERE m.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
+/// The access to change meeting `id`: a coordinator of its child's area, minted for a change;
+/// asked before a form's input is checked.
+pub async fn editable(u: &mut Unit, id: MeetingId, action: &str) -> Result<ChildAccess> {
+    let found: Option<(i64,)> = query("SELECT child_id FROM meetings WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *u)
         .await?;
-    let m = found.ok_or(Error::NotFound)?;
-    children::authorize(db, meta, actor, ChildId(m.child_id), Purpose::Write, action).await?;
-    Ok(m)
+    let Some((child,)) = found else {
+        u.audit(
+            Event::new(action)
+                .object("meeting", id)
+                .outcome(Outcome::Denied)
+                .detail("not found"),
+        );
+        return Err(Error::NotFound);
+    };
+    access::child(u, ChildId(child), Purpose::Write, action).await
 }
 
 /// The record of the meeting: agenda, minutes, decisions, status and who attended.
@@ -259,73 +319,82 @@ pub struct MeetingRecord {
     pub agenda: Option<String>,
     pub minutes: Option<String>,
     pub decisions: Option<String>,
-    pub status: String,
+    pub status: MeetingStatus,
     pub attended: Vec<i64>,
 }
 
+/// Records the meeting; `access` comes from [`editable`].
 pub async fn record(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
+    u: &mut Unit,
+    access: &ChildAccess,
+    id: MeetingId,
     r: &MeetingRecord,
 ) -> Result<()> {
-    let m = editable(db, meta, actor, id, "meeting.update").await?;
-    if !["scheduled", "held", "cancelled"].contains(&r.status.as_str()) {
-        return Err(Error::Invalid {
-            field: "status",
-            message: "会議の状態を選んでください。",
-        });
-    }
-    let mut tx = db.begin().await?;
-    query("UPDATE meetings SET agenda = $1, minutes = $2, decisions = $3, status = $4, updated_at = $5 WHERE id = $6")
-        .bind(r.agenda.as_deref())
-        .bind(r.minutes.as_deref())
-        .bind(r.decisions.as_deref())
-        .bind(&r.status)
-        .bind(crate::now())
-        .bind(id)
-        .execute(&mut tx)
-        .await?;
+    let mut w = access::write(u, access, "meeting.update").await?;
+    let actor = w.actor()?;
+    let m: Meeting = query(format!(
+        "SELECT {COLUMNS} FROM meetings m WHERE m.id = $1 AND m.child_id = $2"
+    ))
+    .bind(id.0)
+    .bind(access.child().0)
+    .fetch_optional(&mut w.tx)
+    .await?
+    .ok_or(Error::NotFound)?;
+    let now = crate::now();
+    // The day of cancellation starts the invitation's last 30 days; undone, it is forgotten.
+    let cancelled_at = match (m.status, r.status) {
+        (MeetingStatus::Cancelled, MeetingStatus::Cancelled) => None,
+        (_, MeetingStatus::Cancelled) => Some(now),
+        _ => None,
+    };
+    query(
+        "UPDATE meetings SET agenda = $1, minutes = $2, decisions = $3, status = $4, updated_at = $5, \
+         cancelled_at = CASE WHEN $4 = 'cancelled' THEN COALESCE($6, cancelled_at) ELSE NULL END WHERE id = $7",
+    )
+    .bind(r.agenda.as_deref())
+    .bind(r.minutes.as_deref())
+    .bind(r.decisions.as_deref())
+    .bind(r.status.code())
+    .bind(now)
+    .bind(cancelled_at)
+    .bind(id.0)
+    .execute(&mut w.tx)
+    .await?;
     let participants: Vec<(i64,)> =
         query("SELECT id FROM meeting_participants WHERE meeting_id = $1")
-            .bind(id)
-            .fetch_all(&mut tx)
+            .bind(id.0)
+            .fetch_all(&mut w.tx)
             .await?;
     for (p,) in participants {
         query("UPDATE meeting_participants SET attended = $1 WHERE id = $2")
-            .bind(if r.status == "held" {
+            .bind(if r.status == MeetingStatus::Held {
                 Some(r.attended.contains(&p))
             } else {
                 None
             })
             .bind(p)
-            .execute(&mut tx)
+            .execute(&mut w.tx)
             .await?;
     }
     if r.status != m.status {
-        let summary = match r.status.as_str() {
-            "held" => format!("支援会議を開催しました：{}", m.purpose),
-            "cancelled" => format!("支援会議を中止しました：{}", m.purpose),
-            _ => format!("支援会議を予定に戻しました：{}", m.purpose),
+        let summary = match r.status {
+            MeetingStatus::Held => format!("支援会議を開催しました：{}", m.purpose),
+            MeetingStatus::Cancelled => format!("支援会議を中止しました：{}", m.purpose),
+            MeetingStatus::Scheduled => format!("支援会議を予定に戻しました：{}", m.purpose),
         };
         children::add_event(
-            &mut tx,
-            ChildId(m.child_id),
+            &mut w.tx,
+            access.child(),
             "meeting",
             &summary,
-            Some(id),
-            Some(actor),
+            Some(id.0),
+            Some(&actor),
         )
         .await?;
     }
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("meeting.update").by(actor).object("meeting", id),
-    )
-    .await?;
-    tx.commit().await
+    w.record(Event::new("meeting.update").object("meeting", id))
+        .await?;
+    w.commit().await
 }
 
 #[derive(Clone, Debug)]
@@ -336,165 +405,211 @@ pub struct NewActionItem {
     pub due_on: Option<Date>,
 }
 
+/// Adds an action item to meeting `meeting`; `access` comes from [`editable`].
 pub async fn add_action_item(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    meeting: i64,
+    u: &mut Unit,
+    access: &ChildAccess,
+    meeting: MeetingId,
     item: &NewActionItem,
-) -> Result<i64> {
-    let m = editable(db, meta, actor, meeting, "action_item.create").await?;
-    let mut tx = db.begin().await?;
+) -> Result<ActionItemId> {
+    let mut w = access::write(u, access, "action_item.create").await?;
+    let found: Option<(i64,)> = query("SELECT id FROM meetings WHERE id = $1 AND child_id = $2")
+        .bind(meeting.0)
+        .bind(access.child().0)
+        .fetch_optional(&mut w.tx)
+        .await?;
+    if found.is_none() {
+        return Err(Error::NotFound);
+    }
     let (id,): (i64,) = query(
         "INSERT INTO action_items (meeting_id, child_id, title, owner_agency_id, owner_name, due_on, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) RETURNING id",
     )
-    .bind(meeting)
-    .bind(m.child_id)
+    .bind(meeting.0)
+    .bind(access.child().0)
     .bind(&item.title)
     .bind(item.owner_agency_id)
     .bind(item.owner_name.as_deref())
     .bind(item.due_on)
     .bind(crate::now())
-    .fetch_one(&mut tx)
+    .fetch_one(&mut w.tx)
     .await
     .map_err(|e| e.on_foreign_key("owner_agency_id", "担当の機関が見つかりません。"))?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("action_item.create")
-            .by(actor)
-            .object("action_item", id),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+    w.record(Event::new("action_item.create").object("action_item", id))
+        .await?;
+    w.commit().await?;
+    Ok(ActionItemId(id))
 }
 
-/// Marks an action item done (or open again): a coordinator of the area, or the owning agency.
-pub async fn set_item_done(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    item: i64,
-    done: bool,
-) -> Result<()> {
-    let found: Option<(i64, i64, Option<i64>)> = query("SELECT i.meeting_id, m.area_id, i.owner_agency_id FROM action_items i JOIN meetings m ON m.id = i.meeting_id WHERE i.id = $1")
-        .bind(item)
-        .fetch_optional(db)
-        .await?;
-    let Some((_, area, owner)) = found else {
+/// Marks an action item done (or open again): a coordinator of the child's area, or the owning
+/// agency while the consent rule lets it see the child.
+pub async fn set_item_done(u: &mut Unit, item: ActionItemId, done: bool) -> Result<()> {
+    let actor = u.actor()?;
+    let found: Option<(i64, Option<i64>)> =
+        query("SELECT child_id, owner_agency_id FROM action_items WHERE id = $1")
+            .bind(item.0)
+            .fetch_optional(&mut *u)
+            .await?;
+    let refuse = |u: &mut Unit, why: &'static str| {
+        u.audit(
+            Event::new("action_item.update")
+                .object("action_item", item)
+                .outcome(Outcome::Denied)
+                .detail(why),
+        );
+    };
+    let Some((child, owner)) = found else {
+        refuse(u, "not found");
         return Err(Error::NotFound);
     };
-    let allowed = (actor.role == Role::Coordinator && actor.serves_area(AreaId(area)))
-        || (actor.role == Role::AgencyStaff
-            && owner.is_some()
-            && owner == actor.agency_id.map(|a| a.0));
-    if !allowed {
-        audit::record_alone(
-            db,
-            meta,
-            Event::new("action_item.update")
-                .by(actor)
-                .object("action_item", item)
-                .outcome(Outcome::Denied),
-        )
-        .await?;
-        return Err(if actor.serves_area(AreaId(area)) {
-            Error::Forbidden
-        } else {
-            Error::NotFound
-        });
+    let Some(access) = access::if_visible(u, ChildId(child), Purpose::Read).await? else {
+        refuse(u, "not visible");
+        return Err(Error::NotFound);
+    };
+    let owns =
+        actor.role == Role::AgencyStaff && owner.is_some() && owner == actor.agency_id.map(|a| a.0);
+    if !(access.is_coordinator() || owns) {
+        refuse(u, "not allowed");
+        return Err(Error::Forbidden);
     }
-    let mut tx = db.begin().await?;
+    let mut w = u.write().await?;
     query("UPDATE action_items SET status = $1, done_at = $2 WHERE id = $3")
         .bind(if done { "done" } else { "open" })
         .bind(done.then(crate::now))
-        .bind(item)
-        .execute(&mut tx)
+        .bind(item.0)
+        .execute(&mut w.tx)
         .await?;
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("action_item.update")
-            .by(actor)
             .object("action_item", item)
             .detail(if done { "done" } else { "open" }),
     )
     .await?;
-    tx.commit().await
+    w.commit().await
 }
 
-/// The child's meetings, for a page whose access was already checked.
-pub async fn for_child(db: &Db, child: ChildId) -> Result<Vec<Meeting>> {
+/// The child's meetings, newest first (the area's staff).
+pub async fn for_child(u: &mut Unit, access: &ChildAccess) -> Result<Vec<Meeting>> {
+    if !access.sees_everything() {
+        return Ok(vec![]);
+    }
     query(format!(
         "SELECT {COLUMNS} FROM meetings m WHERE m.child_id = $1 ORDER BY m.starts_at DESC"
     ))
-    .bind(child.0)
-    .fetch_all(db)
+    .bind(access.child().0)
+    .fetch_all(u)
     .await
 }
 
-/// Meetings between `from` and `until`: those of the coordinator's or supervisor's areas, or those
-/// an agency is invited to.
+/// Meetings between `from` and `until` that are not cancelled: those of the coordinator's or
+/// supervisor's areas, or those an agency is invited to. A meeting whose child the reader may
+/// not see comes as its logistics only; the children of the others are audited as shown.
 pub async fn between(
-    db: &Db,
-    actor: &Actor,
+    u: &mut Unit,
     from: OffsetDateTime,
     until: OffsetDateTime,
 ) -> Result<Vec<Meeting>> {
-    match actor.role {
-        Role::Coordinator | Role::Supervisor if !actor.area_ids.is_empty() => {
-            let areas = id_list(actor.area_ids.iter().map(|a| a.0));
-            query(format!("SELECT {COLUMNS} FROM meetings m WHERE m.area_id IN ({areas}) AND m.starts_at >= $1 AND m.starts_at < $2 AND m.status <> 'cancelled' ORDER BY m.starts_at"))
-                .bind(from)
-                .bind(until)
-                .fetch_all(db)
-                .await
-        }
-        Role::AgencyStaff if actor.agency_id.is_some() => {
-            query(format!(
-                "SELECT {COLUMNS} FROM meetings m WHERE m.starts_at >= $1 AND m.starts_at < $2 AND m.status <> 'cancelled' \
-                 AND m.id IN (SELECT meeting_id FROM meeting_participants WHERE agency_id = $3) ORDER BY m.starts_at"
-            ))
-            .bind(from)
-            .bind(until)
-            .bind(actor.agency_id)
-            .fetch_all(db)
-            .await
-        }
-        _ => Ok(vec![]),
-    }
+    let actor = u.actor()?;
+    let whose = match actor.role {
+        Role::Coordinator | Role::Supervisor if !actor.area_ids.is_empty() => format!(
+            "m.area_id IN ({})",
+            id_list(actor.area_ids.iter().map(|a| a.0))
+        ),
+        Role::AgencyStaff => match actor.agency_id {
+            Some(agency) => format!(
+                "m.id IN (SELECT meeting_id FROM meeting_participants WHERE agency_id = {})",
+                agency.0
+            ),
+            None => return Ok(vec![]),
+        },
+        _ => return Ok(vec![]),
+    };
+    let rows: Vec<Row> = query(format!(
+        "SELECT {COLUMNS}, {} AS sees_child FROM meetings m JOIN children c ON c.id = m.child_id \
+         WHERE {whose} AND m.starts_at >= $1 AND m.starts_at < $2 AND m.status <> 'cancelled' ORDER BY m.starts_at",
+        access::visible(&actor, access::today())
+    ))
+    .bind(from)
+    .bind(until)
+    .fetch_all(&mut *u)
+    .await?;
+    let shown: Vec<ChildId> = rows
+        .iter()
+        .filter(|r| r.sees_child)
+        .filter_map(|r| r.meeting.child_id)
+        .collect();
+    u.audit_shown("meeting.list", shown);
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            if r.sees_child {
+                r.meeting
+            } else {
+                r.meeting.logistics()
+            }
+        })
+        .collect())
 }
 
 /// Open action items due on or before `by` (every open one when `None`, those without a due
-/// date last): the area's for a coordinator, the agency's own for its staff.
-pub async fn due_items(db: &Db, actor: &Actor, by: Option<Date>) -> Result<Vec<ActionItem>> {
+/// date last): the area's for a coordinator, the agency's own for its staff while it may see
+/// their child.
+pub async fn due_items(u: &mut Unit, by: Option<Date>) -> Result<Vec<ActionItem>> {
+    let actor = u.actor()?;
     // A plain range when a date is given, so the (status, due_on) index serves the home page.
     let by_clause = if by.is_some() {
         "i.due_on <= $1"
     } else {
         "$1 IS NULL"
     };
+    let visible = access::visible(&actor, access::today());
     // Dated items first, soonest first; the rest by id. Spelled out: the dialects sort NULLs apart.
     let due = format!("i.status = 'open' AND {by_clause} ORDER BY CASE WHEN i.due_on IS NULL THEN 1 ELSE 0 END, i.due_on, i.id LIMIT 500");
-    match actor.role {
+    let items: Vec<ActionItem> = match actor.role {
         Role::Coordinator if !actor.area_ids.is_empty() => {
             query(format!(
-                "{ITEM_SELECT} JOIN meetings m ON m.id = i.meeting_id WHERE m.area_id IN ({}) AND {due}",
+                "{ITEM_SELECT} JOIN meetings m ON m.id = i.meeting_id WHERE m.area_id IN ({}) \
+                 AND i.child_id IN (SELECT c.id FROM children c WHERE {visible}) AND {due}",
                 id_list(actor.area_ids.iter().map(|a| a.0))
             ))
             .bind(by)
-            .fetch_all(db)
-            .await
+            .fetch_all(&mut *u)
+            .await?
         }
         Role::AgencyStaff if actor.agency_id.is_some() => {
-            query(format!("{ITEM_SELECT} WHERE i.owner_agency_id = $2 AND {due}"))
-                .bind(by)
-                .bind(actor.agency_id)
-                .fetch_all(db)
-                .await
+            query(format!(
+                "{ITEM_SELECT} WHERE i.owner_agency_id = $2 AND i.child_id IN (SELECT c.id FROM children c WHERE {visible}) AND {due}"
+            ))
+            .bind(by)
+            .bind(actor.agency_id)
+            .fetch_all(&mut *u)
+            .await?
         }
-        _ => Ok(vec![]),
+        _ => vec![],
+    };
+    u.audit_shown("action_item.list", items.iter().map(|i| i.child_id));
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_purpose_may_not_name_the_child_or_a_guardian() {
+        let names = vec![
+            "見本はると".to_owned(),
+            "はると".to_owned(),
+            "みほんはると".to_owned(),
+            "見本 保護者".to_owned(),
+        ];
+        assert!(names_someone("見本 はると さんの就学について", &names));
+        assert!(names_someone("ハルトくんの就学", &names));
+        assert!(names_someone("見本保護者との面談", &names));
+        assert!(!names_someone("就学に向けた情報共有", &names));
+        assert!(
+            !names_someone("就学", &["".to_owned(), "あ".to_owned()]),
+            "a name of one character is not looked for"
+        );
     }
 }

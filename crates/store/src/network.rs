@@ -10,13 +10,13 @@ use tsunagu_domain::{
     directory::Sector,
     japanese_date::JST,
     network::{self, Involvement},
-    Actor, AgencyId, AreaId, Role,
+    AgencyId, AreaId, Role,
 };
 
 use crate::{
-    audit::{self, Event, Outcome, RequestMeta},
+    audit::{Event, Outcome},
     db::{id_list, query},
-    Db, Error, Result,
+    Error, Result, Unit,
 };
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -79,7 +79,7 @@ fn start_of(d: Date) -> OffsetDateTime {
 /// in the period that were not declined or cancelled. `only` narrows to the children one agency
 /// worked with.
 async fn involvements(
-    db: &Db,
+    u: &mut Unit,
     areas: &str,
     only: Option<AgencyId>,
     from: Date,
@@ -99,12 +99,16 @@ async fn involvements(
          WHERE c.area_id IN ({areas}) AND r.created_at >= $1 AND r.created_at < $2 \
          AND r.state IN ('open', 'accepted', 'completed')"
     );
-    let mut team: Vec<(i64, i64)> = query(team_sql).bind(until).bind(from).fetch_all(db).await?;
-    let schools: Vec<(i64, i64)> = query(school_sql).fetch_all(db).await?;
+    let mut team: Vec<(i64, i64)> = query(team_sql)
+        .bind(until)
+        .bind(from)
+        .fetch_all(&mut *u)
+        .await?;
+    let schools: Vec<(i64, i64)> = query(school_sql).fetch_all(&mut *u).await?;
     let mut referrals: Vec<(i64, i64)> = query(referral_sql)
         .bind(start_of(from))
         .bind(after)
-        .fetch_all(db)
+        .fetch_all(&mut *u)
         .await?;
     let school_ids: Vec<AgencyId> = schools.iter().map(|(_, a)| AgencyId(*a)).collect();
     team.extend(schools);
@@ -135,7 +139,7 @@ async fn involvements(
 }
 
 /// The agencies standing in or serving the area, and any others named in `extra`.
-async fn agencies(db: &Db, area: AreaId, extra: &[i64]) -> Result<Vec<AgencyRow>> {
+async fn agencies(u: &mut Unit, area: AreaId, extra: &[i64]) -> Result<Vec<AgencyRow>> {
     query(format!(
         "SELECT a.id, a.name, k.name AS kind, k.sector FROM agencies a LEFT JOIN agency_kinds k ON k.id = a.kind_id \
          WHERE (a.active = $1 AND (a.municipality_id IN (SELECT am.municipality_id FROM area_municipalities am WHERE am.area_id = $2) \
@@ -145,7 +149,7 @@ async fn agencies(db: &Db, area: AreaId, extra: &[i64]) -> Result<Vec<AgencyRow>
     ))
     .bind(true)
     .bind(area)
-    .fetch_all(db)
+    .fetch_all(u)
     .await
 }
 
@@ -213,77 +217,58 @@ fn view(
     }
 }
 
-async fn refuse(db: &Db, meta: &RequestMeta, actor: &Actor, object: (&str, i64)) -> Result<()> {
-    audit::record_alone(
-        db,
-        meta,
-        Event::new("network.read")
-            .by(actor)
-            .object(object.0, object.1)
-            .outcome(Outcome::Denied),
-    )
-    .await
-}
-
 /// The area's network picture between `from` and `until`: for its coordinators and supervisors.
-pub async fn of_area(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    area: AreaId,
-    from: Date,
-    until: Date,
-) -> Result<NetworkView> {
+pub async fn of_area(u: &mut Unit, area: AreaId, from: Date, until: Date) -> Result<NetworkView> {
+    let actor = u.actor()?;
     let staff = matches!(actor.role, Role::Coordinator | Role::Supervisor);
     if !staff || !actor.serves_area(area) {
-        refuse(db, meta, actor, ("area", area.0)).await?;
+        u.audit(
+            Event::new("network.read")
+                .object("area", area.0)
+                .outcome(Outcome::Denied),
+        );
         return Err(if staff {
             Error::NotFound
         } else {
             Error::Forbidden
         });
     }
-    let (team, referrals, schools) =
-        involvements(db, &id_list([area.0]), None, from, until).await?;
+    let (team, referrals, schools) = involvements(u, &id_list([area.0]), None, from, until).await?;
     let involved: Vec<i64> = team.iter().chain(&referrals).map(|i| i.agency.0).collect();
-    let rows = agencies(db, area, &involved).await?;
+    let rows = agencies(u, area, &involved).await?;
     let sectors: Vec<(AgencyId, Sector)> = rows
         .iter()
         .map(|r| (AgencyId(r.id), sector_of(r)))
         .collect();
     let n = network::build(&sectors, &team, &referrals, &schools);
-    audit::record_alone(
-        db,
-        meta,
+    u.audit(
         Event::new("network.read")
-            .by(actor)
             .object("area", area.0)
             .detail(format!("{from}..{until}")),
-    )
-    .await?;
+    );
     Ok(view(area, from, until, &rows, n))
 }
 
 /// The links of one agency through the children of the caller's areas, heaviest first; empty for
 /// anyone but the area's staff (the links count children).
 pub async fn links_of_agency(
-    db: &Db,
-    actor: &Actor,
+    u: &mut Unit,
     agency: AgencyId,
     from: Date,
     until: Date,
 ) -> Result<Vec<LinkView>> {
+    let actor = u.actor()?;
     if !matches!(actor.role, Role::Coordinator | Role::Supervisor) || actor.area_ids.is_empty() {
         return Ok(vec![]);
     }
     let areas = id_list(actor.area_ids.iter().map(|a| a.0));
-    let (team, referrals, schools) = involvements(db, &areas, Some(agency), from, until).await?;
+    let (team, referrals, schools) = involvements(u, &areas, Some(agency), from, until).await?;
     let ids: Vec<i64> = team.iter().chain(&referrals).map(|i| i.agency.0).collect();
     let rows: Vec<AgencyRow> = query(format!(
         "SELECT a.id, a.name, k.name AS kind, k.sector FROM agencies a LEFT JOIN agency_kinds k ON k.id = a.kind_id WHERE a.id IN ({})",
         id_list(ids)
     ))
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
     let sectors: BTreeMap<AgencyId, Sector> = rows
         .iter()

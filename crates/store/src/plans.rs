@@ -1,24 +1,28 @@
 //! Support plans (支援計画) and plan reviews (モニタリング). A child has versions of one plan; the
 //! current version may be corrected in place, and a review records progress on each of its goals
 //! and produces the next version, which becomes current. Every version is kept. The plan is the
-//! coordinator's record: the area's staff read it, coordinators write it, agencies do not see it.
+//! coordinator's record: the area's staff read it, coordinators write it. An agency whose consent
+//! shares 「支援計画（役割分担）」 sees the current version's goals and who does what, nothing else.
 
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
-use tsunagu_domain::{access::Purpose, plan::Rating, Actor, Role};
+use tsunagu_domain::{access::SharePart, plan::Rating, Actor, ChildId, PlanId, Role};
 
 use crate::{
-    audit::{self, Event, RequestMeta},
-    children::{self, ChildId},
-    db::{id_list, query},
-    Db, Error, Result, Tx,
+    access::{self, ChildAccess},
+    audit::Event,
+    children,
+    db::{id_list, query, On},
+    Error, Result, Tx, Unit,
 };
 
 /// One version of a child's plan.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Plan {
-    pub id: i64,
-    pub child_id: i64,
+    #[schema(value_type = i64)]
+    pub id: PlanId,
+    #[schema(value_type = i64)]
+    pub child_id: ChildId,
     pub version: i64,
     /// 現在の状況
     pub situation: Option<String>,
@@ -45,7 +49,7 @@ pub struct Goal {
     pub id: i64,
     #[serde(skip)]
     #[schema(ignore)]
-    pub plan_id: i64,
+    pub plan_id: PlanId,
     pub goal: String,
     pub who: Option<String>,
     pub what: Option<String>,
@@ -58,8 +62,10 @@ pub struct Goal {
 pub struct Review {
     pub id: i64,
     /// The version reviewed.
-    pub plan_id: i64,
-    pub next_plan_id: i64,
+    #[schema(value_type = i64)]
+    pub plan_id: PlanId,
+    #[schema(value_type = i64)]
+    pub next_plan_id: PlanId,
     #[schema(value_type = String, format = Date)]
     pub reviewed_on: Date,
     /// 総合的な所見
@@ -84,7 +90,8 @@ pub struct Progress {
 /// Every version of a child's plan, newest first, and the reviews between them.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PlanHistory {
-    pub child_id: i64,
+    #[schema(value_type = i64)]
+    pub child_id: ChildId,
     pub child_name: String,
     #[schema(value_type = String, format = Date)]
     pub birth_date: Date,
@@ -104,7 +111,7 @@ impl PlanHistory {
     }
 
     /// The review of a version, if it was reviewed.
-    pub fn review_of(&self, plan_id: i64) -> Option<&Review> {
+    pub fn review_of(&self, plan_id: PlanId) -> Option<&Review> {
         self.reviews.iter().find(|r| r.plan_id == plan_id)
     }
 }
@@ -132,7 +139,7 @@ pub struct GoalInput {
 #[derive(Clone, Debug)]
 pub struct ReviewInput {
     /// The version the reviewer saw: refused if another review made a newer one meanwhile.
-    pub plan_id: i64,
+    pub plan_id: PlanId,
     pub reviewed_on: Date,
     pub summary: Option<String>,
     /// Per goal of the reviewed version.
@@ -155,7 +162,7 @@ async fn insert_version(
     child: ChildId,
     version: i64,
     input: &PlanInput,
-) -> Result<i64> {
+) -> Result<PlanId> {
     let now = crate::now();
     let (id,): (i64,) = query(
         "INSERT INTO support_plans (child_id, version, situation, needs, wishes, long_term_goal, review_on, current, created_by, created_at, updated_at) \
@@ -178,11 +185,12 @@ async fn insert_version(
         Error::Conflict(_) => STALE,
         other => other,
     })?;
+    let id = PlanId(id);
     insert_goals(tx, id, &input.goals).await?;
     Ok(id)
 }
 
-async fn insert_goals(tx: &mut Tx, plan: i64, goals: &[GoalInput]) -> Result<()> {
+async fn insert_goals(tx: &mut Tx, plan: PlanId, goals: &[GoalInput]) -> Result<()> {
     for (i, g) in goals.iter().enumerate() {
         query("INSERT INTO plan_goals (plan_id, position, goal, who, what, by_on) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(plan)
@@ -209,54 +217,36 @@ fn check_goals(input: &PlanInput) -> Result<()> {
 }
 
 /// The id and version of the child's current plan.
-async fn current_of(db: &Db, child: ChildId) -> Result<Option<(i64, i64)>> {
+async fn current_of<'a>(on: impl Into<On<'a>>, child: ChildId) -> Result<Option<(PlanId, i64)>> {
+    let mut on = on.into();
     query("SELECT id, version FROM support_plans WHERE child_id = $1 AND current = $2")
         .bind(child.0)
         .bind(true)
-        .fetch_optional(db)
+        .fetch_optional(on.exec())
         .await
 }
 
-/// Only the area's coordinators write a plan (the access rule's Write already says so).
-async fn authorize_write(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-    action: &str,
-) -> Result<()> {
-    children::authorize(db, meta, actor, child, Purpose::Write, action).await?;
-    Ok(())
-}
-
 /// The first version of the child's plan; refused when one exists (a review makes the next).
-pub async fn create(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-    input: &PlanInput,
-) -> Result<i64> {
-    authorize_write(db, meta, actor, child, "plan.create").await?;
+/// `access` is a coordinator's, minted for a change.
+pub async fn create(u: &mut Unit, access: &ChildAccess, input: &PlanInput) -> Result<PlanId> {
     check_goals(input)?;
-    if current_of(db, child).await?.is_some() {
+    let child = access.child();
+    let mut w = access::write(u, access, "plan.create").await?;
+    if current_of(&mut w.tx, child).await?.is_some() {
         return Err(Error::Invalid {
             field: "plan",
             message: "支援計画はすでにあります。見直し（モニタリング）で次の版を作ってください。",
         });
     }
-    let mut tx = db.begin().await?;
-    let id = insert_first(&mut tx, child, input, Some(actor)).await?;
-    audit::record(
-        &mut tx,
-        meta,
+    let actor = w.actor()?;
+    let id = insert_first(&mut w.tx, child, input, Some(&actor)).await?;
+    w.record(
         Event::new("plan.create")
-            .by(actor)
             .object("support_plan", id)
             .detail(format!("child={child}")),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -266,37 +256,36 @@ pub async fn insert_first(
     child: ChildId,
     input: &PlanInput,
     actor: Option<&Actor>,
-) -> Result<i64> {
+) -> Result<PlanId> {
     let id = insert_version(tx, actor, child, 1, input).await?;
     children::add_event(
         tx,
         child,
         "plan",
         "支援計画（第1版）を作成しました",
-        Some(id),
+        Some(id.0),
         actor,
     )
     .await?;
     Ok(id)
 }
 
-/// Corrects the current version in place (a typo, a forgotten goal); earlier versions never change.
+/// Corrects the current version in place (a typo, a forgotten goal); earlier versions never
+/// change. `access` is a coordinator's, minted for a change.
 pub async fn update_current(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-    plan: i64,
+    u: &mut Unit,
+    access: &ChildAccess,
+    plan: PlanId,
     input: &PlanInput,
 ) -> Result<()> {
-    authorize_write(db, meta, actor, child, "plan.update").await?;
     check_goals(input)?;
-    match current_of(db, child).await? {
+    let child = access.child();
+    let mut w = access::write(u, access, "plan.update").await?;
+    match current_of(&mut w.tx, child).await? {
         Some((id, _)) if id == plan => {}
         Some(_) => return Err(STALE),
         None => return Err(Error::NotFound),
     }
-    let mut tx = db.begin().await?;
     let changed = query(
         "UPDATE support_plans SET situation = $1, needs = $2, wishes = $3, long_term_goal = $4, review_on = $5, updated_at = $6 \
          WHERE id = $7 AND current = $8",
@@ -307,58 +296,46 @@ pub async fn update_current(
     .bind(input.long_term_goal.as_deref())
     .bind(input.review_on)
     .bind(crate::now())
-    .bind(plan)
+    .bind(plan.0)
     .bind(true)
-    .execute(&mut tx)
+    .execute(&mut w.tx)
     .await?;
     if changed == 0 {
         return Err(STALE);
     }
     // The current version's goals are never referred to by a review (a review ends currency).
     query("DELETE FROM plan_goals WHERE plan_id = $1")
-        .bind(plan)
-        .execute(&mut tx)
+        .bind(plan.0)
+        .execute(&mut w.tx)
         .await?;
-    insert_goals(&mut tx, plan, &input.goals).await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("plan.update")
-            .by(actor)
-            .object("support_plan", plan),
-    )
-    .await?;
-    tx.commit().await
+    insert_goals(&mut w.tx, plan, &input.goals).await?;
+    w.record(Event::new("plan.update").object("support_plan", plan))
+        .await?;
+    w.commit().await
 }
 
 /// Every version of the child's plan with its goals, and the reviews: for the area's staff.
-pub async fn history(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-) -> Result<PlanHistory> {
-    children::authorize_area_staff(db, meta, actor, child, "plan.read").await?;
-    let (child_name, birth_date, status): (String, Date, String) = query(
-        "SELECT family_name || ' ' || given_name, birth_date, status FROM children WHERE id = $1",
-    )
-    .bind(child.0)
-    .fetch_one(db)
-    .await?;
-    let may_write = actor.role == Role::Coordinator && status == "active";
+pub async fn history(u: &mut Unit, child: ChildId) -> Result<PlanHistory> {
+    let access = access::area_staff(u, child, "plan.read").await?;
+    let (child_name, birth_date): (String, Date) =
+        query("SELECT family_name || ' ' || given_name, birth_date FROM children WHERE id = $1")
+            .bind(child.0)
+            .fetch_one(&mut *u)
+            .await?;
+    let may_write = access.is_coordinator() && !access.is_closed();
     let mut versions: Vec<Plan> = query(format!(
         "SELECT {COLUMNS} FROM support_plans p LEFT JOIN users u ON u.id = p.created_by \
          WHERE p.child_id = $1 ORDER BY p.version DESC"
     ))
     .bind(child.0)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
     let mut goals: Vec<Goal> = query(
         "SELECT g.id, g.plan_id, g.goal, g.who, g.what, g.by_on FROM plan_goals g JOIN support_plans p ON p.id = g.plan_id \
          WHERE p.child_id = $1 ORDER BY g.plan_id, g.position",
     )
     .bind(child.0)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
     for p in &mut versions {
         let (mine, rest): (Vec<Goal>, Vec<Goal>) =
@@ -371,13 +348,13 @@ pub async fn history(
          FROM plan_reviews r LEFT JOIN users u ON u.id = r.created_by WHERE r.child_id = $1 ORDER BY r.reviewed_on DESC, r.id DESC",
     )
     .bind(child.0)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
     let progress: Vec<Progress> = query(format!(
         "SELECT review_id, goal_id, rating, progress FROM plan_review_progress WHERE review_id IN ({})",
         id_list(reviews.iter().map(|r| r.id))
     ))
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
     for r in &mut reviews {
         r.progress = progress
@@ -386,14 +363,9 @@ pub async fn history(
             .cloned()
             .collect();
     }
-    audit::record_alone(
-        db,
-        meta,
-        Event::new("plan.read").by(actor).object("child", child),
-    )
-    .await?;
+    u.audit(Event::new("plan.read").object("child", child));
     Ok(PlanHistory {
-        child_id: child.0,
+        child_id: child,
         child_name,
         birth_date,
         may_write,
@@ -402,18 +374,62 @@ pub async fn history(
     })
 }
 
+/// What an agency whose consent shares the plan part sees: the current version's long-term goal
+/// and who does what by when.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SharedPlan {
+    pub version: i64,
+    /// 長期目標
+    pub long_term_goal: Option<String>,
+    #[schema(value_type = String, format = Date)]
+    pub review_on: Date,
+    pub goals: Vec<Goal>,
+}
+
+/// The current plan's goals and roles, for anyone whose access shows the plan part (the area's
+/// staff too); `None` without the part or without a plan. An agency's read is its disclosure.
+pub async fn shared(u: &mut Unit, access: &ChildAccess) -> Result<Option<SharedPlan>> {
+    if !access.sees(SharePart::Plan) {
+        return Ok(None);
+    }
+    let found: Option<(PlanId, i64, Option<String>, Date)> = query(
+        "SELECT id, version, long_term_goal, review_on FROM support_plans WHERE child_id = $1 AND current = $2",
+    )
+    .bind(access.child().0)
+    .bind(true)
+    .fetch_optional(&mut *u)
+    .await?;
+    let Some((id, version, long_term_goal, review_on)) = found else {
+        return Ok(None);
+    };
+    let goals: Vec<Goal> = query(
+        "SELECT id, plan_id, goal, who, what, by_on FROM plan_goals WHERE plan_id = $1 ORDER BY position",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *u)
+    .await?;
+    access.disclose(u, &[SharePart::Plan])?;
+    u.audit(
+        Event::new("plan.read")
+            .object("child", access.child())
+            .detail("shared goals"),
+    );
+    Ok(Some(SharedPlan {
+        version,
+        long_term_goal,
+        review_on,
+        goals,
+    }))
+}
+
 /// Reviews the current version — progress per goal and a summary — and makes `next` the new
-/// current version. The reviewed version is kept as it was.
-pub async fn review(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-    input: &ReviewInput,
-) -> Result<i64> {
-    authorize_write(db, meta, actor, child, "plan.review").await?;
+/// current version. The reviewed version is kept as it was. `access` is a coordinator's,
+/// minted for a change.
+pub async fn review(u: &mut Unit, access: &ChildAccess, input: &ReviewInput) -> Result<PlanId> {
     check_goals(&input.next)?;
-    let Some((plan, version)) = current_of(db, child).await? else {
+    let child = access.child();
+    let mut w = access::write(u, access, "plan.review").await?;
+    let Some((plan, version)) = current_of(&mut w.tx, child).await? else {
         return Err(Error::Invalid {
             field: "plan",
             message: "見直す支援計画がありません。先に作成してください。",
@@ -423,8 +439,8 @@ pub async fn review(
         return Err(STALE);
     }
     let goal_ids: Vec<(i64,)> = query("SELECT id FROM plan_goals WHERE plan_id = $1")
-        .bind(plan)
-        .fetch_all(db)
+        .bind(plan.0)
+        .fetch_all(&mut w.tx)
         .await?;
     if input
         .progress
@@ -436,18 +452,15 @@ pub async fn review(
             message: "見直す版にない目標が含まれています。",
         });
     }
-    let mut tx = db.begin().await?;
-    let next_id = review_in(&mut tx, child, plan, version, input, Some(actor)).await?;
-    audit::record(
-        &mut tx,
-        meta,
+    let actor = w.actor()?;
+    let next_id = review_in(&mut w.tx, child, plan, version, input, Some(&actor)).await?;
+    w.record(
         Event::new("plan.review")
-            .by(actor)
             .object("support_plan", plan)
             .detail(format!("next={next_id}")),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(next_id)
 }
 
@@ -456,18 +469,18 @@ pub async fn review(
 pub async fn review_in(
     tx: &mut Tx,
     child: ChildId,
-    plan: i64,
+    plan: PlanId,
     version: i64,
     input: &ReviewInput,
     actor: Option<&Actor>,
-) -> Result<i64> {
+) -> Result<PlanId> {
     // Guarded by `current`, so two reviews at once cannot both succeed.
     let ended = query(
         "UPDATE support_plans SET current = $1, updated_at = $2 WHERE id = $3 AND current = $4",
     )
     .bind(false)
     .bind(crate::now())
-    .bind(plan)
+    .bind(plan.0)
     .bind(true)
     .execute(&mut *tx)
     .await?;
@@ -479,11 +492,11 @@ pub async fn review_in(
         "INSERT INTO plan_reviews (plan_id, child_id, reviewed_on, summary, next_plan_id, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(plan)
+    .bind(plan.0)
     .bind(child.0)
     .bind(input.reviewed_on)
     .bind(input.summary.as_deref())
-    .bind(next_id)
+    .bind(next_id.0)
     .bind(actor.map(|a| a.user_id))
     .bind(crate::now())
     .fetch_one(&mut *tx)
@@ -512,45 +525,51 @@ pub async fn review_in(
             "支援計画を見直し（モニタリング）、第{}版を作成しました",
             version + 1
         ),
-        Some(next_id),
+        Some(next_id.0),
         actor,
     )
     .await?;
     Ok(next_id)
 }
 
-/// The current version's number and review date, for a page whose access was already checked.
-pub async fn current_for_child(db: &Db, child: ChildId) -> Result<Option<(i64, Date)>> {
+/// The current version's number and review date (the area's staff).
+pub async fn current_for_child(u: &mut Unit, access: &ChildAccess) -> Result<Option<(i64, Date)>> {
+    if !access.sees_everything() {
+        return Ok(None);
+    }
     query("SELECT version, review_on FROM support_plans WHERE child_id = $1 AND current = $2")
-        .bind(child.0)
+        .bind(access.child().0)
         .bind(true)
-        .fetch_optional(db)
+        .fetch_optional(u)
         .await
 }
 
 /// A current plan whose review falls due.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct DueReview {
-    pub child_id: i64,
+    pub child_id: ChildId,
     pub child_name: String,
     pub version: i64,
     pub review_on: Date,
 }
 
 /// Current plans of the coordinator's active children to be reviewed by `by` (overdue first).
-pub async fn reviews_due(db: &Db, actor: &Actor, by: Date) -> Result<Vec<DueReview>> {
+pub async fn reviews_due(u: &mut Unit, by: Date) -> Result<Vec<DueReview>> {
+    let actor = u.actor()?;
     if actor.role != Role::Coordinator || actor.area_ids.is_empty() {
         return Ok(vec![]);
     }
-    query(format!(
+    let found: Vec<DueReview> = query(format!(
         "SELECT c.id AS child_id, c.family_name || ' ' || c.given_name AS child_name, p.version, p.review_on \
          FROM support_plans p JOIN children c ON c.id = p.child_id \
-         WHERE p.current = $1 AND p.review_on <= $2 AND c.area_id IN ({}) AND c.status = 'active' \
+         WHERE p.current = $1 AND p.review_on <= $2 AND {} AND c.status = 'active' \
          ORDER BY p.review_on, c.id LIMIT 50",
-        id_list(actor.area_ids.iter().map(|a| a.0))
+        access::visible(&actor, access::today())
     ))
     .bind(true)
     .bind(by)
-    .fetch_all(db)
-    .await
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown("plan.reviews_due", found.iter().map(|r| r.child_id));
+    Ok(found)
 }

@@ -5,22 +5,26 @@
 use serde::Serialize;
 use time::{Date, Duration, OffsetDateTime};
 use tsunagu_domain::{
-    access::{Purpose, SharePart},
+    access::SharePart,
     referral::{transition, Action, Party, Refused, State},
-    Actor, AgencyId, Role,
+    Actor, AgencyId, ReferralId, Role,
 };
 
 use crate::{
-    audit::{self, Event, Outcome, RequestMeta},
+    access::{self, ChildAccess},
+    audit::{Event, Outcome},
     children::{self, ChildId},
-    db::query,
-    Db, Error, Result,
+    db::{query, On},
+    Error, Result, Unit,
 };
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Referral {
-    pub id: i64,
-    pub child_id: i64,
+    #[schema(value_type = i64)]
+    pub id: ReferralId,
+    /// Empty (0) when the agency may no longer see the child.
+    #[schema(value_type = i64)]
+    pub child_id: ChildId,
     /// The child's name; empty when the agency may no longer see the child (consent ended).
     pub child_name: String,
     pub area_id: i64,
@@ -32,7 +36,9 @@ pub struct Referral {
     /// Part codes sent with it.
     pub parts: String,
     /// open, accepted, declined, completed, cancelled
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
+    pub state: State,
     pub created_by_name: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -42,11 +48,18 @@ pub struct Referral {
     pub outcome: Option<String>,
     /// The agency is on the child's care team now (the coordinator may add it in one click if not).
     pub on_team: bool,
+    /// The reader may see the child (an agency's consent may have ended).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub visible: bool,
 }
 
 impl Referral {
     pub fn state_label(&self) -> &'static str {
-        State::from_code(&self.state).map_or("", State::label)
+        self.state.label()
+    }
+    pub fn is_open(&self) -> bool {
+        self.state == State::Open
     }
     pub fn part_labels(&self) -> String {
         self.parts
@@ -61,7 +74,8 @@ impl Referral {
 const SELECT: &str = "SELECT r.id, r.child_id, c.family_name || ' ' || c.given_name AS child_name, c.area_id, r.agency_id, \
     a.name AS agency_name, r.reason, r.desired_on, r.parts, r.state, u.display_name AS created_by_name, r.created_at, \
     r.answered_at, r.decline_reason, r.outcome, \
-    EXISTS (SELECT 1 FROM care_team_members t WHERE t.child_id = r.child_id AND t.agency_id = r.agency_id AND t.to_on IS NULL) AS on_team \
+    EXISTS (SELECT 1 FROM care_team_members t WHERE t.child_id = r.child_id AND t.agency_id = r.agency_id AND t.to_on IS NULL) AS on_team, \
+    1 = 1 AS visible \
     FROM referrals r JOIN children c ON c.id = r.child_id JOIN agencies a ON a.id = r.agency_id LEFT JOIN users u ON u.id = r.created_by";
 
 /// What a coordinator gives for a referral.
@@ -73,15 +87,14 @@ pub struct NewReferral {
     pub parts: Vec<SharePart>,
 }
 
-pub async fn create(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-    new: &NewReferral,
-) -> Result<i64> {
-    children::authorize(db, meta, actor, child, Purpose::Write, "referral.create").await?;
-    let Some((basis, consented)) = children::consented_to(db, child, new.agency_id).await? else {
+/// Refers the child to `new.agency_id` within what a consent lets go to it; `access` is the
+/// coordinator's, minted for a change.
+pub async fn create(u: &mut Unit, access: &ChildAccess, new: &NewReferral) -> Result<ReferralId> {
+    let child = access.child();
+    let mut w = access::write(u, access, "referral.create").await?;
+    let Some((basis, consented)) =
+        access::consented_to(&mut On::Tx(&mut w.tx), child, new.agency_id).await?
+    else {
         return Err(Error::Invalid { field: "agency_id", message: "この機関に情報を共有する同意（または要保護児童対策地域協議会の根拠）がありません。先に同意を記録してください。" });
     };
     if new.parts.is_empty() || new.parts.iter().any(|p| !consented.contains(p)) {
@@ -90,7 +103,7 @@ pub async fn create(
             message: "共有する内容は、同意された範囲から選んでください。",
         });
     }
-    let mut tx = db.begin().await?;
+    let actor = w.actor()?;
     let parts = new
         .parts
         .iter()
@@ -108,54 +121,40 @@ pub async fn create(
     .bind(parts)
     .bind(actor.user_id)
     .bind(crate::now())
-    .fetch_one(&mut tx)
+    .fetch_one(&mut w.tx)
     .await
     .map_err(|e| e.on_foreign_key("agency_id", "関係機関が見つかりません。"))?;
     let (agency_name,): (String,) = query("SELECT name FROM agencies WHERE id = $1")
         .bind(new.agency_id)
-        .fetch_one(&mut tx)
+        .fetch_one(&mut w.tx)
         .await?;
     let reason: String = new.reason.chars().take(40).collect();
     children::add_event(
-        &mut tx,
+        &mut w.tx,
         child,
         "referral",
         &format!("{agency_name}につなぎました：{reason}"),
         Some(id),
-        Some(actor),
+        Some(&actor),
     )
     .await?;
     // What a referral sends is disclosed to the agency from this moment.
-    let receiving = Actor {
-        agency_id: Some(new.agency_id),
-        ..actor.clone()
-    };
-    children::record_disclosures(
-        &mut tx,
-        &receiving,
-        child,
-        new.agency_id,
-        &basis,
-        &new.parts,
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        meta,
+    access::record_sent(&mut w, child, new.agency_id, &basis, &new.parts).await?;
+    w.record(
         Event::new("referral.create")
-            .by(actor)
             .object("referral", id)
             .detail(format!("child={child}")),
     )
     .await?;
-    tx.commit().await?;
-    Ok(id)
+    w.commit().await?;
+    Ok(ReferralId(id))
 }
 
-async fn load(db: &Db, id: i64) -> Result<Option<Referral>> {
+async fn load<'a>(on: impl Into<On<'a>>, id: ReferralId) -> Result<Option<Referral>> {
+    let mut on = on.into();
     query(format!("{SELECT} WHERE r.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
+        .bind(id.0)
+        .fetch_optional(on.exec())
         .await
 }
 
@@ -171,20 +170,15 @@ fn party(actor: &Actor, r: &Referral) -> Party {
     }
 }
 
-/// Moves a referral on: accept, decline (with a reason), complete (with the outcome), cancel.
-pub async fn act(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
-    action: Action,
-    note: Option<&str>,
-) -> Result<()> {
-    let found = load(db, id).await?;
-    let who = found.as_ref().map_or(Party::Other, |r| party(actor, r));
+/// Who may move a referral: the coordinators of its child's area and the receiving agency.
+/// Asked before a form's input is checked; anyone else is told it does not exist, and a party
+/// the step is not theirs gets 403. Answers the referral as it stands.
+pub async fn may_act(u: &mut Unit, id: ReferralId, action: Action) -> Result<Referral> {
+    let actor = u.actor()?;
+    let found = load(&mut *u, id).await?;
+    let who = found.as_ref().map_or(Party::Other, |r| party(&actor, r));
     let refuse = |outcome: Outcome, why: &'static str| {
         Event::new("referral.update")
-            .by(actor)
             .object("referral", id)
             .outcome(outcome)
             .detail(why)
@@ -192,24 +186,21 @@ pub async fn act(
     let Some(r) = found
         .filter(|r| who != Party::Other || actor.serves_area(tsunagu_domain::AreaId(r.area_id)))
     else {
-        audit::record_alone(db, meta, refuse(Outcome::Denied, "not visible")).await?;
+        u.audit(refuse(Outcome::Denied, "not visible"));
         return Err(Error::NotFound);
     };
-    let state = State::from_code(&r.state)
-        .ok_or_else(|| Error::Other(format!("unknown referral state {}", r.state)))?;
-    let next = match transition(state, action, who) {
-        Ok(next) => next,
-        Err(Refused::NotYours) => {
-            audit::record_alone(db, meta, refuse(Outcome::Denied, action.code())).await?;
-            return Err(Error::Forbidden);
-        }
-        Err(Refused::WrongState) => {
-            return Err(Error::Invalid {
-                field: "state",
-                message: "この依頼は今の状態ではその操作ができません。",
-            });
-        }
-    };
+    if let Err(Refused::NotYours) = transition(r.state, action, who) {
+        u.audit(refuse(Outcome::Denied, action.code()));
+        return Err(Error::Forbidden);
+    }
+    Ok(r)
+}
+
+/// Moves a referral on: accept, decline (with a reason), complete (with the outcome), cancel.
+/// The party and the state are checked again inside the change.
+pub async fn act(u: &mut Unit, id: ReferralId, action: Action, note: Option<&str>) -> Result<()> {
+    let r = may_act(u, id, action).await?;
+    let actor = u.actor()?;
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if action == Action::Decline && note.is_none() {
         return Err(Error::Invalid {
@@ -223,30 +214,45 @@ pub async fn act(
             message: "結果（どうなったか）を入力してください。",
         });
     }
+    let mut w = u.write().await?;
+    let Some(current) = load(&mut w.tx, id).await? else {
+        return Err(Error::NotFound);
+    };
+    let who = party(&actor, &current);
+    let next = match transition(current.state, action, who) {
+        Ok(next) => next,
+        Err(Refused::NotYours) => {
+            w.refuse(
+                Event::new("referral.update")
+                    .object("referral", id)
+                    .outcome(Outcome::Denied)
+                    .detail(action.code()),
+            );
+            return Err(Error::Forbidden);
+        }
+        Err(Refused::WrongState) => {
+            return Err(Error::Invalid {
+                field: "state",
+                message: "この依頼は今の状態ではその操作ができません。",
+            });
+        }
+    };
     let now = crate::now();
-    let mut tx = db.begin().await?;
     let sql = match action {
         Action::Accept => "UPDATE referrals SET state = $1, answered_by = $2, answered_at = $3 WHERE id = $4 AND state = $5",
         Action::Decline => "UPDATE referrals SET state = $1, answered_by = $2, answered_at = $3, decline_reason = $6 WHERE id = $4 AND state = $5",
         Action::Complete => "UPDATE referrals SET state = $1, completed_at = $3, outcome = $6 WHERE id = $4 AND state = $5 AND $2 IS NOT NULL",
         Action::Cancel => "UPDATE referrals SET state = $1, cancelled_at = $3 WHERE id = $4 AND state = $5 AND $2 IS NOT NULL",
     };
-    let changed = query(sql)
+    query(sql)
         .bind(next.code())
         .bind(actor.user_id)
         .bind(now)
-        .bind(id)
-        .bind(state.code())
+        .bind(id.0)
+        .bind(current.state.code())
         .bind(note)
-        .execute(&mut tx)
+        .execute(&mut w.tx)
         .await?;
-    if changed == 0 {
-        // Someone else moved it meanwhile.
-        return Err(Error::Invalid {
-            field: "state",
-            message: "この依頼は今の状態ではその操作ができません。",
-        });
-    }
     let summary = match action {
         Action::Accept => format!("{}がつなぎを受け入れました", r.agency_name),
         Action::Decline => format!(
@@ -262,108 +268,102 @@ pub async fn act(
         Action::Cancel => format!("{}へのつなぎを取り消しました", r.agency_name),
     };
     children::add_event(
-        &mut tx,
-        ChildId(r.child_id),
+        &mut w.tx,
+        current.child_id,
         "referral",
         &summary,
-        Some(id),
-        Some(actor),
+        Some(id.0),
+        Some(&actor),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("referral.update")
-            .by(actor)
             .object("referral", id)
             .detail(action.code()),
     )
     .await?;
-    tx.commit().await
+    w.commit().await
 }
 
-/// The child's referrals, for a page whose access was already checked (the area's staff).
-pub async fn for_child(db: &Db, child: ChildId) -> Result<Vec<Referral>> {
+/// The child's referrals (the area's staff; an agency sees its own in its inbox).
+pub async fn for_child(u: &mut Unit, access: &ChildAccess) -> Result<Vec<Referral>> {
+    if !access.sees_everything() {
+        return Ok(vec![]);
+    }
     query(format!(
         "{SELECT} WHERE r.child_id = $1 ORDER BY r.created_at DESC, r.id DESC"
     ))
-    .bind(child.0)
-    .fetch_all(db)
+    .bind(access.child().0)
+    .fetch_all(u)
     .await
 }
 
 /// An agency's inbox: its live referrals, and those answered in the last 30 days. A child whom
-/// the agency may no longer see (consent ended) stays listed without a name.
-pub async fn inbox(db: &Db, meta: &RequestMeta, actor: &Actor) -> Result<Vec<Referral>> {
+/// the agency may no longer see (consent ended) stays listed without a name or reason.
+pub async fn inbox(u: &mut Unit) -> Result<Vec<Referral>> {
+    let actor = u.actor()?;
     let Some(agency) = actor.agency_id.filter(|_| actor.role == Role::AgencyStaff) else {
         return Ok(vec![]);
     };
     let since = crate::now() - Duration::days(30);
+    let visible = access::visible(&actor, access::today());
     let mut items: Vec<Referral> = query(format!(
-        "{SELECT} WHERE r.agency_id = $1 AND (r.state IN ('open', 'accepted') OR r.created_at >= $2) ORDER BY r.state = 'open' DESC, r.created_at DESC"
+        "SELECT r.id, r.child_id, c.family_name || ' ' || c.given_name AS child_name, c.area_id, r.agency_id, \
+         a.name AS agency_name, r.reason, r.desired_on, r.parts, r.state, u.display_name AS created_by_name, r.created_at, \
+         r.answered_at, r.decline_reason, r.outcome, \
+         EXISTS (SELECT 1 FROM care_team_members t WHERE t.child_id = r.child_id AND t.agency_id = r.agency_id AND t.to_on IS NULL) AS on_team, \
+         {visible} AS visible \
+         FROM referrals r JOIN children c ON c.id = r.child_id JOIN agencies a ON a.id = r.agency_id LEFT JOIN users u ON u.id = r.created_by \
+         WHERE r.agency_id = $1 AND (r.state IN ('open', 'accepted') OR r.created_at >= $2) ORDER BY r.state = 'open' DESC, r.created_at DESC"
     ))
     .bind(agency)
     .bind(since)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
-    let ids: Vec<ChildId> = items.iter().map(|r| ChildId(r.child_id)).collect();
-    let consented = children::consented_among(db, agency, &ids).await?;
-    for r in items
-        .iter_mut()
-        .filter(|r| !consented.contains(&r.child_id))
-    {
+    for r in items.iter_mut().filter(|r| !r.visible) {
+        r.child_id = ChildId(0);
         r.child_name = String::new();
         r.reason = String::new();
     }
-    audit::record_alone(
-        db,
-        meta,
-        Event::new("referral.inbox")
-            .by(actor)
-            .object_type("referral")
-            .detail(format!("items={}", items.len())),
-    )
-    .await?;
+    u.audit_shown(
+        "referral.inbox",
+        items.iter().filter(|r| r.visible).map(|r| r.child_id),
+    );
     Ok(items)
 }
 
 /// Referrals of the coordinator's areas still unanswered after `days` days.
-pub async fn overdue(db: &Db, actor: &Actor, days: i64) -> Result<Vec<Referral>> {
+pub async fn overdue(u: &mut Unit, days: i64) -> Result<Vec<Referral>> {
+    let actor = u.actor()?;
     if actor.role != Role::Coordinator || actor.area_ids.is_empty() {
         return Ok(vec![]);
     }
-    // Area ids come from the user's own record, never input.
-    let areas = actor
-        .area_ids
-        .iter()
-        .map(|a| a.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
     // The area's children as a list to look each open referral up in (`+` keeps the planner
     // from walking every child's referrals instead): a prefecture has thousands open.
-    query(format!(
-        "{SELECT} WHERE +r.child_id IN (SELECT x.id FROM children x WHERE x.area_id IN ({areas})) \
-         AND r.state = 'open' AND r.created_at < $1 ORDER BY r.created_at"
+    let found: Vec<Referral> = query(format!(
+        "{SELECT} WHERE +r.child_id IN (SELECT c.id FROM children c WHERE {}) \
+         AND r.state = 'open' AND r.created_at < $1 ORDER BY r.created_at",
+        access::visible(&actor, access::today())
     ))
     .bind(crate::now() - Duration::days(days))
-    .fetch_all(db)
-    .await
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown("referral.overdue", found.iter().map(|r| r.child_id));
+    Ok(found)
 }
 
 /// The referrals of the coordinator's or supervisor's areas, newest first (the API list).
-pub async fn for_areas(db: &Db, actor: &Actor) -> Result<Vec<Referral>> {
+pub async fn for_areas(u: &mut Unit) -> Result<Vec<Referral>> {
+    let actor = u.actor()?;
     if !actor.role.needs_areas() || actor.area_ids.is_empty() {
         return Ok(vec![]);
     }
-    let areas = actor
-        .area_ids
-        .iter()
-        .map(|a| a.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    query(format!(
-        "{SELECT} WHERE c.area_id IN ({areas}) ORDER BY r.created_at DESC LIMIT 500"
+    let found: Vec<Referral> = query(format!(
+        "{SELECT} WHERE {} ORDER BY r.created_at DESC LIMIT 500",
+        access::visible(&actor, access::today())
     ))
-    .fetch_all(db)
-    .await
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown("referral.list", found.iter().map(|r| r.child_id));
+    Ok(found)
 }

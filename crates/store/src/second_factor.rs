@@ -11,7 +11,7 @@ use tsunagu_domain::{login_policy, Actor, UserId};
 
 use crate::{
     audit::{self, Event, Outcome, RequestMeta},
-    db::query,
+    db::{query, On},
     secret,
     users::User,
     Db, Error, Result, Tx,
@@ -126,11 +126,15 @@ pub async fn start_enrolment(db: &Db, meta: &RequestMeta, user: &User) -> Result
 }
 
 /// The secret being enrolled, to show its QR code again (after a mistyped code).
-pub async fn pending_enrolment(db: &Db, user: &User) -> Result<Option<Enrolment>> {
+pub async fn pending_enrolment<'a>(
+    on: impl Into<On<'a>>,
+    user: &User,
+) -> Result<Option<Enrolment>> {
+    let mut on = on.into();
     let row: Option<(Option<String>,)> =
         query("SELECT totp_secret FROM users WHERE id = $1 AND totp_enabled_at IS NULL")
             .bind(user.id)
-            .fetch_optional(db)
+            .fetch_optional(on.exec())
             .await?;
     match row.and_then(|(s,)| s) {
         Some(secret) => Ok(Some(Enrolment {
@@ -244,11 +248,12 @@ pub async fn recovery_codes_left<'e>(
 }
 
 /// When the second factor was enrolled.
-pub async fn enabled_at(db: &Db, user: UserId) -> Result<Option<OffsetDateTime>> {
+pub async fn enabled_at<'a>(on: impl Into<On<'a>>, user: UserId) -> Result<Option<OffsetDateTime>> {
+    let mut on = on.into();
     let row: Option<(Option<OffsetDateTime>,)> =
         query("SELECT totp_enabled_at FROM users WHERE id = $1")
             .bind(user)
-            .fetch_optional(db)
+            .fetch_optional(on.exec())
             .await?;
     Ok(row.and_then(|(t,)| t))
 }

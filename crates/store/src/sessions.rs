@@ -5,7 +5,7 @@ use tsunagu_domain::UserId;
 
 use crate::{
     audit::{self, Event, RequestMeta},
-    db::query,
+    db::{query, On},
     secret,
     users::User,
     Db, Result, Tx,
@@ -43,12 +43,13 @@ pub struct Session {
 
 /// Opens a session after the password; with `second_factor_pending` it opens nothing but the
 /// second step until [`complete_second_factor`].
-pub async fn create(
-    db: &Db,
+pub async fn create<'a>(
+    on: impl Into<On<'a>>,
     meta: &RequestMeta,
     user: &User,
     second_factor_pending: bool,
 ) -> Result<NewSession> {
+    let mut on = on.into();
     let cookie = secret::random_token();
     let csrf_token = secret::random_token();
     let now = crate::now();
@@ -62,32 +63,39 @@ pub async fn create(
     .bind(now)
     .bind(meta.client_addr.as_deref())
     .bind(second_factor_pending)
-    .execute(db)
+    .execute(on.exec())
     .await?;
     Ok(NewSession { cookie, csrf_token })
 }
 
 /// The second factor was given: the session opens everything the user may see.
-pub async fn complete_second_factor(db: &Db, cookie: &str) -> Result<()> {
+pub async fn complete_second_factor<'a>(on: impl Into<On<'a>>, cookie: &str) -> Result<()> {
+    let mut on = on.into();
     query("UPDATE sessions SET second_factor_pending = $1 WHERE token_hash = $2")
         .bind(false)
         .bind(secret::hash(cookie))
-        .execute(db)
+        .execute(on.exec())
         .await
         .map(|_| ())
 }
 
 /// The session of `cookie` if it is still alive; an expired one is deleted on sight.
-pub async fn find(db: &Db, cookie: &str, lifetime: Lifetime) -> Result<Option<Session>> {
-    find_at(db, cookie, lifetime, crate::now()).await
+pub async fn find<'a>(
+    on: impl Into<On<'a>>,
+    cookie: &str,
+    lifetime: Lifetime,
+) -> Result<Option<Session>> {
+    let mut on = on.into();
+    find_at(&mut on, cookie, lifetime, crate::now()).await
 }
 
-pub async fn find_at(
-    db: &Db,
+pub async fn find_at<'a>(
+    on: impl Into<On<'a>>,
     cookie: &str,
     lifetime: Lifetime,
     now: OffsetDateTime,
 ) -> Result<Option<Session>> {
+    let mut on = on.into();
     let token_hash = secret::hash(cookie);
     let row: Option<(i64, String, OffsetDateTime, OffsetDateTime, bool)> = query(
         "SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.second_factor_pending FROM sessions s \
@@ -95,7 +103,7 @@ pub async fn find_at(
     )
     .bind(&token_hash)
     .bind(false)
-    .fetch_optional(db)
+    .fetch_optional(on.exec())
     .await?;
     let Some((user_id, csrf_token, created_at, last_seen_at, second_factor_pending)) = row else {
         return Ok(None);
@@ -103,7 +111,7 @@ pub async fn find_at(
     if now - last_seen_at > lifetime.idle || now - created_at > lifetime.absolute {
         query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(&token_hash)
-            .execute(db)
+            .execute(on.exec())
             .await?;
         return Ok(None);
     }
@@ -112,15 +120,64 @@ pub async fn find_at(
         query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(&token_hash)
-            .execute(db)
+            .execute(on.exec())
             .await?;
     }
-    let user = crate::users::get(db, UserId(user_id)).await?;
+    let user = crate::users::get(&mut on, UserId(user_id)).await?;
     Ok(Some(Session {
         user,
         csrf_token,
         second_factor_pending,
     }))
+}
+
+/// The live session of `cookie` with its user and their areas, read by the request unit in one
+/// statement; its last-seen time goes with the request's trail (at most once a minute), so a
+/// page view writes nothing of its own. An expired session is none (purged now and then).
+pub async fn of_cookie(
+    u: &mut crate::Unit,
+    cookie: &str,
+    lifetime: Lifetime,
+) -> Result<Option<(Session, tsunagu_domain::Actor)>> {
+    let token_hash = secret::hash(cookie);
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        csrf_token: String,
+        session_created_at: OffsetDateTime,
+        last_seen_at: OffsetDateTime,
+        second_factor_pending: bool,
+        #[sqlx(flatten)]
+        user: crate::users::UserWithAreas,
+    }
+    let row: Option<Row> = query(format!(
+        "SELECT s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.second_factor_pending, {} \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = $2",
+        crate::users::actor_columns(u.backend())
+    ))
+    .bind(&token_hash)
+    .bind(false)
+    .fetch_optional(&mut *u)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let now = crate::now();
+    if now - row.last_seen_at > lifetime.idle || now - row.session_created_at > lifetime.absolute {
+        return Ok(None);
+    }
+    // Touch at most once a minute.
+    if now - row.last_seen_at >= Duration::minutes(1) {
+        u.session_seen(token_hash);
+    }
+    let actor = row.user.actor();
+    Ok(Some((
+        Session {
+            user: row.user.user,
+            csrf_token: row.csrf_token,
+            second_factor_pending: row.second_factor_pending,
+        },
+        actor,
+    )))
 }
 
 /// Ends the session of `cookie` (logout).
@@ -149,11 +206,12 @@ pub async fn end_all_for_user(tx: &mut Tx, user: UserId) -> Result<()> {
 }
 
 /// Removes sessions past their lifetime; run now and then.
-pub async fn purge_expired(db: &Db, lifetime: Lifetime) -> Result<u64> {
+pub async fn purge_expired<'a>(on: impl Into<On<'a>>, lifetime: Lifetime) -> Result<u64> {
+    let mut on = on.into();
     let now = crate::now();
     query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
         .bind(now - lifetime.idle)
         .bind(now - lifetime.absolute)
-        .execute(db)
+        .execute(on.exec())
         .await
 }

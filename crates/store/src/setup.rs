@@ -3,7 +3,7 @@
 use time::Duration;
 
 use crate::{
-    db::query,
+    db::{query, On},
     secret,
     users::{self, NewUser},
     Db, Error, RequestMeta, Result,
@@ -29,15 +29,16 @@ pub async fn issue_if_needed(db: &Db) -> Result<Option<String>> {
 }
 
 /// Whether `token` may still be used.
-pub async fn is_valid(db: &Db, token: &str) -> Result<bool> {
+pub async fn is_valid<'a>(on: impl Into<On<'a>>, token: &str) -> Result<bool> {
+    let mut on = on.into();
     let (n,): (i64,) = query(
         "SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
     .bind(secret::hash(token))
     .bind(crate::now())
-    .fetch_one(db)
+    .fetch_one(on.exec())
     .await?;
-    Ok(n > 0 && !users::admin_exists(db).await?)
+    Ok(n > 0 && !users::admin_exists(&mut on).await?)
 }
 
 /// Creates the first administrator with `token`, which dies in the same transaction.

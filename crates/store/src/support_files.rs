@@ -4,14 +4,15 @@
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use tsunagu_domain::{access::Purpose, Actor};
+use tsunagu_domain::ChildId;
 
 use crate::{
-    audit::{self, Event, RequestMeta},
-    children::{self, ChildId, FullRecord},
+    access::{self, ChildAccess},
+    audit::Event,
+    children::{self, FullRecord},
     consultations,
     db::query,
-    Db, Result,
+    Result, Unit,
 };
 
 /// What the coordinator writes into the file with the family.
@@ -40,35 +41,40 @@ pub struct SupportFile {
     pub consultations: Vec<consultations::Consultation>,
 }
 
-pub async fn get(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-) -> Result<SupportFile> {
-    children::authorize_area_staff(db, meta, actor, child, "support_file.read").await?;
-    let record = children::record_for_documents(db, child).await?;
-    let family: Option<FamilyPart> = query(
-        "SELECT growth, aids, allowances, likes, behaviours, what_helps FROM support_files WHERE child_id = $1",
+/// The whole file, for the area's staff.
+pub async fn get(u: &mut Unit, child: ChildId) -> Result<SupportFile> {
+    let access = access::area_staff(u, child, "support_file.read").await?;
+    let record = children::record_for_documents(&mut *u, &access).await?;
+    let row: Option<(
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        OffsetDateTime,
+    )> = query(
+        "SELECT growth, aids, allowances, likes, behaviours, what_helps, updated_at FROM support_files WHERE child_id = $1",
     )
     .bind(child.0)
-    .fetch_optional(db)
+    .fetch_optional(&mut *u)
     .await?;
-    let updated_at: Option<(OffsetDateTime,)> =
-        query("SELECT updated_at FROM support_files WHERE child_id = $1")
-            .bind(child.0)
-            .fetch_optional(db)
-            .await?;
-    let (family, updated_at) = (family.unwrap_or_default(), updated_at.map(|(t,)| t));
-    let consultations = consultations::for_child_history(db, child).await?;
-    audit::record_alone(
-        db,
-        meta,
-        Event::new("support_file.read")
-            .by(actor)
-            .object("child", child),
-    )
-    .await?;
+    let (family, updated_at) = match row {
+        Some((growth, aids, allowances, likes, behaviours, what_helps, at)) => (
+            FamilyPart {
+                growth,
+                aids,
+                allowances,
+                likes,
+                behaviours,
+                what_helps,
+            },
+            Some(at),
+        ),
+        None => (FamilyPart::default(), None),
+    };
+    let consultations = consultations::for_child_history(u, &access).await?;
+    u.audit(Event::new("support_file.read").object("child", child));
     Ok(SupportFile {
         record,
         family,
@@ -77,24 +83,12 @@ pub async fn get(
     })
 }
 
-pub async fn save(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-    family: &FamilyPart,
-) -> Result<()> {
-    children::authorize(
-        db,
-        meta,
-        actor,
-        child,
-        Purpose::Write,
-        "support_file.update",
-    )
-    .await?;
+/// Saves what the family's part says; `access` is a coordinator's, minted for a change.
+pub async fn save(u: &mut Unit, access: &ChildAccess, family: &FamilyPart) -> Result<()> {
+    let child = access.child();
+    let mut w = access::write(u, access, "support_file.update").await?;
+    let actor = w.actor()?;
     let now = crate::now();
-    let mut tx = db.begin().await?;
     query(
         "INSERT INTO support_files (child_id, growth, aids, allowances, likes, behaviours, what_helps, updated_by, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -109,24 +103,18 @@ pub async fn save(
     .bind(family.what_helps.clone())
     .bind(actor.user_id)
     .bind(now)
-    .execute(&mut tx)
+    .execute(&mut w.tx)
     .await?;
     children::add_event(
-        &mut tx,
+        &mut w.tx,
         child,
         "support_file",
         "サポートファイルを更新しました",
         None,
-        Some(actor),
+        Some(&actor),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("support_file.update")
-            .by(actor)
-            .object("child", child),
-    )
-    .await?;
-    tx.commit().await
+    w.record(Event::new("support_file.update").object("child", child))
+        .await?;
+    w.commit().await
 }

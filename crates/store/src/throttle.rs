@@ -4,14 +4,21 @@
 use time::OffsetDateTime;
 use tsunagu_domain::login_policy::{ADDRESS_WINDOW, MAX_ADDRESS_FAILURES};
 
-use crate::{db::query, Db, Result};
+use crate::{
+    db::{query, On},
+    Db, Result,
+};
 
 /// Whether `addr` must wait before trying again; answers until when.
-pub async fn blocked_until(db: &Db, addr: &str) -> Result<Option<OffsetDateTime>> {
+pub async fn blocked_until<'a>(
+    on: impl Into<On<'a>>,
+    addr: &str,
+) -> Result<Option<OffsetDateTime>> {
+    let mut on = on.into();
     let row: Option<(i64, OffsetDateTime)> =
         query("SELECT failures, window_start FROM login_throttle WHERE client_addr = $1")
             .bind(addr)
-            .fetch_optional(db)
+            .fetch_optional(on.exec())
             .await?;
     let now = crate::now();
     Ok(match row {
@@ -62,10 +69,11 @@ pub async fn record_failure(db: &Db, addr: &str) -> Result<()> {
 }
 
 /// A successful login from `addr` clears its count.
-pub async fn clear(db: &Db, addr: &str) -> Result<()> {
+pub async fn clear<'a>(on: impl Into<On<'a>>, addr: &str) -> Result<()> {
+    let mut on = on.into();
     query("DELETE FROM login_throttle WHERE client_addr = $1")
         .bind(addr)
-        .execute(db)
+        .execute(on.exec())
         .await
         .map(|_| ())
 }

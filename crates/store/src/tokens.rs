@@ -6,10 +6,10 @@ use tsunagu_domain::{Actor, TokenId, UserId};
 
 use crate::{
     audit::{self, Event, RequestMeta},
-    db::query,
+    db::{query, On},
     secret,
     users::User,
-    Db, Error, Result, Tx,
+    Error, Result, Tx,
 };
 
 /// Every token starts with this, so a leaked one is easy to recognise in a scan.
@@ -17,7 +17,6 @@ pub const PREFIX: &str = "tsn_";
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Token {
-    #[sqlx(try_from = "i64")]
     #[schema(value_type = i64)]
     pub id: TokenId,
     pub user_id: i64,
@@ -66,8 +65,46 @@ pub async fn create(
     Ok((TokenId(id), token))
 }
 
+/// The user a bearer token stands for and their areas, read by the request unit in one
+/// statement, if the token is valid, not revoked and its user not disabled. Its last use goes
+/// with the request's trail (at most once a minute).
+pub async fn of_bearer(u: &mut crate::Unit, token: &str) -> Result<Option<(User, Actor)>> {
+    if !token.starts_with(PREFIX) || token.len() > 100 {
+        return Ok(None);
+    }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        token_id: i64,
+        last_used_at: Option<OffsetDateTime>,
+        #[sqlx(flatten)]
+        user: crate::users::UserWithAreas,
+    }
+    let row: Option<Row> = query(format!(
+        "SELECT t.id AS token_id, t.last_used_at, {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = $2",
+        crate::users::actor_columns(u.backend())
+    ))
+    .bind(secret::hash(token))
+    .bind(false)
+    .fetch_optional(&mut *u)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let now = crate::now();
+    if row
+        .last_used_at
+        .is_none_or(|t| now - t >= time::Duration::minutes(1))
+    {
+        u.token_used(row.token_id);
+    }
+    let actor = row.user.actor();
+    Ok(Some((row.user.user, actor)))
+}
+
 /// The user a bearer token stands for, if it is valid, not revoked and its user not disabled.
-pub async fn authenticate(db: &Db, token: &str) -> Result<Option<User>> {
+pub async fn authenticate<'a>(on: impl Into<On<'a>>, token: &str) -> Result<Option<User>> {
+    let mut on = on.into();
     if !token.starts_with(PREFIX) || token.len() > 100 {
         return Ok(None);
     }
@@ -77,7 +114,7 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Option<User>> {
     )
     .bind(secret::hash(token))
     .bind(false)
-    .fetch_optional(db)
+    .fetch_optional(on.exec())
     .await?;
     let Some((id, user_id, last_used)) = row else {
         return Ok(None);
@@ -87,19 +124,20 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Option<User>> {
         query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now)
             .bind(id)
-            .execute(db)
+            .execute(on.exec())
             .await?;
     }
-    Ok(Some(crate::users::get(db, UserId(user_id)).await?))
+    Ok(Some(crate::users::get(&mut on, UserId(user_id)).await?))
 }
 
-pub async fn list(db: &Db) -> Result<Vec<Token>> {
+pub async fn list<'a>(on: impl Into<On<'a>>) -> Result<Vec<Token>> {
+    let mut on = on.into();
     query(
         "SELECT t.id, t.user_id, u.login AS user_login, t.name, t.prefix, t.created_at, \
          t.last_used_at, t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
          ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC, t.id DESC",
     )
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await
 }
 

@@ -7,13 +7,12 @@ use tsunagu_domain::{kana, login_policy, Actor, AgencyId, AreaId, Role, UserId};
 use crate::{
     audit::{self, Event, Outcome, RequestMeta},
     contains_pattern,
-    db::query,
+    db::{query, On},
     password, Db, Error, Page, Paging, Result, Tx,
 };
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct User {
-    #[sqlx(try_from = "i64")]
     #[schema(value_type = i64)]
     pub id: UserId,
     pub login: String,
@@ -39,6 +38,54 @@ pub struct User {
 
 const USER_COLUMNS: &str = "id, login, display_name, role, agency_id, must_change_password, \
      (totp_enabled_at IS NOT NULL) AS second_factor_enabled, disabled, failed_logins, locked_until, last_login_at, created_at";
+
+/// A user's columns on the `users` table aliased `u`, and their areas as one text
+/// (`area_ids`, comma-separated): who is asking, read in one statement with the session or
+/// token that says so. The aggregate is the one thing the dialects spell differently.
+pub(crate) fn actor_columns(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Sqlite => "u.id, u.login, u.display_name, u.role, u.agency_id, u.must_change_password, \
+            (u.totp_enabled_at IS NOT NULL) AS second_factor_enabled, u.disabled, u.failed_logins, u.locked_until, \
+            u.last_login_at, u.created_at, (SELECT group_concat(ua.area_id) FROM user_areas ua WHERE ua.user_id = u.id) AS area_ids",
+        crate::Backend::Postgres => "u.id, u.login, u.display_name, u.role, u.agency_id, u.must_change_password, \
+            (u.totp_enabled_at IS NOT NULL) AS second_factor_enabled, u.disabled, u.failed_logins, u.locked_until, \
+            u.last_login_at, u.created_at, (SELECT string_agg(ua.area_id::text, ',') FROM user_areas ua WHERE ua.user_id = u.id) AS area_ids",
+    }
+}
+
+/// A user and their areas, as [`actor_columns`] reads them.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserWithAreas {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub area_ids: Option<String>,
+}
+
+impl UserWithAreas {
+    /// The acting user as the rest of Tsunagu knows them.
+    pub fn actor(&self) -> Actor {
+        let mut area_ids: Vec<AreaId> = if self.user.role.needs_areas() {
+            self.area_ids
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|a| a.trim().parse().ok())
+                .map(AreaId)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        area_ids.sort();
+        Actor {
+            user_id: self.user.id,
+            login: self.user.login.clone(),
+            display_name: self.user.display_name.clone(),
+            role: self.user.role,
+            area_ids,
+            agency_id: self.user.agency_id.map(AgencyId),
+        }
+    }
+}
 
 /// A user with the names of their areas and agency, for lists and the admin screen.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -153,10 +200,11 @@ async fn set_areas(tx: &mut Tx, user: UserId, areas: &[AreaId]) -> Result<()> {
     Ok(())
 }
 
-pub async fn get(db: &Db, id: UserId) -> Result<User> {
+pub async fn get<'a>(on: impl Into<On<'a>>, id: UserId) -> Result<User> {
+    let mut on = on.into();
     query(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
-        .fetch_one(db)
+        .fetch_one(on.exec())
         .await
 }
 
@@ -170,19 +218,21 @@ pub async fn find_by_login<'e>(
         .await
 }
 
-pub async fn area_ids(db: &Db, id: UserId) -> Result<Vec<AreaId>> {
+pub async fn area_ids<'a>(on: impl Into<On<'a>>, id: UserId) -> Result<Vec<AreaId>> {
+    let mut on = on.into();
     let rows: Vec<(i64,)> =
         query("SELECT area_id FROM user_areas WHERE user_id = $1 ORDER BY area_id")
             .bind(id)
-            .fetch_all(db)
+            .fetch_all(on.exec())
             .await?;
     Ok(rows.into_iter().map(|(id,)| AreaId(id)).collect())
 }
 
 /// The acting user as the rest of Tsunagu knows them.
-pub async fn actor(db: &Db, user: User) -> Result<Actor> {
+pub async fn actor<'a>(on: impl Into<On<'a>>, user: User) -> Result<Actor> {
+    let mut on = on.into();
     let area_ids = if user.role.needs_areas() {
-        area_ids(db, user.id).await?
+        area_ids(&mut on, user.id).await?
     } else {
         Vec::new()
     };
@@ -196,19 +246,20 @@ pub async fn actor(db: &Db, user: User) -> Result<Actor> {
     })
 }
 
-pub async fn detail(db: &Db, id: UserId) -> Result<UserDetail> {
-    let user = get(db, id).await?;
+pub async fn detail<'a>(on: impl Into<On<'a>>, id: UserId) -> Result<UserDetail> {
+    let mut on = on.into();
+    let user = get(&mut on, id).await?;
     let areas = query(
         "SELECT a.id, a.name FROM user_areas ua JOIN areas a ON a.id = ua.area_id \
          WHERE ua.user_id = $1 ORDER BY a.name",
     )
     .bind(id)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     let agency_name = match user.agency_id {
         Some(agency) => query("SELECT name FROM agencies WHERE id = $1")
             .bind(agency)
-            .fetch_optional::<(String,)>(db)
+            .fetch_optional::<(String,)>(on.exec())
             .await?
             .map(|(n,)| n),
         None => None,
@@ -221,7 +272,12 @@ pub async fn detail(db: &Db, id: UserId) -> Result<UserDetail> {
 }
 
 /// Users whose name or login contains `q` (kana-insensitive), by login.
-pub async fn list(db: &Db, q: Option<&str>, paging: Paging) -> Result<Page<UserDetail>> {
+pub async fn list<'a>(
+    on: impl Into<On<'a>>,
+    q: Option<&str>,
+    paging: Paging,
+) -> Result<Page<UserDetail>> {
+    let mut on = on.into();
     let pattern = q
         .map(kana::normalize)
         .filter(|k| !k.is_empty())
@@ -229,7 +285,7 @@ pub async fn list(db: &Db, q: Option<&str>, paging: Paging) -> Result<Page<UserD
     let (total,): (i64,) =
         query("SELECT COUNT(*) FROM users WHERE ($1 IS NULL OR search_key LIKE $1 ESCAPE '\\')")
             .bind(pattern.as_deref())
-            .fetch_one(db)
+            .fetch_one(on.exec())
             .await?;
     let users: Vec<User> = query(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE ($1 IS NULL OR search_key LIKE $1 ESCAPE '\\') \
@@ -238,7 +294,7 @@ pub async fn list(db: &Db, q: Option<&str>, paging: Paging) -> Result<Page<UserD
     .bind(pattern.as_deref())
     .bind(paging.limit)
     .bind(paging.offset)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     // Areas and agencies of the whole page in two queries, not one per user.
     let ids: Vec<i64> = users.iter().map(|u| u.id.0).collect();
@@ -251,13 +307,13 @@ pub async fn list(db: &Db, q: Option<&str>, paging: Paging) -> Result<Page<UserD
             "SELECT ua.user_id, a.id, a.name FROM user_areas ua JOIN areas a ON a.id = ua.area_id \
              WHERE ua.user_id IN ({list}) ORDER BY a.name"
         ))
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await?;
         agencies = query(format!(
             "SELECT DISTINCT g.id, g.name FROM agencies g JOIN users u ON u.agency_id = g.id \
              WHERE u.id IN ({list})"
         ))
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await?;
     }
     let items = users
@@ -548,32 +604,37 @@ pub(crate) async fn count_failure(
 }
 
 /// Whether any administrator exists (the first start offers the setup link until one does).
-pub async fn admin_exists(db: &Db) -> Result<bool> {
+pub async fn admin_exists<'a>(on: impl Into<On<'a>>) -> Result<bool> {
+    let mut on = on.into();
     let (n,): (i64,) = query("SELECT COUNT(*) FROM users WHERE role = 'admin'")
-        .fetch_one(db)
+        .fetch_one(on.exec())
         .await?;
     Ok(n > 0)
 }
 
-pub async fn count(db: &Db) -> Result<i64> {
-    let (n,): (i64,) = query("SELECT COUNT(*) FROM users").fetch_one(db).await?;
+pub async fn count<'a>(on: impl Into<On<'a>>) -> Result<i64> {
+    let mut on = on.into();
+    let (n,): (i64,) = query("SELECT COUNT(*) FROM users")
+        .fetch_one(on.exec())
+        .await?;
     Ok(n)
 }
 
 /// Where a user works, for the page header: their areas' names, or their agency's.
-pub async fn placement(db: &Db, actor: &Actor) -> Result<String> {
+pub async fn placement<'a>(on: impl Into<On<'a>>, actor: &Actor) -> Result<String> {
+    let mut on = on.into();
     let names: Vec<(String,)> = if actor.role.needs_areas() {
         query(
             "SELECT a.name FROM user_areas ua JOIN areas a ON a.id = ua.area_id \
              WHERE ua.user_id = $1 ORDER BY a.name",
         )
         .bind(actor.user_id)
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await?
     } else if let Some(agency) = actor.agency_id {
         query("SELECT name FROM agencies WHERE id = $1")
             .bind(agency)
-            .fetch_all(db)
+            .fetch_all(on.exec())
             .await?
     } else {
         Vec::new()

@@ -153,6 +153,10 @@ pub enum Command {
         /// Or serve /metrics on the main address to a scraper sending this bearer token.
         #[arg(long, env = "TSUNAGU_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        /// How long a request waits for a database connection (milliseconds) before it is
+        /// answered 503 database_unavailable.
+        #[arg(long, env = "TSUNAGU_DATABASE_WAIT_MS", default_value_t = 2000)]
+        database_wait_ms: u64,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -342,6 +346,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             require_second_factor,
             metrics_addr,
             metrics_token,
+            database_wait_ms,
         } => {
             let database_key = database.key()?;
             let attachments = attachments.store(&database.url, &database_key)?;
@@ -357,6 +362,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 require_second_factor: require_second_factor.unwrap_or(!demo),
                 metrics_addr,
                 metrics_token,
+                database_wait: std::time::Duration::from_millis(database_wait_ms),
             })
             .await?;
             Ok(ExitCode::SUCCESS)

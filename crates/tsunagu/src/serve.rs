@@ -28,6 +28,8 @@ pub struct ServeOptions {
     pub metrics_addr: Option<SocketAddr>,
     /// The bearer token for `/metrics` on the main address.
     pub metrics_token: Option<String>,
+    /// How long a request waits for a database connection before answering 503.
+    pub database_wait: std::time::Duration,
 }
 
 /// A server bound to its port and ready to run: what the tests start on port 0.
@@ -58,6 +60,7 @@ impl Server {
             referral_overdue_days: opts.referral_overdue_days,
             require_second_factor: opts.require_second_factor,
             metrics_token: opts.metrics_token.clone().filter(|t| !t.is_empty()),
+            database_wait: opts.database_wait,
             ..WebConfig::default()
         };
         tracing::info!(
@@ -69,6 +72,7 @@ impl Server {
             demo = opts.demo,
             data_key = %opts.database_key.fingerprint(),
             require_second_factor = opts.require_second_factor,
+            database_wait_ms = opts.database_wait.as_millis() as u64,
             "configuration"
         );
         let blobs = opts.attachments.clone();

@@ -78,6 +78,23 @@ async fn schedule(app: &TestApp, child: i64, nursery: i64, date: &str) -> i64 {
     body["id"].as_i64().unwrap()
 }
 
+/// The family's consent shares the child with the nursery: an agency sees the tasks it owns
+/// only while the consent rule lets it see their child.
+async fn consent_for(app: &TestApp, child: i64, agency: i64) {
+    let (status, body) = api(
+        app,
+        "demo-coordinator",
+        reqwest::Method::POST,
+        &format!("/api/v1/children/{child}/consents"),
+        Some(
+            json!({"basis": "consent", "guardian_name": "会議 保護者", "parts": ["profile"],
+                    "agency_ids": [agency.to_string()], "obtained": "written"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
 async fn a_meeting_is_scheduled_held_and_recorded(b: Backend) {
     let app = TestApp::demo(b).await;
     let (_, nursery) = ids(&app).await;
@@ -304,7 +321,12 @@ async fn overdue_action_items_surface_for_owner_and_coordinator(b: Backend) {
     let app = TestApp::demo(b).await;
     let (_, nursery) = ids(&app).await;
     let child = new_child(&app, "やくわり").await;
-    let meeting = schedule(&app, child, nursery, "2026-11-01").await;
+    consent_for(&app, child, nursery).await;
+    // Held three days ago: the invitation still involves the nursery with the child.
+    let held_on = (tsunagu_domain::japanese_date::today(time::OffsetDateTime::now_utc())
+        - time::Duration::days(3))
+    .to_string();
+    let meeting = schedule(&app, child, nursery, &held_on).await;
     let c = app.login_as("demo-coordinator").await;
     let yesterday = tsunagu_domain::japanese_date::today(time::OffsetDateTime::now_utc())
         .previous_day()
@@ -407,6 +429,7 @@ async fn the_api_records_a_meeting_and_its_action_items(b: Backend) {
     let app = TestApp::demo(b).await;
     let (_, nursery) = ids(&app).await;
     let child = new_child(&app, "えーぴーあい").await;
+    consent_for(&app, child, nursery).await;
     let meeting = schedule(&app, child, nursery, "2027-03-03").await;
     let coordinator = Api::new(&app, "demo-coordinator").await;
     let (participant,): (i64,) = query(

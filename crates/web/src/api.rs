@@ -2,14 +2,14 @@
 //! error shape every route answers with.
 
 use askama::Template;
-use axum::{response::Html, routing::get, Json, Router};
+use axum::{response::Html, routing::get, Json};
 use serde::Serialize;
 use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     Modify, OpenApi, ToSchema,
 };
 
-use crate::{auth::Auth, AppError, AppState};
+use crate::{auth::Auth, routing::Router, AppError, AppState};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -5,10 +5,9 @@ use axum::{
     http::{header, HeaderValue},
     response::{IntoResponse, Response},
     routing::get,
-    Router,
 };
 
-use crate::{AppError, AppState};
+use crate::{routing::Router, AppError, AppState};
 
 const FILES: &[(&str, &str, &[u8])] = &[
     (

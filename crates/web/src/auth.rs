@@ -16,14 +16,14 @@ use tsunagu_domain::{Actor, Role};
 use tsunagu_store::{
     audit::{self, Event, Outcome},
     sessions, tokens,
-    users::{self, User},
+    users::User,
     RequestMeta,
 };
 
 use crate::{AppError, AppState};
 
 /// The largest form body the CSRF check reads: an import's confirmation carries its whole file.
-const FORM_LIMIT: usize = 12 * 1024 * 1024;
+pub const FORM_LIMIT: usize = 12 * 1024 * 1024;
 
 pub const SESSION_COOKIE: &str = "tsunagu_session";
 /// Before login there is no session to hold the CSRF token: this cookie does (double submit).
@@ -85,13 +85,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
 }
 
 fn request_meta(parts: &Parts) -> RequestMeta {
+    meta_of(&parts.extensions, &parts.headers)
+}
+
+/// Where a request came from, before it is taken apart.
+pub fn request_meta_of(req: &Request) -> RequestMeta {
+    meta_of(req.extensions(), req.headers())
+}
+
+fn meta_of(extensions: &axum::http::Extensions, headers: &HeaderMap) -> RequestMeta {
     RequestMeta {
-        client_addr: parts
-            .extensions
+        client_addr: extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip().to_string()),
-        request_id: parts
-            .headers
+        request_id: headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
@@ -182,47 +189,56 @@ fn allowed_before_enrolment(path: &str) -> bool {
 pub const SECOND_FACTOR_LOGIN: &str = "/login/second-factor";
 pub const SECOND_FACTOR_ACCOUNT: &str = "/account/second-factor";
 
+/// Who is asking, read on the request's unit in one statement (session or token, user, areas);
+/// the unit acts as them from here on.
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     // Static files and probes need no user: spare them the session lookup.
-    if path.starts_with("/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics"
-    {
+    if crate::unit::needs_no_unit(path) {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
-    let meta = request_meta(&parts);
-    let is_api = parts.uri.path().starts_with("/api/");
-    let found = if let Some(token) = bearer(&parts.headers).filter(|_| is_api) {
-        match tokens::authenticate(&state.db, token).await {
-            Ok(Some(user)) => Some((user, Via::Token)),
-            Ok(None) => {
-                let event = Event::new("api.token")
-                    .outcome(Outcome::Failure)
-                    .detail("unknown or revoked token");
-                if let Err(e) = audit::record_alone(&state.db, &meta, event).await {
-                    return AppError::from(e).into_response();
-                }
-                return AppError::Unauthenticated.into_response();
-            }
-            Err(e) => return AppError::from(e).into_response(),
-        }
-    } else if let Some(cookie_value) = our_cookie(&state, &parts.headers, SESSION_COOKIE) {
-        match sessions::find(&state.db, &cookie_value, state.config.session).await {
-            Ok(Some(session)) => Some((
-                session.user,
-                Via::Session {
-                    cookie: cookie_value,
-                    csrf_token: session.csrf_token,
-                    second_factor_pending: session.second_factor_pending,
-                },
-            )),
-            Ok(None) => None,
-            Err(e) => return AppError::from(e).into_response(),
-        }
-    } else {
-        None
+    let Some(shared) = parts.extensions.get::<crate::unit::Shared>().cloned() else {
+        return AppError::Internal("no request unit".into()).into_response();
     };
-    if let Some((user, via)) = found {
+    let is_api = parts.uri.path().starts_with("/api/");
+    let found = {
+        let mut u = match shared.lock().await {
+            Ok(u) => u,
+            Err(e) => return e.into_response(),
+        };
+        if let Some(token) = bearer(&parts.headers).filter(|_| is_api) {
+            match tokens::of_bearer(&mut u, token).await {
+                Ok(Some((user, actor))) => Some((user, actor, Via::Token)),
+                Ok(None) => {
+                    u.audit(
+                        Event::new("api.token")
+                            .outcome(Outcome::Failure)
+                            .detail("unknown or revoked token"),
+                    );
+                    return AppError::Unauthenticated.into_response();
+                }
+                Err(e) => return AppError::from(e).into_response(),
+            }
+        } else if let Some(cookie_value) = our_cookie(&state, &parts.headers, SESSION_COOKIE) {
+            match sessions::of_cookie(&mut u, &cookie_value, state.config.session).await {
+                Ok(Some((session, actor))) => Some((
+                    session.user,
+                    actor,
+                    Via::Session {
+                        cookie: cookie_value,
+                        csrf_token: session.csrf_token,
+                        second_factor_pending: session.second_factor_pending,
+                    },
+                )),
+                Ok(None) => None,
+                Err(e) => return AppError::from(e).into_response(),
+            }
+        } else {
+            None
+        }
+    };
+    if let Some((user, actor, via)) = found {
         let path = parts.uri.path();
         if let Via::Session {
             second_factor_pending: true,
@@ -257,12 +273,21 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
             ))
             .into_response();
         }
-        match users::actor(&state.db, user.clone()).await {
-            Ok(actor) => {
-                parts.extensions.insert(Auth { actor, user, via });
+        // A session still pending its second factor is not a user of anything but that page.
+        let pending = matches!(
+            via,
+            Via::Session {
+                second_factor_pending: true,
+                ..
             }
-            Err(e) => return AppError::from(e).into_response(),
+        );
+        if !pending {
+            match shared.lock().await {
+                Ok(mut u) => u.set_actor(actor.clone()),
+                Err(e) => return e.into_response(),
+            }
         }
+        parts.extensions.insert(Auth { actor, user, via });
     }
     next.run(Request::from_parts(parts, body)).await
 }
@@ -323,7 +348,6 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         _ => false,
     };
     if !ok {
-        let meta = request_meta(&parts);
         let path = parts.uri.path().to_owned();
         let mut event = Event::new("csrf.refused")
             .outcome(Outcome::Denied)
@@ -331,8 +355,16 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         if let Some(a) = &auth {
             event = event.by(&a.actor);
         }
-        if let Err(e) = audit::record_alone(&state.db, &meta, event).await {
-            return AppError::from(e).into_response();
+        match parts.extensions.get::<crate::unit::Shared>() {
+            Some(shared) => match shared.lock().await {
+                Ok(mut u) => u.audit(event),
+                Err(e) => return e.into_response(),
+            },
+            None => {
+                if let Err(e) = audit::record_alone(&state.db, &request_meta(&parts), event).await {
+                    return AppError::from(e).into_response();
+                }
+            }
         }
         return AppError::Csrf.into_response();
     }
@@ -352,7 +384,7 @@ fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {
 
 /// Checks that the request's user is an administrator; anyone else's attempt is written to the
 /// audit log and refused.
-async fn check_admin(state: &AppState, parts: &Parts) -> Result<Auth, AppError> {
+async fn check_admin(parts: &Parts) -> Result<Auth, AppError> {
     let auth = parts
         .extensions
         .get::<Auth>()
@@ -366,14 +398,18 @@ async fn check_admin(state: &AppState, parts: &Parts) -> Result<Auth, AppError> 
         .object("route", parts.uri.path())
         .outcome(Outcome::Denied)
         .detail(format!("role={}", auth.actor.role));
-    audit::record_alone(&state.db, &request_meta(parts), event).await?;
+    let shared = parts
+        .extensions
+        .get::<crate::unit::Shared>()
+        .ok_or_else(|| AppError::Internal("no request unit".into()))?;
+    shared.lock().await?.audit(event);
     Err(AppError::Forbidden)
 }
 
 /// The layer over every `/admin/` screen and admin-only API route.
-pub async fn require_admin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn require_admin(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    match check_admin(&state, &parts).await {
+    match check_admin(&parts).await {
         Ok(_) => next.run(Request::from_parts(parts, body)).await,
         Err(e) => e.into_response(),
     }
@@ -382,14 +418,11 @@ pub async fn require_admin(State(state): State<AppState>, req: Request, next: Ne
 /// An administrator, for a single admin-only handler on a route others may also use.
 pub struct Admin(pub Auth);
 
-impl FromRequestParts<AppState> for Admin {
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        check_admin(state, parts).await.map(Admin)
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        check_admin(parts).await.map(Admin)
     }
 }
 

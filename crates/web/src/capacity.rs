@@ -3,11 +3,10 @@
 
 use askama::Template;
 use axum::{
-    extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Json, Router,
+    Json,
 };
 use serde::Deserialize;
 use tsunagu_domain::{validation::Errors, AgencyId, AreaId};
@@ -20,10 +19,12 @@ use tsunagu_store::{
 
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
+    auth::Auth,
     error::into_form_errors,
-    extract::{Form, Json as JsonBody, Query},
+    extract::{Deferred, Form, Json as JsonBody, Query},
     layout::{filters, Layout},
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -260,7 +261,7 @@ struct NoticeQuery {
 }
 
 async fn render(
-    state: &AppState,
+    u: &mut Unit,
     auth: &Auth,
     notice: Option<&str>,
     visit: VisitFields,
@@ -271,7 +272,7 @@ async fn render(
     if !auth.actor.role.needs_areas() {
         return Err(AppError::Forbidden);
     }
-    let mine: Vec<(i64, String)> = areas::all_areas(&state.db)
+    let mine: Vec<(i64, String)> = areas::all_areas(&mut *u)
         .await?
         .into_iter()
         .filter(|a| auth.actor.serves_area(a.id))
@@ -292,14 +293,14 @@ async fn render(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = Page {
-        layout: Layout::new(state, auth, "研修・巡回相談", "/capacity")
+        layout: Layout::new(&mut *u, auth, "研修・巡回相談", "/capacity")
             .await?
             .with_notice(notice),
-        visits: capacity::visits(&state.db, &auth.actor, None, 100).await?,
-        trainings: capacity::trainings(&state.db, &auth.actor, None, 100).await?,
+        visits: capacity::visits(u, None, 100).await?,
+        trainings: capacity::trainings(u, None, 100).await?,
         areas: mine,
-        agencies: agencies::all(&state.db).await?,
-        topics: capacity::topics(&state.db).await?,
+        agencies: agencies::all(&mut *u).await?,
+        topics: capacity::topics(&mut *u).await?,
         may_write: auth.actor.role == tsunagu_domain::Role::Coordinator,
         visit,
         training,
@@ -309,13 +310,9 @@ async fn render(
     Ok((status, Html(page.render()?)).into_response())
 }
 
-async fn page(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<NoticeQuery>,
-) -> Result<Response, AppError> {
+async fn page(auth: Auth, mut u: Unit, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
     render(
-        &state,
+        &mut u,
         &auth,
         q.notice.as_deref(),
         VisitFields::default(),
@@ -327,14 +324,15 @@ async fn page(
 }
 
 async fn create_visit(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Form(f): Form<VisitFields>,
+    mut u: Unit,
+    f: Deferred<Form<VisitFields>>,
 ) -> Result<Response, AppError> {
+    capacity::may_record(&mut u, "visit.create")?;
+    let Form(f) = f.parse()?;
     let mut errors = Errors::new();
     match check_visit(&f) {
-        Ok(new) => match capacity::create_visit(&state.db, &meta, &auth.actor, &new).await {
+        Ok(new) => match capacity::create_visit(&mut u, &new).await {
             Ok(_) => return Ok(Redirect::to("/capacity?notice=saved").into_response()),
             Err(e) => into_form_errors(&mut errors, e)?,
         },
@@ -342,7 +340,7 @@ async fn create_visit(
         Err(e) => return Err(e),
     }
     render(
-        &state,
+        &mut u,
         &auth,
         None,
         f,
@@ -354,14 +352,15 @@ async fn create_visit(
 }
 
 async fn create_training(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Form(f): Form<TrainingFields>,
+    mut u: Unit,
+    f: Deferred<Form<TrainingFields>>,
 ) -> Result<Response, AppError> {
+    capacity::may_record(&mut u, "training.create")?;
+    let Form(f) = f.parse()?;
     let mut errors = Errors::new();
     match check_training(&f) {
-        Ok(new) => match capacity::create_training(&state.db, &meta, &auth.actor, &new).await {
+        Ok(new) => match capacity::create_training(&mut u, &new).await {
             Ok(_) => return Ok(Redirect::to("/capacity?notice=saved#trainings").into_response()),
             Err(e) => into_form_errors(&mut errors, e)?,
         },
@@ -369,7 +368,7 @@ async fn create_training(
         Err(e) => return Err(e),
     }
     render(
-        &state,
+        &mut u,
         &auth,
         None,
         VisitFields::default(),
@@ -387,21 +386,22 @@ struct TopicFields {
 }
 
 async fn add_topic(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Form(f): Form<TopicFields>,
+    mut u: Unit,
+    f: Deferred<Form<TopicFields>>,
 ) -> Result<Response, AppError> {
+    capacity::may_add_topic(&mut u)?;
+    let Form(f) = f.parse()?;
     let mut e = Errors::new();
     let name = e.required_line("topic_name", "テーマ", &f.name);
     if e.is_empty() {
-        match capacity::add_topic(&state.db, &meta, &auth.actor, &name).await {
+        match capacity::add_topic(&mut u, &name).await {
             Ok(_) => return Ok(Redirect::to("/capacity?notice=saved#trainings").into_response()),
             Err(err) => into_form_errors(&mut e, err)?,
         }
     }
     render(
-        &state,
+        &mut u,
         &auth,
         None,
         VisitFields::default(),
@@ -414,48 +414,38 @@ async fn add_topic(
 
 #[utoipa::path(get, path = "/api/v1/visits", tag = "capacity",
     responses((status = 200, body = Vec<Visit>)))]
-pub async fn api_visits(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<Vec<Visit>>, AppError> {
-    Ok(Json(
-        capacity::visits(&state.db, &auth.actor, None, 500).await?,
-    ))
+pub async fn api_visits(mut u: Unit) -> Result<Json<Vec<Visit>>, AppError> {
+    Ok(Json(capacity::visits(&mut u, None, 500).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/visits", tag = "capacity", request_body = VisitFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_create_visit(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    JsonBody(body): JsonBody<VisitFields>,
+    mut u: Unit,
+    body: Deferred<JsonBody<VisitFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    capacity::may_record(&mut u, "visit.create")?;
+    let JsonBody(body) = body.parse()?;
     let new = check_visit(&body)?;
-    let id = capacity::create_visit(&state.db, &meta, &auth.actor, &new).await?;
+    let id = capacity::create_visit(&mut u, &new).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
 #[utoipa::path(get, path = "/api/v1/trainings", tag = "capacity",
     responses((status = 200, body = Vec<Training>)))]
-pub async fn api_trainings(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<Vec<Training>>, AppError> {
-    Ok(Json(
-        capacity::trainings(&state.db, &auth.actor, None, 500).await?,
-    ))
+pub async fn api_trainings(mut u: Unit) -> Result<Json<Vec<Training>>, AppError> {
+    Ok(Json(capacity::trainings(&mut u, None, 500).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/trainings", tag = "capacity", request_body = TrainingFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_create_training(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    JsonBody(body): JsonBody<TrainingFields>,
+    mut u: Unit,
+    body: Deferred<JsonBody<TrainingFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    capacity::may_record(&mut u, "training.create")?;
+    let JsonBody(body) = body.parse()?;
     let new = check_training(&body)?;
-    let id = capacity::create_training(&state.db, &meta, &auth.actor, &new).await?;
+    let id = capacity::create_training(&mut u, &new).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }

@@ -8,7 +8,7 @@ use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, put},
-    Json, Router,
+    Json,
 };
 use serde::Deserialize;
 use tsunagu_documents::pdf::{Document, Section};
@@ -28,7 +28,10 @@ use crate::{
     error::into_form_errors,
     extract::{Form, Json as JsonBody, Query},
     layout::{filters, Layout},
-    printing, AppError, AppState,
+    printing,
+    routing::Router,
+    unit::Pooled,
+    AppError, AppState,
 };
 
 pub fn router() -> Router<AppState> {
@@ -193,7 +196,7 @@ async fn list_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ListPage {
-        layout: Layout::new(state, auth, "課題の整理", "/challenges")
+        layout: Layout::new(&state.db, auth, "課題の整理", "/challenges")
             .await?
             .with_notice(query.notice.as_deref()),
         items: challenges::list(&state.db, &auth.actor, &filter).await?,
@@ -210,6 +213,7 @@ async fn list_page(
 
 async fn list(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
@@ -218,6 +222,7 @@ async fn list(
 
 async fn create(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(f): Form<ChallengeFields>,
@@ -299,7 +304,7 @@ async fn show_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ShowPage {
-        layout: Layout::new(state, auth, "課題", "/challenges")
+        layout: Layout::new(&state.db, auth, "課題", "/challenges")
             .await?
             .with_notice(notice),
         history: challenges::history(&state.db, id).await?,
@@ -316,6 +321,7 @@ async fn show_page(
 
 async fn show(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
@@ -325,6 +331,7 @@ async fn show(
 
 async fn update(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -442,7 +449,7 @@ async fn meetings_render(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = MeetingsPage {
-        layout: Layout::new(state, auth, "協議会の会議", "/challenges")
+        layout: Layout::new(&state.db, auth, "協議会の会議", "/challenges")
             .await?
             .with_notice(notice),
         meetings: challenges::meetings(&state.db, &auth.actor).await?,
@@ -457,6 +464,7 @@ async fn meetings_render(
 
 async fn meetings_page(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
@@ -472,6 +480,7 @@ async fn meetings_page(
 
 async fn create_meeting(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(f): Form<MeetingFields>,
@@ -491,6 +500,7 @@ async fn create_meeting(
 /// A council meeting's agenda on paper: the meeting and the challenges raised to it.
 async fn agenda(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
@@ -536,7 +546,7 @@ async fn agenda(
         landscape: false,
     };
     printing::html(
-        Layout::new(&state, &auth, "協議会 次第", "/challenges").await?,
+        Layout::new(&state.db, &auth, "協議会 次第", "/challenges").await?,
         &doc,
         "/council-meetings",
         "協議会の会議へ戻る",
@@ -556,6 +566,7 @@ pub struct ApiListQuery {
     responses((status = 200, body = Vec<Challenge>)))]
 pub async fn api_list(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(q): Query<ApiListQuery>,
 ) -> Result<Json<Vec<Challenge>>, AppError> {
@@ -574,6 +585,7 @@ pub async fn api_list(
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_create(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     JsonBody(body): JsonBody<ChallengeFields>,
@@ -587,6 +599,7 @@ pub async fn api_create(
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_update(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -601,6 +614,7 @@ pub async fn api_update(
     responses((status = 200, body = Vec<CouncilMeeting>)))]
 pub async fn api_meetings(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
 ) -> Result<Json<Vec<CouncilMeeting>>, AppError> {
     Ok(Json(challenges::meetings(&state.db, &auth.actor).await?))
@@ -610,6 +624,7 @@ pub async fn api_meetings(
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_create_meeting(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     JsonBody(body): JsonBody<MeetingFields>,

@@ -34,6 +34,9 @@ pub enum AppError {
     /// A stored attachment failed its integrity check; it is never served.
     #[error("attachment tampered")]
     Tampered,
+    /// The database did not answer in time: nothing was written; try again shortly.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -55,6 +58,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) | AppError::Tampered => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -95,6 +99,11 @@ impl AppError {
                 "この添付ファイルは改ざんされているか壊れているため、開けません。管理者に連絡してください。".to_owned(),
                 vec![],
             ),
+            AppError::Unavailable(_) => (
+                "database_unavailable",
+                "データベースに一時的に接続できません。登録済みのデータは失われていません。しばらくしてから、もう一度お試しください。".to_owned(),
+                vec![],
+            ),
             AppError::Internal(_) => (
                 "internal",
                 "システムでエラーが起きました。時間をおいてもう一度お試しください。".to_owned(),
@@ -116,6 +125,7 @@ impl From<tsunagu_store::Error> for AppError {
         match e {
             E::NotFound => AppError::NotFound,
             E::Forbidden => AppError::Forbidden,
+            E::Unauthenticated => AppError::Unauthenticated,
             E::Conflict(field) => AppError::Conflict {
                 field: field.to_owned(),
                 message: conflict_message(field),
@@ -125,6 +135,7 @@ impl From<tsunagu_store::Error> for AppError {
                 tracing::error!(storage_key = %key, "an attachment failed its integrity check");
                 AppError::Tampered
             }
+            E::Unavailable(detail) => AppError::Unavailable(detail),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -180,13 +191,25 @@ impl IntoResponse for AppError {
             // The detail goes to the log only: it may name tables or values.
             tracing::error!(error = %detail, "internal error");
         }
+        if let AppError::Unavailable(detail) = &self {
+            tracing::warn!(error = %detail, "database unavailable");
+        }
         let body = self.body();
         let mut response =
             (self.status(), Json(serde_json::json!({ "error": &body }))).into_response();
+        if matches!(self, AppError::Unavailable(_)) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
         response.extensions_mut().insert(body);
         response
     }
 }
+
+/// What a client is told to wait before trying again when the database did not answer.
+const RETRY_AFTER_SECONDS: &str = "5";
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -194,6 +217,14 @@ struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
     status: u16,
+    /// A form sent when the database did not answer: its fields, to send again as they were.
+    resend: Option<Resend>,
+}
+
+/// A form's submission kept for sending again.
+pub struct Resend {
+    pub action: String,
+    pub fields: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -213,6 +244,8 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
     let is_api = path.starts_with("/api/");
     let is_htmx = req.headers().contains_key("hx-request");
+    // A form's fields are kept, so a page that could not be saved offers to send them again.
+    let (req, kept) = keep_form(req, is_api).await;
     let response = next.run(req).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -251,10 +284,19 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         }
         .render()
     } else {
+        let resend = (body.code == "database_unavailable")
+            .then(|| {
+                kept.map(|fields| Resend {
+                    action: path_and_query.clone(),
+                    fields,
+                })
+            })
+            .flatten();
         ErrorPage {
             title: title_for(status),
             message: &body.message,
             status: status.as_u16(),
+            resend,
         }
         .render()
     };
@@ -266,6 +308,31 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
             fresh
         }
         Err(_) => response,
+    }
+}
+
+/// The fields of a page's form submission (`POST`, `application/x-www-form-urlencoded`), read
+/// and put back for the handler; none for anything else.
+async fn keep_form(req: Request, is_api: bool) -> (Request, Option<Vec<(String, String)>>) {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if is_api || req.method() != axum::http::Method::POST || !is_form {
+        return (req, None);
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, crate::auth::FORM_LIMIT).await {
+        Ok(bytes) => {
+            let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).ok();
+            (
+                Request::from_parts(parts, axum::body::Body::from(bytes)),
+                fields,
+            )
+        }
+        // Too large to keep: the handler is told so as it would have been.
+        Err(_) => (Request::from_parts(parts, axum::body::Body::empty()), None),
     }
 }
 
@@ -291,6 +358,7 @@ fn title_for(status: StatusCode) -> &'static str {
         404 => "見つかりません",
         409 => "すでに登録されています",
         429 => "しばらくお待ちください",
+        503 => "ただいま保存・表示ができません",
         _ => "エラーが発生しました",
     }
 }
@@ -317,6 +385,10 @@ fn from_status(status: StatusCode) -> ErrorBody {
         429 => (
             "too_many_requests",
             "しばらく時間をおいてからお試しください。",
+        ),
+        503 => (
+            "database_unavailable",
+            "データベースに一時的に接続できません。登録済みのデータは失われていません。しばらくしてから、もう一度お試しください。",
         ),
         _ => (
             "internal",

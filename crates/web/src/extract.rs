@@ -2,6 +2,7 @@
 //! plain-text rejection), and list parameters shared by every list.
 
 use axum::{
+    body::Bytes,
     extract::{FromRequest, FromRequestParts, Request},
     http::{header, request::Parts},
 };
@@ -10,33 +11,35 @@ use tsunagu_store::Paging;
 
 use crate::AppError;
 
-fn has_content_type(req: &Request, expected: &str) -> bool {
+fn content_type(req: &Request) -> Option<String> {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with(expected))
+        .map(str::to_owned)
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state).await.map_err(|_| {
+        AppError::BadRequest("送信されたデータが大きすぎるか、読み取れませんでした。".into())
+    })
+}
+
+/// A body format: how its bytes become the value, with a Japanese message when they do not.
+pub trait FromBody: Sized {
+    fn from_body(content_type: Option<&str>, bytes: &[u8]) -> Result<Self, AppError>;
 }
 
 /// A submitted HTML form (`application/x-www-form-urlencoded`); repeated keys fill a `Vec`.
 pub struct Form<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !has_content_type(&req, "application/x-www-form-urlencoded") {
+impl<T: DeserializeOwned> FromBody for Form<T> {
+    fn from_body(content_type: Option<&str>, bytes: &[u8]) -> Result<Self, AppError> {
+        if !content_type.is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded")) {
             return Err(AppError::BadRequest(
                 "フォームの送信形式が正しくありません。".into(),
             ));
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|_| {
-                AppError::BadRequest(
-                    "送信されたデータが大きすぎるか、読み取れませんでした。".into(),
-                )
-            })?;
-        serde_html_form::from_bytes(&bytes).map(Form).map_err(|_| {
+        serde_html_form::from_bytes(bytes).map(Form).map_err(|_| {
             AppError::BadRequest(
                 "送信内容を読み取れませんでした。入力内容を確認してください。".into(),
             )
@@ -44,27 +47,64 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     }
 }
 
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ct = content_type(&req);
+        Form::from_body(ct.as_deref(), &body_bytes(req, state).await?)
+    }
+}
+
 /// A JSON body; a syntax error or a wrong field type says where.
 pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned> FromBody for Json<T> {
+    fn from_body(content_type: Option<&str>, bytes: &[u8]) -> Result<Self, AppError> {
+        if !content_type.is_some_and(|ct| ct.starts_with("application/json")) {
+            return Err(AppError::BadRequest(
+                "Content-Type: application/json で送信してください。".into(),
+            ));
+        }
+        let de = &mut serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error_free(de).map(Json)
+    }
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !has_content_type(&req, "application/json") {
-            return Err(AppError::BadRequest(
-                "Content-Type: application/json で送信してください。".into(),
-            ));
-        }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|_| {
-                AppError::BadRequest(
-                    "送信されたデータが大きすぎるか、読み取れませんでした。".into(),
-                )
-            })?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error_free(de).map(Json)
+        let ct = content_type(&req);
+        Json::from_body(ct.as_deref(), &body_bytes(req, state).await?)
+    }
+}
+
+/// A body read but not yet parsed. A handler of a change first asks whether the caller may
+/// make it, then parses: whoever may not is refused (403, or 404 for a child they may not know
+/// of) whatever the body holds, and only those who may act are told what to fix.
+pub struct Deferred<E> {
+    content_type: Option<String>,
+    bytes: Bytes,
+    format: std::marker::PhantomData<E>,
+}
+
+impl<E: FromBody> Deferred<E> {
+    pub fn parse(self) -> Result<E, AppError> {
+        E::from_body(self.content_type.as_deref(), &self.bytes)
+    }
+}
+
+impl<S: Send + Sync, E> FromRequest<S> for Deferred<E> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = content_type(&req);
+        Ok(Deferred {
+            content_type,
+            bytes: body_bytes(req, state).await?,
+            format: std::marker::PhantomData,
+        })
     }
 }
 

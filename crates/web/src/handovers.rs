@@ -4,28 +4,33 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::{HeaderMap, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Json, Router,
+    Json,
 };
 use serde::Deserialize;
 use tsunagu_documents::pdf::{Document, Section};
 use tsunagu_domain::{
-    japanese_date, school_year::TransitionKind, validation::Errors, AgencyId, Role,
+    access::Purpose, handover::HandoverStatus, japanese_date, school_year::TransitionKind,
+    validation::Errors, AgencyId, HandoverId, Role, TransitionId,
 };
 use tsunagu_store::{
+    access,
     children::ChildId,
     handovers::{self, HandoverSheet, Sections, SECTIONS},
 };
 
 use crate::{
-    auth::{Auth, Meta},
+    auth::Auth,
     error::into_form_errors,
-    extract::{Form, Json as JsonBody, Query},
+    extract::{Deferred, Form, Json as JsonBody, Query},
     layout::{filters, Layout},
-    printing, AppError, AppState,
+    printing,
+    routing::Router,
+    unit::Unit,
+    AppError, AppState,
 };
 
 pub fn router() -> Router<AppState> {
@@ -58,32 +63,27 @@ pub struct CreateFields {
     pub transition_id: String,
 }
 
-fn check_create(f: &CreateFields) -> Result<(AgencyId, Option<i64>), AppError> {
+fn check_create(f: &CreateFields) -> Result<(AgencyId, Option<TransitionId>), AppError> {
     let agency = f
         .agency_id
         .trim()
         .parse::<i64>()
         .map_err(|_| AppError::invalid("agency_id", "受け取る機関を選んでください。"))?;
-    Ok((AgencyId(agency), f.transition_id.trim().parse::<i64>().ok()))
+    Ok((
+        AgencyId(agency),
+        f.transition_id.trim().parse::<i64>().ok().map(TransitionId),
+    ))
 }
 
 async fn create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(f): Form<CreateFields>,
+    f: Deferred<Form<CreateFields>>,
 ) -> Result<Response, AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "handover.create").await?;
+    let Form(f) = f.parse()?;
     let (agency, transition) = check_create(&f)?;
-    let sheet = handovers::create(
-        &state.db,
-        &meta,
-        &auth.actor,
-        ChildId(id),
-        agency,
-        transition,
-    )
-    .await?;
+    let sheet = handovers::create(&mut u, &access, agency, transition).await?;
     Ok(Redirect::to(&format!("/handovers/{sheet}?notice=created")).into_response())
 }
 
@@ -184,14 +184,13 @@ struct NoticeQuery {
 }
 
 async fn show_page(
-    state: &AppState,
-    meta: &tsunagu_store::RequestMeta,
+    u: &mut Unit,
     auth: &Auth,
-    id: i64,
+    id: HandoverId,
     notice: Option<&str>,
     typed: Option<(Option<Sections>, Option<FeedbackFields>, Errors)>,
 ) -> Result<Response, AppError> {
-    let s = handovers::get(&state.db, meta, &auth.actor, id).await?;
+    let s = handovers::get(u, id).await?;
     let (sections, feedback, errors) = typed.unwrap_or_default();
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -202,7 +201,7 @@ async fn show_page(
         auth.actor.role == Role::AgencyStaff && auth.actor.agency_id == Some(AgencyId(s.agency_id));
     let page = ShowPage {
         layout: Layout::new(
-            state,
+            &mut *u,
             auth,
             "引継ぎシート",
             if receiving { "/inbox" } else { "/children" },
@@ -210,7 +209,7 @@ async fn show_page(
         .await?
         .with_notice(notice),
         sections: sections.unwrap_or_else(|| s.sections.clone()),
-        may_edit: s.status == "draft"
+        may_edit: s.status == HandoverStatus::Draft
             && auth.actor.role == Role::Coordinator
             && auth.actor.serves_area(tsunagu_domain::AreaId(s.area_id)),
         receiving,
@@ -222,25 +221,25 @@ async fn show_page(
 }
 
 async fn show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<HandoverId>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    show_page(&state, &meta, &auth, id, q.notice.as_deref(), None).await
+    show_page(&mut u, &auth, id, q.notice.as_deref(), None).await
 }
 
 async fn save(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
-    Form(form): Form<SheetForm>,
+    mut u: Unit,
+    Path(id): Path<HandoverId>,
+    form: Deferred<Form<SheetForm>>,
 ) -> Result<Response, AppError> {
+    let (_, access) = handovers::editable(&mut u, id, "handover.update").await?;
+    let Form(form) = form.parse()?;
     let sections = form.sections();
     let result = match check_sections(&sections) {
-        Ok(()) => handovers::update(&state.db, &meta, &auth.actor, id, &sections)
+        Ok(()) => handovers::update(&mut u, &access, id, &sections)
             .await
             .map_err(AppError::from),
         Err(e) => Err(e),
@@ -251,8 +250,7 @@ async fn save(
         Err(e) => return Err(e),
     };
     show_page(
-        &state,
-        &meta,
+        &mut u,
         &auth,
         id,
         None,
@@ -263,10 +261,9 @@ async fn save(
 
 /// Runs a step and comes back to the sheet; a refusal the user can mend shows on the page.
 async fn step(
-    state: &AppState,
-    meta: &tsunagu_store::RequestMeta,
+    u: &mut Unit,
     auth: &Auth,
-    id: i64,
+    id: HandoverId,
     result: tsunagu_store::Result<()>,
     notice: &str,
     feedback: Option<FeedbackFields>,
@@ -276,29 +273,24 @@ async fn step(
         Ok(()) => Ok(Redirect::to(&format!("/handovers/{id}?notice={notice}")).into_response()),
         Err(e) => {
             into_form_errors(&mut errors, e)?;
-            show_page(state, meta, auth, id, None, Some((None, feedback, errors))).await
+            show_page(u, auth, id, None, Some((None, feedback, errors))).await
         }
     }
 }
 
-async fn send(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    let r = handovers::send(&state.db, &meta, &auth.actor, id).await;
-    step(&state, &meta, &auth, id, r, "sent", None).await
+async fn send(auth: Auth, mut u: Unit, Path(id): Path<HandoverId>) -> Result<Response, AppError> {
+    let (_, access) = handovers::editable(&mut u, id, "handover.send").await?;
+    let r = handovers::send(&mut u, &access, id).await;
+    step(&mut u, &auth, id, r, "sent", None).await
 }
 
 async fn acknowledge(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<HandoverId>,
 ) -> Result<Response, AppError> {
-    let r = handovers::acknowledge(&state.db, &meta, &auth.actor, id).await;
-    step(&state, &meta, &auth, id, r, "acknowledged", None).await
+    let r = handovers::acknowledge(&mut u, id).await;
+    step(&mut u, &auth, id, r, "acknowledged", None).await
 }
 
 fn check_feedback(f: &FeedbackFields) -> Result<(String, Option<String>), AppError> {
@@ -316,34 +308,19 @@ fn check_feedback(f: &FeedbackFields) -> Result<(String, Option<String>), AppErr
 }
 
 async fn feedback(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
-    Form(f): Form<FeedbackFields>,
+    mut u: Unit,
+    Path(id): Path<HandoverId>,
+    f: Deferred<Form<FeedbackFields>>,
 ) -> Result<Response, AppError> {
+    handovers::receiving(&mut u, id, "handover.feedback").await?;
+    let Form(f) = f.parse()?;
     let r = match check_feedback(&f) {
         Ok((settled, needs)) => {
-            handovers::give_feedback(
-                &state.db,
-                &meta,
-                &auth.actor,
-                id,
-                &settled,
-                needs.as_deref(),
-            )
-            .await
+            handovers::give_feedback(&mut u, id, &settled, needs.as_deref()).await
         }
         Err(AppError::Validation(errors)) => {
-            return show_page(
-                &state,
-                &meta,
-                &auth,
-                id,
-                None,
-                Some((None, Some(f), errors)),
-            )
-            .await
+            return show_page(&mut u, &auth, id, None, Some((None, Some(f), errors))).await
         }
         Err(e) => return Err(e),
     };
@@ -352,7 +329,7 @@ async fn feedback(
         // back to the inbox rather than to a page it may no longer open.
         return Ok(Redirect::to("/inbox?notice=feedback").into_response());
     }
-    step(&state, &meta, &auth, id, r, "feedback", Some(f)).await
+    step(&mut u, &auth, id, r, "feedback", Some(f)).await
 }
 
 /// The sheet on paper: every section, the receiving agency, and a line for the guardian's check.
@@ -402,14 +379,13 @@ pub fn document(s: &HandoverSheet) -> Document {
 }
 
 async fn print(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<HandoverId>,
 ) -> Result<Html<String>, AppError> {
-    let s = handovers::get(&state.db, &meta, &auth.actor, id).await?;
+    let s = handovers::get(&mut u, id).await?;
     printing::html(
-        Layout::new(&state, &auth, "引継ぎシート", "/children").await?,
+        Layout::new(&mut u, &auth, "引継ぎシート", "/children").await?,
         &document(&s),
         &format!("/handovers/{id}"),
         "引継ぎシートへ戻る",
@@ -417,13 +393,8 @@ async fn print(
     )
 }
 
-async fn pdf(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    let s = handovers::get(&state.db, &meta, &auth.actor, id).await?;
+async fn pdf(mut u: Unit, Path(id): Path<HandoverId>) -> Result<Response, AppError> {
+    let s = handovers::get(&mut u, id).await?;
     printing::pdf(
         document(&s),
         &format!("引継ぎシート_{}.pdf", s.child_name.replace(' ', "")),
@@ -435,22 +406,14 @@ async fn pdf(
 #[utoipa::path(post, path = "/api/v1/children/{id}/handover-sheets", tag = "transitions", params(("id" = i64, Path)), request_body = CreateFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<CreateFields>,
+    body: Deferred<JsonBody<CreateFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "handover.create").await?;
+    let JsonBody(body) = body.parse()?;
     let (agency, transition) = check_create(&body)?;
-    let sheet = handovers::create(
-        &state.db,
-        &meta,
-        &auth.actor,
-        ChildId(id),
-        agency,
-        transition,
-    )
-    .await?;
+    let sheet = handovers::create(&mut u, &access, agency, transition).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": sheet })),
@@ -460,24 +423,19 @@ pub async fn api_create(
 /// The agency's sheets waiting for its acknowledgement or feedback.
 #[utoipa::path(get, path = "/api/v1/handover-sheets", tag = "transitions",
     responses((status = 200, body = Vec<HandoverSheet>)))]
-pub async fn api_inbox(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<Vec<HandoverSheet>>, AppError> {
-    Ok(Json(handovers::inbox(&state.db, &auth.actor).await?))
+pub async fn api_inbox(mut u: Unit) -> Result<Json<Vec<HandoverSheet>>, AppError> {
+    Ok(Json(handovers::inbox(&mut u).await?))
 }
 
 /// The sheet as JSON, or as the PDF when the request accepts `application/pdf`.
 #[utoipa::path(get, path = "/api/v1/handover-sheets/{id}", tag = "transitions", params(("id" = i64, Path)),
     responses((status = 200, description = "JSON, or the PDF when `Accept: application/pdf`", content((HandoverSheet = "application/json"), (String = "application/pdf"))), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn api_show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<HandoverId>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let s = handovers::get(&state.db, &meta, &auth.actor, id).await?;
+    let s = handovers::get(&mut u, id).await?;
     if printing::wants_pdf(&headers) {
         return printing::pdf(document(&s), "handover.pdf").await;
     }
@@ -494,12 +452,12 @@ pub struct SectionsBody {
 #[utoipa::path(put, path = "/api/v1/handover-sheets/{id}", tag = "transitions", params(("id" = i64, Path)), request_body = SectionsBody,
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_update(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-    JsonBody(body): JsonBody<SectionsBody>,
+    mut u: Unit,
+    Path(id): Path<HandoverId>,
+    body: Deferred<JsonBody<SectionsBody>>,
 ) -> Result<StatusCode, AppError> {
+    let (_, access) = handovers::editable(&mut u, id, "handover.update").await?;
+    let JsonBody(body) = body.parse()?;
     if let Some(unknown) = body
         .sections
         .keys()
@@ -517,53 +475,39 @@ pub async fn api_update(
             .collect(),
     );
     check_sections(&sections)?;
-    handovers::update(&state.db, &meta, &auth.actor, id, &sections).await?;
+    handovers::update(&mut u, &access, id, &sections).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/handover-sheets/{id}/send", tag = "transitions", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
-pub async fn api_send(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, AppError> {
-    handovers::send(&state.db, &meta, &auth.actor, id).await?;
+pub async fn api_send(mut u: Unit, Path(id): Path<HandoverId>) -> Result<StatusCode, AppError> {
+    let (_, access) = handovers::editable(&mut u, id, "handover.send").await?;
+    handovers::send(&mut u, &access, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/handover-sheets/{id}/acknowledge", tag = "transitions", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_acknowledge(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<HandoverId>,
 ) -> Result<StatusCode, AppError> {
-    handovers::acknowledge(&state.db, &meta, &auth.actor, id).await?;
+    handovers::acknowledge(&mut u, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/handover-sheets/{id}/feedback", tag = "transitions", params(("id" = i64, Path)), request_body = FeedbackFields,
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_feedback(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-    JsonBody(body): JsonBody<FeedbackFields>,
+    mut u: Unit,
+    Path(id): Path<HandoverId>,
+    body: Deferred<JsonBody<FeedbackFields>>,
 ) -> Result<StatusCode, AppError> {
+    handovers::receiving(&mut u, id, "handover.feedback").await?;
+    let JsonBody(body) = body.parse()?;
     let (settled, needs) = check_feedback(&body)?;
-    handovers::give_feedback(
-        &state.db,
-        &meta,
-        &auth.actor,
-        id,
-        &settled,
-        needs.as_deref(),
-    )
-    .await?;
+    handovers::give_feedback(&mut u, id, &settled, needs.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -579,8 +523,8 @@ mod tests {
         sections[11] = "・一日の流れを絵カードで示すと、切り替えがスムーズになる".into();
         let at = time::macros::datetime!(2027-02-10 01:30 UTC);
         HandoverSheet {
-            id: 1,
-            child_id: 15,
+            id: HandoverId(1),
+            child_id: ChildId(15),
             child_name: "見本 はると".into(),
             area_id: 1,
             transition_id: Some(1),
@@ -588,7 +532,7 @@ mod tests {
             move_on: Some(time::macros::date!(2027 - 04 - 01)),
             agency_id: 7,
             agency_name: "うみかぜ小学校".into(),
-            status: "sent".into(),
+            status: HandoverStatus::Sent,
             sections: Sections(sections),
             created_by_name: Some("見本 はな子".into()),
             updated_at: at,

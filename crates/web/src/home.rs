@@ -1,12 +1,14 @@
 //! The home page: one per role, made of cards that later features fill.
 
 use askama::Template;
-use axum::{extract::State, response::Html, routing::get, Router};
+use axum::{extract::State, response::Html, routing::get};
 use time::{Date, Duration};
 use tsunagu_domain::{japanese_date, Role};
-use tsunagu_store::{audit, children::ChildId, consents, notes, plans, referrals, tokens, users};
+use tsunagu_store::{consents, notes, plans, referrals, tokens, users};
 
-use crate::{auth::Auth, extract::Query, layout::Layout, AppError, AppState};
+use crate::{
+    auth::Auth, extract::Query, layout::Layout, routing::Router, unit::Unit, AppError, AppState,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
@@ -43,7 +45,6 @@ const CARD_LINES: usize = 10;
 pub struct Line {
     pub text: String,
     pub href: Option<String>,
-    pub child: Option<i64>,
 }
 
 impl Line {
@@ -51,20 +52,10 @@ impl Line {
         Line {
             text,
             href: Some(href),
-            child: None,
         }
     }
     fn plain(text: String) -> Line {
-        Line {
-            text,
-            href: None,
-            child: None,
-        }
-    }
-    /// A line that names a child: the page's read of it goes to the audit log.
-    fn naming(mut self, child: i64) -> Line {
-        self.child = Some(child);
-        self
+        Line { text, href: None }
     }
 }
 
@@ -83,20 +74,22 @@ struct HomeQuery {
 
 async fn home(
     State(state): State<AppState>,
-    crate::auth::Meta(meta): crate::auth::Meta,
     auth: Auth,
+    mut u: Unit,
     Query(q): Query<HomeQuery>,
 ) -> Result<Html<String>, AppError> {
-    let layout = Layout::new(&state, &auth, "ホーム", "/")
+    // The cards name children: one audit entry, under this name, says whose names they showed.
+    u.audit_shown("home.read", []);
+    let layout = Layout::new(&mut u, &auth, "ホーム", "/")
         .await?
         .with_notice(q.notice.as_deref());
     let today = japanese_date::today(time::OffsetDateTime::now_utc());
     let cards = match auth.actor.role {
-        Role::Coordinator => coordinator_cards(&state, &auth, today).await?,
+        Role::Coordinator => coordinator_cards(&state, &mut u, today).await?,
         Role::Supervisor => vec![
             Card {
                 title: "今日と今週の支援会議",
-                lines: week_meetings(&state, &auth, today).await?,
+                lines: week_meetings(&mut u, today).await?,
                 empty: "1週間以内の支援会議はありません。",
                 more: None,
             },
@@ -107,7 +100,7 @@ async fn home(
                 more: None,
             },
         ],
-        Role::AgencyStaff => agency_cards(&state, &meta, &auth, today).await?,
+        Role::AgencyStaff => agency_cards(&mut u, today).await?,
         Role::Committee => vec![
             Card {
                 title: "検証（年度集計）",
@@ -123,8 +116,8 @@ async fn home(
             },
         ],
         Role::Admin => {
-            let user_count = users::count(&state.db).await?;
-            let active_tokens = tokens::list(&state.db)
+            let user_count = users::count(&mut u).await?;
+            let active_tokens = tokens::list(&mut u)
                 .await?
                 .iter()
                 .filter(|t| t.revoked_at.is_none())
@@ -141,30 +134,6 @@ async fn home(
         }
     };
     let cards: Vec<Card> = cards.into_iter().map(Card::capped).collect();
-    // The cards name children: one audit entry says whose names this page showed.
-    let mut named: Vec<i64> = cards
-        .iter()
-        .flat_map(|c| &c.lines)
-        .filter_map(|l| l.child)
-        .collect();
-    named.sort_unstable();
-    named.dedup();
-    if !named.is_empty() {
-        let ids = named
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        audit::record_alone(
-            &state.db,
-            &meta,
-            audit::Event::new("home.read")
-                .by(&auth.actor)
-                .object_type("child")
-                .detail(format!("children={ids}")),
-        )
-        .await?;
-    }
     let greeting = format!("{}さん、こんにちは。", auth.actor.display_name);
     Ok(Html(
         HomePage {
@@ -180,21 +149,19 @@ async fn home(
 /// aggregated query over the coordinator's areas, never a query per line.
 async fn coordinator_cards(
     state: &AppState,
-    auth: &Auth,
+    u: &mut Unit,
     today: Date,
 ) -> Result<Vec<Card>, AppError> {
-    let db = &state.db;
-    let actor = &auth.actor;
     Ok(vec![
         Card {
             title: "今日と今週の支援会議",
-            lines: week_meetings(state, auth, today).await?,
+            lines: week_meetings(u, today).await?,
             empty: "1週間以内の支援会議はありません。",
             more: None,
         },
         Card {
             title: "回答が遅れているつなぎ",
-            lines: referrals::overdue(db, actor, state.config.referral_overdue_days)
+            lines: referrals::overdue(u, state.config.referral_overdue_days)
                 .await?
                 .into_iter()
                 .map(|r| {
@@ -207,7 +174,6 @@ async fn coordinator_cards(
                         ),
                         format!("/children/{}#referrals", r.child_id),
                     )
-                    .naming(r.child_id)
                 })
                 .collect(),
             empty: "回答が遅れているつなぎはありません。",
@@ -215,13 +181,13 @@ async fn coordinator_cards(
         },
         Card {
             title: "期限の近い役割分担",
-            lines: due_items(state, auth, today).await?,
+            lines: due_items(u, today).await?,
             empty: "1週間以内に期限の来る役割分担はありません。",
             more: None,
         },
         Card {
             title: "支援計画の見直し",
-            lines: plans::reviews_due(db, actor, today + Duration::days(30))
+            lines: plans::reviews_due(u, today + Duration::days(30))
                 .await?
                 .into_iter()
                 .map(|p| {
@@ -235,7 +201,6 @@ async fn coordinator_cards(
                         ),
                         format!("/children/{}/plan", p.child_id),
                     )
-                    .naming(p.child_id)
                 })
                 .collect(),
             empty: "30日以内に見直し日の来る支援計画はありません。",
@@ -243,7 +208,7 @@ async fn coordinator_cards(
         },
         Card {
             title: "移行のチェック項目",
-            lines: tsunagu_store::transitions::due_items(db, actor, today + Duration::days(14))
+            lines: tsunagu_store::transitions::due_items(u, today + Duration::days(14))
                 .await?
                 .into_iter()
                 .map(|i| {
@@ -260,7 +225,6 @@ async fn coordinator_cards(
                             i.child_id, i.transition_id
                         ),
                     )
-                    .naming(i.child_id)
                 })
                 .collect(),
             empty: "2週間以内に期限の来る移行のチェック項目はありません。",
@@ -268,7 +232,7 @@ async fn coordinator_cards(
         },
         Card {
             title: "期限の近い同意・受給者証",
-            lines: consents::expiring(db, actor, today, 60)
+            lines: consents::expiring(u, today, 60)
                 .await?
                 .into_iter()
                 .map(|e| {
@@ -281,7 +245,6 @@ async fn coordinator_cards(
                         ),
                         format!("/children/{}", e.child_id),
                     )
-                    .naming(e.child_id)
                 })
                 .collect(),
             empty: "60日以内に期限が切れる同意・受給者証はありません。",
@@ -289,7 +252,7 @@ async fn coordinator_cards(
         },
         Card {
             title: "フォロー予定の相談",
-            lines: tsunagu_store::consultations::follow_ups(db, actor, today + Duration::days(7))
+            lines: tsunagu_store::consultations::follow_ups(u, today + Duration::days(7))
                 .await?
                 .into_iter()
                 .map(|c| {
@@ -298,17 +261,13 @@ async fn coordinator_cards(
                         .follow_up_on
                         .map(japanese_date::format_date)
                         .unwrap_or_default();
-                    let line = Line::to(
+                    Line::to(
                         format!(
                             "{on}：{who}（{}）",
                             c.concern.chars().take(20).collect::<String>()
                         ),
                         format!("/consultations/{}", c.id),
-                    );
-                    match c.child_id {
-                        Some(child) => line.naming(child),
-                        None => line,
-                    }
+                    )
                 })
                 .collect(),
             empty: "1週間以内にフォロー予定の相談はありません。",
@@ -319,19 +278,12 @@ async fn coordinator_cards(
 
 /// The agency's inbox (referrals waiting for an answer, meeting invitations, notes not yet
 /// read), its action items, and the children shared with it.
-async fn agency_cards(
-    state: &AppState,
-    meta: &tsunagu_store::RequestMeta,
-    auth: &Auth,
-    today: Date,
-) -> Result<Vec<Card>, AppError> {
-    let db = &state.db;
-    let actor = &auth.actor;
-    let mut inbox: Vec<Line> = tsunagu_store::handovers::inbox(db, actor)
+async fn agency_cards(u: &mut Unit, today: Date) -> Result<Vec<Card>, AppError> {
+    let mut inbox: Vec<Line> = tsunagu_store::handovers::inbox(u)
         .await?
         .into_iter()
         .map(|h| {
-            let what = if h.status == "sent" {
+            let what = if h.status == tsunagu_domain::handover::HandoverStatus::Sent {
                 "引継ぎシート（受領の確認待ち）"
             } else {
                 "引継ぎシート（移行後のフィードバック待ち）"
@@ -340,55 +292,43 @@ async fn agency_cards(
                 format!("{what}：{}さん", h.child_name),
                 format!("/handovers/{}", h.id),
             )
-            .naming(h.child_id)
         })
         .collect();
     inbox.extend(
-        referrals::inbox(db, meta, actor)
+        referrals::inbox(u)
             .await?
             .into_iter()
-            .filter(|r| r.state == "open")
+            .filter(|r| r.is_open())
             .map(|r| {
                 let href = format!("/inbox#ref-{}", r.id);
                 if r.child_name.is_empty() {
                     Line::to("つなぎの依頼（同意終了）".to_owned(), href)
                 } else {
-                    Line::to(format!("つなぎの依頼：{}さん", r.child_name), href).naming(r.child_id)
+                    Line::to(format!("つなぎの依頼：{}さん", r.child_name), href)
                 }
             }),
     );
-    inbox.extend(
-        week_meetings(state, auth, today)
-            .await?
-            .into_iter()
-            .map(|l| Line {
-                text: format!("会議の案内：{}", l.text),
-                ..l
-            }),
-    );
+    inbox.extend(week_meetings(u, today).await?.into_iter().map(|l| Line {
+        text: format!("会議の案内：{}", l.text),
+        ..l
+    }));
     let shared = tsunagu_store::children::search(
-        db,
-        meta,
-        actor,
+        u,
         None,
         false,
         tsunagu_store::Paging::new(Some(tsunagu_store::Paging::MAX_LIMIT), None),
     )
     .await?
     .items;
-    let ids: Vec<ChildId> = shared.iter().map(|c| ChildId(c.id)).collect();
-    for (child, count) in notes::unread_by_child(db, actor, &ids).await? {
-        if let Some(c) = shared.iter().find(|c| c.id == child) {
-            inbox.push(
-                Line::to(
-                    format!(
-                        "未読の連絡：{} {}さん（{count}件）",
-                        c.family_name, c.given_name
-                    ),
-                    format!("/children/{child}#notes"),
-                )
-                .naming(child),
-            );
+    for (child, count) in notes::unread_by_child(u).await? {
+        if let Some(c) = shared.iter().find(|c| c.id == child.0) {
+            inbox.push(Line::to(
+                format!(
+                    "未読の連絡：{} {}さん（{count}件）",
+                    c.family_name, c.given_name
+                ),
+                format!("/children/{child}#notes"),
+            ));
         }
     }
     Ok(vec![
@@ -400,7 +340,7 @@ async fn agency_cards(
         },
         Card {
             title: "担当の役割分担",
-            lines: due_items(state, auth, today).await?,
+            lines: due_items(u, today).await?,
             empty: "1週間以内に期限の来る役割分担はありません。",
             more: None,
         },
@@ -432,11 +372,11 @@ fn late(due: Date, today: Date) -> &'static str {
 
 /// Meetings from today to a week ahead (Japan time) for the user: the area's, or those the
 /// agency is invited to.
-async fn week_meetings(state: &AppState, auth: &Auth, today: Date) -> Result<Vec<Line>, AppError> {
+async fn week_meetings(u: &mut Unit, today: Date) -> Result<Vec<Line>, AppError> {
     let start =
         time::OffsetDateTime::new_in_offset(today, time::Time::MIDNIGHT, japanese_date::JST);
     Ok(
-        tsunagu_store::meetings::between(&state.db, &auth.actor, start, start + Duration::days(7))
+        tsunagu_store::meetings::between(u, start, start + Duration::days(7))
             .await?
             .into_iter()
             .map(|m| {
@@ -462,9 +402,9 @@ async fn week_meetings(state: &AppState, auth: &Auth, today: Date) -> Result<Vec
 
 /// Open action items due within a week, overdue ones first: the area's for a coordinator, the
 /// agency's own for its staff.
-async fn due_items(state: &AppState, auth: &Auth, today: Date) -> Result<Vec<Line>, AppError> {
+async fn due_items(u: &mut Unit, today: Date) -> Result<Vec<Line>, AppError> {
     Ok(
-        tsunagu_store::meetings::due_items(&state.db, &auth.actor, Some(today + Duration::days(7)))
+        tsunagu_store::meetings::due_items(u, Some(today + Duration::days(7)))
             .await?
             .into_iter()
             .map(|i| {

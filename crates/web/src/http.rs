@@ -7,12 +7,11 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
-    Router,
 };
 use tower_http::request_id::RequestId;
 use tracing::Span;
 
-use crate::{AppError, AppState};
+use crate::{routing::Router, AppError, AppState};
 
 /// Largest request body accepted outside file uploads.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -98,14 +97,34 @@ pub fn probes() -> Router<AppState> {
         .route("/readyz", get(readyz))
 }
 
+/// How long `/readyz` waits for the database: a load balancer's probe gives up after a second
+/// or two, and a silent database must be told as not ready before that.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(800);
+
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => "ready".into_response(),
-        Err(e) => {
+    let answered = tokio::time::timeout(READY_WITHIN, state.db.ping()).await;
+    match answered {
+        Ok(Ok(())) => "ready".into_response(),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "database not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+            state.metrics.count_unready();
+            not_ready()
+        }
+        Err(_) => {
+            tracing::warn!("database did not answer the readiness probe in time");
+            state.metrics.count_unready();
+            not_ready()
         }
     }
+}
+
+fn not_ready() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "5")],
+        "database unavailable",
+    )
+        .into_response()
 }
 
 pub async fn not_found() -> AppError {

@@ -4,7 +4,7 @@
 use tsunagu_domain::{japanese_date, Role};
 use tsunagu_store::users;
 
-use crate::{auth::Auth, AppError, AppState};
+use crate::{auth::Auth, AppError};
 
 pub struct Layout {
     pub title: String,
@@ -121,13 +121,13 @@ fn today() -> String {
 
 impl Layout {
     /// The frame for a logged-in user; `current` is the menu entry to mark.
-    pub async fn new(
-        state: &AppState,
+    pub async fn new<'a>(
+        on: impl Into<tsunagu_store::db::On<'a>>,
         auth: &Auth,
         title: &str,
         current: &str,
     ) -> Result<Layout, AppError> {
-        let place = users::placement(&state.db, &auth.actor).await?;
+        let place = users::placement(on, &auth.actor).await?;
         Ok(Layout {
             title: title.to_owned(),
             user: Some(UserBadge {

@@ -26,20 +26,25 @@ mod network;
 mod plans;
 mod printing;
 mod referrals;
+mod routing;
 mod state;
 mod support_files;
 mod tokens;
 mod transitions;
+mod unit;
 mod users;
 
 use axum::{middleware, Router};
 
+use crate::routing::Router as Routes;
+
 pub use error::AppError;
 pub use state::{AppState, WebConfig};
 
-/// The whole application: every route, with the middleware every request passes through.
-pub fn router(state: AppState) -> Router {
-    let admin = Router::new()
+/// Every route of the application, registered once: the server's router and the list of its
+/// paths are made from this.
+fn routes() -> Routes<AppState> {
+    let admin = Routes::new()
         .merge(users::html::router())
         .merge(account::second_factor::admin_router())
         .merge(tokens::html::router())
@@ -49,12 +54,9 @@ pub fn router(state: AppState) -> Router {
         .merge(children::categories::admin_router())
         .merge(users::api::router())
         .merge(audit::api::router())
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_admin,
-        ));
+        .route_layer(middleware::from_fn(auth::require_admin));
 
-    Router::new()
+    Routes::new()
         .merge(home::router())
         .merge(account::router())
         .merge(api::router())
@@ -84,6 +86,18 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .merge(http::probes())
         .route("/metrics", axum::routing::get(metrics::endpoint))
+}
+
+/// The path of every route the server answers (`/children/{id}`, …), in registration order:
+/// for the tests that must reach every route.
+pub fn route_paths() -> Vec<&'static str> {
+    routes().paths().to_vec()
+}
+
+/// The whole application: every route, with the middleware every request passes through.
+pub fn router(state: AppState) -> Router {
+    routes()
+        .into_axum()
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::record,
@@ -97,6 +111,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authenticate,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), unit::open))
         .layer(middleware::from_fn(error::render_errors))
         .layer(middleware::from_fn(http::security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(http::BODY_LIMIT))

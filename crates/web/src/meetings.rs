@@ -7,16 +7,19 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post, put},
-    Json, Router,
+    Json,
 };
 use serde::Deserialize;
 use time::{OffsetDateTime, PrimitiveDateTime};
 use tsunagu_domain::{
+    access::Purpose,
     japanese_date::{self, JST},
+    meeting::MeetingStatus,
     validation::Errors,
-    AgencyId,
+    ActionItemId, AgencyId, MeetingId,
 };
 use tsunagu_store::{
+    access,
     agencies::{self, AgencyRef},
     children::{self, ChildId},
     meetings::{self, MeetingRecord, MeetingView, NewActionItem, NewMeeting, NewParticipant},
@@ -27,10 +30,13 @@ use tsunagu_documents::pdf::{Document, Section};
 
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
-    extract::{Form, Json as JsonBody, Query},
+    auth::Auth,
+    extract::{Deferred, Form, Json as JsonBody, Query},
     layout::{filters, Layout},
-    printing, AppError, AppState,
+    printing,
+    routing::Router,
+    unit::Unit,
+    AppError, AppState,
 };
 
 pub fn router() -> Router<AppState> {
@@ -164,16 +170,9 @@ impl FormPage {
     }
 }
 
-async fn new_form(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, AppError> {
-    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
-    if !v.may_write {
-        return Err(AppError::Forbidden);
-    }
+async fn new_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
+    access::child(&mut u, ChildId(id), Purpose::Write, "meeting.create").await?;
+    let v = children::view(&mut u, ChildId(id)).await?;
     let form = MeetingFields {
         start: "10:00".into(),
         end: "11:00".into(),
@@ -186,34 +185,39 @@ async fn new_form(
         ..MeetingFields::default()
     };
     let page = FormPage {
-        layout: Layout::new(&state, &auth, "支援会議の予定", "/children").await?,
+        layout: Layout::new(&mut u, &auth, "支援会議の予定", "/children").await?,
         child_id: id,
         child_name: v.child.name(),
         form,
         errors: Errors::new(),
-        agencies: agencies::all(&state.db).await?,
+        agencies: agencies::all(&mut *u).await?,
     };
     Ok(Html(page.render()?))
 }
 
 async fn create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<MeetingFields>,
+    form: Deferred<Form<MeetingFields>>,
 ) -> Result<Response, AppError> {
-    let all = agencies::all(&state.db).await?;
-    match check(&form, &all) {
-        Ok(new) => {
-            let meeting =
-                meetings::create(&state.db, &meta, &auth.actor, ChildId(id), &new).await?;
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "meeting.create").await?;
+    let Form(form) = form.parse()?;
+    let all = agencies::all(&mut *u).await?;
+    let created = match check(&form, &all) {
+        Ok(new) => meetings::create(&mut u, &access, &new)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(meeting) => {
             Ok(Redirect::to(&format!("/meetings/{meeting}?notice=created")).into_response())
         }
         Err(AppError::Validation(errors)) => {
-            let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+            let v = children::view(&mut u, ChildId(id)).await?;
             let page = FormPage {
-                layout: Layout::new(&state, &auth, "支援会議の予定", "/children").await?,
+                layout: Layout::new(&mut u, &auth, "支援会議の予定", "/children").await?,
                 child_id: id,
                 child_name: v.child.name(),
                 form,
@@ -266,20 +270,19 @@ fn when(v: &MeetingView) -> String {
 
 /// The meeting page; `typed` carries a refused form back with its messages.
 async fn show_page(
-    state: &AppState,
-    meta: &tsunagu_store::RequestMeta,
+    u: &mut Unit,
     auth: &Auth,
-    id: i64,
+    id: MeetingId,
     notice: Option<&str>,
     typed: Option<(Option<RecordFields>, Option<ItemFields>, Errors)>,
 ) -> Result<Response, AppError> {
-    let m = meetings::get(&state.db, meta, &auth.actor, id).await?;
+    let m = meetings::get(u, id).await?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let stored = RecordFields {
         agenda: text(&m.meeting.agenda),
         minutes: text(&m.meeting.minutes),
         decisions: text(&m.meeting.decisions),
-        status: m.meeting.status.clone(),
+        status: m.meeting.status.code().to_owned(),
         attended: m
             .participants
             .iter()
@@ -294,12 +297,12 @@ async fn show_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ShowPage {
-        layout: Layout::new(state, auth, "支援会議", "/children")
+        layout: Layout::new(&mut *u, auth, "支援会議", "/children")
             .await?
             .with_notice(notice),
         when: when(&m),
         agencies: if m.may_edit {
-            agencies::all(&state.db).await?
+            agencies::all(&mut **u).await?
         } else {
             vec![]
         },
@@ -312,13 +315,12 @@ async fn show_page(
 }
 
 async fn show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<MeetingId>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    show_page(&state, &meta, &auth, id, q.notice.as_deref(), None).await
+    show_page(&mut u, &auth, id, q.notice.as_deref(), None).await
 }
 
 /// The meeting's record on paper: when, who attended, agenda, minutes, decisions, action items.
@@ -380,14 +382,13 @@ fn minutes_document(m: &MeetingView) -> Document {
 }
 
 async fn print(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<MeetingId>,
 ) -> Result<Html<String>, AppError> {
-    let m = meetings::get(&state.db, &meta, &auth.actor, id).await?;
+    let m = meetings::get(&mut u, id).await?;
     printing::html(
-        Layout::new(&state, &auth, "支援会議 記録", "/children").await?,
+        Layout::new(&mut u, &auth, "支援会議 記録", "/children").await?,
         &minutes_document(&m),
         &format!("/meetings/{id}"),
         "会議のページへ戻る",
@@ -395,23 +396,13 @@ async fn print(
     )
 }
 
-async fn minutes_pdf(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    let m = meetings::get(&state.db, &meta, &auth.actor, id).await?;
+async fn minutes_pdf(mut u: Unit, Path(id): Path<MeetingId>) -> Result<Response, AppError> {
+    let m = meetings::get(&mut u, id).await?;
     printing::pdf(minutes_document(&m), "支援会議記録.pdf").await
 }
 
-async fn ics(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    let m = meetings::get(&state.db, &meta, &auth.actor, id).await?;
+async fn ics(mut u: Unit, Path(id): Path<MeetingId>) -> Result<Response, AppError> {
+    let m = meetings::get(&mut u, id).await?;
     let uid = format!("meeting-{id}@tsunagu");
     let summary = format!("支援会議：{}", m.meeting.purpose);
     let event = tsunagu_documents::ics::Event {
@@ -422,7 +413,7 @@ async fn ics(
         location: m.meeting.place.as_deref(),
         url: m.meeting.online_url.as_deref(),
         description: None,
-        cancelled: m.meeting.status == "cancelled",
+        cancelled: m.meeting.is_cancelled(),
     };
     let body = tsunagu_documents::ics::calendar(&event, OffsetDateTime::now_utc());
     let mut response = body.into_response();
@@ -453,11 +444,15 @@ pub struct RecordFields {
 
 fn record_of(form: &RecordFields) -> Result<MeetingRecord, AppError> {
     let mut e = Errors::new();
+    let status = MeetingStatus::from_code(form.status.trim()).unwrap_or_else(|| {
+        e.add("status", "会議の状態を選んでください。");
+        MeetingStatus::Scheduled
+    });
     let record = MeetingRecord {
         agenda: e.optional_text("agenda", "議題", &form.agenda),
         minutes: e.optional_text("minutes", "議事録", &form.minutes),
         decisions: e.optional_text("decisions", "決定事項", &form.decisions),
-        status: form.status.clone(),
+        status,
         attended: form
             .attended
             .iter()
@@ -469,14 +464,15 @@ fn record_of(form: &RecordFields) -> Result<MeetingRecord, AppError> {
 }
 
 async fn save_record(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
-    Form(form): Form<RecordFields>,
+    mut u: Unit,
+    Path(id): Path<MeetingId>,
+    form: Deferred<Form<RecordFields>>,
 ) -> Result<Response, AppError> {
+    let access = meetings::editable(&mut u, id, "meeting.update").await?;
+    let Form(form) = form.parse()?;
     let result = match record_of(&form) {
-        Ok(record) => meetings::record(&state.db, &meta, &auth.actor, id, &record)
+        Ok(record) => meetings::record(&mut u, &access, id, &record)
             .await
             .map_err(AppError::from),
         Err(e) => Err(e),
@@ -484,15 +480,7 @@ async fn save_record(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/meetings/{id}?notice=saved")).into_response()),
         Err(AppError::Validation(errors)) => {
-            show_page(
-                &state,
-                &meta,
-                &auth,
-                id,
-                None,
-                Some((Some(form), None, errors)),
-            )
-            .await
+            show_page(&mut u, &auth, id, None, Some((Some(form), None, errors))).await
         }
         Err(e) => Err(e),
     }
@@ -539,14 +527,15 @@ fn item_of(form: &ItemFields) -> Result<NewActionItem, AppError> {
 }
 
 async fn add_item(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
-    Form(form): Form<ItemFields>,
+    mut u: Unit,
+    Path(id): Path<MeetingId>,
+    form: Deferred<Form<ItemFields>>,
 ) -> Result<Response, AppError> {
+    let access = meetings::editable(&mut u, id, "action_item.create").await?;
+    let Form(form) = form.parse()?;
     let result = match item_of(&form) {
-        Ok(item) => meetings::add_action_item(&state.db, &meta, &auth.actor, id, &item)
+        Ok(item) => meetings::add_action_item(&mut u, &access, id, &item)
             .await
             .map_err(AppError::from),
         Err(e) => Err(e),
@@ -554,15 +543,7 @@ async fn add_item(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/meetings/{id}?notice=saved#items")).into_response()),
         Err(AppError::Validation(errors)) => {
-            show_page(
-                &state,
-                &meta,
-                &auth,
-                id,
-                None,
-                Some((None, Some(form), errors)),
-            )
-            .await
+            show_page(&mut u, &auth, id, None, Some((None, Some(form), errors))).await
         }
         Err(e) => Err(e),
     }
@@ -584,14 +565,12 @@ fn item_state(to: &str) -> Result<bool, AppError> {
 }
 
 async fn set_item(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path((id, to)): Path<(i64, String)>,
+    mut u: Unit,
+    Path((id, to)): Path<(ActionItemId, String)>,
     Form(form): Form<BackForm>,
 ) -> Result<Response, AppError> {
     let done = item_state(&to)?;
-    meetings::set_item_done(&state.db, &meta, &auth.actor, id, done).await?;
+    meetings::set_item_done(&mut u, id, done).await?;
     let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
         form.back
     } else {
@@ -603,13 +582,11 @@ async fn set_item(
 /// Meetings from 30 days ago to 90 days ahead: the area's, or those the caller's agency is invited to.
 #[utoipa::path(get, path = "/api/v1/meetings", tag = "meetings", responses((status = 200, body = Page<tsunagu_store::meetings::Meeting>)))]
 pub async fn api_list(
-    State(state): State<AppState>,
-    auth: Auth,
+    mut u: Unit,
 ) -> Result<Json<Page<tsunagu_store::meetings::Meeting>>, AppError> {
     let now = OffsetDateTime::now_utc();
     let items = meetings::between(
-        &state.db,
-        &auth.actor,
+        &mut u,
         now - time::Duration::days(30),
         now + time::Duration::days(90),
     )
@@ -624,28 +601,24 @@ pub async fn api_list(
 #[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "meetings", params(("id" = i64, Path)),
     responses((status = 200, body = MeetingView), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn api_show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<MeetingId>,
 ) -> Result<Json<MeetingView>, AppError> {
-    Ok(Json(
-        meetings::get(&state.db, &meta, &auth.actor, id).await?,
-    ))
+    Ok(Json(meetings::get(&mut u, id).await?))
 }
 
 /// Schedule a support meeting about the child (coordinators of the area).
 #[utoipa::path(post, path = "/api/v1/children/{id}/meetings", tag = "meetings", params(("id" = i64, Path)), request_body = MeetingFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<MeetingFields>,
+    body: Deferred<JsonBody<MeetingFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
-    let new = check(&body, &agencies::all(&state.db).await?)?;
-    let meeting = meetings::create(&state.db, &meta, &auth.actor, ChildId(id), &new).await?;
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "meeting.create").await?;
+    let JsonBody(body) = body.parse()?;
+    let new = check(&body, &agencies::all(&mut *u).await?)?;
+    let meeting = meetings::create(&mut u, &access, &new).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": meeting })),
@@ -656,14 +629,14 @@ pub async fn api_create(
 #[utoipa::path(put, path = "/api/v1/meetings/{id}/record", tag = "meetings", params(("id" = i64, Path)), request_body = RecordFields,
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_record(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-    JsonBody(body): JsonBody<RecordFields>,
+    mut u: Unit,
+    Path(id): Path<MeetingId>,
+    body: Deferred<JsonBody<RecordFields>>,
 ) -> Result<StatusCode, AppError> {
+    let access = meetings::editable(&mut u, id, "meeting.update").await?;
+    let JsonBody(body) = body.parse()?;
     let record = record_of(&body)?;
-    meetings::record(&state.db, &meta, &auth.actor, id, &record).await?;
+    meetings::record(&mut u, &access, id, &record).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -671,14 +644,14 @@ pub async fn api_record(
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/action-items", tag = "meetings", params(("id" = i64, Path)), request_body = ItemFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_add_item(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-    JsonBody(body): JsonBody<ItemFields>,
+    mut u: Unit,
+    Path(id): Path<MeetingId>,
+    body: Deferred<JsonBody<ItemFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let access = meetings::editable(&mut u, id, "action_item.create").await?;
+    let JsonBody(body) = body.parse()?;
     let item = item_of(&body)?;
-    let created = meetings::add_action_item(&state.db, &meta, &auth.actor, id, &item).await?;
+    let created = meetings::add_action_item(&mut u, &access, id, &item).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": created })),
@@ -696,14 +669,13 @@ pub struct ItemsQuery {
 #[utoipa::path(get, path = "/api/v1/action-items", tag = "meetings", params(("due_by" = Option<String>, Query, description = "YYYY-MM-DD")),
     responses((status = 200, body = Page<tsunagu_store::meetings::ActionItem>), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_items(
-    State(state): State<AppState>,
-    auth: Auth,
+    mut u: Unit,
     Query(q): Query<ItemsQuery>,
 ) -> Result<Json<Page<tsunagu_store::meetings::ActionItem>>, AppError> {
     let mut e = Errors::new();
     let due_by = parse_date(&mut e, "due_by", "期限", &q.due_by);
     e.into_result().map_err(AppError::Validation)?;
-    let items = meetings::due_items(&state.db, &auth.actor, due_by).await?;
+    let items = meetings::due_items(&mut u, due_by).await?;
     Ok(Json(Page {
         total: items.len() as i64,
         items,
@@ -715,13 +687,11 @@ pub async fn api_items(
     params(("id" = i64, Path), ("state" = String, Path, description = "done or open")),
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn api_set_item(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path((id, to)): Path<(i64, String)>,
+    mut u: Unit,
+    Path((id, to)): Path<(ActionItemId, String)>,
 ) -> Result<StatusCode, AppError> {
     let done = item_state(&to)?;
-    meetings::set_item_done(&state.db, &meta, &auth.actor, id, done).await?;
+    meetings::set_item_done(&mut u, id, done).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -732,9 +702,9 @@ struct FeedPage {
     url: Option<String>,
 }
 
-async fn feed_page(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+async fn feed_page(auth: Auth, mut u: Unit) -> Result<Html<String>, AppError> {
     let page = FeedPage {
-        layout: Layout::new(&state, &auth, "カレンダーの購読", "").await?,
+        layout: Layout::new(&mut u, &auth, "カレンダーの購読", "").await?,
         url: None,
     };
     Ok(Html(page.render()?))
@@ -742,11 +712,11 @@ async fn feed_page(State(state): State<AppState>, auth: Auth) -> Result<Html<Str
 
 async fn issue_feed(
     State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     headers: axum::http::HeaderMap,
 ) -> Result<Html<String>, AppError> {
-    let token = tsunagu_store::calendar_feeds::issue(&state.db, &meta, &auth.actor).await?;
+    let token = tsunagu_store::calendar_feeds::issue(&mut u).await?;
     let base = match &state.config.public_url {
         Some(u) => u.trim_end_matches('/').to_owned(),
         None => format!(
@@ -759,25 +729,20 @@ async fn issue_feed(
     };
     // Shown in this response only.
     let page = FeedPage {
-        layout: Layout::new(&state, &auth, "カレンダーの購読", "").await?,
+        layout: Layout::new(&mut u, &auth, "カレンダーの購読", "").await?,
         url: Some(format!("{base}/calendar/{token}")),
     };
     Ok(Html(page.render()?))
 }
 
 /// A user's meetings as a calendar feed, from 30 days ago to a year ahead; the secret URL is the key.
-async fn feed(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    Path(token): Path<String>,
-) -> Result<Response, AppError> {
-    let actor = tsunagu_store::calendar_feeds::actor_for(&state.db, &meta, &token)
+async fn feed(mut u: Unit, Path(token): Path<String>) -> Result<Response, AppError> {
+    tsunagu_store::calendar_feeds::act_as(&mut u, &token)
         .await?
         .ok_or(AppError::NotFound)?;
     let now = OffsetDateTime::now_utc();
     let items = meetings::between(
-        &state.db,
-        &actor,
+        &mut u,
         now - time::Duration::days(30),
         now + time::Duration::days(365),
     )
@@ -801,7 +766,7 @@ async fn feed(
             location: m.place.as_deref(),
             url: m.online_url.as_deref(),
             description: None,
-            cancelled: m.status == "cancelled",
+            cancelled: m.is_cancelled(),
         })
         .collect();
     let mut response = tsunagu_documents::ics::calendar_of(&events, now).into_response();

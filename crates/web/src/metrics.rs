@@ -51,6 +51,9 @@ pub struct Metrics {
     pool_idle: Gauge,
     audit_entries: Counter,
     audit_seen: Mutex<u64>,
+    unavailable: Counter,
+    writes: Counter,
+    writes_seen: Mutex<u64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -97,6 +100,18 @@ impl Default for Metrics {
             "Audit log entries written by this process",
             audit_entries.clone(),
         );
+        let unavailable = Counter::default();
+        registry.register(
+            "database_unavailable",
+            "Requests answered 503 because the database did not answer",
+            unavailable.clone(),
+        );
+        let writes = Counter::default();
+        registry.register(
+            "request_write_transactions",
+            "Write transactions requests opened (a page view opens none)",
+            writes.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -105,11 +120,30 @@ impl Default for Metrics {
             pool_idle,
             audit_entries,
             audit_seen: Mutex::new(0),
+            unavailable,
+            writes,
+            writes_seen: Mutex::new(0),
         }
     }
 }
 
 impl Metrics {
+    /// Counts a response that says the database did not answer.
+    pub fn count_unavailable(&self, response: &Response) {
+        if response
+            .extensions()
+            .get::<crate::error::ErrorBody>()
+            .is_some_and(|b| b.code == "database_unavailable")
+        {
+            self.unavailable.inc();
+        }
+    }
+
+    /// Counts a readiness probe that found the database silent.
+    pub fn count_unready(&self) {
+        self.unavailable.inc();
+    }
+
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         self.requests
             .get_or_create(&RequestLabels {
@@ -134,6 +168,11 @@ impl Metrics {
         if let Ok(mut seen) = self.audit_seen.lock() {
             self.audit_entries.inc_by(written.saturating_sub(*seen));
             *seen = written.max(*seen);
+        }
+        let writes = tsunagu_store::unit::writes_begun();
+        if let Ok(mut seen) = self.writes_seen.lock() {
+            self.writes.inc_by(writes.saturating_sub(*seen));
+            *seen = writes.max(*seen);
         }
         let mut out = String::new();
         if encode(&mut out, &self.registry).is_err() {

@@ -4,11 +4,11 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     response::{Html, IntoResponse, Response},
     routing::get,
-    Json, Router,
+    Json,
 };
 use serde::Deserialize;
 use time::{Date, Month};
@@ -19,10 +19,7 @@ use tsunagu_store::{
 };
 
 use crate::{
-    agencies::parse_date,
-    auth::{Auth, Meta},
-    extract::Query,
-    layout::Layout,
+    agencies::parse_date, auth::Auth, extract::Query, layout::Layout, routing::Router, unit::Unit,
     AppError, AppState,
 };
 
@@ -209,15 +206,14 @@ impl NetworkPage {
 }
 
 async fn page(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Query(mut q): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
     if !matches!(auth.actor.role, Role::Coordinator | Role::Supervisor) {
         return Err(AppError::Forbidden);
     }
-    let mine: Vec<(i64, String)> = areas::all_areas(&state.db)
+    let mine: Vec<(i64, String)> = areas::all_areas(&mut *u)
         .await?
         .into_iter()
         .filter(|a| auth.actor.serves_area(a.id))
@@ -231,7 +227,7 @@ async fn page(
     let mut errors = Errors::new();
     let (from, until) = period(&q, &mut errors);
     let v = if errors.is_empty() && area_id != 0 {
-        Some(network::of_area(&state.db, &meta, &auth.actor, AreaId(area_id), from, until).await?)
+        Some(network::of_area(&mut u, AreaId(area_id), from, until).await?)
     } else {
         None
     };
@@ -239,7 +235,7 @@ async fn page(
     let t = today();
     let (twelve_from, _) = last_year(t);
     let page = NetworkPage {
-        layout: Layout::new(&state, &auth, "関係機関のネットワーク", "/network").await?,
+        layout: Layout::new(&mut u, &auth, "関係機関のネットワーク", "/network").await?,
         this_year: format!(
             "/network?area={area_id}&from={}&until={t}",
             fiscal_year_start(t)
@@ -291,9 +287,8 @@ pub struct ApiPeriod {
     params(("id" = i64, Path), ("from" = Option<String>, Query, description = "YYYY-MM-DD"), ("until" = Option<String>, Query, description = "YYYY-MM-DD")),
     responses((status = 200, body = NetworkView), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_network(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    _auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     Query(q): Query<ApiPeriod>,
 ) -> Result<Json<NetworkView>, AppError> {
@@ -308,7 +303,7 @@ pub async fn api_network(
     );
     e.into_result().map_err(AppError::Validation)?;
     Ok(Json(
-        network::of_area(&state.db, &meta, &auth.actor, AreaId(id), from, until).await?,
+        network::of_area(&mut u, AreaId(id), from, until).await?,
     ))
 }
 

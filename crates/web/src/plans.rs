@@ -4,33 +4,39 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post, put},
-    Json, Router,
+    Json,
 };
 use serde::Deserialize;
 use time::Date;
 use tsunagu_domain::{
+    access::Purpose,
     japanese_date,
     plan::{rating_label, Rating},
     validation::Errors,
+    PlanId, Role,
 };
 use tsunagu_store::{
-    children::ChildId,
-    plans::{self, GoalInput, Plan, PlanHistory, PlanInput, Review, ReviewInput},
+    access,
+    children::{self, ChildId},
+    plans::{self, GoalInput, Plan, PlanHistory, PlanInput, Review, ReviewInput, SharedPlan},
 };
 
 use tsunagu_documents::pdf::{Document, Section};
 
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
+    auth::Auth,
     error::into_form_errors,
-    extract::{Form, Json as JsonBody, Query},
+    extract::{Deferred, Form, Json as JsonBody, Query},
     layout::{filters, Layout},
-    printing, AppError, AppState,
+    printing,
+    routing::Router,
+    unit::Unit,
+    AppError, AppState,
 };
 
 pub fn router() -> Router<AppState> {
@@ -261,7 +267,7 @@ impl From<ReviewForm> for ReviewFields {
     }
 }
 
-fn review_input(f: &ReviewFields, plan_id: i64) -> Result<ReviewInput, AppError> {
+fn review_input(f: &ReviewFields, plan_id: PlanId) -> Result<ReviewInput, AppError> {
     let mut e = Errors::new();
     let reviewed_on = parse_date(&mut e, "reviewed_on", "見直しの日", &f.reviewed_on);
     if reviewed_on.is_none() && e.get("reviewed_on").is_none() {
@@ -337,7 +343,7 @@ struct ShowPage {
 impl PlanPage for ShowPage {}
 
 impl ShowPage {
-    fn version_of(&self, plan_id: &i64) -> i64 {
+    fn version_of(&self, plan_id: &PlanId) -> i64 {
         self.h
             .versions
             .iter()
@@ -362,18 +368,42 @@ fn pick(h: &PlanHistory, version: Option<&str>) -> Result<Option<Plan>, AppError
     }
 }
 
+#[derive(Template)]
+#[template(path = "plans/shared.html")]
+struct SharedPage {
+    layout: Layout,
+    child_id: i64,
+    child_name: String,
+    plan: Option<SharedPlan>,
+}
+
 async fn show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
-) -> Result<Html<String>, AppError> {
-    let h = plans::history(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+) -> Result<Response, AppError> {
+    if auth.actor.role == Role::AgencyStaff {
+        // An agency sees the current plan's goals and roles when its consent shares the plan.
+        let access = access::child(&mut u, ChildId(id), Purpose::Read, "plan.read").await?;
+        if !access.sees(tsunagu_domain::access::SharePart::Plan) {
+            access::area_staff(&mut u, ChildId(id), "plan.read").await?;
+        }
+        let plan = plans::shared(&mut u, &access).await?;
+        let child_name = children::display_name(&mut u, &access).await?;
+        let page = SharedPage {
+            layout: Layout::new(&mut u, &auth, "支援計画（役割分担）", "/children").await?,
+            child_id: id,
+            child_name,
+            plan,
+        };
+        return Ok(Html(page.render()?).into_response());
+    }
+    let h = plans::history(&mut u, ChildId(id)).await?;
     let shown = pick(&h, q.version.as_deref())?;
     let reviewed = shown.as_ref().and_then(|p| h.review_of(p.id).cloned());
     let page = ShowPage {
-        layout: Layout::new(&state, &auth, "支援計画", "/children")
+        layout: Layout::new(&mut u, &auth, "支援計画", "/children")
             .await?
             .with_notice(q.notice.as_deref()),
         h,
@@ -381,7 +411,7 @@ async fn show(
         reviewed,
         today: today(),
     };
-    Ok(Html(page.render()?))
+    Ok(Html(page.render()?).into_response())
 }
 
 #[derive(Template)]
@@ -404,7 +434,7 @@ impl FormPage {
 }
 
 async fn form_page(
-    state: &AppState,
+    u: &mut Unit,
     auth: &Auth,
     h: &PlanHistory,
     form: PlanFields,
@@ -413,7 +443,7 @@ async fn form_page(
     let current = h.current();
     Ok(FormPage {
         layout: Layout::new(
-            state,
+            &mut *u,
             auth,
             if current.is_some() {
                 "支援計画の修正"
@@ -423,9 +453,9 @@ async fn form_page(
             "/children",
         )
         .await?,
-        child_id: h.child_id,
+        child_id: h.child_id.0,
         child_name: h.child_name.clone(),
-        plan_id: current.map(|p| p.id),
+        plan_id: current.map(|p| p.id.0),
         version: current.map_or(1, |p| p.version),
         form,
         errors,
@@ -441,13 +471,8 @@ fn writable(h: &PlanHistory) -> Result<(), AppError> {
     }
 }
 
-async fn new_form(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    let h = plans::history(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+async fn new_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let h = plans::history(&mut u, ChildId(id)).await?;
     writable(&h)?;
     if h.current().is_some() {
         return Ok(Redirect::to(&format!("/children/{id}/plan")).into_response());
@@ -456,20 +481,15 @@ async fn new_form(
         review_on: (today() + time::Duration::days(180)).to_string(),
         ..PlanFields::default()
     };
-    let page = form_page(&state, &auth, &h, form, Errors::new()).await?;
+    let page = form_page(&mut u, &auth, &h, form, Errors::new()).await?;
     Ok(Html(page.render()?).into_response())
 }
 
-async fn edit_form(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, AppError> {
-    let h = plans::history(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+async fn edit_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
+    let h = plans::history(&mut u, ChildId(id)).await?;
     writable(&h)?;
     let current = h.current().ok_or(AppError::NotFound)?;
-    let page = form_page(&state, &auth, &h, PlanFields::of(current), Errors::new()).await?;
+    let page = form_page(&mut u, &auth, &h, PlanFields::of(current), Errors::new()).await?;
     Ok(Html(page.render()?))
 }
 
@@ -478,14 +498,19 @@ async fn edit_form(
 /// refusal the store names (the version is no longer current…) shows the form again with
 /// everything typed.
 async fn save(
-    state: &AppState,
-    meta: &tsunagu_store::RequestMeta,
+    u: &mut Unit,
     auth: &Auth,
     id: i64,
     form: PlanFields,
-    correcting: Option<i64>,
+    correcting: Option<PlanId>,
 ) -> Result<Response, AppError> {
     let child = ChildId(id);
+    let action = if correcting.is_some() {
+        "plan.update"
+    } else {
+        "plan.create"
+    };
+    let access = access::child(u, child, Purpose::Write, action).await?;
     let mut errors = Errors::new();
     let input = check_plan(&form, &mut errors);
     if !form.more_rows.is_empty() {
@@ -493,10 +518,8 @@ async fn save(
         errors = Errors::new();
     } else if let (true, Some(input)) = (errors.is_empty(), input) {
         let result = match correcting {
-            None => plans::create(&state.db, meta, &auth.actor, child, &input)
-                .await
-                .map(|_| "created"),
-            Some(plan) => plans::update_current(&state.db, meta, &auth.actor, child, plan, &input)
+            None => plans::create(u, &access, &input).await.map(|_| "created"),
+            Some(plan) => plans::update_current(u, &access, plan, &input)
                 .await
                 .map(|()| "saved"),
         };
@@ -509,36 +532,38 @@ async fn save(
             Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
-    let h = plans::history(&state.db, meta, &auth.actor, child).await?;
+    let h = plans::history(u, child).await?;
     writable(&h)?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let page = form_page(state, auth, &h, form, errors).await?;
+    let page = form_page(u, auth, &h, form, errors).await?;
     Ok((status, Html(page.render()?)).into_response())
 }
 
 async fn create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<PlanFields>,
+    form: Deferred<Form<PlanFields>>,
 ) -> Result<Response, AppError> {
-    save(&state, &meta, &auth, id, form, None).await
+    access::child(&mut u, ChildId(id), Purpose::Write, "plan.create").await?;
+    let Form(form) = form.parse()?;
+    save(&mut u, &auth, id, form, None).await
 }
 
 async fn update(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<PlanFields>,
+    form: Deferred<Form<PlanFields>>,
 ) -> Result<Response, AppError> {
-    let plan = form.plan_id.trim().parse().unwrap_or(0);
-    save(&state, &meta, &auth, id, form, Some(plan)).await
+    access::child(&mut u, ChildId(id), Purpose::Write, "plan.update").await?;
+    let Form(form) = form.parse()?;
+    let plan = PlanId(form.plan_id.trim().parse().unwrap_or(0));
+    save(&mut u, &auth, id, form, Some(plan)).await
 }
 
 #[derive(Template)]
@@ -566,7 +591,7 @@ impl ReviewPage {
 }
 
 async fn review_page(
-    state: &AppState,
+    u: &mut Unit,
     auth: &Auth,
     h: PlanHistory,
     form: Option<ReviewFields>,
@@ -585,7 +610,13 @@ async fn review_page(
         }
     });
     Ok(ReviewPage {
-        layout: Layout::new(state, auth, "支援計画の見直し（モニタリング）", "/children").await?,
+        layout: Layout::new(
+            &mut *u,
+            auth,
+            "支援計画の見直し（モニタリング）",
+            "/children",
+        )
+        .await?,
         h,
         reviewed,
         form,
@@ -594,31 +625,31 @@ async fn review_page(
 }
 
 async fn review_form(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    let h = plans::history(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let h = plans::history(&mut u, ChildId(id)).await?;
     writable(&h)?;
-    let page = review_page(&state, &auth, h, None, Errors::new()).await?;
+    let page = review_page(&mut u, &auth, h, None, Errors::new()).await?;
     Ok(Html(page.render()?))
 }
 
 async fn review(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<ReviewForm>,
+    form: Deferred<Form<ReviewForm>>,
 ) -> Result<Response, AppError> {
-    let form: ReviewFields = form.into();
     let child = ChildId(id);
+    let access = access::child(&mut u, child, Purpose::Write, "plan.review").await?;
+    let Form(form) = form.parse()?;
+    let form: ReviewFields = form.into();
     let mut errors = Errors::new();
     if form.next.more_rows.is_empty() {
-        let plan_id = form.plan_id.trim().parse().unwrap_or(0);
+        let plan_id = PlanId(form.plan_id.trim().parse().unwrap_or(0));
         let result = match review_input(&form, plan_id) {
-            Ok(input) => plans::review(&state.db, &meta, &auth.actor, child, &input)
+            Ok(input) => plans::review(&mut u, &access, &input)
                 .await
                 .map_err(AppError::from),
             Err(e) => Err(e),
@@ -633,14 +664,14 @@ async fn review(
             Err(e) => return Err(e),
         }
     }
-    let h = plans::history(&state.db, &meta, &auth.actor, child).await?;
+    let h = plans::history(&mut u, child).await?;
     writable(&h)?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let page = review_page(&state, &auth, h, Some(form), errors).await?;
+    let page = review_page(&mut u, &auth, h, Some(form), errors).await?;
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -723,13 +754,12 @@ fn compare_rows(older: &Plan, newer: &Plan) -> Vec<CompareRow> {
 
 /// Two versions side by side; by default the one before the current and the current.
 async fn compare(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     Query(q): Query<CompareQuery>,
 ) -> Result<Html<String>, AppError> {
-    let h = plans::history(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let h = plans::history(&mut u, ChildId(id)).await?;
     let latest = h.versions.first().map_or(0, |p| p.version);
     let parse = |v: Option<&String>, default: i64| {
         v.and_then(|s| s.trim().parse::<i64>().ok())
@@ -742,7 +772,7 @@ async fn compare(
     };
     let rows = compare_rows(o, n);
     let page = ComparePage {
-        layout: Layout::new(&state, &auth, "支援計画の比較", "/children").await?,
+        layout: Layout::new(&mut u, &auth, "支援計画の比較", "/children").await?,
         h,
         older,
         newer,
@@ -828,16 +858,15 @@ fn document(h: &PlanHistory, p: &Plan) -> Document {
 
 /// A version on A4 (the current one unless asked).
 async fn print(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Html<String>, AppError> {
-    let h = plans::history(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let h = plans::history(&mut u, ChildId(id)).await?;
     let p = pick(&h, q.version.as_deref())?.ok_or(AppError::NotFound)?;
     printing::html(
-        Layout::new(&state, &auth, "支援計画", "/children").await?,
+        Layout::new(&mut u, &auth, "支援計画", "/children").await?,
         &document(&h, &p),
         &format!("/children/{id}/plan?version={}", p.version),
         "支援計画へ戻る",
@@ -846,13 +875,12 @@ async fn print(
 }
 
 async fn pdf(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    _auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
-    let h = plans::history(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let h = plans::history(&mut u, ChildId(id)).await?;
     let p = pick(&h, q.version.as_deref())?.ok_or(AppError::NotFound)?;
     let name = format!("支援計画_第{}版.pdf", p.version);
     printing::pdf(document(&h, &p), &name).await
@@ -861,29 +889,22 @@ async fn pdf(
 /// Every version of the child's plan, newest first, with goals and the reviews (the area's staff).
 #[utoipa::path(get, path = "/api/v1/children/{id}/plans", tag = "plans", params(("id" = i64, Path)),
     responses((status = 200, body = PlanHistory), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
-pub async fn api_history(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Json<PlanHistory>, AppError> {
-    Ok(Json(
-        plans::history(&state.db, &meta, &auth.actor, ChildId(id)).await?,
-    ))
+pub async fn api_history(mut u: Unit, Path(id): Path<i64>) -> Result<Json<PlanHistory>, AppError> {
+    Ok(Json(plans::history(&mut u, ChildId(id)).await?))
 }
 
 /// Make the child's first plan (coordinators of the area); later versions come from reviews.
 #[utoipa::path(post, path = "/api/v1/children/{id}/plans", tag = "plans", params(("id" = i64, Path)), request_body = PlanFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<PlanFields>,
+    body: Deferred<JsonBody<PlanFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "plan.create").await?;
+    let JsonBody(body) = body.parse()?;
     let input = plan_input(&body)?;
-    let plan = plans::create(&state.db, &meta, &auth.actor, ChildId(id), &input).await?;
+    let plan = plans::create(&mut u, &access, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": plan }))))
 }
 
@@ -891,14 +912,14 @@ pub async fn api_create(
 #[utoipa::path(put, path = "/api/v1/children/{id}/plans/{plan}", tag = "plans", params(("id" = i64, Path), ("plan" = i64, Path)), request_body = PlanFields,
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_update(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path((id, plan)): Path<(i64, i64)>,
-    JsonBody(body): JsonBody<PlanFields>,
+    mut u: Unit,
+    Path((id, plan)): Path<(i64, PlanId)>,
+    body: Deferred<JsonBody<PlanFields>>,
 ) -> Result<StatusCode, AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "plan.update").await?;
+    let JsonBody(body) = body.parse()?;
     let input = plan_input(&body)?;
-    plans::update_current(&state.db, &meta, &auth.actor, ChildId(id), plan, &input).await?;
+    plans::update_current(&mut u, &access, plan, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -907,13 +928,13 @@ pub async fn api_update(
 #[utoipa::path(post, path = "/api/v1/children/{id}/plans/{plan}/review", tag = "plans", params(("id" = i64, Path), ("plan" = i64, Path)), request_body = ReviewFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_review(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path((id, plan)): Path<(i64, i64)>,
-    JsonBody(body): JsonBody<ReviewFields>,
+    mut u: Unit,
+    Path((id, plan)): Path<(i64, PlanId)>,
+    body: Deferred<JsonBody<ReviewFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "plan.review").await?;
+    let JsonBody(body) = body.parse()?;
     let input = review_input(&body, plan)?;
-    let next = plans::review(&state.db, &meta, &auth.actor, ChildId(id), &input).await?;
+    let next = plans::review(&mut u, &access, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": next }))))
 }

@@ -3,15 +3,21 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Json, Router,
+    Json,
 };
 use serde::Deserialize;
-use tsunagu_domain::{access::SharePart, referral::Action, validation::Errors, AgencyId};
+use tsunagu_domain::{
+    access::{Purpose, SharePart},
+    referral::Action,
+    validation::Errors,
+    AgencyId, ReferralId,
+};
 use tsunagu_store::{
+    access,
     children::ChildId,
     referrals::{self, NewReferral, Referral},
     Page,
@@ -19,9 +25,11 @@ use tsunagu_store::{
 
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
-    extract::{Form, Json as JsonBody, Query},
+    auth::Auth,
+    extract::{Deferred, Form, Json as JsonBody, Query},
     layout::{filters, Layout},
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -81,14 +89,14 @@ fn check(f: &ReferralFields) -> Result<NewReferral, AppError> {
 }
 
 async fn create_form(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<ReferralFields>,
+    form: Deferred<Form<ReferralFields>>,
 ) -> Result<Response, AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "referral.create").await?;
+    let Form(form) = form.parse()?;
     let new = check(&form)?;
-    referrals::create(&state.db, &meta, &auth.actor, ChildId(id), &new).await?;
+    referrals::create(&mut u, &access, &new).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=referred#referrals")).into_response())
 }
 
@@ -96,14 +104,14 @@ async fn create_form(
 #[utoipa::path(post, path = "/api/v1/children/{id}/referrals", tag = "referrals", params(("id" = i64, Path)), request_body = ReferralFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<ReferralFields>,
+    body: Deferred<JsonBody<ReferralFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "referral.create").await?;
+    let JsonBody(body) = body.parse()?;
     let new = check(&body)?;
-    let referral = referrals::create(&state.db, &meta, &auth.actor, ChildId(id), &new).await?;
+    let referral = referrals::create(&mut u, &access, &new).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": referral })),
@@ -125,21 +133,14 @@ fn action(code: &str) -> Result<Action, AppError> {
 }
 
 async fn act_form(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path((id, code)): Path<(i64, String)>,
-    Form(form): Form<ActFields>,
+    mut u: Unit,
+    Path((id, code)): Path<(ReferralId, String)>,
+    form: Deferred<Form<ActFields>>,
 ) -> Result<Response, AppError> {
-    referrals::act(
-        &state.db,
-        &meta,
-        &auth.actor,
-        id,
-        action(&code)?,
-        Some(&form.note),
-    )
-    .await?;
+    let action = action(&code)?;
+    referrals::may_act(&mut u, id, action).await?;
+    let Form(form) = form.parse()?;
+    referrals::act(&mut u, id, action, Some(&form.note)).await?;
     let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
         form.back
     } else {
@@ -157,35 +158,24 @@ async fn act_form(
     params(("id" = i64, Path), ("action" = String, Path, description = "accept, decline, complete or cancel")), request_body = ActFields,
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_act(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path((id, code)): Path<(i64, String)>,
-    JsonBody(body): JsonBody<ActFields>,
+    mut u: Unit,
+    Path((id, code)): Path<(ReferralId, String)>,
+    body: Deferred<JsonBody<ActFields>>,
 ) -> Result<StatusCode, AppError> {
-    referrals::act(
-        &state.db,
-        &meta,
-        &auth.actor,
-        id,
-        action(&code)?,
-        Some(&body.note),
-    )
-    .await?;
+    let action = action(&code)?;
+    referrals::may_act(&mut u, id, action).await?;
+    let JsonBody(body) = body.parse()?;
+    referrals::act(&mut u, id, action, Some(&body.note)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Referrals: the area's for coordinators and supervisors, the inbox for agency staff.
 #[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", responses((status = 200, body = Page<Referral>)))]
-pub async fn api_list(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-) -> Result<Json<Page<Referral>>, AppError> {
+pub async fn api_list(auth: Auth, mut u: Unit) -> Result<Json<Page<Referral>>, AppError> {
     let items = if auth.actor.role == tsunagu_domain::Role::AgencyStaff {
-        referrals::inbox(&state.db, &meta, &auth.actor).await?
+        referrals::inbox(&mut u).await?
     } else {
-        referrals::for_areas(&state.db, &auth.actor).await?
+        referrals::for_areas(&mut u).await?
     };
     Ok(Json(Page {
         total: items.len() as i64,
@@ -208,25 +198,23 @@ struct NoticeQuery {
 }
 
 async fn inbox(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
     if auth.actor.role != tsunagu_domain::Role::AgencyStaff {
         return Err(AppError::Forbidden);
     }
     let page = InboxPage {
-        layout: Layout::new(&state, &auth, "受信箱", "/inbox")
+        layout: Layout::new(&mut u, &auth, "受信箱", "/inbox")
             .await?
             .with_notice(q.notice.as_deref()),
-        items: referrals::inbox(&state.db, &meta, &auth.actor).await?,
-        handovers: tsunagu_store::handovers::inbox(&state.db, &auth.actor).await?,
+        items: referrals::inbox(&mut u).await?,
+        handovers: tsunagu_store::handovers::inbox(&mut u).await?,
         meetings: {
             let now = time::OffsetDateTime::now_utc();
             tsunagu_store::meetings::between(
-                &state.db,
-                &auth.actor,
+                &mut u,
                 now - time::Duration::hours(12),
                 now + time::Duration::days(365),
             )

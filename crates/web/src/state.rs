@@ -27,6 +27,9 @@ pub struct WebConfig {
     /// The bearer token a scraper sends for `/metrics` on the main address; without one the
     /// path answers 404 there (a separate metrics address needs none).
     pub metrics_token: Option<String>,
+    /// How long a request waits for a database connection before it is answered 503
+    /// `database_unavailable` (a database that does not answer is told fast).
+    pub database_wait: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -37,6 +40,7 @@ impl Default for WebConfig {
             referral_overdue_days: 14,
             require_second_factor: true,
             metrics_token: None,
+            database_wait: tsunagu_store::unit::DEFAULT_WAIT,
         }
     }
 }

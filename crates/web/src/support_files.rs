@@ -3,26 +3,30 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::{HeaderMap, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
     routing::get,
-    Json, Router,
+    Json,
 };
 use serde::{Deserialize, Serialize};
 use tsunagu_documents::pdf::{Document, Section};
+use tsunagu_domain::access::Purpose;
 use tsunagu_domain::{children as child_rules, japanese_date, validation::Errors};
 use tsunagu_store::{
+    access,
     children::{self, ChildId},
     support_files::{self, FamilyPart, SupportFile},
 };
 
 use crate::{
-    auth::{Auth, Meta},
+    auth::Auth,
     error::into_form_errors,
-    extract::{Form, Json as JsonBody, Query},
+    extract::{Deferred, Form, Json as JsonBody, Query},
     layout::{filters, Layout},
     printing::{self, or_dash},
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -126,14 +130,13 @@ struct NoticeQuery {
 }
 
 async fn page(
-    state: &AppState,
-    meta: &tsunagu_store::RequestMeta,
+    u: &mut Unit,
     auth: &Auth,
     id: i64,
     notice: Option<&str>,
     typed: Option<(FamilyFields, Errors)>,
 ) -> Result<Response, AppError> {
-    let file = support_files::get(&state.db, meta, &auth.actor, ChildId(id)).await?;
+    let file = support_files::get(u, ChildId(id)).await?;
     let (form, errors) =
         typed.unwrap_or_else(|| (FamilyFields::from_part(&file.family), Errors::new()));
     let status = if errors.is_empty() {
@@ -144,7 +147,7 @@ async fn page(
     let may_write = auth.actor.role == tsunagu_domain::Role::Coordinator
         && file.record.child.status == "active";
     let page = Page {
-        layout: Layout::new(state, auth, "サポートファイル", "/children")
+        layout: Layout::new(&mut *u, auth, "サポートファイル", "/children")
             .await?
             .with_notice(notice),
         child_id: id,
@@ -158,39 +161,37 @@ async fn page(
 }
 
 async fn show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    page(&state, &meta, &auth, id, q.notice.as_deref(), None).await
+    page(&mut u, &auth, id, q.notice.as_deref(), None).await
 }
 
 async fn save(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<FamilyFields>,
+    form: Deferred<Form<FamilyFields>>,
 ) -> Result<Response, AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "support_file.update").await?;
+    let Form(form) = form.parse()?;
     let mut errors = Errors::new();
     match form.check() {
-        Ok(part) => {
-            match support_files::save(&state.db, &meta, &auth.actor, ChildId(id), &part).await {
-                Ok(()) => {
-                    return Ok(
-                        Redirect::to(&format!("/children/{id}/support-file?notice=saved"))
-                            .into_response(),
-                    )
-                }
-                Err(e) => into_form_errors(&mut errors, e)?,
+        Ok(part) => match support_files::save(&mut u, &access, &part).await {
+            Ok(()) => {
+                return Ok(
+                    Redirect::to(&format!("/children/{id}/support-file?notice=saved"))
+                        .into_response(),
+                )
             }
-        }
+            Err(e) => into_form_errors(&mut errors, e)?,
+        },
         Err(AppError::Validation(found)) => errors = found,
         Err(e) => return Err(e),
     }
-    page(&state, &meta, &auth, id, None, Some((form, errors))).await
+    page(&mut u, &auth, id, None, Some((form, errors))).await
 }
 
 fn date(d: Option<time::Date>) -> String {
@@ -370,15 +371,10 @@ pub fn document(f: &SupportFile) -> Document {
     }
 }
 
-async fn print(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, AppError> {
-    let f = support_files::get(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+async fn print(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
+    let f = support_files::get(&mut u, ChildId(id)).await?;
     printing::html(
-        Layout::new(&state, &auth, "サポートファイル", "/children").await?,
+        Layout::new(&mut u, &auth, "サポートファイル", "/children").await?,
         &document(&f),
         &format!("/children/{id}/support-file"),
         "サポートファイルへ戻る",
@@ -386,13 +382,8 @@ async fn print(
     )
 }
 
-async fn pdf(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    let f = support_files::get(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+async fn pdf(_auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let f = support_files::get(&mut u, ChildId(id)).await?;
     let name = format!(
         "サポートファイル_{}.pdf",
         f.record.child.name().replace(' ', "")
@@ -413,13 +404,12 @@ pub struct SupportFileAnswer {
 #[utoipa::path(get, path = "/api/v1/children/{id}/support-file", tag = "transitions", params(("id" = i64, Path)),
     responses((status = 200, description = "JSON, or the PDF when `Accept: application/pdf`", content((SupportFileAnswer = "application/json"), (String = "application/pdf"))), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn api_show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    _auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let f = support_files::get(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let f = support_files::get(&mut u, ChildId(id)).await?;
     let doc = document(&f);
     if printing::wants_pdf(&headers) {
         return printing::pdf(doc, "support-file.pdf").await;
@@ -435,13 +425,13 @@ pub async fn api_show(
 #[utoipa::path(put, path = "/api/v1/children/{id}/support-file", tag = "transitions", params(("id" = i64, Path)), request_body = FamilyFields,
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_update(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<FamilyFields>,
+    body: Deferred<JsonBody<FamilyFields>>,
 ) -> Result<StatusCode, AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "support_file.update").await?;
+    let JsonBody(body) = body.parse()?;
     let part = body.check()?;
-    support_files::save(&state.db, &meta, &auth.actor, ChildId(id), &part).await?;
+    support_files::save(&mut u, &access, &part).await?;
     Ok(StatusCode::NO_CONTENT)
 }

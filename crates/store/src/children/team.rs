@@ -14,25 +14,21 @@ pub struct NewTeamMember {
 
 /// Adds an agency to the child's care team.
 pub async fn add_team_member(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: ChildId,
+    u: &mut Unit,
+    access: &ChildAccess,
     member: &NewTeamMember,
 ) -> Result<i64> {
-    authorize(db, meta, actor, id, Purpose::Write, "care_team.add").await?;
-    let mut tx = db.begin().await?;
-    let member_id = insert_team_member(&mut tx, id, member, Some(actor)).await?;
-    audit::record(
-        &mut tx,
-        meta,
+    let id = access.child();
+    let mut w = access::write(u, access, "care_team.add").await?;
+    let actor = w.actor()?;
+    let member_id = insert_team_member(&mut w.tx, id, member, Some(&actor)).await?;
+    w.record(
         Event::new("care_team.add")
-            .by(actor)
             .object("child", id)
             .detail(format!("agency={}", member.agency_id)),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(member_id)
 }
 
@@ -73,96 +69,92 @@ pub async fn insert_team_member(
 
 /// Ends a membership on `to`; the history stays.
 pub async fn end_team_member(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: ChildId,
+    u: &mut Unit,
+    access: &ChildAccess,
     member: i64,
     to: Date,
 ) -> Result<()> {
-    authorize(db, meta, actor, id, Purpose::Write, "care_team.end").await?;
-    let mut tx = db.begin().await?;
+    let id = access.child();
+    let mut w = access::write(u, access, "care_team.end").await?;
+    let actor = w.actor()?;
     let n = query(
         "UPDATE care_team_members SET to_on = $1 WHERE id = $2 AND child_id = $3 AND to_on IS NULL",
     )
     .bind(to)
     .bind(member)
     .bind(id.0)
-    .execute(&mut tx)
+    .execute(&mut w.tx)
     .await?;
     if n == 0 {
         return Err(Error::NotFound);
     }
     add_event(
-        &mut tx,
+        &mut w.tx,
         id,
         "care_team",
         "支援チームのメンバーが終了しました",
         Some(member),
-        Some(actor),
+        Some(&actor),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("care_team.end").by(actor).object("child", id),
-    )
-    .await?;
-    tx.commit().await
+    w.record(Event::new("care_team.end").object("child", id))
+        .await?;
+    w.commit().await
 }
 
-/// The child's siblings recorded in Tsunagu (for the area's staff).
-pub async fn siblings(db: &Db, id: ChildId) -> Result<Vec<(i64, String)>> {
-    query(
+/// The child's siblings recorded in Tsunagu that the user may see too (a sibling in another
+/// area stays unnamed to this area's staff): for the area's staff.
+pub async fn siblings(u: &mut Unit, access: &ChildAccess) -> Result<Vec<(i64, String)>> {
+    if !access.sees_everything() {
+        return Ok(vec![]);
+    }
+    let actor = u.actor()?;
+    let found: Vec<(i64, String)> = query(format!(
         "SELECT c.id, c.family_name || ' ' || c.given_name FROM child_siblings s JOIN children c ON c.id = s.sibling_id \
-         WHERE s.child_id = $1 AND c.merged_into_id IS NULL ORDER BY c.birth_date",
-    )
-    .bind(id.0)
-    .fetch_all(db)
-    .await
+         WHERE s.child_id = $1 AND c.merged_into_id IS NULL AND {} ORDER BY c.birth_date",
+        access::visible(&actor, access::today())
+    ))
+    .bind(access.child().0)
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown("child.siblings", found.iter().map(|(id, _)| ChildId(*id)));
+    Ok(found)
 }
 
-/// Records that two children are siblings (both ways); the user must be able to change both.
-pub async fn link_sibling(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: ChildId,
-    other: ChildId,
-) -> Result<()> {
-    if id == other {
+/// Records that two children are siblings (both ways); the user must be able to change both,
+/// each `access` minted for the change.
+pub async fn link_sibling(u: &mut Unit, one: &ChildAccess, other: &ChildAccess) -> Result<()> {
+    let (id, other_id) = (one.child(), other.child());
+    if id == other_id {
         return Err(Error::Invalid {
             field: "sibling_id",
             message: "同じ記録をきょうだいにはできません。",
         });
     }
-    authorize(db, meta, actor, id, Purpose::Write, "child.sibling").await?;
-    authorize(db, meta, actor, other, Purpose::Write, "child.sibling").await?;
-    let mut tx = db.begin().await?;
-    for (a, b) in [(id, other), (other, id)] {
+    let mut w = access::write(u, one, "child.sibling").await?;
+    access::also(&mut w, other, "child.sibling").await?;
+    let actor = w.actor()?;
+    for (a, b) in [(id, other_id), (other_id, id)] {
         query("INSERT INTO child_siblings (child_id, sibling_id) VALUES ($1, $2) ON CONFLICT (child_id, sibling_id) DO NOTHING")
             .bind(a.0)
             .bind(b.0)
-            .execute(&mut tx)
+            .execute(&mut w.tx)
             .await?;
         add_event(
-            &mut tx,
+            &mut w.tx,
             a,
             "record",
             &format!("きょうだい（ID {b}）を記録しました"),
             None,
-            Some(actor),
+            Some(&actor),
         )
         .await?;
     }
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("child.sibling")
-            .by(actor)
             .object("child", id)
-            .detail(format!("sibling={other}")),
+            .detail(format!("sibling={other_id}")),
     )
     .await?;
-    tx.commit().await
+    w.commit().await
 }

@@ -26,33 +26,19 @@ pub struct TimelineFilter {
 }
 
 pub async fn timeline(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
+    u: &mut Unit,
     id: ChildId,
     filter: &TimelineFilter,
     paging: Paging,
 ) -> Result<Page<TimelineEntry>> {
     let (kind, from, until) = (filter.kind.as_deref(), filter.from, filter.until);
-    let basis = authorize(db, meta, actor, id, Purpose::Read, "child.timeline").await?;
-    if !basis.sees_everything() {
-        audit::record_alone(
-            db,
-            meta,
-            Event::new("child.timeline")
-                .by(actor)
-                .object("child", id)
-                .outcome(Outcome::Denied),
-        )
-        .await?;
-        return Err(Error::Forbidden);
-    }
+    access::area_staff(u, id, "child.timeline").await?;
     const WHERE: &str = "WHERE e.child_id = $1 AND ($2 IS NULL OR e.kind = $2) AND ($3 IS NULL OR e.at >= $3) AND ($4 IS NULL OR e.at < $4)";
     let bind = |q: crate::db::Query| q.bind(id.0).bind(kind).bind(from).bind(until);
     let (total,): (i64,) = bind(query(format!(
         "SELECT COUNT(*) FROM child_events e {WHERE}"
     )))
-    .fetch_one(db)
+    .fetch_one(&mut *u)
     .await?;
     let items = bind(query(format!(
         "SELECT e.id, e.at, e.kind, e.summary, e.ref_id, u.display_name AS user_name FROM child_events e \
@@ -60,23 +46,18 @@ pub async fn timeline(
     )))
     .bind(paging.limit)
     .bind(paging.offset)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
-    audit::record_alone(
-        db,
-        meta,
-        Event::new("child.timeline").by(actor).object("child", id),
-    )
-    .await?;
+    u.audit(Event::new("child.timeline").object("child", id));
     Ok(Page { items, total })
 }
 
-/// The child's name, for a page the user was already authorised to open (the timeline).
-pub async fn display_name(db: &Db, id: ChildId) -> Result<String> {
+/// The child's name, for a page the user may open.
+pub async fn display_name(u: &mut Unit, access: &ChildAccess) -> Result<String> {
     let (name,): (String,) =
         query("SELECT family_name || ' ' || given_name FROM children WHERE id = $1")
-            .bind(id.0)
-            .fetch_one(db)
+            .bind(access.child().0)
+            .fetch_one(u)
             .await?;
     Ok(name)
 }

@@ -23,6 +23,10 @@ pub struct ChildView {
     #[serde(skip)]
     #[schema(ignore)]
     pub may_write: bool,
+    /// What the user may see of the child: the page's other readers take it.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub access: ChildAccess,
 }
 
 impl ChildView {
@@ -31,19 +35,19 @@ impl ChildView {
     }
 }
 
-/// The record as this user may see it; the read is audited and, for an agency, each part's first
-/// disclosure recorded.
-pub async fn view(db: &Db, meta: &RequestMeta, actor: &Actor, id: ChildId) -> Result<ChildView> {
-    let basis = authorize(db, meta, actor, id, Purpose::Read, "child.read").await?;
+/// The record as the unit's user may see it. The read is audited and, for an agency, each
+/// part's first disclosure recorded; the view carries the access for the page's other readers.
+pub async fn view(u: &mut Unit, id: ChildId) -> Result<ChildView> {
+    let access = access::child(u, id, Purpose::Read, "child.read").await?;
     let mut child: Child = query(format!(
         "SELECT {CHILD_COLUMNS} {CHILD_FROM} WHERE c.id = $1"
     ))
     .bind(id.0)
-    .fetch_one(db)
+    .fetch_one(&mut *u)
     .await?;
-    let parts = basis.parts();
-    let sees_everything = basis.sees_everything();
-    let shows = |p: SharePart| parts.contains(&p);
+    let parts = access.parts();
+    let sees_everything = access.sees_everything();
+    let shows = |p: SharePart| access.sees(p);
     if !sees_everything {
         child.internal_notes = None;
         if !shows(SharePart::Profile) {
@@ -57,20 +61,20 @@ pub async fn view(db: &Db, meta: &RequestMeta, actor: &Actor, id: ChildId) -> Re
             child.strengths = None;
         }
     }
-    let guardians = if sees_everything || shows(SharePart::Profile) {
+    let guardians = if shows(SharePart::Profile) {
         query("SELECT name, kana, relation, phone, email, contact_preference FROM guardians WHERE child_id = $1 ORDER BY sort_order, id")
             .bind(id.0)
-            .fetch_all(db)
+            .fetch_all(&mut *u)
             .await?
     } else {
         vec![]
     };
-    let (certificates, benefit_certificates) = if sees_everything || shows(SharePart::Profile) {
+    let (certificates, benefit_certificates) = if shows(SharePart::Profile) {
         (
-            query("SELECT kind, grade, issued_on, renewal_on FROM certificates WHERE child_id = $1 ORDER BY id").bind(id.0).fetch_all(db).await?,
+            query("SELECT kind, grade, issued_on, renewal_on FROM certificates WHERE child_id = $1 ORDER BY id").bind(id.0).fetch_all(&mut *u).await?,
             query("SELECT service, amount, valid_from, valid_to FROM benefit_certificates WHERE child_id = $1 ORDER BY valid_to, id")
                 .bind(id.0)
-                .fetch_all(db)
+                .fetch_all(&mut *u)
                 .await?,
         )
     } else {
@@ -79,7 +83,7 @@ pub async fn view(db: &Db, meta: &RequestMeta, actor: &Actor, id: ChildId) -> Re
     let accommodations = if shows(SharePart::Accommodations) {
         query("SELECT text, found_by, found_on FROM accommodations WHERE child_id = $1 ORDER BY id")
             .bind(id.0)
-            .fetch_all(db)
+            .fetch_all(&mut *u)
             .await?
     } else {
         vec![]
@@ -90,29 +94,22 @@ pub async fn view(db: &Db, meta: &RequestMeta, actor: &Actor, id: ChildId) -> Re
              FROM care_team_members t JOIN agencies a ON a.id = t.agency_id WHERE t.child_id = $1 ORDER BY t.to_on IS NOT NULL, t.from_on DESC, t.id",
         )
         .bind(id.0)
-        .fetch_all(db)
+        .fetch_all(&mut *u)
         .await?
     } else {
         vec![]
     };
     let consents = if sees_everything {
-        consents(db, id).await?
+        consents(u, id).await?
     } else {
         vec![]
     };
-    let read = Event::new("child.read")
-        .by(actor)
-        .object("child", id)
-        .detail(basis.code());
-    if let (false, Some(agency)) = (sees_everything, actor.agency_id) {
-        // The entry and the disclosure records it may write commit together.
-        let mut tx = db.begin().await?;
-        audit::record(&mut tx, meta, read).await?;
-        record_disclosures(&mut tx, actor, id, agency, &basis, &parts).await?;
-        tx.commit().await?;
-    } else {
-        audit::record_alone(db, meta, read).await?;
-    }
+    u.audit(
+        Event::new("child.read")
+            .object("child", id)
+            .detail(access.basis().code()),
+    );
+    access.disclose(u, &parts)?;
     Ok(ChildView {
         child,
         guardians,
@@ -122,56 +119,11 @@ pub async fn view(db: &Db, meta: &RequestMeta, actor: &Actor, id: ChildId) -> Re
         care_team,
         consents,
         parts: parts.iter().map(|p| p.code().to_owned()).collect(),
-        basis: basis.code(),
-        may_write: matches!(basis, Basis::AreaCoordinator(_)),
+        basis: access.basis().code(),
+        may_write: access.is_coordinator(),
         sees_everything,
+        access,
     })
-}
-
-/// The first time each part reaches the agency, a disclosure record: what, to whom, when, by whom,
-/// on what basis. Later views add nothing (the audit log has every view).
-pub(crate) async fn record_disclosures(
-    tx: &mut Tx,
-    actor: &Actor,
-    child: ChildId,
-    agency: AgencyId,
-    basis: &Basis,
-    parts: &[SharePart],
-) -> Result<()> {
-    let consent_id = match basis {
-        Basis::Consent { grant_id, .. } | Basis::LegalBasis { grant_id, .. } => Some(*grant_id),
-        _ => None,
-    };
-    for part in parts {
-        query(
-            "INSERT INTO disclosures (child_id, agency_id, part, user_id, basis, consent_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (child_id, agency_id, part) DO NOTHING",
-        )
-        .bind(child.0)
-        .bind(agency)
-        .bind(part.code())
-        .bind(actor.user_id)
-        .bind(basis.code())
-        .bind(consent_id)
-        .bind(crate::now())
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Records the first disclosure of `part` to the actor's agency, inside `tx`.
-pub async fn record_disclosure_of(
-    tx: &mut Tx,
-    actor: &Actor,
-    child: ChildId,
-    basis: &Basis,
-    part: SharePart,
-) -> Result<()> {
-    match actor.agency_id {
-        Some(agency) => record_disclosures(tx, actor, child, agency, basis, &[part]).await,
-        None => Ok(()),
-    }
 }
 
 /// A disclosure record, for the child's page and the tests.
@@ -184,23 +136,27 @@ pub struct Disclosure {
     pub at: OffsetDateTime,
 }
 
-pub async fn disclosures(db: &Db, child: ChildId) -> Result<Vec<Disclosure>> {
+/// The child's disclosure records (the area's staff: an agency is not shown what others got).
+pub async fn disclosures(u: &mut Unit, access: &ChildAccess) -> Result<Vec<Disclosure>> {
+    if !access.sees_everything() {
+        return Ok(vec![]);
+    }
     query(
         "SELECT a.name AS agency_name, d.part, d.basis, u.login AS user_login, d.at FROM disclosures d \
          JOIN agencies a ON a.id = d.agency_id LEFT JOIN users u ON u.id = d.user_id WHERE d.child_id = $1 ORDER BY d.at, d.id",
     )
-    .bind(child.0)
-    .fetch_all(db)
+    .bind(access.child().0)
+    .fetch_all(u)
     .await
 }
 
-async fn consents(db: &Db, child: ChildId) -> Result<Vec<Consent>> {
+async fn consents(u: &mut Unit, child: ChildId) -> Result<Vec<Consent>> {
     let mut rows: Vec<Consent> = query(
         "SELECT c.id, c.basis, c.guardian_name, c.parts, c.valid_from, c.valid_to, c.obtained, c.note, c.revoked_on, c.attachment_id \
          FROM consents c WHERE c.child_id = $1 ORDER BY c.id DESC",
     )
     .bind(child.0)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
     let names: Vec<(i64, String)> = query(
         "SELECT ca.consent_id, a.name FROM consent_agencies ca JOIN agencies a ON a.id = ca.agency_id \
@@ -209,20 +165,20 @@ async fn consents(db: &Db, child: ChildId) -> Result<Vec<Consent>> {
          JOIN consents c ON c.id = ck.consent_id WHERE c.child_id = $1",
     )
     .bind(child.0)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
     for c in &mut rows {
         c.agencies = names
             .iter()
-            .filter(|(id, _)| *id == c.id)
+            .filter(|(id, _)| *id == c.id.0)
             .map(|(_, n)| n.clone())
             .collect();
     }
     Ok(rows)
 }
 
-/// The whole record as documents print it (handover sheet draft, support file): for callers that
-/// already checked the area's staff may read it and audit the read themselves.
+/// The whole record as documents print it (handover sheet draft, support file): the area's
+/// staff only; the caller audits the read as what it makes of it.
 #[derive(Clone, Debug)]
 pub struct FullRecord {
     pub child: Child,
@@ -238,30 +194,38 @@ pub struct FullRecord {
     pub plan_wishes: Option<String>,
 }
 
-pub(crate) async fn record_for_documents(db: &Db, id: ChildId) -> Result<FullRecord> {
+pub(crate) async fn record_for_documents<'a>(
+    on: impl Into<On<'a>>,
+    access: &ChildAccess,
+) -> Result<FullRecord> {
+    if !access.sees_everything() {
+        return Err(Error::Forbidden);
+    }
+    let mut on = on.into();
+    let id = access.child();
     let child: Child = query(format!(
         "SELECT {CHILD_COLUMNS} {CHILD_FROM} WHERE c.id = $1"
     ))
     .bind(id.0)
-    .fetch_one(db)
+    .fetch_one(on.exec())
     .await?;
     let guardians = query("SELECT name, kana, relation, phone, email, contact_preference FROM guardians WHERE child_id = $1 ORDER BY sort_order, id")
         .bind(id.0)
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await?;
     let certificates = query("SELECT kind, grade, issued_on, renewal_on FROM certificates WHERE child_id = $1 ORDER BY id")
         .bind(id.0)
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await?;
     let benefit_certificates = query("SELECT service, amount, valid_from, valid_to FROM benefit_certificates WHERE child_id = $1 ORDER BY valid_to, id")
         .bind(id.0)
-        .fetch_all(db)
+        .fetch_all(on.exec())
         .await?;
     let accommodations = query(
         "SELECT text, found_by, found_on FROM accommodations WHERE child_id = $1 ORDER BY id",
     )
     .bind(id.0)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     let contacts = query(
         "SELECT a.name, t.role, t.person, a.phone FROM care_team_members t JOIN agencies a ON a.id = t.agency_id \
@@ -269,20 +233,20 @@ pub(crate) async fn record_for_documents(db: &Db, id: ChildId) -> Result<FullRec
     )
     .bind(id.0)
     .bind(super::today_in_japan())
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     let services = query(
         "SELECT a.name, t.role, t.from_on, t.to_on FROM care_team_members t JOIN agencies a ON a.id = t.agency_id \
          WHERE t.child_id = $1 ORDER BY t.from_on, t.id",
     )
     .bind(id.0)
-    .fetch_all(db)
+    .fetch_all(on.exec())
     .await?;
     let plan_wishes: Option<(Option<String>,)> =
         query("SELECT wishes FROM support_plans WHERE child_id = $1 AND current = $2")
             .bind(id.0)
             .bind(true)
-            .fetch_optional(db)
+            .fetch_optional(on.exec())
             .await?;
     Ok(FullRecord {
         child,

@@ -39,11 +39,11 @@ pub fn search_key(input: &ChildInput) -> String {
 /// Children of the user's areas that may be the same child: the same birth date and the same
 /// name or reading once normalised.
 pub async fn possible_duplicates(
-    db: &Db,
-    actor: &Actor,
+    u: &mut Unit,
     input: &ChildInput,
     except: Option<ChildId>,
 ) -> Result<Vec<ChildSummary>> {
+    let actor = u.actor()?;
     let Some(birth) = input.birth_date else {
         return Ok(vec![]);
     };
@@ -53,9 +53,9 @@ pub async fn possible_duplicates(
         "SELECT {SUMMARY_COLUMNS} {CHILD_FROM} WHERE c.birth_date = $1 AND c.merged_into_id IS NULL ORDER BY c.id"
     ))
     .bind(birth)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
-    Ok(candidates
+    let found: Vec<ChildSummary> = candidates
         .into_iter()
         .filter(|c| actor.serves_area(AreaId(c.area_id)))
         .filter(|c| except.is_none_or(|e| e.0 != c.id))
@@ -66,40 +66,34 @@ pub async fn possible_duplicates(
                 || (!kana_key.is_empty() && (k == kana_key || n == kana_key))
                 || (!k.is_empty() && k == name_key)
         })
-        .collect())
+        .collect();
+    u.audit_shown("child.duplicates", found.iter().map(|c| ChildId(c.id)));
+    Ok(found)
 }
 
-pub async fn create(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    input: &ChildInput,
-) -> Result<ChildId> {
-    let facts = ChildFacts {
-        area: Some(input.area_id),
-        ..ChildFacts::default()
-    };
-    if child_access(actor, &facts, today(), Purpose::Write).is_err() {
-        audit::record_alone(
-            db,
-            meta,
-            Event::new("child.create")
-                .by(actor)
-                .object_type("child")
-                .outcome(Outcome::Denied),
-        )
-        .await?;
-        return Err(Error::Forbidden);
+/// Whether the unit's user may register a child in `area` (a coordinator of it); a refusal is
+/// audited. Asked before the form's input is checked.
+pub fn may_create(u: &mut Unit, area: AreaId) -> Result<()> {
+    let actor = u.actor()?;
+    if actor.role == Role::Coordinator && actor.serves_area(area) {
+        return Ok(());
     }
-    let mut tx = db.begin().await?;
-    let id = insert(&mut tx, input, Some(actor)).await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("child.create").by(actor).object("child", id),
-    )
-    .await?;
-    tx.commit().await?;
+    u.audit(
+        Event::new("child.create")
+            .object_type("child")
+            .outcome(Outcome::Denied),
+    );
+    Err(Error::Forbidden)
+}
+
+pub async fn create(u: &mut Unit, input: &ChildInput) -> Result<ChildId> {
+    may_create(u, input.area_id)?;
+    let actor = u.actor()?;
+    let mut w = u.write().await?;
+    let id = insert(&mut w.tx, input, Some(&actor)).await?;
+    w.record(Event::new("child.create").object("child", id))
+        .await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -205,15 +199,11 @@ async fn replace_lists(tx: &mut Tx, id: ChildId, input: &ChildInput) -> Result<(
     Ok(())
 }
 
-pub async fn update(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: ChildId,
-    input: &ChildInput,
-) -> Result<()> {
-    authorize(db, meta, actor, id, Purpose::Write, "child.update").await?;
-    let mut tx = db.begin().await?;
+/// Changes the record; `access` is the coordinator's, minted for the change.
+pub async fn update(u: &mut Unit, access: &ChildAccess, input: &ChildInput) -> Result<()> {
+    let id = access.child();
+    let mut w = access::write(u, access, "child.update").await?;
+    let actor = w.actor()?;
     query(
         "UPDATE children SET family_name = $1, given_name = $2, family_kana = $3, given_kana = $4, search_key = $5, \
          duplicate_key = $6, birth_date = $7, sex = $8, municipality_id = $9, postal_code = $10, address = $11, \
@@ -240,53 +230,50 @@ pub async fn update(
     .bind(input.internal_notes.as_deref())
     .bind(crate::now())
     .bind(id.0)
-    .execute(&mut tx)
+    .execute(&mut w.tx)
     .await
     .map_err(|e| e.on_foreign_key("municipality_id", "市町村または在籍先が見つかりません。"))?;
-    replace_lists(&mut tx, id, input).await?;
+    replace_lists(&mut w.tx, id, input).await?;
     add_event(
-        &mut tx,
+        &mut w.tx,
         id,
         "record",
         "記録を更新しました",
         None,
-        Some(actor),
+        Some(&actor),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new("child.update").by(actor).object("child", id),
-    )
-    .await?;
-    tx.commit().await
+    w.record(Event::new("child.update").object("child", id))
+        .await?;
+    w.commit().await
 }
 
-/// Closes (終結) or reopens the case; both are on the timeline and in the audit log.
-pub async fn set_status(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: ChildId,
-    closed: Option<(Date, String)>,
-) -> Result<()> {
-    let action = if closed.is_some() {
+/// The action a close or reopen is audited as.
+pub fn status_action(closing: bool) -> &'static str {
+    if closing {
         "child.close"
     } else {
         "child.reopen"
-    };
-    authorize(db, meta, actor, id, Purpose::ChangeStatus, action).await?;
-    let (merged,): (Option<i64>,) = query("SELECT merged_into_id FROM children WHERE id = $1")
-        .bind(id.0)
-        .fetch_one(db)
-        .await?;
-    if merged.is_some() {
+    }
+}
+
+/// Closes (終結) or reopens the case; both are on the timeline and in the audit log. `access`
+/// is minted for [`Purpose::ChangeStatus`].
+pub async fn set_status(
+    u: &mut Unit,
+    access: &ChildAccess,
+    closed: Option<(Date, String)>,
+) -> Result<()> {
+    let id = access.child();
+    let action = status_action(closed.is_some());
+    if access.is_merged() {
         return Err(Error::Invalid {
             field: "status",
             message: "統合済みの記録は終結・再開できません。統合先の記録を開いてください。",
         });
     }
-    let mut tx = db.begin().await?;
+    let mut w = access::write(u, access, action).await?;
+    let actor = w.actor()?;
     let (status, on, reason, summary) = match &closed {
         Some((on, reason)) => (
             "closed",
@@ -302,14 +289,9 @@ pub async fn set_status(
         .bind(reason)
         .bind(crate::now())
         .bind(id.0)
-        .execute(&mut tx)
+        .execute(&mut w.tx)
         .await?;
-    add_event(&mut tx, id, "status", &summary, None, Some(actor)).await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Event::new(action).by(actor).object("child", id),
-    )
-    .await?;
-    tx.commit().await
+    add_event(&mut w.tx, id, "status", &summary, None, Some(&actor)).await?;
+    w.record(Event::new(action).object("child", id)).await?;
+    w.commit().await
 }

@@ -3,22 +3,23 @@
 
 use serde::Serialize;
 use time::Date;
-use tsunagu_domain::{Actor, Role};
+use tsunagu_domain::{ChildId, Role, TransitionId};
 
 use super::{cohort_of, with_items, Hold, Transition, SELECT};
 use crate::{
-    audit::{self, Event, RequestMeta},
+    access,
+    audit::Event,
     children,
     db::{self, query},
-    Db, Error, Result,
+    Error, Result, Unit,
 };
 
 /// A checklist item due, for the home page.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct DueItem {
     pub id: i64,
-    pub transition_id: i64,
-    pub child_id: i64,
+    pub transition_id: TransitionId,
+    pub child_id: ChildId,
     pub child_name: String,
     pub title: String,
     pub owner: String,
@@ -26,34 +27,38 @@ pub struct DueItem {
 }
 
 /// Open checklist items of the coordinator's areas due on or before `by`.
-pub async fn due_items(db: &Db, actor: &Actor, by: Date) -> Result<Vec<DueItem>> {
+pub async fn due_items(u: &mut Unit, by: Date) -> Result<Vec<DueItem>> {
+    let actor = u.actor()?;
     if actor.role != Role::Coordinator || actor.area_ids.is_empty() {
         return Ok(vec![]);
     }
-    let areas: Vec<i64> = actor.area_ids.iter().map(|a| a.0).collect();
-    query(format!(
+    let found: Vec<DueItem> = query(format!(
         "SELECT i.id, i.transition_id, t.child_id, c.family_name || ' ' || c.given_name AS child_name, i.title, i.owner, i.due_on \
          FROM transition_items i JOIN transitions t ON t.id = i.transition_id JOIN children c ON c.id = t.child_id \
-         WHERE i.done_on IS NULL AND i.due_on <= $1 AND t.status = 'planned' AND c.status = 'active' AND c.area_id IN ({}) \
+         WHERE i.done_on IS NULL AND i.due_on <= $1 AND t.status = 'planned' AND c.status = 'active' AND {} \
          ORDER BY i.due_on, i.id LIMIT 50",
-        db::id_list(areas)
+        access::visible(&actor, access::today())
     ))
     .bind(by)
-    .fetch_all(db)
-    .await
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown("transition.due", found.iter().map(|i| i.child_id));
+    Ok(found)
 }
 
 /// One line of the transition calendar: a child's next move, recorded or foreseen.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CalendarEntry {
-    pub child_id: i64,
+    #[schema(value_type = i64)]
+    pub child_id: ChildId,
     pub child_name: String,
     pub kind: String,
     pub kind_label: String,
     #[schema(value_type = String, format = Date)]
     pub move_on: Date,
     /// The recorded transition; None when the school calendar foresees a move not yet planned.
-    pub transition_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub transition_id: Option<TransitionId>,
     pub from_name: String,
     pub destination: String,
     pub items_total: usize,
@@ -72,7 +77,7 @@ impl CalendarEntry {
 
 #[derive(sqlx::FromRow)]
 struct CalendarChild {
-    id: i64,
+    id: ChildId,
     name: String,
     birth_date: Date,
     agency: Option<String>,
@@ -81,13 +86,12 @@ struct CalendarChild {
 /// Every active child's next move in `[from, to]` in the area: planned transitions, and the
 /// school moves the calendar foresees for children with none planned yet.
 pub async fn calendar(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
+    u: &mut Unit,
     area: tsunagu_domain::AreaId,
     from: Date,
     to: Date,
 ) -> Result<Vec<CalendarEntry>> {
+    let actor = u.actor()?;
     if !actor.serves_area(area) {
         return Err(Error::Forbidden);
     }
@@ -98,18 +102,18 @@ pub async fn calendar(
     .bind(area)
     .bind(from)
     .bind(to)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
-    let views = with_items(db, planned).await?;
-    let ids: Vec<i64> = views.iter().map(|v| v.transition.id).collect();
-    let sheets: Vec<(i64, String)> = if ids.is_empty() {
+    let views = with_items(u, planned).await?;
+    let ids: Vec<i64> = views.iter().map(|v| v.transition.id.0).collect();
+    let sheets: Vec<(TransitionId, String)> = if ids.is_empty() {
         vec![]
     } else {
         query(format!(
             "SELECT transition_id, status FROM handover_sheets WHERE transition_id IN ({}) ORDER BY id",
             db::id_list(ids.iter().copied())
         ))
-        .fetch_all(db)
+        .fetch_all(&mut *u)
         .await?
     };
     let children_rows: Vec<CalendarChild> = query(
@@ -117,18 +121,18 @@ pub async fn calendar(
          FROM children c LEFT JOIN agencies a ON a.id = c.current_agency_id WHERE c.area_id = $1 AND c.status = 'active'",
     )
     .bind(area)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
-    let holds: Vec<(i64, i64)> = query(
+    let holds: Vec<(ChildId, i64)> = query(
         "SELECT h.child_id, h.fiscal_year FROM school_year_holds h JOIN children c ON c.id = h.child_id WHERE c.area_id = $1",
     )
     .bind(area)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
     let today = children::today_in_japan();
-    let by_id: std::collections::HashMap<i64, &CalendarChild> =
+    let by_id: std::collections::HashMap<ChildId, &CalendarChild> =
         children_rows.iter().map(|c| (c.id, c)).collect();
-    let mut held: std::collections::HashMap<i64, Vec<Hold>> = std::collections::HashMap::new();
+    let mut held: std::collections::HashMap<ChildId, Vec<Hold>> = std::collections::HashMap::new();
     for (child, fy) in holds {
         held.entry(child).or_default().push(Hold {
             id: 0,
@@ -199,14 +203,11 @@ pub async fn calendar(
     out.sort_by(|a, b| {
         (a.move_on, &a.destination, &a.child_name).cmp(&(b.move_on, &b.destination, &b.child_name))
     });
-    audit::record_alone(
-        db,
-        meta,
+    u.audit(
         Event::new("transition.calendar")
-            .by(actor)
             .object("area", area)
             .detail(format!("entries={}", out.len())),
-    )
-    .await?;
+    );
+    u.audit_shown("transition.calendar", out.iter().map(|e| e.child_id));
     Ok(out)
 }

@@ -8,7 +8,7 @@ use time::Date;
 use tsunagu_domain::{
     access::Purpose,
     school_year::{self, Cohort, HoldKind, TransitionKind},
-    Actor, AgencyId,
+    Actor, AgencyId, ChildId, TransitionId,
 };
 
 mod calendar;
@@ -18,10 +18,11 @@ pub use calendar::*;
 pub use template::*;
 
 use crate::{
-    audit::{self, Event, RequestMeta},
-    children::{self, ChildId},
-    db::{self, query, Tx},
-    Db, Error, Result,
+    access::{self, ChildAccess},
+    audit::{self, Event},
+    children,
+    db::{self, query, On, Tx},
+    Error, Result, Unit,
 };
 
 /// A year the child stayed where they were.
@@ -47,24 +48,25 @@ pub fn cohort_of(birth: Date, holds: &[Hold]) -> Cohort {
     })
 }
 
-pub async fn holds(db: &Db, child: ChildId) -> Result<Vec<Hold>> {
+/// The years the child was held back (for the class shown beside the name).
+pub async fn holds(u: &mut Unit, access: &ChildAccess) -> Result<Vec<Hold>> {
     query("SELECT id, fiscal_year, kind, note FROM school_year_holds WHERE child_id = $1 ORDER BY fiscal_year")
-        .bind(child.0)
-        .fetch_all(db)
+        .bind(access.child().0)
+        .fetch_all(u)
         .await
 }
 
+/// Records a year held back; `access` is a coordinator's, minted for a change.
 pub async fn add_hold(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
+    u: &mut Unit,
+    access: &ChildAccess,
     fiscal_year: i32,
     kind: HoldKind,
     note: Option<&str>,
 ) -> Result<()> {
-    children::authorize(db, meta, actor, child, Purpose::Write, "hold.create").await?;
-    let mut tx = db.begin().await?;
+    let child = access.child();
+    let mut w = access::write(u, access, "hold.create").await?;
+    let actor = w.actor()?;
     query("INSERT INTO school_year_holds (child_id, fiscal_year, kind, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(child.0)
         .bind(i64::from(fiscal_year))
@@ -72,7 +74,7 @@ pub async fn add_hold(
         .bind(note)
         .bind(actor.user_id)
         .bind(crate::now())
-        .execute(&mut tx)
+        .execute(&mut w.tx)
         .await
         .map_err(|e| match e.on_unique("fiscal_year") {
             Error::Conflict(field) => Error::Invalid {
@@ -82,7 +84,7 @@ pub async fn add_hold(
             e => e,
         })?;
     children::add_event(
-        &mut tx,
+        &mut w.tx,
         child,
         "transition",
         &format!(
@@ -91,25 +93,24 @@ pub async fn add_hold(
             kind.label()
         ),
         None,
-        Some(actor),
+        Some(&actor),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("hold.create")
-            .by(actor)
             .object("child", child)
             .detail(format!("fy={fiscal_year} {}", kind.code())),
     )
     .await?;
-    tx.commit().await
+    w.commit().await
 }
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Transition {
-    pub id: i64,
-    pub child_id: i64,
+    #[schema(value_type = i64)]
+    pub id: TransitionId,
+    #[schema(value_type = i64)]
+    pub child_id: ChildId,
     pub kind: String,
     #[schema(value_type = String, format = Date)]
     pub move_on: Date,
@@ -147,7 +148,8 @@ impl Transition {
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ChecklistItem {
     pub id: i64,
-    pub transition_id: i64,
+    #[schema(value_type = i64)]
+    pub transition_id: TransitionId,
     pub title: String,
     pub owner: String,
     pub owner_agency_id: Option<i64>,
@@ -190,27 +192,24 @@ pub struct NewTransition {
     pub note: Option<String>,
 }
 
-/// Plans a transition and places its checklist from the template.
+/// Plans a transition and places its checklist from the template; `access` is a coordinator's,
+/// minted for a change.
 pub async fn create(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
+    u: &mut Unit,
+    access: &ChildAccess,
     new: &NewTransition,
-) -> Result<i64> {
-    children::authorize(db, meta, actor, child, Purpose::Write, "transition.create").await?;
-    let mut tx = db.begin().await?;
-    let id = insert(&mut tx, child, new, Some(actor)).await?;
-    audit::record(
-        &mut tx,
-        meta,
+) -> Result<TransitionId> {
+    let child = access.child();
+    let mut w = access::write(u, access, "transition.create").await?;
+    let actor = w.actor()?;
+    let id = insert(&mut w.tx, child, new, Some(&actor)).await?;
+    w.record(
         Event::new("transition.create")
-            .by(actor)
             .object("transition", id)
             .detail(format!("child={child}")),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -221,7 +220,7 @@ pub async fn insert(
     child: ChildId,
     new: &NewTransition,
     actor: Option<&Actor>,
-) -> Result<i64> {
+) -> Result<TransitionId> {
     let lines: Vec<TemplateItem> = query("SELECT id, kind, title, owner, month_offset, day, sort_order FROM transition_template_items WHERE kind = $1 ORDER BY sort_order, id")
         .bind(new.kind.code())
         .fetch_all(&mut *tx)
@@ -267,7 +266,7 @@ pub async fn insert(
         actor,
     )
     .await?;
-    Ok(id)
+    Ok(TransitionId(id))
 }
 
 async fn insert_item(
@@ -292,28 +291,24 @@ async fn insert_item(
     Ok(id)
 }
 
-async fn load(db: &Db, id: i64) -> Result<Option<Transition>> {
+async fn load<'a>(on: impl Into<On<'a>>, id: TransitionId) -> Result<Option<Transition>> {
+    let mut on = on.into();
     query(format!("{SELECT} WHERE t.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
+        .bind(id.0)
+        .fetch_optional(on.exec())
         .await
 }
 
-async fn items_of(db: &Db, transitions: &[i64]) -> Result<Vec<ChecklistItem>> {
+async fn with_items(u: &mut Unit, transitions: Vec<Transition>) -> Result<Vec<TransitionView>> {
     if transitions.is_empty() {
         return Ok(vec![]);
     }
-    query(format!(
+    let items: Vec<ChecklistItem> = query(format!(
         "{SELECT_ITEM} WHERE i.transition_id IN ({}) ORDER BY i.sort_order, i.id",
-        db::id_list(transitions.iter().copied())
+        db::id_list(transitions.iter().map(|t| t.id.0))
     ))
-    .fetch_all(db)
-    .await
-}
-
-async fn with_items(db: &Db, transitions: Vec<Transition>) -> Result<Vec<TransitionView>> {
-    let ids: Vec<i64> = transitions.iter().map(|t| t.id).collect();
-    let items = items_of(db, &ids).await?;
+    .fetch_all(&mut *u)
+    .await?;
     Ok(transitions
         .into_iter()
         .map(|t| TransitionView {
@@ -328,86 +323,74 @@ async fn with_items(db: &Db, transitions: Vec<Transition>) -> Result<Vec<Transit
 }
 
 /// The child's transitions with their checklists, soonest move first; the area's staff only.
-pub async fn for_child(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    child: ChildId,
-) -> Result<Vec<TransitionView>> {
-    children::authorize_area_staff(db, meta, actor, child, "transition.read").await?;
+pub async fn for_child(u: &mut Unit, child: ChildId) -> Result<Vec<TransitionView>> {
+    access::area_staff(u, child, "transition.read").await?;
     let list: Vec<Transition> = query(format!(
         "{SELECT} WHERE t.child_id = $1 ORDER BY t.move_on, t.id"
     ))
     .bind(child.0)
-    .fetch_all(db)
+    .fetch_all(&mut *u)
     .await?;
-    let views = with_items(db, list).await?;
-    audit::record_alone(
-        db,
-        meta,
-        Event::new("transition.read")
-            .by(actor)
-            .object("child", child),
-    )
-    .await?;
+    let views = with_items(u, list).await?;
+    u.audit(Event::new("transition.read").object("child", child));
     Ok(views)
 }
 
-/// One transition, after the access check of its child.
-pub async fn get(db: &Db, meta: &RequestMeta, actor: &Actor, id: i64) -> Result<TransitionView> {
-    let t = find(db, meta, actor, id, Purpose::Read).await?;
-    audit::record_alone(
-        db,
-        meta,
-        Event::new("transition.read")
-            .by(actor)
-            .object("transition", id),
-    )
-    .await?;
-    let mut views = with_items(db, vec![t]).await?;
+/// One transition, to the area's staff.
+pub async fn get(u: &mut Unit, id: TransitionId) -> Result<TransitionView> {
+    let (t, _) = find(u, id, Purpose::Read).await?;
+    u.audit(Event::new("transition.read").object("transition", id));
+    let mut views = with_items(u, vec![t]).await?;
     views.pop().ok_or(Error::NotFound)
 }
 
-/// The transition, if the actor may read (the area's staff) or change (its coordinators) it.
-async fn find(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
+/// The transition and the access to its child, if the actor may read it (the area's staff) or
+/// change it (its coordinators: an access minted for a change). Asked before a form's input is
+/// checked.
+pub async fn find(
+    u: &mut Unit,
+    id: TransitionId,
     purpose: Purpose,
-) -> Result<Transition> {
-    let Some(t) = load(db, id).await? else {
-        audit::record_alone(
-            db,
-            meta,
+) -> Result<(Transition, ChildAccess)> {
+    let Some(t) = load(&mut *u, id).await? else {
+        u.audit(
             Event::new("transition.read")
-                .by(actor)
                 .object("transition", id)
                 .outcome(audit::Outcome::Denied)
                 .detail("not found"),
-        )
-        .await?;
+        );
         return Err(Error::NotFound);
     };
-    let child = ChildId(t.child_id);
-    match purpose {
-        Purpose::Read => {
-            children::authorize_area_staff(db, meta, actor, child, "transition.read").await?;
-        }
-        _ => {
-            children::authorize(db, meta, actor, child, Purpose::Write, "transition.update")
-                .await?;
-        }
-    }
-    Ok(t)
+    let access = match purpose {
+        Purpose::Read => access::area_staff(u, t.child_id, "transition.read").await?,
+        _ => access::child(u, t.child_id, Purpose::Write, "transition.update").await?,
+    };
+    Ok((t, access))
 }
 
-/// Marks the move done or cancelled (or planned again).
+/// The transition of checklist item `item` and the access to change it (its coordinators).
+pub async fn find_item(u: &mut Unit, item: i64) -> Result<(Transition, ChildAccess)> {
+    let row: Option<(i64,)> = query("SELECT transition_id FROM transition_items WHERE id = $1")
+        .bind(item)
+        .fetch_optional(&mut *u)
+        .await?;
+    let Some((transition,)) = row else {
+        u.audit(
+            Event::new("transition.update")
+                .object("transition_item", item)
+                .outcome(audit::Outcome::Denied)
+                .detail("not found"),
+        );
+        return Err(Error::NotFound);
+    };
+    find(u, TransitionId(transition), Purpose::Write).await
+}
+
+/// Marks the move done or cancelled (or planned again); `access` comes from [`find`].
 pub async fn set_status(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: i64,
+    u: &mut Unit,
+    access: &ChildAccess,
+    id: TransitionId,
     status: &str,
 ) -> Result<()> {
     if !matches!(status, "planned" | "done" | "cancelled") {
@@ -416,12 +399,16 @@ pub async fn set_status(
             message: "状態は 予定・移行済み・取りやめ から選んでください。",
         });
     }
-    let t = find(db, meta, actor, id, Purpose::Write).await?;
-    let mut tx = db.begin().await?;
+    let mut w = access::write(u, access, "transition.update").await?;
+    let actor = w.actor()?;
+    let t = load(&mut w.tx, id)
+        .await?
+        .filter(|t| t.child_id == access.child())
+        .ok_or(Error::NotFound)?;
     query("UPDATE transitions SET status = $1 WHERE id = $2")
         .bind(status)
-        .bind(id)
-        .execute(&mut tx)
+        .bind(id.0)
+        .execute(&mut w.tx)
         .await?;
     let label = match status {
         "done" => "移行しました",
@@ -429,24 +416,21 @@ pub async fn set_status(
         _ => "移行を予定に戻しました",
     };
     children::add_event(
-        &mut tx,
-        ChildId(t.child_id),
+        &mut w.tx,
+        t.child_id,
         "transition",
         &format!("{label}：{}", t.kind_label()),
-        Some(id),
-        Some(actor),
+        Some(id.0),
+        Some(&actor),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("transition.update")
-            .by(actor)
             .object("transition", id)
             .detail(status),
     )
     .await?;
-    tx.commit().await
+    w.commit().await
 }
 
 /// A checklist line as typed.
@@ -458,24 +442,27 @@ pub struct NewItem {
     pub due_on: Option<Date>,
 }
 
+/// Adds a line to the checklist; `access` comes from [`find`].
 pub async fn add_item(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
-    transition: i64,
+    u: &mut Unit,
+    access: &ChildAccess,
+    transition: TransitionId,
     new: &NewItem,
 ) -> Result<i64> {
-    find(db, meta, actor, transition, Purpose::Write).await?;
-    let mut tx = db.begin().await?;
+    let mut w = access::write(u, access, "transition.update").await?;
+    load(&mut w.tx, transition)
+        .await?
+        .filter(|t| t.child_id == access.child())
+        .ok_or(Error::NotFound)?;
     let (next,): (i64,) = query(
         "SELECT COALESCE(MAX(sort_order), 0) + 1 FROM transition_items WHERE transition_id = $1",
     )
-    .bind(transition)
-    .fetch_one(&mut tx)
+    .bind(transition.0)
+    .fetch_one(&mut w.tx)
     .await?;
     let id = insert_item(
-        &mut tx,
-        transition,
+        &mut w.tx,
+        transition.0,
         &new.title,
         &new.owner,
         new.owner_agency_id,
@@ -483,103 +470,95 @@ pub async fn add_item(
         next,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("transition.update")
-            .by(actor)
             .object("transition_item", id)
             .detail("added"),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(id)
 }
 
-/// Changes a checklist item's wording, owner or due date (a coordinator of the child's area).
+/// Changes a checklist item's wording, owner or due date; `access` comes from [`find_item`].
 pub async fn update_item(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
+    u: &mut Unit,
+    access: &ChildAccess,
     item: i64,
     changed: &NewItem,
-) -> Result<i64> {
-    let row: Option<(i64,)> = query("SELECT transition_id FROM transition_items WHERE id = $1")
-        .bind(item)
-        .fetch_optional(db)
-        .await?;
-    let Some((transition,)) = row else {
-        return Err(Error::NotFound);
-    };
-    find(db, meta, actor, transition, Purpose::Write).await?;
-    let mut tx = db.begin().await?;
+) -> Result<TransitionId> {
+    let mut w = access::write(u, access, "transition.update").await?;
+    let transition = item_of(&mut w.tx, item, access).await?;
     query("UPDATE transition_items SET title = $1, owner = $2, owner_agency_id = $3, due_on = $4 WHERE id = $5")
         .bind(&changed.title)
         .bind(&changed.owner)
         .bind(changed.owner_agency_id)
         .bind(changed.due_on)
         .bind(item)
-        .execute(&mut tx)
+        .execute(&mut w.tx)
         .await
         .map_err(|e| e.on_foreign_key("owner_agency_id", "関係機関が見つかりません。"))?;
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("transition.update")
-            .by(actor)
             .object("transition_item", item)
             .detail("changed"),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(transition)
 }
 
-/// Ticks a checklist item off (today) or opens it again; the child's transitions page checks who.
+/// The transition of `item`, which must be the child's of `access`.
+async fn item_of(tx: &mut Tx, item: i64, access: &ChildAccess) -> Result<TransitionId> {
+    let row: Option<(TransitionId,)> = query(
+        "SELECT i.transition_id FROM transition_items i JOIN transitions t ON t.id = i.transition_id \
+         WHERE i.id = $1 AND t.child_id = $2",
+    )
+    .bind(item)
+    .bind(access.child().0)
+    .fetch_optional(&mut *tx)
+    .await?;
+    row.map(|(t,)| t).ok_or(Error::NotFound)
+}
+
+/// Ticks a checklist item off (today) or opens it again; `access` comes from [`find_item`].
 pub async fn set_item_done(
-    db: &Db,
-    meta: &RequestMeta,
-    actor: &Actor,
+    u: &mut Unit,
+    access: &ChildAccess,
     item: i64,
     done: bool,
-) -> Result<i64> {
-    let row: Option<(i64, String)> =
-        query("SELECT transition_id, title FROM transition_items WHERE id = $1")
-            .bind(item)
-            .fetch_optional(db)
-            .await?;
-    let Some((transition, title)) = row else {
-        return Err(Error::NotFound);
-    };
-    let t = find(db, meta, actor, transition, Purpose::Write).await?;
+) -> Result<TransitionId> {
+    let mut w = access::write(u, access, "transition.update").await?;
+    let actor = w.actor()?;
+    let transition = item_of(&mut w.tx, item, access).await?;
+    let (title,): (String,) = query("SELECT title FROM transition_items WHERE id = $1")
+        .bind(item)
+        .fetch_one(&mut w.tx)
+        .await?;
     let today = children::today_in_japan();
-    let mut tx = db.begin().await?;
     query("UPDATE transition_items SET done_on = $1, done_by = $2 WHERE id = $3")
         .bind(done.then_some(today))
         .bind(done.then_some(actor.user_id))
         .bind(item)
-        .execute(&mut tx)
+        .execute(&mut w.tx)
         .await?;
     if done {
         children::add_event(
-            &mut tx,
-            ChildId(t.child_id),
+            &mut w.tx,
+            access.child(),
             "transition",
             &format!("移行のチェック項目を完了しました：{title}"),
-            Some(transition),
-            Some(actor),
+            Some(transition.0),
+            Some(&actor),
         )
         .await?;
     }
-    audit::record(
-        &mut tx,
-        meta,
+    w.record(
         Event::new("transition.update")
-            .by(actor)
             .object("transition_item", item)
             .detail(if done { "done" } else { "open" }),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(transition)
 }

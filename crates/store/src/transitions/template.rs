@@ -10,7 +10,7 @@ use tsunagu_domain::{
 
 use crate::{
     audit::{self, Event, RequestMeta},
-    db::query,
+    db::{query, On},
     Db, Error, Result,
 };
 
@@ -49,14 +49,18 @@ impl TemplateItem {
     }
 }
 
-pub async fn template(db: &Db, kind: Option<TransitionKind>) -> Result<Vec<TemplateItem>> {
+pub async fn template<'a>(
+    on: impl Into<On<'a>>,
+    kind: Option<TransitionKind>,
+) -> Result<Vec<TemplateItem>> {
+    let mut on = on.into();
     match kind {
         Some(k) => query("SELECT id, kind, title, owner, month_offset, day, sort_order FROM transition_template_items WHERE kind = $1 ORDER BY sort_order, id")
             .bind(k.code())
-            .fetch_all(db)
+            .fetch_all(on.exec())
             .await,
         None => query("SELECT id, kind, title, owner, month_offset, day, sort_order FROM transition_template_items ORDER BY kind, sort_order, id")
-            .fetch_all(db)
+            .fetch_all(on.exec())
             .await,
     }
 }

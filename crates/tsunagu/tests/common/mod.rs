@@ -102,6 +102,7 @@ impl TestApp {
             require_second_factor,
             metrics_addr: None,
             metrics_token: Some(METRICS_TOKEN.into()),
+            database_wait: tsunagu_store::unit::DEFAULT_WAIT,
         };
         let server = tsunagu::serve::Server::prepare(&opts)
             .await

@@ -8,7 +8,6 @@ use axum::{
     http::{header, HeaderMap, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
     routing::get,
-    Router,
 };
 use serde::Deserialize;
 use tsunagu_domain::{validation::Errors, Role};
@@ -22,6 +21,8 @@ use crate::{
     error::into_form_errors,
     extract::{Form, Query},
     layout::Layout,
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -99,6 +100,7 @@ fn with_csrf_cookie(
 
 async fn login_page(
     State(state): State<AppState>,
+    _pooled: Pooled,
     headers: HeaderMap,
     auth: Option<Auth>,
     Query(q): Query<LoginQuery>,
@@ -133,6 +135,7 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
@@ -208,6 +211,7 @@ async fn login(
 
 async fn logout(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     headers: HeaderMap,
     auth: Option<Auth>,
@@ -251,6 +255,7 @@ struct SetupForm {
 
 async fn setup_page(
     State(state): State<AppState>,
+    _pooled: Pooled,
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
@@ -275,6 +280,7 @@ async fn setup_page(
 
 async fn setup_submit(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     headers: HeaderMap,
     Path(token): Path<String>,
@@ -328,10 +334,11 @@ struct PasswordPage {
 
 async fn password_page(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
 ) -> Result<Html<String>, AppError> {
     let page = PasswordPage {
-        layout: Layout::new(&state, &auth, "パスワード変更", "").await?,
+        layout: Layout::new(&state.db, &auth, "パスワード変更", "").await?,
         forced: auth.user.must_change_password,
         errors: Errors::new(),
     };
@@ -350,6 +357,7 @@ struct PasswordForm {
 
 async fn change_password(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(form): Form<PasswordForm>,
@@ -383,7 +391,7 @@ async fn change_password(
         }
     }
     let page = PasswordPage {
-        layout: Layout::new(&state, &auth, "パスワード変更", "").await?,
+        layout: Layout::new(&state.db, &auth, "パスワード変更", "").await?,
         forced: auth.user.must_change_password,
         errors,
     };

@@ -8,7 +8,6 @@ use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -22,6 +21,8 @@ use crate::{
     auth::{Auth, Meta, Via, SECOND_FACTOR_ACCOUNT, SECOND_FACTOR_LOGIN},
     extract::{Form, Query},
     layout::{filters, Layout},
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -89,6 +90,7 @@ struct CodeForm {
 
 async fn check_code(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(form): Form<CodeForm>,
@@ -146,11 +148,12 @@ struct StatusPage {
 
 async fn status_page(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(q): Query<NextQuery>,
 ) -> Result<Html<String>, AppError> {
     let page = StatusPage {
-        layout: Layout::new(&state, &auth, "二段階認証", "")
+        layout: Layout::new(&state.db, &auth, "二段階認証", "")
             .await?
             .with_notice(q.notice.as_deref()),
         enabled_at: second_factor::enabled_at(&state.db, auth.user.id).await?,
@@ -188,7 +191,7 @@ async fn enrol_page(
     error: Option<&'static str>,
 ) -> Result<String, AppError> {
     let page = EnrolPage {
-        layout: Layout::new(state, auth, "二段階認証の設定", "").await?,
+        layout: Layout::new(&state.db, auth, "二段階認証の設定", "").await?,
         qr_svg: qr_svg(&enrolment.url)?,
         enrolment,
         error,
@@ -198,6 +201,7 @@ async fn enrol_page(
 
 async fn start(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
 ) -> Result<Response, AppError> {
@@ -218,6 +222,7 @@ struct CodesPage {
 
 async fn confirm(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(form): Form<CodeForm>,
@@ -228,7 +233,7 @@ async fn confirm(
     match second_factor::confirm_enrolment(&state.db, &meta, &auth.user, &form.code).await? {
         Some(codes) => {
             let page = CodesPage {
-                layout: Layout::new(&state, &auth, "復旧コード", "").await?,
+                layout: Layout::new(&state.db, &auth, "復旧コード", "").await?,
                 codes,
                 first_time: true,
             };
@@ -248,6 +253,7 @@ async fn confirm(
 
 async fn renew_codes(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
 ) -> Result<Response, AppError> {
@@ -256,7 +262,7 @@ async fn renew_codes(
     }
     let codes = second_factor::renew_recovery_codes(&state.db, &meta, &auth.user).await?;
     let page = CodesPage {
-        layout: Layout::new(&state, &auth, "復旧コード", "").await?,
+        layout: Layout::new(&state.db, &auth, "復旧コード", "").await?,
         codes,
         first_time: false,
     };
@@ -272,12 +278,13 @@ struct ResetPage {
 
 async fn confirm_reset(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let user = users::get(&state.db, UserId(id)).await?;
     let page = ResetPage {
-        layout: Layout::new(&state, &auth, "二段階認証のリセット", "/admin/users").await?,
+        layout: Layout::new(&state.db, &auth, "二段階認証のリセット", "/admin/users").await?,
         user,
     };
     Ok(Html(page.render()?))
@@ -285,6 +292,7 @@ async fn confirm_reset(
 
 async fn reset(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,

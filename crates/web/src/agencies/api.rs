@@ -6,7 +6,7 @@ use axum::{
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
-    Json, Router,
+    Json,
 };
 use tsunagu_domain::{
     directory::{directory_access, DirectoryAccess},
@@ -21,6 +21,8 @@ use super::{html::csv_response, to_csv, validate, AgencyFields, FilterParams, Lo
 use crate::{
     auth::{Auth, Meta},
     extract::{Json as JsonBody, Query},
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -44,6 +46,7 @@ fn may_read(auth: &Auth) -> Result<(), AppError> {
         (status = 403, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     headers: HeaderMap,
     Query(f): Query<FilterParams>,
@@ -74,6 +77,7 @@ pub async fn list(
     responses((status = 200, body = AgencyDetail), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn show(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Json<AgencyDetail>, AppError> {
@@ -107,6 +111,7 @@ async fn checked(
         (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn create(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     JsonBody(fields): JsonBody<AgencyFields>,
@@ -125,6 +130,7 @@ pub async fn create(
         (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn update(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -141,6 +147,7 @@ pub async fn update(
     responses((status = 200, body = Page<AgencyKind>)))]
 pub async fn kinds(
     State(state): State<AppState>,
+    _pooled: Pooled,
     _auth: Auth,
 ) -> Result<Json<Page<AgencyKind>>, AppError> {
     let items = agencies::kinds(&state.db).await?;

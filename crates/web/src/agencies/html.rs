@@ -8,7 +8,6 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
 use tsunagu_domain::{
@@ -36,6 +35,8 @@ use crate::{
     error::into_form_errors,
     extract::{Form, Query},
     layout::{filters, Layout, Pager},
+    routing::Router,
+    unit::{Pooled, Unit},
     AppError, AppState,
 };
 
@@ -82,6 +83,7 @@ struct OptionsFragment {
 /// anywhere in the directory, or, with no `q`, those of the area.
 async fn options(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(q): Query<OptionsQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -188,6 +190,7 @@ fn default_area(auth: &Auth) -> Option<tsunagu_domain::AreaId> {
 
 async fn list(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(f): Query<FilterParams>,
 ) -> Result<Response, AppError> {
@@ -212,7 +215,7 @@ async fn list(
         Role::Admin | Role::Coordinator | Role::Supervisor
     );
     let view = ListPage {
-        layout: Layout::new(&state, &auth, "関係機関（社会資源）", "/agencies").await?,
+        layout: Layout::new(&state.db, &auth, "関係機関（社会資源）", "/agencies").await?,
         f,
         area_value,
         items: page.items,
@@ -241,7 +244,7 @@ async fn summary(state: &AppState, auth: &Auth) -> Result<Response, AppError> {
         .collect();
     let total = counts.iter().map(|c| c.2).sum();
     let view = SummaryPage {
-        layout: Layout::new(state, auth, "関係機関の集計", "/agencies").await?,
+        layout: Layout::new(&state.db, auth, "関係機関の集計", "/agencies").await?,
         counts,
         total,
     };
@@ -272,6 +275,7 @@ async fn all_matching(
 
 async fn export(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(f): Query<FilterParams>,
 ) -> Result<Response, AppError> {
@@ -314,6 +318,7 @@ impl PrintPage {
 /// An area's resource list on paper, to hand to a family.
 async fn print(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(f): Query<FilterParams>,
 ) -> Result<Html<String>, AppError> {
@@ -352,7 +357,7 @@ async fn print(
         conditions.push(format!("名称：{q}"));
     }
     let view = PrintPage {
-        layout: Layout::new(&state, &auth, "関係機関一覧（印刷）", "/agencies").await?,
+        layout: Layout::new(&state.db, &auth, "関係機関一覧（印刷）", "/agencies").await?,
         heading: "関係機関・社会資源の一覧".into(),
         conditions,
         items,
@@ -406,24 +411,21 @@ pub(super) struct NoticeQuery {
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(_state): State<AppState>,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
     if directory_access(&auth.actor) == DirectoryAccess::CountsOnly {
         return Err(AppError::Forbidden);
     }
-    let d = agencies::get(&state.db, AgencyId(id)).await?;
+    let d = agencies::get(&mut u, AgencyId(id)).await?;
     let areas = d.area_ids();
     let (from, until) = crate::network::last_year(crate::children::html::today());
-    let links =
-        tsunagu_store::network::links_of_agency(&state.db, &auth.actor, AgencyId(id), from, until)
-            .await?;
-    let visits =
-        tsunagu_store::capacity::visits(&state.db, &auth.actor, Some(AgencyId(id)), 20).await?;
-    let trainings =
-        tsunagu_store::capacity::trainings(&state.db, &auth.actor, Some(AgencyId(id)), 20).await?;
+    let links = tsunagu_store::network::links_of_agency(&mut u, AgencyId(id), from, until).await?;
+    let visits = tsunagu_store::capacity::visits(&mut u, Some(AgencyId(id)), 20).await?;
+    let trainings = tsunagu_store::capacity::trainings(&mut u, Some(AgencyId(id)), 20).await?;
     let view = ShowPage {
         visits,
         trainings,
@@ -432,7 +434,7 @@ async fn show(
             tsunagu_domain::Role::Coordinator | tsunagu_domain::Role::Supervisor
         ),
         links,
-        layout: Layout::new(&state, &auth, &d.agency.name, "/agencies")
+        layout: Layout::new(&mut u, &auth, &d.agency.name, "/agencies")
             .await?
             .with_notice(q.notice.as_deref()),
         can_manage: may_manage_agency(&auth.actor, &areas),
@@ -479,7 +481,7 @@ async fn form_page(
         "関係機関の登録"
     };
     Ok(FormPage {
-        layout: Layout::new(state, auth, title, "/agencies").await?,
+        layout: Layout::new(&state.db, auth, title, "/agencies").await?,
         id,
         form,
         errors,
@@ -487,7 +489,11 @@ async fn form_page(
     })
 }
 
-async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+async fn new_form(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    auth: Auth,
+) -> Result<Html<String>, AppError> {
     if !matches!(
         auth.actor.role,
         Role::Admin | Role::Coordinator | Role::Supervisor
@@ -503,6 +509,7 @@ async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<Stri
 
 async fn create(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(form): Form<AgencyFields>,
@@ -542,6 +549,7 @@ async fn create(
 
 async fn edit_form(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
@@ -562,6 +570,7 @@ async fn edit_form(
 
 async fn update(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -620,6 +629,7 @@ struct ContactsPage {
 
 async fn contacts_form(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
@@ -646,7 +656,7 @@ async fn contacts_form(
             .unwrap_or_default(),
     };
     let page = ContactsPage {
-        layout: Layout::new(&state, &auth, "連絡先・空き状況の更新", "/agencies").await?,
+        layout: Layout::new(&state.db, &auth, "連絡先・空き状況の更新", "/agencies").await?,
         d,
         form,
         errors: Errors::new(),
@@ -656,6 +666,7 @@ async fn contacts_form(
 
 async fn update_contacts(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -695,7 +706,7 @@ async fn update_contacts(
     }
     let d = agencies::get(&state.db, AgencyId(id)).await?;
     let page = ContactsPage {
-        layout: Layout::new(&state, &auth, "連絡先・空き状況の更新", "/agencies").await?,
+        layout: Layout::new(&state.db, &auth, "連絡先・空き状況の更新", "/agencies").await?,
         d,
         form,
         errors: e,
@@ -719,6 +730,7 @@ impl ClosePage {
 
 async fn confirm_close(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
@@ -728,7 +740,7 @@ async fn confirm_close(
     }
     let today = japanese_date::today(time::OffsetDateTime::now_utc()).to_string();
     let page = ClosePage {
-        layout: Layout::new(&state, &auth, "関係機関の閉鎖", "/agencies").await?,
+        layout: Layout::new(&state.db, &auth, "関係機関の閉鎖", "/agencies").await?,
         d,
         today,
     };
@@ -743,6 +755,7 @@ struct CloseForm {
 
 async fn close(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -758,6 +771,7 @@ async fn close(
 
 async fn reopen(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -792,7 +806,7 @@ async fn import_page(
     content: String,
 ) -> Result<ImportPage, AppError> {
     Ok(ImportPage {
-        layout: Layout::new(state, auth, "関係機関の一括登録（CSV）", "/agencies").await?,
+        layout: Layout::new(&state.db, auth, "関係機関の一括登録（CSV）", "/agencies").await?,
         error,
         preview,
         content,
@@ -800,7 +814,11 @@ async fn import_page(
     })
 }
 
-async fn import_form(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+async fn import_form(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    auth: Auth,
+) -> Result<Html<String>, AppError> {
     may_import(&auth)?;
     Ok(Html(
         import_page(&state, &auth, None, None, String::new())
@@ -812,6 +830,7 @@ async fn import_form(State(state): State<AppState>, auth: Auth) -> Result<Html<S
 /// Reads the uploaded file and shows what would be imported, row by row. Nothing is written.
 async fn import_preview(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -863,6 +882,7 @@ struct ConfirmForm {
 /// Writes every row of the previewed file in one transaction, or nothing.
 async fn import_confirm(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(form): Form<ConfirmForm>,

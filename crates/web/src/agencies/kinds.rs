@@ -6,7 +6,6 @@ use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
 use tsunagu_domain::{directory::Sector, validation::Errors};
@@ -18,6 +17,8 @@ use crate::{
     error::into_form_errors,
     extract::{Form, Query},
     layout::Layout,
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -44,7 +45,7 @@ async fn render_kinds(
     notice: Option<&str>,
 ) -> Result<KindsPage, AppError> {
     Ok(KindsPage {
-        layout: Layout::new(state, auth, "機関種別", "/admin/agency-kinds")
+        layout: Layout::new(&state.db, auth, "機関種別", "/admin/agency-kinds")
             .await?
             .with_notice(notice),
         kinds: agencies::kinds(&state.db).await?,
@@ -55,6 +56,7 @@ async fn render_kinds(
 
 async fn kinds_page(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -107,6 +109,7 @@ async fn save_kind(
 
 async fn create_kind(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(form): Form<KindForm>,
@@ -116,6 +119,7 @@ async fn create_kind(
 
 async fn update_kind(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,

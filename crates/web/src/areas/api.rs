@@ -4,7 +4,6 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
     routing::get,
-    Router,
 };
 use serde::Deserialize;
 use tsunagu_domain::{validation::Errors, AreaId};
@@ -18,6 +17,8 @@ use super::area_input;
 use crate::{
     auth::{Admin, Auth, Meta},
     extract::{Json, ListParams, Query},
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
     responses((status = 200, body = Page<Region>), (status = 401, body = crate::api::ErrorResponse)))]
 pub async fn regions(
     State(state): State<AppState>,
+    _pooled: Pooled,
     _auth: Auth,
 ) -> Result<axum::Json<Page<Region>>, AppError> {
     let items = areas::regions(&state.db).await?;
@@ -49,6 +51,7 @@ pub async fn regions(
     responses((status = 200, body = Page<Municipality>), (status = 401, body = crate::api::ErrorResponse)))]
 pub async fn municipalities(
     State(state): State<AppState>,
+    _pooled: Pooled,
     _auth: Auth,
     Query(params): Query<ListParams>,
 ) -> Result<axum::Json<Page<Municipality>>, AppError> {
@@ -62,6 +65,7 @@ pub async fn municipalities(
     responses((status = 200, body = Page<AreaDetail>), (status = 401, body = crate::api::ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
+    _pooled: Pooled,
     _auth: Auth,
     Query(params): Query<ListParams>,
 ) -> Result<axum::Json<Page<AreaDetail>>, AppError> {
@@ -75,6 +79,7 @@ pub async fn list(
     responses((status = 200, body = AreaDetail), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn show(
     State(state): State<AppState>,
+    _pooled: Pooled,
     _auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<AreaDetail>, AppError> {
@@ -103,6 +108,7 @@ fn yes() -> bool {
         (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn create(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     Admin(auth): Admin,
     Json(body): Json<CreateArea>,

@@ -6,7 +6,6 @@ use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::get,
-    Router,
 };
 use serde::Deserialize;
 use tsunagu_domain::{validation::Errors, AreaId, MunicipalityId, RegionId};
@@ -21,6 +20,8 @@ use crate::{
     error::into_form_errors,
     extract::{Form, ListParams, Query},
     layout::{qs, Layout, Pager},
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -53,6 +54,7 @@ struct NoticeQuery {
 
 async fn list(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -60,7 +62,7 @@ async fn list(
     let page = areas::areas(&state.db, q.list.q(), paging).await?;
     let pager = Pager::new("/admin/areas?", page.total, paging, page.items.len());
     let view = ListPage {
-        layout: Layout::new(&state, &auth, "地域", "/admin/areas")
+        layout: Layout::new(&state.db, &auth, "地域", "/admin/areas")
             .await?
             .with_notice(q.notice.as_deref()),
         areas: page.items,
@@ -134,9 +136,13 @@ impl FormPage {
     }
 }
 
-async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+async fn new_form(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    auth: Auth,
+) -> Result<Html<String>, AppError> {
     let page = FormPage {
-        layout: Layout::new(&state, &auth, "地域の作成", "/admin/areas").await?,
+        layout: Layout::new(&state.db, &auth, "地域の作成", "/admin/areas").await?,
         id: None,
         form: AreaForm {
             active: Some("on".into()),
@@ -150,6 +156,7 @@ async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<Stri
 
 async fn create(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(form): Form<AreaForm>,
@@ -159,13 +166,14 @@ async fn create(
 
 async fn edit_form(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let area = areas::area(&state.db, AreaId(id)).await?;
     let page = FormPage {
         layout: Layout::new(
-            &state,
+            &state.db,
             &auth,
             &format!("地域：{}", area.area.name),
             "/admin/areas",
@@ -191,6 +199,7 @@ async fn edit_form(
 
 async fn update(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -239,7 +248,7 @@ async fn save(
         "地域の作成"
     };
     let page = FormPage {
-        layout: Layout::new(&state, &auth, title, "/admin/areas").await?,
+        layout: Layout::new(&state.db, &auth, title, "/admin/areas").await?,
         id,
         form,
         errors,
@@ -259,6 +268,7 @@ struct MunicipalitiesPage {
 
 async fn municipalities(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -275,7 +285,7 @@ async fn municipalities(
         page.items.len(),
     );
     let view = MunicipalitiesPage {
-        layout: Layout::new(&state, &auth, "市町村", "/admin/municipalities")
+        layout: Layout::new(&state.db, &auth, "市町村", "/admin/municipalities")
             .await?
             .with_notice(q.notice.as_deref()),
         q: text,
@@ -309,13 +319,14 @@ struct MunicipalityPage {
 
 async fn municipality_form(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let m = areas::municipality(&state.db, MunicipalityId(id)).await?;
     let page = MunicipalityPage {
         layout: Layout::new(
-            &state,
+            &state.db,
             &auth,
             &format!("市町村：{}", m.name),
             "/admin/municipalities",
@@ -336,6 +347,7 @@ async fn municipality_form(
 
 async fn update_municipality(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -370,7 +382,7 @@ async fn update_municipality(
     }
     let page = MunicipalityPage {
         layout: Layout::new(
-            &state,
+            &state.db,
             &auth,
             &format!("市町村：{}", m.name),
             "/admin/municipalities",

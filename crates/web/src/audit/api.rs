@@ -1,6 +1,6 @@
 //! `/api/v1/audit-log`, for administrators.
 
-use axum::{extract::State, routing::get, Router};
+use axum::{extract::State, routing::get};
 use tsunagu_store::{
     audit::{self, Entry},
     Page,
@@ -10,6 +10,8 @@ use super::AuditQuery;
 use crate::{
     auth::Auth,
     extract::{ListParams, Query},
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -23,6 +25,7 @@ pub fn router() -> Router<AppState> {
         (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn search(
     State(state): State<AppState>,
+    _pooled: Pooled,
     _auth: Auth,
     Query(q): Query<AuditQuery>,
 ) -> Result<axum::Json<Page<Entry>>, AppError> {

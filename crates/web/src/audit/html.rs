@@ -6,7 +6,6 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{Html, IntoResponse, Response},
     routing::get,
-    Router,
 };
 use tsunagu_documents::csv::{safe_cell, to_excel_csv};
 use tsunagu_domain::validation::Errors;
@@ -20,6 +19,8 @@ use crate::{
     auth::{Auth, Meta},
     extract::{ListParams, Query},
     layout::{filters, Layout, Pager},
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -65,6 +66,7 @@ fn outcome_label(outcome: &str) -> &'static str {
 
 async fn search(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
@@ -74,7 +76,7 @@ async fn search(
         offset: q.offset.clone(),
     }
     .paging()?;
-    let layout = Layout::new(&state, &auth, "操作ログ", "/admin/audit").await?;
+    let layout = Layout::new(&state.db, &auth, "操作ログ", "/admin/audit").await?;
     let base = format!("/admin/audit?{}&", q.query_string());
     let csv_href = format!("/admin/audit.csv?{}", q.query_string());
     match q.filter() {
@@ -111,6 +113,7 @@ const EXPORT_LIMIT: i64 = 100_000;
 
 async fn export(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Query(q): Query<AuditQuery>,

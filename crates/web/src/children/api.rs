@@ -2,13 +2,15 @@
 //! the same access path as the screens (a child the caller may not see answers 404).
 
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     routing::{get, post},
-    Json, Router,
+    Json,
 };
 use serde::Deserialize;
+use tsunagu_domain::access::Purpose;
 use tsunagu_store::{
+    access,
     children::{self, ChildId, ChildSummary, ChildView, Consent, TimelineEntry},
     consents,
     consultations::{self, Consultation},
@@ -24,8 +26,10 @@ use super::{
 };
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
-    extract::{Json as JsonBody, ListParams, Query},
+    auth::Auth,
+    extract::{Deferred, Json as JsonBody, ListParams, Query},
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -71,9 +75,7 @@ pub struct ChildSearch {
 #[utoipa::path(get, path = "/api/v1/children", tag = "children", params(ChildSearch),
     responses((status = 200, body = Page<ChildSummary>), (status = 401, body = crate::api::ErrorResponse)))]
 pub async fn search(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Query(s): Query<ChildSearch>,
 ) -> Result<Json<Page<ChildSummary>>, AppError> {
     let paging = ListParams {
@@ -88,30 +90,15 @@ pub async fn search(
             .filter(|q| !q.is_empty())
             .map(|q| q.chars().take(50).collect());
     Ok(Json(
-        children::search(
-            &state.db,
-            &meta,
-            &auth.actor,
-            q.as_deref(),
-            s.include_closed.is_some(),
-            paging,
-        )
-        .await?,
+        children::search(&mut u, q.as_deref(), s.include_closed.is_some(), paging).await?,
     ))
 }
 
 /// One child, in the parts the caller may see.
 #[utoipa::path(get, path = "/api/v1/children/{id}", tag = "children", params(("id" = i64, Path)),
     responses((status = 200, body = ChildView), (status = 404, body = crate::api::ErrorResponse)))]
-pub async fn show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Json<ChildView>, AppError> {
-    Ok(Json(
-        children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?,
-    ))
+pub async fn show(mut u: Unit, Path(id): Path<i64>) -> Result<Json<ChildView>, AppError> {
+    Ok(Json(children::view(&mut u, ChildId(id)).await?))
 }
 
 /// Register a child (coordinators of the area). A possible duplicate answers 409 unless
@@ -120,15 +107,18 @@ pub async fn show(
     responses((status = 201, body = ChildView), (status = 403, body = crate::api::ErrorResponse),
         (status = 409, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    JsonBody(fields): JsonBody<ChildFields>,
+    mut u: Unit,
+    fields: Deferred<JsonBody<ChildFields>>,
 ) -> Result<(StatusCode, Json<ChildView>), AppError> {
+    if auth.actor.role != tsunagu_domain::Role::Coordinator {
+        children::may_create(&mut u, tsunagu_domain::AreaId(0))?;
+    }
+    let JsonBody(fields) = fields.parse()?;
     let (input, errors) = validate(&fields, today());
     errors.into_result().map_err(AppError::Validation)?;
     if fields.not_a_duplicate.is_empty() {
-        let dups = children::possible_duplicates(&state.db, &auth.actor, &input, None).await?;
+        let dups = children::possible_duplicates(&mut u, &input, None).await?;
         if let Some(first) = dups.first() {
             return Err(AppError::Conflict {
                 field: "family_name".into(),
@@ -136,11 +126,8 @@ pub async fn create(
             });
         }
     }
-    let id = children::create(&state.db, &meta, &auth.actor, &input).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(children::view(&state.db, &meta, &auth.actor, id).await?),
-    ))
+    let id = children::create(&mut u, &input).await?;
+    Ok((StatusCode::CREATED, Json(children::view(&mut u, id).await?)))
 }
 
 /// Replace a child's record (coordinators of the area; not while closed).
@@ -148,18 +135,16 @@ pub async fn create(
     responses((status = 200, body = ChildView), (status = 403, body = crate::api::ErrorResponse),
         (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn update(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(fields): JsonBody<ChildFields>,
+    fields: Deferred<JsonBody<ChildFields>>,
 ) -> Result<Json<ChildView>, AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "child.update").await?;
+    let JsonBody(fields) = fields.parse()?;
     let (input, errors) = validate(&fields, today());
     errors.into_result().map_err(AppError::Validation)?;
-    children::update(&state.db, &meta, &auth.actor, ChildId(id), &input).await?;
-    Ok(Json(
-        children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?,
-    ))
+    children::update(&mut u, &access, &input).await?;
+    Ok(Json(children::view(&mut u, ChildId(id)).await?))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -174,37 +159,38 @@ pub struct CloseBody {
 #[utoipa::path(post, path = "/api/v1/children/{id}/close", tag = "children", params(("id" = i64, Path)), request_body = CloseBody,
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn close(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<CloseBody>,
+    body: Deferred<JsonBody<CloseBody>>,
 ) -> Result<StatusCode, AppError> {
+    let access = access::child(
+        &mut u,
+        ChildId(id),
+        Purpose::ChangeStatus,
+        children::status_action(true),
+    )
+    .await?;
+    let JsonBody(body) = body.parse()?;
     let mut e = tsunagu_domain::validation::Errors::new();
     let on = parse_date(&mut e, "closed_on", "終結日", &body.closed_on).unwrap_or_else(today);
     let reason = e.required_line("reason", "終結の理由", &body.reason);
     e.into_result().map_err(AppError::Validation)?;
-    children::set_status(
-        &state.db,
-        &meta,
-        &auth.actor,
-        ChildId(id),
-        Some((on, reason)),
-    )
-    .await?;
+    children::set_status(&mut u, &access, Some((on, reason))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Reopen a closed case.
 #[utoipa::path(post, path = "/api/v1/children/{id}/reopen", tag = "children", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
-pub async fn reopen(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, AppError> {
-    children::set_status(&state.db, &meta, &auth.actor, ChildId(id), None).await?;
+pub async fn reopen(mut u: Unit, Path(id): Path<i64>) -> Result<StatusCode, AppError> {
+    let access = access::child(
+        &mut u,
+        ChildId(id),
+        Purpose::ChangeStatus,
+        children::status_action(false),
+    )
+    .await?;
+    children::set_status(&mut u, &access, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -212,9 +198,7 @@ pub async fn reopen(
 #[utoipa::path(get, path = "/api/v1/children/{id}/timeline", tag = "children", params(("id" = i64, Path)),
     responses((status = 200, body = Page<TimelineEntry>), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn timeline(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     Query(q): Query<TimelineQuery>,
 ) -> Result<Json<Page<TimelineEntry>>, AppError> {
@@ -225,15 +209,7 @@ pub async fn timeline(
     }
     .paging()?;
     Ok(Json(
-        children::timeline(
-            &state.db,
-            &meta,
-            &auth.actor,
-            ChildId(id),
-            &q.filter()?,
-            paging,
-        )
-        .await?,
+        children::timeline(&mut u, ChildId(id), &q.filter()?, paging).await?,
     ))
 }
 
@@ -241,12 +217,11 @@ pub async fn timeline(
 #[utoipa::path(get, path = "/api/v1/children/{id}/consents", tag = "children", params(("id" = i64, Path)),
     responses((status = 200, body = Page<Consent>), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn list_consents(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
 ) -> Result<Json<Page<Consent>>, AppError> {
-    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    access::area_staff(&mut u, ChildId(id), "consent.read").await?;
+    let v = children::view(&mut u, ChildId(id)).await?;
     if !v.sees_everything {
         return Err(AppError::Forbidden);
     }
@@ -260,15 +235,15 @@ pub async fn list_consents(
 #[utoipa::path(post, path = "/api/v1/children/{id}/consents", tag = "children", params(("id" = i64, Path)), request_body = ConsentFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn add_consent(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<ConsentFields>,
+    body: Deferred<JsonBody<ConsentFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "consent.create").await?;
+    let JsonBody(body) = body.parse()?;
     let (input, errors) = check_consent(&body);
     errors.into_result().map_err(AppError::Validation)?;
-    let consent = consents::create(&state.db, &meta, &auth.actor, ChildId(id), &input).await?;
+    let consent = consents::create(&mut u, &access, &input).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": consent })),
@@ -290,9 +265,7 @@ pub struct ConsultationQuery {
 #[utoipa::path(get, path = "/api/v1/consultations", tag = "children", params(ConsultationQuery),
     responses((status = 200, body = Page<Consultation>)))]
 pub async fn list_consultations(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Query(q): Query<ConsultationQuery>,
 ) -> Result<Json<Page<Consultation>>, AppError> {
     let paging = ListParams {
@@ -302,7 +275,7 @@ pub async fn list_consultations(
     }
     .paging()?;
     Ok(Json(
-        consultations::list(&state.db, &meta, &auth.actor, q.unlinked.is_some(), paging).await?,
+        consultations::list(&mut u, q.unlinked.is_some(), paging).await?,
     ))
 }
 
@@ -310,17 +283,27 @@ pub async fn list_consultations(
 #[utoipa::path(post, path = "/api/v1/consultations", tag = "children", request_body = ConsultationFields,
     responses((status = 201, body = Consultation), (status = 403, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn create_consultation(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    JsonBody(body): JsonBody<ConsultationFields>,
+    mut u: Unit,
+    body: Deferred<JsonBody<ConsultationFields>>,
 ) -> Result<(StatusCode, Json<Consultation>), AppError> {
-    let (input, errors) = check_consultation(&body, auth.actor.area_ids.first().copied());
+    let first_area = auth.actor.area_ids.first().copied();
+    if auth.actor.role != tsunagu_domain::Role::Coordinator || first_area.is_none() {
+        consultations::may_record(&mut u, first_area.unwrap_or_default())?;
+    }
+    let JsonBody(body) = body.parse()?;
+    let (input, errors) = check_consultation(&body, first_area);
     errors.into_result().map_err(AppError::Validation)?;
-    let id = consultations::create(&state.db, &meta, &auth.actor, &input).await?;
+    let child = match input.child_id {
+        Some(child) => {
+            Some(access::child(&mut u, child, Purpose::Write, "consultation.create").await?)
+        }
+        None => None,
+    };
+    let id = consultations::create(&mut u, &input, child.as_ref()).await?;
     Ok((
         StatusCode::CREATED,
-        Json(consultations::get(&state.db, &meta, &auth.actor, id).await?),
+        Json(consultations::get(&mut u, id).await?),
     ))
 }
 
@@ -328,12 +311,10 @@ pub async fn create_consultation(
 #[utoipa::path(get, path = "/api/v1/children/{id}/care-team", tag = "children", params(("id" = i64, Path)),
     responses((status = 200, body = Page<tsunagu_store::children::CareTeamMember>), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn list_team(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
 ) -> Result<Json<Page<tsunagu_store::children::CareTeamMember>>, AppError> {
-    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let v = children::view(&mut u, ChildId(id)).await?;
     if !v.shows("care_team") {
         return Err(AppError::Forbidden);
     }
@@ -347,15 +328,14 @@ pub async fn list_team(
 #[utoipa::path(post, path = "/api/v1/children/{id}/care-team", tag = "children", params(("id" = i64, Path)), request_body = super::team::MemberFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn add_team(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<super::team::MemberFields>,
+    body: Deferred<JsonBody<super::team::MemberFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "care_team.add").await?;
+    let JsonBody(body) = body.parse()?;
     let member = super::team::check_member(&body)?;
-    let created =
-        children::add_team_member(&state.db, &meta, &auth.actor, ChildId(id), &member).await?;
+    let created = children::add_team_member(&mut u, &access, &member).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": created })),
@@ -366,11 +346,10 @@ pub async fn add_team(
 #[utoipa::path(post, path = "/api/v1/children/{id}/care-team/{member}/end", tag = "children", params(("id" = i64, Path), ("member" = i64, Path)),
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn end_team(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path((id, member)): Path<(i64, i64)>,
 ) -> Result<StatusCode, AppError> {
-    children::end_team_member(&state.db, &meta, &auth.actor, ChildId(id), member, today()).await?;
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "care_team.end").await?;
+    children::end_team_member(&mut u, &access, member, today()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,19 +6,21 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::get,
-    Json, Router,
+    Json,
 };
-use tsunagu_domain::files::{clean_file_name, MAX_ATTACHMENT_BYTES};
+use tsunagu_domain::{
+    access::Purpose,
+    files::{clean_file_name, MAX_ATTACHMENT_BYTES},
+    AttachmentId, ConsultationId,
+};
 use tsunagu_store::{
+    access,
     attachments::{self, Attachment},
     children::ChildId,
     Page,
 };
 
-use crate::{
-    auth::{Auth, Meta},
-    AppError, AppState,
-};
+use crate::{routing::Router, unit::Unit, AppError, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -86,38 +88,31 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, AppError> {
     Ok(upload)
 }
 
+/// Stores an upload for the child: who may change the record is asked before the upload is
+/// read at all.
 async fn store(
     state: &AppState,
-    meta: &tsunagu_store::RequestMeta,
-    auth: &Auth,
+    u: &mut Unit,
     child: i64,
-    upload: Upload,
-) -> Result<i64, AppError> {
+    multipart: Multipart,
+) -> Result<AttachmentId, AppError> {
+    let access = access::child(u, ChildId(child), Purpose::Write, "attachment.upload").await?;
+    let upload = read_upload(multipart).await?;
     let file = attachments::NewAttachment {
         title: &upload.title,
         file_name: &upload.file_name,
         bytes: &upload.bytes,
     };
-    Ok(attachments::upload(
-        &state.db,
-        &state.blobs,
-        meta,
-        &auth.actor,
-        ChildId(child),
-        &file,
-    )
-    .await?)
+    Ok(attachments::upload(u, &state.blobs, &access, &file).await?)
 }
 
 async fn upload_form(
     State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let upload = read_upload(multipart).await?;
-    store(&state, &meta, &auth, id, upload).await?;
+    store(&state, &mut u, id, multipart).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=attached#documents")).into_response())
 }
 
@@ -127,13 +122,11 @@ async fn upload_form(
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_upload(
     State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
-    let upload = read_upload(multipart).await?;
-    let attachment = store(&state, &meta, &auth, id, upload).await?;
+    let attachment = store(&state, &mut u, id, multipart).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": attachment })),
@@ -144,12 +137,11 @@ pub async fn api_upload(
 #[utoipa::path(get, path = "/api/v1/children/{id}/attachments", tag = "children", params(("id" = i64, Path)),
     responses((status = 200, body = Page<Attachment>), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn api_list(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
 ) -> Result<Json<Page<Attachment>>, AppError> {
-    let items = attachments::list(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let access = access::child(&mut u, ChildId(id), Purpose::Read, "attachment.list").await?;
+    let items = attachments::list(&mut u, &access).await?;
     Ok(Json(Page {
         total: items.len() as i64,
         items,
@@ -158,55 +150,39 @@ pub async fn api_list(
 
 async fn download(
     State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path((id, attachment)): Path<(i64, i64)>,
+    mut u: Unit,
+    Path((id, attachment)): Path<(i64, AttachmentId)>,
 ) -> Result<Response, AppError> {
-    let (a, bytes) = attachments::download(
-        &state.db,
-        &state.blobs,
-        &meta,
-        &auth.actor,
-        ChildId(id),
-        attachment,
-    )
-    .await?;
+    let access = access::child(&mut u, ChildId(id), Purpose::Read, "attachment.read").await?;
+    let (a, bytes) = attachments::download(&mut u, &state.blobs, &access, attachment).await?;
     file_response(&a, bytes)
 }
 
 async fn upload_to_consultation(
     State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<ConsultationId>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
+    tsunagu_store::consultations::authorize(&mut u, id, Purpose::Write, "attachment.upload")
+        .await?;
     let upload = read_upload(multipart).await?;
     let file = attachments::NewAttachment {
         title: &upload.title,
         file_name: &upload.file_name,
         bytes: &upload.bytes,
     };
-    attachments::upload_to_consultation(&state.db, &state.blobs, &meta, &auth.actor, id, &file)
-        .await?;
+    attachments::upload_to_consultation(&mut u, &state.blobs, id, &file).await?;
     Ok(Redirect::to(&format!("/consultations/{id}?notice=attached")).into_response())
 }
 
 async fn download_from_consultation(
     State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path((id, attachment)): Path<(i64, i64)>,
+    mut u: Unit,
+    Path((id, attachment)): Path<(ConsultationId, AttachmentId)>,
 ) -> Result<Response, AppError> {
-    let (a, bytes) = attachments::download_for_consultation(
-        &state.db,
-        &state.blobs,
-        &meta,
-        &auth.actor,
-        id,
-        attachment,
-    )
-    .await?;
+    let (a, bytes) =
+        attachments::download_for_consultation(&mut u, &state.blobs, id, attachment).await?;
     file_response(&a, bytes)
 }
 

@@ -2,21 +2,22 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
 use tsunagu_domain::validation::Errors;
 use tsunagu_store::consultations;
 
 use crate::{
-    auth::{Auth, Meta},
+    auth::Auth,
     error::into_form_errors,
     extract::{Form, Query},
     layout::Layout,
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -35,16 +36,21 @@ struct CategoriesPage {
 }
 
 async fn render(
-    state: &AppState,
+    u: &mut Unit,
     auth: &Auth,
     errors: Errors,
     notice: Option<&str>,
 ) -> Result<CategoriesPage, AppError> {
     Ok(CategoriesPage {
-        layout: Layout::new(state, auth, "相談の分類", "/admin/consultation-categories")
-            .await?
-            .with_notice(notice),
-        categories: consultations::all_categories(&state.db).await?,
+        layout: Layout::new(
+            &mut *u,
+            auth,
+            "相談の分類",
+            "/admin/consultation-categories",
+        )
+        .await?
+        .with_notice(notice),
+        categories: consultations::all_categories(&mut **u).await?,
         errors,
     })
 }
@@ -55,12 +61,12 @@ struct NoticeQuery {
 }
 
 async fn page(
-    State(state): State<AppState>,
     auth: Auth,
+    mut u: Unit,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
     Ok(Html(
-        render(&state, &auth, Errors::new(), q.notice.as_deref())
+        render(&mut u, &auth, Errors::new(), q.notice.as_deref())
             .await?
             .render()?,
     ))
@@ -74,8 +80,7 @@ struct CategoryForm {
 }
 
 async fn save(
-    state: AppState,
-    meta: tsunagu_store::RequestMeta,
+    mut u: Unit,
     auth: Auth,
     id: Option<i64>,
     form: CategoryForm,
@@ -83,17 +88,22 @@ async fn save(
     let mut errors = Errors::new();
     let name = errors.required_line("name", "分類名", &form.name);
     if errors.is_empty() {
-        match consultations::save_category(
-            &state.db,
-            &meta,
-            &auth.actor,
-            id,
-            &name,
-            form.active.is_some() || id.is_none(),
-        )
-        .await
-        {
-            Ok(_) => {
+        let saved = async {
+            let mut w = u.write().await?;
+            consultations::save_category(
+                &mut w.tx,
+                &w.meta,
+                &auth.actor,
+                id,
+                &name,
+                form.active.is_some() || id.is_none(),
+            )
+            .await?;
+            w.commit().await
+        }
+        .await;
+        match saved {
+            Ok(()) => {
                 return Ok(
                     Redirect::to("/admin/consultation-categories?notice=saved").into_response()
                 )
@@ -101,25 +111,19 @@ async fn save(
             Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
-    let page = render(&state, &auth, errors, None).await?;
+    let page = render(&mut u, &auth, errors, None).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 
-async fn create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Form(form): Form<CategoryForm>,
-) -> Result<Response, AppError> {
-    save(state, meta, auth, None, form).await
+async fn create(auth: Auth, u: Unit, Form(form): Form<CategoryForm>) -> Result<Response, AppError> {
+    save(u, auth, None, form).await
 }
 
 async fn update(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    u: Unit,
     Path(id): Path<i64>,
     Form(form): Form<CategoryForm>,
 ) -> Result<Response, AppError> {
-    save(state, meta, auth, Some(id), form).await
+    save(u, auth, Some(id), form).await
 }

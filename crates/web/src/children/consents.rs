@@ -2,15 +2,19 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
-use tsunagu_domain::{access::SharePart, validation::Errors, AgencyId};
+use tsunagu_domain::{
+    access::{Purpose, SharePart},
+    validation::Errors,
+    AgencyId,
+};
 use tsunagu_store::{
+    access,
     agencies::{self, AgencyKind, AgencyRef},
     children::{self, ChildId, ChildView},
     consents::{self, ConsentInput},
@@ -19,10 +23,12 @@ use tsunagu_store::{
 use super::html::*;
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
+    auth::Auth,
     error::into_form_errors,
-    extract::Form,
+    extract::{Deferred, Form},
     layout::Layout,
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -139,37 +145,33 @@ impl ConsentPage {
 }
 
 async fn consent_page(
-    state: &AppState,
-    meta: &tsunagu_store::RequestMeta,
+    u: &mut Unit,
     auth: &Auth,
     id: i64,
     form: ConsentFields,
     errors: Errors,
 ) -> Result<ConsentPage, AppError> {
-    let v = children::view(&state.db, meta, &auth.actor, ChildId(id)).await?;
-    if !v.may_write {
-        return Err(AppError::Forbidden);
-    }
+    access::child(u, ChildId(id), Purpose::Write, "consent.create").await?;
+    let v = children::view(u, ChildId(id)).await?;
+    let attachments = tsunagu_store::attachments::list(u, &v.access).await?;
     Ok(ConsentPage {
-        layout: Layout::new(state, auth, "同意・情報共有の記録", "/children").await?,
+        layout: Layout::new(&mut *u, auth, "同意・情報共有の記録", "/children").await?,
         v,
         form,
         errors,
-        agencies: agencies::all(&state.db).await?,
-        kinds: agencies::kinds(&state.db).await?,
+        agencies: agencies::all(&mut **u).await?,
+        kinds: agencies::kinds(&mut **u).await?,
         parts: SharePart::ALL
             .iter()
             .map(|p| (p.code(), p.label()))
             .collect(),
-        attachments: tsunagu_store::attachments::list(&state.db, meta, &auth.actor, ChildId(id))
-            .await?,
+        attachments,
     })
 }
 
 async fn consent_form(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let form = ConsentFields {
@@ -180,22 +182,23 @@ async fn consent_form(
         ..ConsentFields::default()
     };
     Ok(Html(
-        consent_page(&state, &meta, &auth, id, form, Errors::new())
+        consent_page(&mut u, &auth, id, form, Errors::new())
             .await?
             .render()?,
     ))
 }
 
 async fn add_consent(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<ConsentFields>,
+    form: Deferred<Form<ConsentFields>>,
 ) -> Result<Response, AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "consent.create").await?;
+    let Form(form) = form.parse()?;
     let (input, mut errors) = check_consent(&form);
     if errors.is_empty() {
-        match consents::create(&state.db, &meta, &auth.actor, ChildId(id), &input).await {
+        match consents::create(&mut u, &access, &input).await {
             Ok(_) => {
                 return Ok(Redirect::to(&format!("/children/{id}?notice=saved")).into_response())
             }
@@ -205,7 +208,7 @@ async fn add_consent(
             Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
-    let page = consent_page(&state, &meta, &auth, id, form, errors).await?;
+    let page = consent_page(&mut u, &auth, id, form, errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 
@@ -218,35 +221,28 @@ struct RevokePage {
 }
 
 async fn confirm_revoke(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path((id, consent)): Path<(i64, i64)>,
 ) -> Result<Html<String>, AppError> {
-    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
-    if !v.may_write {
-        return Err(AppError::Forbidden);
-    }
+    access::child(&mut u, ChildId(id), Purpose::Write, "consent.revoke").await?;
+    let v = children::view(&mut u, ChildId(id)).await?;
     let consent = v
         .consents
         .iter()
-        .find(|c| c.id == consent && c.revoked_on.is_none())
+        .find(|c| c.id.0 == consent && c.revoked_on.is_none())
         .cloned()
         .ok_or(AppError::NotFound)?;
     let page = RevokePage {
-        layout: Layout::new(&state, &auth, "同意の撤回", "/children").await?,
+        layout: Layout::new(&mut u, &auth, "同意の撤回", "/children").await?,
         v,
         consent,
     };
     Ok(Html(page.render()?))
 }
 
-async fn revoke(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path((id, consent)): Path<(i64, i64)>,
-) -> Result<Response, AppError> {
-    consents::revoke(&state.db, &meta, &auth.actor, ChildId(id), consent, today()).await?;
+async fn revoke(mut u: Unit, Path((id, consent)): Path<(i64, i64)>) -> Result<Response, AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "consent.revoke").await?;
+    consents::revoke(&mut u, &access, consent, today()).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=revoked_consent")).into_response())
 }

@@ -3,21 +3,22 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
 use time::{OffsetDateTime, PrimitiveDateTime};
 use tsunagu_domain::{
+    access::Purpose,
     children::{CHANNELS, REQUESTERS},
     japanese_date::JST,
     validation::Errors,
-    AgencyId, AreaId, Role,
+    AgencyId, AreaId, ConsultationId, Role,
 };
 use tsunagu_store::{
+    access,
     agencies::{self, AgencyRef},
     areas::{self, Area},
     children::ChildId,
@@ -26,10 +27,12 @@ use tsunagu_store::{
 
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
+    auth::Auth,
     error::into_form_errors,
-    extract::{Form, ListParams, Query},
+    extract::{Deferred, Form, ListParams, Query},
     layout::{filters, Layout, Pager},
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -178,23 +181,23 @@ impl FormPage {
 }
 
 async fn form_page(
-    state: &AppState,
+    u: &mut Unit,
     auth: &Auth,
     form: ConsultationFields,
     errors: Errors,
     child_name: Option<String>,
 ) -> Result<FormPage, AppError> {
     Ok(FormPage {
-        layout: Layout::new(state, auth, "相談の受付", "/consultations").await?,
+        layout: Layout::new(&mut *u, auth, "相談の受付", "/consultations").await?,
         form,
         errors,
-        areas: areas::all_areas(&state.db)
+        areas: areas::all_areas(&mut **u)
             .await?
             .into_iter()
             .filter(|a| auth.actor.serves_area(a.id))
             .collect(),
-        agencies: agencies::all(&state.db).await?,
-        categories: consultations::categories(&state.db).await?,
+        agencies: agencies::all(&mut **u).await?,
+        categories: consultations::categories(&mut **u).await?,
         channels: &CHANNELS,
         requesters: &REQUESTERS,
         child_name,
@@ -207,9 +210,8 @@ struct NewQuery {
 }
 
 async fn new_form(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Query(q): Query<NewQuery>,
 ) -> Result<Html<String>, AppError> {
     coordinator(&auth)?;
@@ -228,29 +230,36 @@ async fn new_form(
     };
     let mut child_name = None;
     if let Some(child) = q.child_id.as_deref().and_then(|c| c.parse::<i64>().ok()) {
-        let v =
-            tsunagu_store::children::view(&state.db, &meta, &auth.actor, ChildId(child)).await?;
+        let v = tsunagu_store::children::view(&mut u, ChildId(child)).await?;
         form.child_id = child.to_string();
         form.area_id = v.child.area_id.to_string();
         child_name = Some(v.child.name());
     }
     Ok(Html(
-        form_page(&state, &auth, form, Errors::new(), child_name)
+        form_page(&mut u, &auth, form, Errors::new(), child_name)
             .await?
             .render()?,
     ))
 }
 
 async fn create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Form(form): Form<ConsultationFields>,
+    mut u: Unit,
+    form: Deferred<Form<ConsultationFields>>,
 ) -> Result<Response, AppError> {
-    coordinator(&auth)?;
+    if coordinator(&auth).is_err() {
+        consultations::may_record(&mut u, AreaId(0))?;
+    }
+    let Form(form) = form.parse()?;
     let (input, mut errors) = check(&form, auth.actor.area_ids.first().copied());
+    let child = match (errors.is_empty(), input.child_id) {
+        (true, Some(child)) => {
+            Some(access::child(&mut u, child, Purpose::Write, "consultation.create").await?)
+        }
+        _ => None,
+    };
     if errors.is_empty() {
-        match consultations::create(&state.db, &meta, &auth.actor, &input).await {
+        match consultations::create(&mut u, &input, child.as_ref()).await {
             Ok(id) => {
                 let to = match input.child_id {
                     Some(child) => format!("/children/{child}?notice=consultation_saved"),
@@ -265,7 +274,7 @@ async fn create(
             Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
-    let page = form_page(&state, &auth, form, errors, None).await?;
+    let page = form_page(&mut u, &auth, form, errors, None).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 
@@ -286,9 +295,8 @@ struct ListQuery {
 }
 
 async fn list(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
     if !matches!(auth.actor.role, Role::Coordinator | Role::Supervisor) {
@@ -301,14 +309,14 @@ async fn list(
     }
     .paging()?;
     let unlinked = q.unlinked.is_some();
-    let page = consultations::list(&state.db, &meta, &auth.actor, unlinked, paging).await?;
+    let page = consultations::list(&mut u, unlinked, paging).await?;
     let base = if unlinked {
         "/consultations?unlinked=1&"
     } else {
         "/consultations?"
     };
     let view = ListPage {
-        layout: Layout::new(&state, &auth, "相談記録", "/consultations").await?,
+        layout: Layout::new(&mut u, &auth, "相談記録", "/consultations").await?,
         pager: Pager::new(base, page.total, paging, page.items.len()),
         items: page.items,
         unlinked,
@@ -332,26 +340,20 @@ struct NoticeQuery {
 }
 
 async fn show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<ConsultationId>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
-    let c = consultations::get(&state.db, &meta, &auth.actor, id).await?;
+    let c = consultations::get(&mut u, id).await?;
+    let attachments = tsunagu_store::attachments::list_for_consultation(&mut u, id).await?;
     let page = ShowPage {
-        layout: Layout::new(&state, &auth, "相談記録", "/consultations")
+        layout: Layout::new(&mut u, &auth, "相談記録", "/consultations")
             .await?
             .with_notice(q.notice.as_deref()),
         may_link: c.child_id.is_none() && auth.actor.role == Role::Coordinator,
         may_attach: auth.actor.role == Role::Coordinator,
-        attachments: tsunagu_store::attachments::list_for_consultation(
-            &state.db,
-            &meta,
-            &auth.actor,
-            id,
-        )
-        .await?,
+        attachments,
         c,
     };
     Ok(Html(page.render()?))
@@ -364,18 +366,19 @@ struct LinkForm {
 }
 
 async fn link(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-    Form(form): Form<LinkForm>,
+    mut u: Unit,
+    Path(id): Path<ConsultationId>,
+    form: Deferred<Form<LinkForm>>,
 ) -> Result<Response, AppError> {
+    consultations::authorize(&mut u, id, Purpose::Write, "consultation.link").await?;
+    let Form(form) = form.parse()?;
     let child = form
         .child_id
         .trim()
         .parse()
         .map(ChildId)
         .map_err(|_| AppError::invalid("child_id", "結びつける子どもを選んでください。"))?;
-    consultations::link(&state.db, &meta, &auth.actor, id, child).await?;
+    let access = access::child(&mut u, child, Purpose::Write, "consultation.link").await?;
+    consultations::link(&mut u, id, &access).await?;
     Ok(Redirect::to(&format!("/children/{child}?notice=linked")).into_response())
 }

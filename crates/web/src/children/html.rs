@@ -4,22 +4,22 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 use tsunagu_domain::{
-    access::SharePart,
+    access::{Purpose, SharePart},
     children::{certificate_label, format_age, sex_label, CERTIFICATE_KINDS, SEXES},
     japanese_date::{self},
     validation::Errors,
     Role,
 };
 use tsunagu_store::{
+    access,
     agencies::{self, AgencyRef},
     areas::{self, Area, Municipality},
     children::{self, ChildId, ChildSummary, ChildView},
@@ -29,10 +29,12 @@ use tsunagu_store::{
 use super::{fields_of, validate, ChildFields};
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
+    auth::Auth,
     error::into_form_errors,
-    extract::{Form, ListParams, Query},
+    extract::{Deferred, Form, ListParams, Query},
     layout::{filters, qs, Layout, Pager},
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -109,9 +111,8 @@ struct ListQuery {
 }
 
 async fn list(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Query(lq): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
     may_use(&auth)?;
@@ -127,15 +128,7 @@ async fn list(
             .filter(|s| !s.is_empty())
             .map(|s| s.chars().take(50).collect::<String>());
     let include_closed = lq.include_closed.is_some();
-    let page = children::search(
-        &state.db,
-        &meta,
-        &auth.actor,
-        q.as_deref(),
-        include_closed,
-        paging,
-    )
-    .await?;
+    let page = children::search(&mut u, q.as_deref(), include_closed, paging).await?;
     let q = q.unwrap_or_default();
     let base = format!(
         "/children?q={}&{}",
@@ -152,7 +145,7 @@ async fn list(
         "子ども"
     };
     let view = ListPage {
-        layout: Layout::new(&state, &auth, title, "/children")
+        layout: Layout::new(&mut u, &auth, title, "/children")
             .await?
             .with_notice(lq.notice.as_deref()),
         title,
@@ -174,9 +167,8 @@ struct SuggestFragment {
 
 /// Search-as-you-type: children of the user's areas whose name or reading contains `q`.
 async fn suggest(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Query(lq): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
     may_use(&auth)?;
@@ -191,16 +183,9 @@ async fn suggest(
     let items = if q.is_empty() {
         vec![]
     } else {
-        children::search(
-            &state.db,
-            &meta,
-            &auth.actor,
-            Some(&q),
-            false,
-            Paging::new(Some(8), None),
-        )
-        .await?
-        .items
+        children::search(&mut u, Some(&q), false, Paging::new(Some(8), None))
+            .await?
+            .items
     };
     Ok(Html(
         SuggestFragment {
@@ -221,8 +206,8 @@ pub struct Choices {
     pub grades: Vec<&'static str>,
 }
 
-async fn choices(state: &AppState, auth: &Auth) -> Result<Choices, AppError> {
-    let areas = areas::all_areas(&state.db)
+async fn choices(u: &mut Unit, auth: &Auth) -> Result<Choices, AppError> {
+    let areas = areas::all_areas(&mut **u)
         .await?
         .into_iter()
         .filter(|a| auth.actor.serves_area(a.id))
@@ -230,7 +215,7 @@ async fn choices(state: &AppState, auth: &Auth) -> Result<Choices, AppError> {
     Ok(Choices {
         areas,
         municipalities: areas::municipalities(
-            &state.db,
+            &mut **u,
             None,
             Paging {
                 limit: 10_000,
@@ -239,7 +224,7 @@ async fn choices(state: &AppState, auth: &Auth) -> Result<Choices, AppError> {
         )
         .await?
         .items,
-        agencies: agencies::all(&state.db).await?,
+        agencies: agencies::all(&mut **u).await?,
         sexes: &SEXES,
         certificate_kinds: CERTIFICATE_KINDS.iter().map(|(c, l, _)| (*c, *l)).collect(),
         grades: CERTIFICATE_KINDS
@@ -272,7 +257,7 @@ impl FormPage {
 }
 
 async fn form_page(
-    state: &AppState,
+    u: &mut Unit,
     auth: &Auth,
     id: Option<i64>,
     form: ChildFields,
@@ -285,16 +270,16 @@ async fn form_page(
         "子どもの登録"
     };
     Ok(FormPage {
-        layout: Layout::new(state, auth, title, "/children").await?,
+        layout: Layout::new(&mut *u, auth, title, "/children").await?,
         id,
         form,
         errors,
-        choices: choices(state, auth).await?,
+        choices: choices(u, auth).await?,
         duplicates,
     })
 }
 
-async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+async fn new_form(auth: Auth, mut u: Unit) -> Result<Html<String>, AppError> {
     if auth.actor.role != Role::Coordinator {
         return Err(AppError::Forbidden);
     }
@@ -309,25 +294,28 @@ async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<Stri
         ..ChildFields::default()
     };
     Ok(Html(
-        form_page(&state, &auth, None, form, Errors::new(), vec![])
+        form_page(&mut u, &auth, None, form, Errors::new(), vec![])
             .await?
             .render()?,
     ))
 }
 
 async fn create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Form(form): Form<ChildFields>,
+    mut u: Unit,
+    form: Deferred<Form<ChildFields>>,
 ) -> Result<Response, AppError> {
+    if auth.actor.role != Role::Coordinator {
+        children::may_create(&mut u, tsunagu_domain::AreaId(0))?;
+    }
+    let Form(form) = form.parse()?;
     let (input, mut errors) = validate(&form, today());
     let mut duplicates = vec![];
     if errors.is_empty() && form.not_a_duplicate.is_empty() {
-        duplicates = children::possible_duplicates(&state.db, &auth.actor, &input, None).await?;
+        duplicates = children::possible_duplicates(&mut u, &input, None).await?;
     }
     if errors.is_empty() && duplicates.is_empty() {
-        match children::create(&state.db, &meta, &auth.actor, &input).await {
+        match children::create(&mut u, &input).await {
             Ok(id) => {
                 return Ok(Redirect::to(&format!("/children/{id}?notice=created")).into_response())
             }
@@ -338,7 +326,7 @@ async fn create(
         }
     }
     let lines = duplicates.iter().map(summary_line).collect();
-    let page = form_page(&state, &auth, None, form, errors, lines).await?;
+    let page = form_page(&mut u, &auth, None, form, errors, lines).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 
@@ -358,6 +346,8 @@ struct ShowPage {
     candidates: Vec<SummaryLine>,
     siblings: Vec<(i64, String)>,
     referrals: Vec<tsunagu_store::referrals::Referral>,
+    /// The current plan's goals and roles, for an agency whose consent shares the plan.
+    shared_plan: Option<tsunagu_store::plans::SharedPlan>,
     parts: Vec<(&'static str, &'static str)>,
     /// `None` when the user is not in the team's conversation.
     notes: Option<Vec<tsunagu_store::notes::Note>>,
@@ -403,23 +393,18 @@ struct NoticeQuery {
 }
 
 async fn show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
     may_use(&auth)?;
-    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
-    let disclosures = if v.sees_everything {
-        children::disclosures(&state.db, ChildId(id)).await?
-    } else {
-        vec![]
-    };
-    let attachments =
-        tsunagu_store::attachments::list(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let v = children::view(&mut u, ChildId(id)).await?;
+    let access = v.access.clone();
+    let disclosures = children::disclosures(&mut u, &access).await?;
+    let attachments = tsunagu_store::attachments::list(&mut u, &access).await?;
     let (flags, candidates) = if v.may_write && v.child.merged_into_id.is_none() {
-        let flags = tsunagu_store::duplicates::open_for(&state.db, ChildId(id)).await?;
+        let flags = tsunagu_store::duplicates::open_for(&mut u, &access).await?;
         let me = tsunagu_store::children::ChildInput {
             family_name: v.child.family_name.clone(),
             given_name: v.child.given_name.clone(),
@@ -428,19 +413,35 @@ async fn show(
             birth_date: Some(v.child.birth_date),
             ..Default::default()
         };
-        let candidates =
-            children::possible_duplicates(&state.db, &auth.actor, &me, Some(ChildId(id)))
-                .await?
-                .iter()
-                .filter(|c| !flags.iter().any(|f| f.other_child_id == c.id))
-                .map(summary_line)
-                .collect();
+        let candidates = children::possible_duplicates(&mut u, &me, Some(ChildId(id)))
+            .await?
+            .iter()
+            .filter(|c| !flags.iter().any(|f| f.other_child_id.0 == c.id))
+            .map(summary_line)
+            .collect();
         (flags, candidates)
     } else {
         (vec![], vec![])
     };
+    let agencies = if v.may_write {
+        let known: Vec<i64> = v.care_team.iter().map(|t| t.agency_id).collect();
+        agencies::near(&mut *u, v.child.area_id, &known).await?
+    } else {
+        vec![]
+    };
+    let referrals = tsunagu_store::referrals::for_child(&mut u, &access).await?;
+    let notes = tsunagu_store::notes::read(&mut u, &access).await?;
+    let meetings = tsunagu_store::meetings::for_child(&mut u, &access).await?;
+    let holds = tsunagu_store::transitions::holds(&mut u, &access).await?;
+    let plan = tsunagu_store::plans::current_for_child(&mut u, &access).await?;
+    let shared_plan = if access.sees_everything() {
+        None
+    } else {
+        tsunagu_store::plans::shared(&mut u, &access).await?
+    };
+    let siblings = children::siblings(&mut u, &access).await?;
     let page = ShowPage {
-        layout: Layout::new(&state, &auth, &v.child.name(), "/children")
+        layout: Layout::new(&mut u, &auth, &v.child.name(), "/children")
             .await?
             .with_notice(q.notice.as_deref()),
         birth: japanese_date::format_date_with_era(v.child.birth_date),
@@ -450,62 +451,35 @@ async fn show(
         } else {
             sex_label(&v.child.sex)
         },
-        agencies: if v.may_write {
-            let known: Vec<i64> = v.care_team.iter().map(|t| t.agency_id).collect();
-            agencies::near(&state.db, v.child.area_id, &known).await?
-        } else {
-            vec![]
-        },
+        agencies,
         today: today().to_string(),
         disclosures,
         attachments,
         flags,
         candidates,
-        referrals: if v.sees_everything {
-            tsunagu_store::referrals::for_child(&state.db, ChildId(id)).await?
-        } else {
-            vec![]
-        },
+        referrals,
+        shared_plan,
         parts: SharePart::ALL
             .iter()
             .map(|p| (p.code(), p.label()))
             .collect(),
-        notes: tsunagu_store::notes::read(&state.db, &meta, &auth.actor, ChildId(id)).await?,
-        meetings: if v.sees_everything {
-            tsunagu_store::meetings::for_child(&state.db, ChildId(id)).await?
-        } else {
-            vec![]
-        },
-        stage: {
-            let holds = tsunagu_store::transitions::holds(&state.db, ChildId(id)).await?;
-            tsunagu_store::transitions::cohort_of(v.child.birth_date, &holds)
-                .stage_on(tsunagu_store::children::today_in_japan())
-                .label()
-        },
-        plan: if v.sees_everything {
-            tsunagu_store::plans::current_for_child(&state.db, ChildId(id)).await?
-        } else {
-            None
-        },
+        notes,
+        meetings,
+        stage: tsunagu_store::transitions::cohort_of(v.child.birth_date, &holds)
+            .stage_on(tsunagu_store::children::today_in_japan())
+            .label(),
+        plan,
         may_post_note: matches!(auth.actor.role, Role::Coordinator | Role::AgencyStaff)
             && !v.child.is_closed(),
-        siblings: if v.sees_everything {
-            children::siblings(&state.db, ChildId(id)).await?
-        } else {
-            vec![]
-        },
+        siblings,
         v,
     };
     Ok(Html(page.render()?))
 }
 
-async fn edit_form(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, AppError> {
-    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+async fn edit_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
+    access::child(&mut u, ChildId(id), Purpose::Write, "child.update").await?;
+    let v = children::view(&mut u, ChildId(id)).await?;
     if !v.may_write {
         return Err(AppError::Forbidden);
     }
@@ -517,7 +491,7 @@ async fn edit_form(
     }
     Ok(Html(
         form_page(
-            &state,
+            &mut u,
             &auth,
             Some(id),
             fields_of(&v),
@@ -530,15 +504,16 @@ async fn edit_form(
 }
 
 async fn update(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<ChildFields>,
+    form: Deferred<Form<ChildFields>>,
 ) -> Result<Response, AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "child.update").await?;
+    let Form(form) = form.parse()?;
     let (input, mut errors) = validate(&form, today());
     if errors.is_empty() {
-        match children::update(&state.db, &meta, &auth.actor, ChildId(id), &input).await {
+        match children::update(&mut u, &access, &input).await {
             Ok(()) => {
                 return Ok(Redirect::to(&format!("/children/{id}?notice=saved")).into_response())
             }
@@ -548,7 +523,7 @@ async fn update(
             Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
-    let page = form_page(&state, &auth, Some(id), form, errors, vec![]).await?;
+    let page = form_page(&mut u, &auth, Some(id), form, errors, vec![]).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 
@@ -562,17 +537,16 @@ struct ClosePage {
 }
 
 async fn confirm_close(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let v = children::view(&mut u, ChildId(id)).await?;
     if !v.may_write {
         return Err(AppError::Forbidden);
     }
     let page = ClosePage {
-        layout: Layout::new(&state, &auth, "終結", "/children").await?,
+        layout: Layout::new(&mut u, &auth, "終結", "/children").await?,
         v,
         today: today().to_string(),
         errors: Errors::new(),
@@ -588,12 +562,19 @@ struct CloseForm {
 }
 
 async fn close(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<CloseForm>,
+    form: Deferred<Form<CloseForm>>,
 ) -> Result<Response, AppError> {
+    let access = access::child(
+        &mut u,
+        ChildId(id),
+        Purpose::ChangeStatus,
+        children::status_action(true),
+    )
+    .await?;
+    let Form(form) = form.parse()?;
     let mut errors = Errors::new();
     let on = parse_date(&mut errors, "closed_on", "終結日", &form.closed_on);
     let reason = errors.required_line("reason", "終結の理由", &form.reason);
@@ -601,19 +582,12 @@ async fn close(
         errors.add("closed_on", "終結日を入力してください。");
     }
     if let (true, Some(on)) = (errors.is_empty(), on) {
-        children::set_status(
-            &state.db,
-            &meta,
-            &auth.actor,
-            ChildId(id),
-            Some((on, reason)),
-        )
-        .await?;
+        children::set_status(&mut u, &access, Some((on, reason))).await?;
         return Ok(Redirect::to(&format!("/children/{id}?notice=case_closed")).into_response());
     }
-    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
+    let v = children::view(&mut u, ChildId(id)).await?;
     let page = ClosePage {
-        layout: Layout::new(&state, &auth, "終結", "/children").await?,
+        layout: Layout::new(&mut u, &auth, "終結", "/children").await?,
         v,
         today: form.closed_on,
         errors,
@@ -621,12 +595,14 @@ async fn close(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 
-async fn reopen(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    children::set_status(&state.db, &meta, &auth.actor, ChildId(id), None).await?;
+async fn reopen(mut u: Unit, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let access = access::child(
+        &mut u,
+        ChildId(id),
+        Purpose::ChangeStatus,
+        children::status_action(false),
+    )
+    .await?;
+    children::set_status(&mut u, &access, None).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=reopened")).into_response())
 }

@@ -1,23 +1,25 @@
 //! Notes to a child's care team on the web, and their 既読.
 
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
-    Json, Router,
+    Json,
 };
 use serde::Deserialize;
-use tsunagu_domain::validation::Errors;
+use tsunagu_domain::{access::Purpose, validation::Errors};
 use tsunagu_store::{
+    access,
     children::ChildId,
     notes::{self, Note},
     Page,
 };
 
 use crate::{
-    auth::{Auth, Meta},
-    extract::{Form, Json as JsonBody},
+    extract::{Deferred, Form, Json as JsonBody},
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -46,27 +48,23 @@ fn check(f: &NoteFields) -> Result<String, AppError> {
 }
 
 async fn post_form(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<NoteFields>,
+    form: Deferred<Form<NoteFields>>,
 ) -> Result<Response, AppError> {
+    let access = notes::may_post(&mut u, ChildId(id)).await?;
+    let Form(form) = form.parse()?;
     let body = check(&form)?;
-    notes::post(&state.db, &meta, &auth.actor, ChildId(id), &body).await?;
+    notes::post(&mut u, &access, &body).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=saved#notes")).into_response())
 }
 
 /// The care team's notes with who has read them; reading them records the caller's 既読.
 #[utoipa::path(get, path = "/api/v1/children/{id}/notes", tag = "children", params(("id" = i64, Path)),
     responses((status = 200, body = Page<Note>), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
-pub async fn api_list(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Json<Page<Note>>, AppError> {
-    let items = notes::read(&state.db, &meta, &auth.actor, ChildId(id))
+pub async fn api_list(mut u: Unit, Path(id): Path<i64>) -> Result<Json<Page<Note>>, AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Read, "care_note.read").await?;
+    let items = notes::read(&mut u, &access)
         .await?
         .ok_or(AppError::Forbidden)?;
     Ok(Json(Page {
@@ -79,13 +77,13 @@ pub async fn api_list(
 #[utoipa::path(post, path = "/api/v1/children/{id}/notes", tag = "children", params(("id" = i64, Path)), request_body = NoteFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_post(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<NoteFields>,
+    body: Deferred<JsonBody<NoteFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let access = notes::may_post(&mut u, ChildId(id)).await?;
+    let JsonBody(body) = body.parse()?;
     let text = check(&body)?;
-    let note = notes::post(&state.db, &meta, &auth.actor, ChildId(id), &text).await?;
+    let note = notes::post(&mut u, &access, &text).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": note }))))
 }

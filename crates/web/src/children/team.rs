@@ -2,21 +2,25 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
-use tsunagu_domain::{validation::Errors, AgencyId};
-use tsunagu_store::children::{self, ChildId, ChildView, NewTeamMember};
+use tsunagu_domain::{access::Purpose, validation::Errors, AgencyId};
+use tsunagu_store::{
+    access,
+    children::{self, ChildId, ChildView, NewTeamMember},
+};
 
 use super::html::*;
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
-    extract::Form,
+    auth::Auth,
+    extract::{Deferred, Form},
     layout::Layout,
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -80,24 +84,23 @@ pub fn check_member(form: &MemberFields) -> Result<NewTeamMember, AppError> {
 }
 
 async fn add_member(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<MemberFields>,
+    form: Deferred<Form<MemberFields>>,
 ) -> Result<Response, AppError> {
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "care_team.add").await?;
+    let Form(form) = form.parse()?;
     let member = check_member(&form)?;
-    children::add_team_member(&state.db, &meta, &auth.actor, ChildId(id), &member).await?;
+    children::add_team_member(&mut u, &access, &member).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=saved#care-team")).into_response())
 }
 
 async fn end_member(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path((id, member)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
-    children::end_team_member(&state.db, &meta, &auth.actor, ChildId(id), member, today()).await?;
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "care_team.end").await?;
+    children::end_team_member(&mut u, &access, member, today()).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=saved#care-team")).into_response())
 }
 
@@ -109,12 +112,12 @@ struct RaiseForm {
 }
 
 async fn raise_duplicate(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<RaiseForm>,
+    form: Deferred<Form<RaiseForm>>,
 ) -> Result<Response, AppError> {
+    let one = access::child(&mut u, ChildId(id), Purpose::Write, "duplicate.raise").await?;
+    let Form(form) = form.parse()?;
     let other = form
         .other_child_id
         .trim()
@@ -126,15 +129,8 @@ async fn raise_duplicate(
     let mut e = Errors::new();
     let note = e.optional_line("note", "メモ", &form.note);
     e.into_result().map_err(AppError::Validation)?;
-    tsunagu_store::duplicates::raise(
-        &state.db,
-        &meta,
-        &auth.actor,
-        ChildId(id),
-        other,
-        note.as_deref(),
-    )
-    .await?;
+    let other = access::child(&mut u, other, Purpose::Write, "duplicate.raise").await?;
+    tsunagu_store::duplicates::raise(&mut u, &one, &other, note.as_deref()).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=saved#duplicates")).into_response())
 }
 
@@ -148,23 +144,23 @@ struct MergePage {
 }
 
 async fn confirm_merge(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path((id, flag)): Path<(i64, i64)>,
 ) -> Result<Html<String>, AppError> {
-    let v = children::view(&state.db, &meta, &auth.actor, ChildId(id)).await?;
-    if !v.may_write {
-        return Err(AppError::Forbidden);
+    let (a, b) = tsunagu_store::duplicates::pair(&mut u, flag, "child.merge").await?;
+    if a.child().0 != id && b.child().0 != id {
+        return Err(AppError::NotFound);
     }
-    let f = tsunagu_store::duplicates::open_for(&state.db, ChildId(id))
-        .await?
-        .into_iter()
-        .find(|f| f.id == flag)
-        .ok_or(AppError::NotFound)?;
-    let other = children::view(&state.db, &meta, &auth.actor, ChildId(f.other_child_id)).await?;
+    let other = if a.child().0 == id {
+        b.child()
+    } else {
+        a.child()
+    };
+    let v = children::view(&mut u, ChildId(id)).await?;
+    let other = children::view(&mut u, other).await?;
     let page = MergePage {
-        layout: Layout::new(&state, &auth, "記録の統合", "/children").await?,
+        layout: Layout::new(&mut u, &auth, "記録の統合", "/children").await?,
         v,
         other,
         flag,
@@ -172,23 +168,20 @@ async fn confirm_merge(
     Ok(Html(page.render()?))
 }
 
-async fn merge(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path((id, flag)): Path<(i64, i64)>,
-) -> Result<Response, AppError> {
-    tsunagu_store::duplicates::merge(&state.db, &meta, &auth.actor, flag, ChildId(id)).await?;
+async fn merge(mut u: Unit, Path((id, flag)): Path<(i64, i64)>) -> Result<Response, AppError> {
+    tsunagu_store::duplicates::merge(&mut u, flag, ChildId(id)).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=merged")).into_response())
 }
 
 async fn mark_distinct(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path((id, flag)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
-    tsunagu_store::duplicates::mark_distinct(&state.db, &meta, &auth.actor, flag).await?;
+    let (a, b) = tsunagu_store::duplicates::pair(&mut u, flag, "duplicate.decide").await?;
+    if a.child().0 != id && b.child().0 != id {
+        return Err(AppError::NotFound);
+    }
+    tsunagu_store::duplicates::mark_distinct(&mut u, flag).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=saved#duplicates")).into_response())
 }
 
@@ -199,18 +192,19 @@ struct SiblingForm {
 }
 
 async fn link_sibling(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(form): Form<SiblingForm>,
+    form: Deferred<Form<SiblingForm>>,
 ) -> Result<Response, AppError> {
+    let one = access::child(&mut u, ChildId(id), Purpose::Write, "child.sibling").await?;
+    let Form(form) = form.parse()?;
     let other = form.sibling_id.trim().parse().map(ChildId).map_err(|_| {
         AppError::invalid(
             "sibling_id",
             "きょうだいの記録のIDを数字で入力してください。",
         )
     })?;
-    children::link_sibling(&state.db, &meta, &auth.actor, ChildId(id), other).await?;
+    let other = access::child(&mut u, other, Purpose::Write, "child.sibling").await?;
+    children::link_sibling(&mut u, &one, &other).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=saved#siblings")).into_response())
 }

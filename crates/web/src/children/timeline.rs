@@ -1,22 +1,22 @@
 //! The child's timeline page.
 
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    response::Html,
-    routing::get,
-    Router,
-};
+use axum::{extract::Path, response::Html, routing::get};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime, Time};
 use tsunagu_domain::{japanese_date::JST, validation::Errors};
-use tsunagu_store::children::{self, ChildId, TimelineEntry, TimelineFilter};
+use tsunagu_store::{
+    access,
+    children::{self, ChildId, TimelineEntry, TimelineFilter},
+};
 
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
+    auth::Auth,
     extract::{ListParams, Query},
     layout::{filters, qs, Layout, Pager},
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -101,9 +101,8 @@ impl TimelineQuery {
 }
 
 async fn timeline(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
     Query(tq): Query<TimelineQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -113,16 +112,9 @@ async fn timeline(
         offset: tq.offset.clone(),
     }
     .paging()?;
-    let page = children::timeline(
-        &state.db,
-        &meta,
-        &auth.actor,
-        ChildId(id),
-        &tq.filter()?,
-        paging,
-    )
-    .await?;
-    let name = children::display_name(&state.db, ChildId(id)).await?;
+    let page = children::timeline(&mut u, ChildId(id), &tq.filter()?, paging).await?;
+    let access = access::area_staff(&mut u, ChildId(id), "child.timeline").await?;
+    let name = children::display_name(&mut u, &access).await?;
     let kind = tq.kind.clone().unwrap_or_default();
     let from = tq.from.clone().unwrap_or_default();
     let until = tq.until.clone().unwrap_or_default();
@@ -133,7 +125,7 @@ async fn timeline(
         qs(&until)
     );
     let view = TimelinePage {
-        layout: Layout::new(&state, &auth, &format!("{name}さんの経過"), "/children").await?,
+        layout: Layout::new(&mut u, &auth, &format!("{name}さんの経過"), "/children").await?,
         id,
         pager: Pager::new(&base, page.total, paging, page.items.len()),
         entries: page.items,

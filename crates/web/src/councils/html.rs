@@ -6,7 +6,7 @@ use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::get,
-    Json, Router,
+    Json,
 };
 use serde::Deserialize;
 use tsunagu_domain::{
@@ -25,6 +25,8 @@ use crate::{
     error::into_form_errors,
     extract::Form,
     layout::Layout,
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -57,10 +59,14 @@ impl ListPage {
     }
 }
 
-async fn list(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    auth: Auth,
+) -> Result<Html<String>, AppError> {
     may_read(&auth)?;
     let page = ListPage {
-        layout: Layout::new(&state, &auth, "協議会", "/councils").await?,
+        layout: Layout::new(&state.db, &auth, "協議会", "/councils").await?,
         councils: councils::list(&state.db, None).await?,
         can_create: matches!(auth.actor.role, Role::Admin | Role::Coordinator),
     };
@@ -72,6 +78,7 @@ async fn list(State(state): State<AppState>, auth: Auth) -> Result<Html<String>,
     responses((status = 200, body = tsunagu_store::Page<Council>), (status = 403, body = crate::api::ErrorResponse)))]
 pub async fn api_list(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
 ) -> Result<Json<tsunagu_store::Page<Council>>, AppError> {
     may_read(&auth)?;
@@ -127,7 +134,7 @@ async fn form_page(
         .collect();
     Ok(FormPage {
         layout: Layout::new(
-            state,
+            &state.db,
             auth,
             if id.is_some() {
                 "協議会の編集"
@@ -146,7 +153,11 @@ async fn form_page(
     })
 }
 
-async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+async fn new_form(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    auth: Auth,
+) -> Result<Html<String>, AppError> {
     if !matches!(auth.actor.role, Role::Admin | Role::Coordinator) {
         return Err(AppError::Forbidden);
     }
@@ -163,6 +174,7 @@ async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<Stri
 
 async fn edit_form(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
@@ -235,6 +247,7 @@ async fn save(
 
 async fn create(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(form): Form<CouncilForm>,
@@ -244,6 +257,7 @@ async fn create(
 
 async fn update(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,

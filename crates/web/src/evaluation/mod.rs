@@ -11,7 +11,7 @@ use axum::{
     http::{header, HeaderMap, HeaderValue},
     response::{Html, IntoResponse, Response},
     routing::get,
-    Json, Router,
+    Json,
 };
 use serde::{Deserialize, Serialize};
 use tsunagu_documents::xlsx::{Sheet, XCell};
@@ -29,6 +29,8 @@ use crate::{
     auth::{Auth, Meta},
     extract::Query,
     layout::Layout,
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -180,6 +182,7 @@ impl Page {
 
 async fn page(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Query(q): Query<EvaluationQuery>,
@@ -222,7 +225,7 @@ async fn page(
     ])
     .unwrap_or_default();
     let page = Page {
-        layout: Layout::new(&state, &auth, "検証（年度の集計）", "/evaluation").await?,
+        layout: Layout::new(&state.db, &auth, "検証（年度の集計）", "/evaluation").await?,
         fiscal_year: r.fiscal_year,
         fy_label: school_year::fiscal_year_label(r.fiscal_year),
         scope_name: r.scope_name.clone(),
@@ -372,6 +375,7 @@ async fn export(
 
 async fn export_xlsx(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Query(q): Query<EvaluationQuery>,
@@ -381,6 +385,7 @@ async fn export_xlsx(
 
 async fn export_csv(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Query(q): Query<EvaluationQuery>,
@@ -404,6 +409,7 @@ pub struct EvaluationAnswer {
     responses((status = 200, body = EvaluationAnswer), (status = 403, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     headers: HeaderMap,

@@ -5,7 +5,6 @@ use axum::{
     extract::{Path, State},
     response::{Html, IntoResponse, Redirect, Response},
     routing::get,
-    Router,
 };
 use tsunagu_domain::TokenId;
 use tsunagu_store::tokens::{self, Token};
@@ -13,6 +12,8 @@ use tsunagu_store::tokens::{self, Token};
 use crate::{
     auth::{Auth, Meta},
     layout::{filters, Layout},
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -36,11 +37,12 @@ struct NoticeQuery {
 
 async fn list(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     crate::extract::Query(q): crate::extract::Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
     let page = ListPage {
-        layout: Layout::new(&state, &auth, "APIトークン", "/admin/tokens")
+        layout: Layout::new(&state.db, &auth, "APIトークン", "/admin/tokens")
             .await?
             .with_notice(q.notice.as_deref()),
         tokens: tokens::list(&state.db).await?,
@@ -57,6 +59,7 @@ struct ConfirmPage {
 
 async fn confirm(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
@@ -66,7 +69,7 @@ async fn confirm(
         .find(|t| t.id == TokenId(id) && t.revoked_at.is_none())
         .ok_or(AppError::NotFound)?;
     let page = ConfirmPage {
-        layout: Layout::new(&state, &auth, "APIトークンの失効", "/admin/tokens").await?,
+        layout: Layout::new(&state.db, &auth, "APIトークンの失効", "/admin/tokens").await?,
         token,
     };
     Ok(Html(page.render()?))
@@ -74,6 +77,7 @@ async fn confirm(
 
 async fn revoke(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,

@@ -2,21 +2,24 @@
 //! items, and moving it on. The 就学早見表 and the transition calendar have theirs beside them.
 
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     routing::{get, post, put},
-    Json, Router,
+    Json,
 };
 use serde::{Deserialize, Serialize};
+use tsunagu_domain::{access::Purpose, TransitionId};
 use tsunagu_store::{
+    access,
     children::{self, ChildId},
     transitions::{self, Hold, TransitionView},
 };
 
 use super::{check_item, check_transition, ItemFields, TransitionFields};
 use crate::{
-    auth::{Auth, Meta},
-    extract::Json as JsonBody,
+    extract::{Deferred, Json as JsonBody},
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -45,15 +48,13 @@ pub struct ChildTransitions {
 #[utoipa::path(get, path = "/api/v1/children/{id}/transitions", tag = "transitions", params(("id" = i64, Path)),
     responses((status = 200, body = ChildTransitions), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn api_child(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
 ) -> Result<Json<ChildTransitions>, AppError> {
     let child = ChildId(id);
-    let list = transitions::for_child(&state.db, &meta, &auth.actor, child).await?;
-    let v = children::view(&state.db, &meta, &auth.actor, child).await?;
-    let holds = transitions::holds(&state.db, child).await?;
+    let list = transitions::for_child(&mut u, child).await?;
+    let v = children::view(&mut u, child).await?;
+    let holds = transitions::holds(&mut u, &v.access).await?;
     let cohort = transitions::cohort_of(v.child.birth_date, &holds);
     Ok(Json(ChildTransitions {
         stage_today: cohort.stage_on(children::today_in_japan()).label(),
@@ -66,32 +67,28 @@ pub async fn api_child(
 #[utoipa::path(post, path = "/api/v1/children/{id}/transitions", tag = "transitions", params(("id" = i64, Path)), request_body = TransitionFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<TransitionFields>,
+    body: Deferred<JsonBody<TransitionFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
-    let current = children::view(&state.db, &meta, &auth.actor, ChildId(id))
+    let access = access::child(&mut u, ChildId(id), Purpose::Write, "transition.create").await?;
+    let JsonBody(body) = body.parse()?;
+    let current = children::view(&mut u, ChildId(id))
         .await?
         .child
         .current_agency_id;
     let new = check_transition(&body, current)?;
-    let t = transitions::create(&state.db, &meta, &auth.actor, ChildId(id), &new).await?;
+    let t = transitions::create(&mut u, &access, &new).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": t }))))
 }
 
 #[utoipa::path(get, path = "/api/v1/transitions/{id}", tag = "transitions", params(("id" = i64, Path)),
     responses((status = 200, body = TransitionView), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn api_show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<TransitionId>,
 ) -> Result<Json<TransitionView>, AppError> {
-    Ok(Json(
-        transitions::get(&state.db, &meta, &auth.actor, id).await?,
-    ))
+    Ok(Json(transitions::get(&mut u, id).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -103,27 +100,27 @@ pub struct StatusBody {
 #[utoipa::path(post, path = "/api/v1/transitions/{id}/status", tag = "transitions", params(("id" = i64, Path)), request_body = StatusBody,
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_status(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-    JsonBody(body): JsonBody<StatusBody>,
+    mut u: Unit,
+    Path(id): Path<TransitionId>,
+    body: Deferred<JsonBody<StatusBody>>,
 ) -> Result<StatusCode, AppError> {
-    transitions::set_status(&state.db, &meta, &auth.actor, id, body.status.trim()).await?;
+    let (_, access) = transitions::find(&mut u, id, Purpose::Write).await?;
+    let JsonBody(body) = body.parse()?;
+    transitions::set_status(&mut u, &access, id, body.status.trim()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/transitions/{id}/items", tag = "transitions", params(("id" = i64, Path)), request_body = ItemFields,
     responses((status = 201), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_add_item(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-    JsonBody(body): JsonBody<ItemFields>,
+    mut u: Unit,
+    Path(id): Path<TransitionId>,
+    body: Deferred<JsonBody<ItemFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let (_, access) = transitions::find(&mut u, id, Purpose::Write).await?;
+    let JsonBody(body) = body.parse()?;
     let new = check_item(&body)?;
-    let item = transitions::add_item(&state.db, &meta, &auth.actor, id, &new).await?;
+    let item = transitions::add_item(&mut u, &access, id, &new).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": item }))))
 }
 
@@ -131,9 +128,7 @@ pub async fn api_add_item(
 #[utoipa::path(post, path = "/api/v1/transition-items/{id}/{state}", tag = "transitions", params(("id" = i64, Path), ("state" = String, Path, description = "done or open")),
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn api_set_item(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path((id, item_state)): Path<(i64, String)>,
 ) -> Result<StatusCode, AppError> {
     let done = match item_state.as_str() {
@@ -141,7 +136,8 @@ pub async fn api_set_item(
         "open" => false,
         _ => return Err(AppError::NotFound),
     };
-    transitions::set_item_done(&state.db, &meta, &auth.actor, id, done).await?;
+    let (_, access) = transitions::find_item(&mut u, id).await?;
+    transitions::set_item_done(&mut u, &access, id, done).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -149,13 +145,13 @@ pub async fn api_set_item(
 #[utoipa::path(put, path = "/api/v1/transition-items/{id}", tag = "transitions", params(("id" = i64, Path)), request_body = ItemFields,
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn api_update_item(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<ItemFields>,
+    body: Deferred<JsonBody<ItemFields>>,
 ) -> Result<StatusCode, AppError> {
+    let (_, access) = transitions::find_item(&mut u, id).await?;
+    let JsonBody(body) = body.parse()?;
     let changed = check_item(&body)?;
-    transitions::update_item(&state.db, &meta, &auth.actor, id, &changed).await?;
+    transitions::update_item(&mut u, &access, id, &changed).await?;
     Ok(StatusCode::NO_CONTENT)
 }

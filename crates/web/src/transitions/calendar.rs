@@ -4,10 +4,9 @@
 
 use askama::Template;
 use axum::{
-    extract::State,
     response::{Html, Response},
     routing::get,
-    Json, Router,
+    Json,
 };
 use serde::Deserialize;
 use time::Date;
@@ -20,10 +19,13 @@ use tsunagu_store::{
 
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
+    auth::Auth,
     extract::Query,
     layout::{filters, Layout},
-    printing, AppError, AppState,
+    printing,
+    routing::Router,
+    unit::Unit,
+    AppError, AppState,
 };
 
 pub fn router() -> Router<AppState> {
@@ -52,11 +54,11 @@ struct Resolved {
     errors: Errors,
 }
 
-async fn resolve(state: &AppState, auth: &Auth, q: &CalendarQuery) -> Result<Resolved, AppError> {
+async fn resolve(u: &mut Unit, auth: &Auth, q: &CalendarQuery) -> Result<Resolved, AppError> {
     if !matches!(auth.actor.role, Role::Coordinator | Role::Supervisor) {
         return Err(AppError::Forbidden);
     }
-    let mine: Vec<(i64, String)> = areas::all_areas(&state.db)
+    let mine: Vec<(i64, String)> = areas::all_areas(&mut *u)
         .await?
         .into_iter()
         .filter(|a| auth.actor.serves_area(a.id))
@@ -135,23 +137,21 @@ impl Page {
 }
 
 async fn page(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Query(mut q): Query<CalendarQuery>,
 ) -> Result<Html<String>, AppError> {
-    let r = resolve(&state, &auth, &q).await?;
+    let r = resolve(&mut u, &auth, &q).await?;
     if r.errors.is_empty() {
         q.from = r.from.to_string();
     }
-    let entries =
-        transitions::calendar(&state.db, &meta, &auth.actor, r.area, r.from, r.to).await?;
+    let entries = transitions::calendar(&mut u, r.area, r.from, r.to).await?;
     let months = by_month(&entries)
         .into_iter()
         .map(|(m, list)| (m, list.into_iter().cloned().collect()))
         .collect();
     let page = Page {
-        layout: Layout::new(&state, &auth, "移行カレンダー", "/transitions").await?,
+        layout: Layout::new(&mut u, &auth, "移行カレンダー", "/transitions").await?,
         area_id: r.area.0,
         areas: r.areas,
         from: r.from,
@@ -222,21 +222,19 @@ fn document(r: &Resolved, entries: &[CalendarEntry]) -> Document {
 }
 
 async fn print(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Query(q): Query<CalendarQuery>,
 ) -> Result<Html<String>, AppError> {
-    let r = resolve(&state, &auth, &q).await?;
-    let entries =
-        transitions::calendar(&state.db, &meta, &auth.actor, r.area, r.from, r.to).await?;
+    let r = resolve(&mut u, &auth, &q).await?;
+    let entries = transitions::calendar(&mut u, r.area, r.from, r.to).await?;
     let back = format!("/transitions?area={}&from={}", r.area.0, r.from);
     let pdf = format!(
         "/transitions/calendar.pdf?area={}&from={}",
         r.area.0, r.from
     );
     printing::html(
-        Layout::new(&state, &auth, "移行カレンダー", "/transitions").await?,
+        Layout::new(&mut u, &auth, "移行カレンダー", "/transitions").await?,
         &document(&r, &entries),
         &back,
         "移行カレンダーへ戻る",
@@ -245,14 +243,12 @@ async fn print(
 }
 
 async fn pdf(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Query(q): Query<CalendarQuery>,
 ) -> Result<Response, AppError> {
-    let r = resolve(&state, &auth, &q).await?;
-    let entries =
-        transitions::calendar(&state.db, &meta, &auth.actor, r.area, r.from, r.to).await?;
+    let r = resolve(&mut u, &auth, &q).await?;
+    let entries = transitions::calendar(&mut u, r.area, r.from, r.to).await?;
     printing::pdf(document(&r, &entries), "移行カレンダー.pdf").await
 }
 
@@ -272,17 +268,16 @@ pub struct CalendarAnswer {
 #[utoipa::path(get, path = "/api/v1/transition-calendar", tag = "transitions", params(CalendarQuery),
     responses((status = 200, body = CalendarAnswer), (status = 403, body = crate::api::ErrorResponse)))]
 pub async fn api(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
+    mut u: Unit,
     Query(q): Query<CalendarQuery>,
 ) -> Result<Json<CalendarAnswer>, AppError> {
-    let r = resolve(&state, &auth, &q).await?;
+    let r = resolve(&mut u, &auth, &q).await?;
     r.errors
         .clone()
         .into_result()
         .map_err(AppError::Validation)?;
-    let items = transitions::calendar(&state.db, &meta, &auth.actor, r.area, r.from, r.to).await?;
+    let items = transitions::calendar(&mut u, r.area, r.from, r.to).await?;
     Ok(Json(CalendarAnswer {
         area_id: r.area.0,
         from: r.from,

@@ -9,21 +9,22 @@ mod template;
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
 use time::Date;
 use tsunagu_domain::{
+    access::Purpose,
     japanese_date,
     school_year::{self, HoldKind, Stage, TransitionKind},
     validation::Errors,
-    AgencyId,
+    AgencyId, TransitionId,
 };
 use tsunagu_store::{
+    access,
     agencies::{self, AgencyRef},
     children::{self, ChildId},
     handovers::{self, HandoverSheet},
@@ -32,10 +33,12 @@ use tsunagu_store::{
 
 use crate::{
     agencies::parse_date,
-    auth::{Auth, Meta},
+    auth::Auth,
     error::into_form_errors,
-    extract::{Form, Query},
+    extract::{Deferred, Form, Query},
     layout::{filters, Layout},
+    routing::Router,
+    unit::Unit,
     AppError, AppState,
 };
 
@@ -175,7 +178,7 @@ struct ChildPage {
     hold: HoldFields,
     item: ItemFields,
     /// The transition whose item form was refused.
-    item_for: Option<i64>,
+    item_for: Option<TransitionId>,
     errors: Errors,
     today: Date,
 }
@@ -201,10 +204,10 @@ impl ChildPage {
         let now = school_year::fiscal_year(self.today);
         (now - 3..=now + 1).collect()
     }
-    fn sheets_of(&self, transition: &i64) -> Vec<&HandoverSheet> {
+    fn sheets_of(&self, transition: &TransitionId) -> Vec<&HandoverSheet> {
         self.sheets
             .iter()
-            .filter(|s| s.transition_id == Some(*transition))
+            .filter(|s| s.transition_id == Some(transition.0))
             .collect()
     }
     fn other_sheets(&self) -> Vec<&HandoverSheet> {
@@ -216,11 +219,11 @@ impl ChildPage {
     fn is_destination(&self, to: &Option<i64>, agency: &i64) -> bool {
         *to == Some(*agency)
     }
-    fn item_open(&self, transition: &i64) -> bool {
+    fn item_open(&self, transition: &TransitionId) -> bool {
         self.item_for == Some(*transition)
     }
     /// What was typed into this transition's item form when it was refused.
-    fn item_value(&self, transition: &i64, field: &str) -> &str {
+    fn item_value(&self, transition: &TransitionId, field: &str) -> &str {
         if self.item_for != Some(*transition) {
             return "";
         }
@@ -230,7 +233,7 @@ impl ChildPage {
             _ => &self.item.due_on,
         }
     }
-    fn item_error(&self, transition: &i64, field: &str) -> Option<&str> {
+    fn item_error(&self, transition: &TransitionId, field: &str) -> Option<&str> {
         self.errors
             .get(field)
             .filter(|_| self.item_for == Some(*transition))
@@ -249,20 +252,20 @@ struct PageQuery {
 
 #[allow(clippy::too_many_arguments)]
 async fn page(
-    state: &AppState,
-    meta: &tsunagu_store::RequestMeta,
+    u: &mut Unit,
     auth: &Auth,
-    id: i64,
+    id: ChildId,
     notice: Option<&str>,
     form: TransitionFields,
     hold: HoldFields,
-    item: (Option<i64>, ItemFields),
+    item: (Option<TransitionId>, ItemFields),
     errors: Errors,
 ) -> Result<Response, AppError> {
-    let child = ChildId(id);
-    let list = transitions::for_child(&state.db, meta, &auth.actor, child).await?;
-    let v = children::view(&state.db, meta, &auth.actor, child).await?;
-    let holds = transitions::holds(&state.db, child).await?;
+    let child = id;
+    let list = transitions::for_child(u, child).await?;
+    let v = children::view(u, child).await?;
+    let holds = transitions::holds(u, &v.access).await?;
+    let sheets = handovers::for_child(u, &v.access).await?;
     let cohort = transitions::cohort_of(v.child.birth_date, &holds);
     let today = children::today_in_japan();
     let foreseen = cohort
@@ -288,10 +291,10 @@ async fn page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ChildPage {
-        layout: Layout::new(state, auth, "移行・ライフステージ", "/children")
+        layout: Layout::new(&mut *u, auth, "移行・ライフステージ", "/children")
             .await?
             .with_notice(notice),
-        child_id: id,
+        child_id: id.0,
         child_name: v.child.name(),
         birth_date: v.child.birth_date,
         hayaumare: school_year::is_hayaumare(v.child.birth_date),
@@ -301,9 +304,9 @@ async fn page(
         holds,
         foreseen,
         checkups,
-        sheets: handovers::for_child(&state.db, child).await?,
+        sheets,
         transitions: list,
-        agencies: agencies::all(&state.db).await?,
+        agencies: agencies::all(&mut **u).await?,
         form,
         hold,
         item_for: item.0,
@@ -315,10 +318,9 @@ async fn page(
 }
 
 async fn show(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
+    mut u: Unit,
+    Path(id): Path<ChildId>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     // 「この移行を計画する」 fills the form with the foreseen kind and date.
@@ -328,8 +330,7 @@ async fn show(
         ..TransitionFields::default()
     };
     page(
-        &state,
-        &meta,
+        &mut u,
         &auth,
         id,
         q.notice.as_deref(),
@@ -342,35 +343,30 @@ async fn show(
 }
 
 async fn create(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
-    Form(form): Form<TransitionFields>,
+    mut u: Unit,
+    Path(id): Path<ChildId>,
+    form: Deferred<Form<TransitionFields>>,
 ) -> Result<Response, AppError> {
+    let access = access::child(&mut u, id, Purpose::Write, "transition.create").await?;
+    let Form(form) = form.parse()?;
     let mut errors = Errors::new();
-    let current: Option<i64> = children::view(&state.db, &meta, &auth.actor, ChildId(id))
-        .await?
-        .child
-        .current_agency_id;
+    let current: Option<i64> = children::view(&mut u, id).await?.child.current_agency_id;
     match check_transition(&form, current) {
-        Ok(new) => {
-            match transitions::create(&state.db, &meta, &auth.actor, ChildId(id), &new).await {
-                Ok(t) => {
-                    return Ok(Redirect::to(&format!(
-                        "/children/{id}/transitions?notice=created#transition-{t}"
-                    ))
-                    .into_response())
-                }
-                Err(e) => into_form_errors(&mut errors, e)?,
+        Ok(new) => match transitions::create(&mut u, &access, &new).await {
+            Ok(t) => {
+                return Ok(Redirect::to(&format!(
+                    "/children/{id}/transitions?notice=created#transition-{t}"
+                ))
+                .into_response())
             }
-        }
+            Err(e) => into_form_errors(&mut errors, e)?,
+        },
         Err(AppError::Validation(found)) => errors = found,
         Err(e) => return Err(e),
     }
     page(
-        &state,
-        &meta,
+        &mut u,
         &auth,
         id,
         None,
@@ -383,12 +379,13 @@ async fn create(
 }
 
 async fn add_hold(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
-    Form(hold): Form<HoldFields>,
+    mut u: Unit,
+    Path(id): Path<ChildId>,
+    hold: Deferred<Form<HoldFields>>,
 ) -> Result<Response, AppError> {
+    let access = access::child(&mut u, id, Purpose::Write, "hold.create").await?;
+    let Form(hold) = hold.parse()?;
     let mut errors = Errors::new();
     let fy = hold.fiscal_year.trim().parse::<i32>().ok();
     let kind = HoldKind::from_code(hold.kind.trim());
@@ -400,17 +397,7 @@ async fn add_hold(
     }
     let note = errors.optional_text("hold_note", "メモ", &hold.note);
     if let (Some(fy), Some(kind), true) = (fy, kind, errors.is_empty()) {
-        match transitions::add_hold(
-            &state.db,
-            &meta,
-            &auth.actor,
-            ChildId(id),
-            fy,
-            kind,
-            note.as_deref(),
-        )
-        .await
-        {
+        match transitions::add_hold(&mut u, &access, fy, kind, note.as_deref()).await {
             Ok(()) => {
                 return Ok(
                     Redirect::to(&format!("/children/{id}/transitions?notice=saved"))
@@ -421,8 +408,7 @@ async fn add_hold(
         }
     }
     page(
-        &state,
-        &meta,
+        &mut u,
         &auth,
         id,
         None,
@@ -440,33 +426,32 @@ struct StatusFields {
 }
 
 async fn set_status(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
-    Path(id): Path<i64>,
-    Form(f): Form<StatusFields>,
+    mut u: Unit,
+    Path(id): Path<TransitionId>,
+    f: Deferred<Form<StatusFields>>,
 ) -> Result<Response, AppError> {
-    transitions::set_status(&state.db, &meta, &auth.actor, id, f.status.trim()).await?;
-    let t = transitions::get(&state.db, &meta, &auth.actor, id).await?;
+    let (t, access) = transitions::find(&mut u, id, Purpose::Write).await?;
+    let Form(f) = f.parse()?;
+    transitions::set_status(&mut u, &access, id, f.status.trim()).await?;
     Ok(Redirect::to(&format!(
         "/children/{}/transitions?notice=saved#transition-{id}",
-        t.transition.child_id
+        t.child_id
     ))
     .into_response())
 }
 
 async fn add_item(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
     auth: Auth,
-    Path(id): Path<i64>,
-    Form(f): Form<ItemFields>,
+    mut u: Unit,
+    Path(id): Path<TransitionId>,
+    f: Deferred<Form<ItemFields>>,
 ) -> Result<Response, AppError> {
-    let t = transitions::get(&state.db, &meta, &auth.actor, id).await?;
-    let child = t.transition.child_id;
+    let (t, access) = transitions::find(&mut u, id, Purpose::Write).await?;
+    let Form(f) = f.parse()?;
+    let child = t.child_id;
     let mut errors = Errors::new();
     match check_item(&f) {
-        Ok(new) => match transitions::add_item(&state.db, &meta, &auth.actor, id, &new).await {
+        Ok(new) => match transitions::add_item(&mut u, &access, id, &new).await {
             Ok(_) => {
                 return Ok(Redirect::to(&format!(
                     "/children/{child}/transitions?notice=saved#transition-{id}"
@@ -479,8 +464,7 @@ async fn add_item(
         Err(e) => return Err(e),
     }
     page(
-        &state,
-        &meta,
+        &mut u,
         &auth,
         child,
         None,
@@ -493,9 +477,7 @@ async fn add_item(
 }
 
 async fn set_item(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path((id, item_state)): Path<(i64, String)>,
 ) -> Result<Response, AppError> {
     let done = match item_state.as_str() {
@@ -503,28 +485,27 @@ async fn set_item(
         "open" => false,
         _ => return Err(AppError::NotFound),
     };
-    let transition = transitions::set_item_done(&state.db, &meta, &auth.actor, id, done).await?;
-    let t = transitions::get(&state.db, &meta, &auth.actor, transition).await?;
+    let (t, access) = transitions::find_item(&mut u, id).await?;
+    let transition = transitions::set_item_done(&mut u, &access, id, done).await?;
     Ok(Redirect::to(&format!(
         "/children/{}/transitions#transition-{transition}",
-        t.transition.child_id
+        t.child_id
     ))
     .into_response())
 }
 
 async fn edit_item(
-    State(state): State<AppState>,
-    Meta(meta): Meta,
-    auth: Auth,
+    mut u: Unit,
     Path(id): Path<i64>,
-    Form(f): Form<ItemFields>,
+    f: Deferred<Form<ItemFields>>,
 ) -> Result<Response, AppError> {
+    let (t, access) = transitions::find_item(&mut u, id).await?;
+    let Form(f) = f.parse()?;
     let changed = check_item(&f)?;
-    let transition = transitions::update_item(&state.db, &meta, &auth.actor, id, &changed).await?;
-    let t = transitions::get(&state.db, &meta, &auth.actor, transition).await?;
+    let transition = transitions::update_item(&mut u, &access, id, &changed).await?;
     Ok(Redirect::to(&format!(
         "/children/{}/transitions?notice=saved#transition-{transition}",
-        t.transition.child_id
+        t.child_id
     ))
     .into_response())
 }

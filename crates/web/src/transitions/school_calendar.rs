@@ -3,7 +3,7 @@
 //! It holds no personal data, so every logged-in user may open it.
 
 use askama::Template;
-use axum::{extract::State, response::Html, routing::get, Json, Router};
+use axum::{extract::State, response::Html, routing::get, Json};
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 use tsunagu_domain::{
@@ -17,10 +17,12 @@ use crate::{
     auth::Auth,
     extract::Query,
     layout::{filters, Layout},
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
-pub fn router() -> axum::Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/school-calendar", get(page))
         .route("/api/v1/school-calendar", get(api))
@@ -82,6 +84,7 @@ fn cohort_row(fy: i32, today: Date) -> CohortRow {
 
 async fn page(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(query): Query<CalendarQuery>,
 ) -> Result<Html<String>, AppError> {
@@ -103,7 +106,7 @@ async fn page(
         _ => (None, None),
     };
     let page = Page {
-        layout: Layout::new(&state, &auth, "就学早見表", "/school-calendar").await?,
+        layout: Layout::new(&state.db, &auth, "就学早見表", "/school-calendar").await?,
         query,
         errors,
         found,

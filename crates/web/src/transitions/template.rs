@@ -7,7 +7,6 @@ use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
 use tsunagu_domain::{school_year::TransitionKind, validation::Errors, Role};
@@ -18,6 +17,8 @@ use crate::{
     error::into_form_errors,
     extract::{Form, Query},
     layout::Layout,
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -132,9 +133,14 @@ async fn render(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = Page {
-        layout: Layout::new(state, auth, "移行チェックリストのひな形", "/transitions")
-            .await?
-            .with_notice(notice),
+        layout: Layout::new(
+            &state.db,
+            auth,
+            "移行チェックリストのひな形",
+            "/transitions",
+        )
+        .await?
+        .with_notice(notice),
         groups,
         may_edit: matches!(auth.actor.role, Role::Coordinator | Role::Admin),
         form,
@@ -145,6 +151,7 @@ async fn render(
 
 async fn show(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
@@ -160,6 +167,7 @@ async fn show(
 
 async fn save(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(form): Form<LineFields>,
@@ -183,6 +191,7 @@ async fn save(
 
 async fn delete(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,

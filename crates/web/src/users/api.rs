@@ -4,7 +4,6 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
     routing::get,
-    Router,
 };
 use serde::Deserialize;
 use tsunagu_domain::{validation::Errors, AgencyId, AreaId, UserId};
@@ -18,6 +17,8 @@ use super::{check_assignment, parse_role};
 use crate::{
     auth::{Auth, Meta},
     extract::{Json, ListParams, Query},
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
     responses((status = 200, body = Page<UserDetail>), (status = 403, body = crate::api::ErrorResponse)))]
 pub async fn list(
     State(state): State<AppState>,
+    _pooled: Pooled,
     _auth: Auth,
     Query(params): Query<ListParams>,
 ) -> Result<axum::Json<Page<UserDetail>>, AppError> {
@@ -45,6 +47,7 @@ pub async fn list(
     responses((status = 200, body = UserDetail), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn show(
     State(state): State<AppState>,
+    _pooled: Pooled,
     _auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<UserDetail>, AppError> {
@@ -70,6 +73,7 @@ pub struct CreateUser {
         (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn create(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Json(body): Json<CreateUser>,

@@ -6,7 +6,6 @@ use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
 use tsunagu_domain::{validation::Errors, Role, UserId};
@@ -23,6 +22,8 @@ use crate::{
     error::into_form_errors,
     extract::{Form, ListParams, Query},
     layout::{filters, qs, Layout, Pager},
+    routing::Router,
+    unit::Pooled,
     AppError, AppState,
 };
 
@@ -50,6 +51,7 @@ struct ListPage {
 
 async fn list(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Query(params): Query<ListParams>,
 ) -> Result<Html<String>, AppError> {
@@ -63,7 +65,7 @@ async fn list(
         page.items.len(),
     );
     let view = ListPage {
-        layout: Layout::new(&state, &auth, "ユーザー管理", "/admin/users").await?,
+        layout: Layout::new(&state.db, &auth, "ユーザー管理", "/admin/users").await?,
         q,
         users: page.items,
         pager,
@@ -120,9 +122,13 @@ impl NewPage {
     }
 }
 
-async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<String>, AppError> {
+async fn new_form(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    auth: Auth,
+) -> Result<Html<String>, AppError> {
     let view = NewPage {
-        layout: Layout::new(&state, &auth, "ユーザーの登録", "/admin/users").await?,
+        layout: Layout::new(&state.db, &auth, "ユーザーの登録", "/admin/users").await?,
         form: UserForm {
             role: "coordinator".into(),
             ..UserForm::default()
@@ -135,6 +141,7 @@ async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Html<Stri
 
 async fn create(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Form(mut form): Form<UserForm>,
@@ -170,7 +177,7 @@ async fn create(
     }
     form.password.clear();
     let view = NewPage {
-        layout: Layout::new(&state, &auth, "ユーザーの登録", "/admin/users").await?,
+        layout: Layout::new(&state.db, &auth, "ユーザーの登録", "/admin/users").await?,
         form,
         errors,
         choices: choices(&state).await?,
@@ -235,7 +242,7 @@ async fn show_page(
         .collect();
     Ok(ShowPage {
         layout: Layout::new(
-            state,
+            &state.db,
             auth,
             &format!("ユーザー：{}", user.user.display_name),
             "/admin/users",
@@ -254,6 +261,7 @@ async fn show_page(
 
 async fn show(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
@@ -273,6 +281,7 @@ async fn show(
 
 async fn update(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -318,12 +327,13 @@ struct StatusPage {
 /// The confirmation before an account is disabled (or enabled again).
 async fn confirm_status(
     State(state): State<AppState>,
+    _pooled: Pooled,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let user = users::detail(&state.db, UserId(id)).await?;
     let page = StatusPage {
-        layout: Layout::new(&state, &auth, "アカウントの状態の変更", "/admin/users").await?,
+        layout: Layout::new(&state.db, &auth, "アカウントの状態の変更", "/admin/users").await?,
         user,
     };
     Ok(Html(page.render()?))
@@ -337,6 +347,7 @@ struct StatusForm {
 
 async fn set_status(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -366,6 +377,7 @@ struct ResetForm {
 
 async fn reset_password(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
@@ -394,6 +406,7 @@ struct TokenForm {
 
 async fn create_token(
     State(state): State<AppState>,
+    _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
