@@ -206,10 +206,7 @@ fn error_of(refusal: Refusal) -> Error {
     match refusal {
         Refusal::NotVisible => Error::NotFound,
         Refusal::NotAllowed => Error::Forbidden,
-        Refusal::Closed => Error::Invalid {
-            field: "status",
-            message: "終結したケースは編集できません。先に再開してください。",
-        },
+        Refusal::Closed => Error::Closed,
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::Date;
 use tsunagu_domain::{
     directory::{may_edit_contacts, may_manage_agency},
-    kana, Actor, AgencyId, AreaId, MunicipalityId,
+    kana, Actor, AgencyId, AreaId, MunicipalityId, Role,
 };
 
 use crate::{
@@ -335,6 +335,34 @@ async fn deny(
 }
 
 /// Whether `actor` may create an agency standing in `municipality` and serving `served`.
+/// Whether `actor` may register an agency (`id` None) or change agency `id`, asked before the
+/// body is read: agency staff and the committee never may, others only where they manage the
+/// agency now (where it will be is checked again with the body). A refusal is audited.
+pub async fn may_change(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: Option<AgencyId>,
+) -> Result<()> {
+    let allowed = match id {
+        None => matches!(
+            actor.role,
+            Role::Admin | Role::Coordinator | Role::Supervisor
+        ),
+        Some(id) => may_manage_agency(actor, &get(db, id).await?.area_ids()),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        let action = if id.is_some() {
+            "agency.update"
+        } else {
+            "agency.create"
+        };
+        Err(deny(db, meta, actor, action, id).await)
+    }
+}
+
 pub async fn may_create<'a>(
     on: impl Into<On<'a>>,
     actor: &Actor,

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
-use tsunagu_domain::{challenge, Actor, AgencyId, AreaId};
+use tsunagu_domain::{challenge, Actor, AgencyId, AreaId, Role};
 
 use crate::{
     audit::{self, Event, RequestMeta},
@@ -262,6 +262,28 @@ async fn check_input<'a>(on: impl Into<On<'a>>, input: &ChallengeInput) -> Resul
         if council.is_none() || council.map(|(c,)| c) != input.council_id {
             return invalid("council_meeting_id", "選んだ協議会の会議を選んでください。");
         }
+    }
+    Ok(())
+}
+
+/// Whether `actor` may raise a challenge (`id` None) or change challenge `id`, asked before
+/// the body is read: only coordinators write, and only in their areas (404 for a challenge of
+/// an area they do not serve).
+pub async fn may_save<'a>(on: impl Into<On<'a>>, actor: &Actor, id: Option<i64>) -> Result<()> {
+    if actor.role != Role::Coordinator {
+        return Err(Error::Forbidden);
+    }
+    if let Some(id) = id {
+        let current = get(on, actor, id).await?;
+        check_area(actor, AreaId(current.area_id), true)?;
+    }
+    Ok(())
+}
+
+/// Whether `actor` may record council meetings at all (the council, in the body, decides where).
+pub fn may_record_meetings(actor: &Actor) -> Result<()> {
+    if actor.role != Role::Coordinator {
+        return Err(Error::Forbidden);
     }
     Ok(())
 }

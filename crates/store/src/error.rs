@@ -10,6 +10,9 @@ pub enum Error {
     /// The acting user may not do this; the refusal is already in the audit log.
     #[error("forbidden")]
     Forbidden,
+    /// The case is closed (終結): read-only until it is reopened.
+    #[error("closed")]
+    Closed,
     /// No one is logged in: a read of anyone's data needs a user.
     #[error("unauthenticated")]
     Unauthenticated,

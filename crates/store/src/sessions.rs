@@ -36,6 +36,8 @@ pub struct NewSession {
 /// A live session found from its cookie.
 pub struct Session {
     pub user: User,
+    /// Where the user works (their areas, or their agency), for the page's frame.
+    pub placement: String,
     pub csrf_token: String,
     /// Opened by the password alone; the TOTP or recovery code is still to come.
     pub second_factor_pending: bool,
@@ -79,58 +81,6 @@ pub async fn complete_second_factor<'a>(on: impl Into<On<'a>>, cookie: &str) -> 
         .map(|_| ())
 }
 
-/// The session of `cookie` if it is still alive; an expired one is deleted on sight.
-pub async fn find<'a>(
-    on: impl Into<On<'a>>,
-    cookie: &str,
-    lifetime: Lifetime,
-) -> Result<Option<Session>> {
-    let mut on = on.into();
-    find_at(&mut on, cookie, lifetime, crate::now()).await
-}
-
-pub async fn find_at<'a>(
-    on: impl Into<On<'a>>,
-    cookie: &str,
-    lifetime: Lifetime,
-    now: OffsetDateTime,
-) -> Result<Option<Session>> {
-    let mut on = on.into();
-    let token_hash = secret::hash(cookie);
-    let row: Option<(i64, String, OffsetDateTime, OffsetDateTime, bool)> = query(
-        "SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.second_factor_pending FROM sessions s \
-         JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = $2",
-    )
-    .bind(&token_hash)
-    .bind(false)
-    .fetch_optional(on.exec())
-    .await?;
-    let Some((user_id, csrf_token, created_at, last_seen_at, second_factor_pending)) = row else {
-        return Ok(None);
-    };
-    if now - last_seen_at > lifetime.idle || now - created_at > lifetime.absolute {
-        query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(&token_hash)
-            .execute(on.exec())
-            .await?;
-        return Ok(None);
-    }
-    // Touch at most once a minute: a page view should not always be a write.
-    if now - last_seen_at >= Duration::minutes(1) {
-        query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-            .bind(now)
-            .bind(&token_hash)
-            .execute(on.exec())
-            .await?;
-    }
-    let user = crate::users::get(&mut on, UserId(user_id)).await?;
-    Ok(Some(Session {
-        user,
-        csrf_token,
-        second_factor_pending,
-    }))
-}
-
 /// The live session of `cookie` with its user and their areas, read by the request unit in one
 /// statement; its last-seen time goes with the request's trail (at most once a minute), so a
 /// page view writes nothing of its own. An expired session is none (purged now and then).
@@ -170,8 +120,10 @@ pub async fn of_cookie(
         u.session_seen(token_hash);
     }
     let actor = row.user.actor();
+    let placement = row.user.placement();
     Ok(Some((
         Session {
+            placement,
             user: row.user.user,
             csrf_token: row.csrf_token,
             second_factor_pending: row.second_factor_pending,

@@ -41,19 +41,22 @@ pub struct SupportFile {
     pub consultations: Vec<consultations::Consultation>,
 }
 
+/// The family's part as stored, and when it last changed.
+type FamilyRow = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    OffsetDateTime,
+);
+
 /// The whole file, for the area's staff.
 pub async fn get(u: &mut Unit, child: ChildId) -> Result<SupportFile> {
     let access = access::area_staff(u, child, "support_file.read").await?;
     let record = children::record_for_documents(&mut *u, &access).await?;
-    let row: Option<(
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        OffsetDateTime,
-    )> = query(
+    let row: Option<FamilyRow> = query(
         "SELECT growth, aids, allowances, likes, behaviours, what_helps, updated_at FROM support_files WHERE child_id = $1",
     )
     .bind(child.0)

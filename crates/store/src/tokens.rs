@@ -68,7 +68,7 @@ pub async fn create(
 /// The user a bearer token stands for and their areas, read by the request unit in one
 /// statement, if the token is valid, not revoked and its user not disabled. Its last use goes
 /// with the request's trail (at most once a minute).
-pub async fn of_bearer(u: &mut crate::Unit, token: &str) -> Result<Option<(User, Actor)>> {
+pub async fn of_bearer(u: &mut crate::Unit, token: &str) -> Result<Option<(User, Actor, String)>> {
     if !token.starts_with(PREFIX) || token.len() > 100 {
         return Ok(None);
     }
@@ -99,35 +99,8 @@ pub async fn of_bearer(u: &mut crate::Unit, token: &str) -> Result<Option<(User,
         u.token_used(row.token_id);
     }
     let actor = row.user.actor();
-    Ok(Some((row.user.user, actor)))
-}
-
-/// The user a bearer token stands for, if it is valid, not revoked and its user not disabled.
-pub async fn authenticate<'a>(on: impl Into<On<'a>>, token: &str) -> Result<Option<User>> {
-    let mut on = on.into();
-    if !token.starts_with(PREFIX) || token.len() > 100 {
-        return Ok(None);
-    }
-    let row: Option<(i64, i64, Option<OffsetDateTime>)> = query(
-        "SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = $2",
-    )
-    .bind(secret::hash(token))
-    .bind(false)
-    .fetch_optional(on.exec())
-    .await?;
-    let Some((id, user_id, last_used)) = row else {
-        return Ok(None);
-    };
-    let now = crate::now();
-    if last_used.is_none_or(|t| now - t >= time::Duration::minutes(1)) {
-        query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(on.exec())
-            .await?;
-    }
-    Ok(Some(crate::users::get(&mut on, UserId(user_id)).await?))
+    let placement = row.user.placement();
+    Ok(Some((row.user.user, actor, placement)))
 }
 
 pub async fn list<'a>(on: impl Into<On<'a>>) -> Result<Vec<Token>> {

@@ -46,10 +46,16 @@ pub(crate) fn actor_columns(backend: crate::Backend) -> &'static str {
     match backend {
         crate::Backend::Sqlite => "u.id, u.login, u.display_name, u.role, u.agency_id, u.must_change_password, \
             (u.totp_enabled_at IS NOT NULL) AS second_factor_enabled, u.disabled, u.failed_logins, u.locked_until, \
-            u.last_login_at, u.created_at, (SELECT group_concat(ua.area_id) FROM user_areas ua WHERE ua.user_id = u.id) AS area_ids",
+            u.last_login_at, u.created_at, (SELECT group_concat(ua.area_id) FROM user_areas ua WHERE ua.user_id = u.id) AS area_ids, \
+            (SELECT group_concat(name, '・') FROM (SELECT a.name FROM user_areas ua JOIN areas a ON a.id = ua.area_id \
+               WHERE ua.user_id = u.id ORDER BY a.name)) AS area_names, \
+            (SELECT ag.name FROM agencies ag WHERE ag.id = u.agency_id) AS agency_name",
         crate::Backend::Postgres => "u.id, u.login, u.display_name, u.role, u.agency_id, u.must_change_password, \
             (u.totp_enabled_at IS NOT NULL) AS second_factor_enabled, u.disabled, u.failed_logins, u.locked_until, \
-            u.last_login_at, u.created_at, (SELECT string_agg(ua.area_id::text, ',') FROM user_areas ua WHERE ua.user_id = u.id) AS area_ids",
+            u.last_login_at, u.created_at, (SELECT string_agg(ua.area_id::text, ',') FROM user_areas ua WHERE ua.user_id = u.id) AS area_ids, \
+            (SELECT string_agg(a.name, '・' ORDER BY a.name) FROM user_areas ua JOIN areas a ON a.id = ua.area_id \
+               WHERE ua.user_id = u.id) AS area_names, \
+            (SELECT ag.name FROM agencies ag WHERE ag.id = u.agency_id) AS agency_name",
     }
 }
 
@@ -59,9 +65,21 @@ pub(crate) struct UserWithAreas {
     #[sqlx(flatten)]
     pub user: User,
     pub area_ids: Option<String>,
+    area_names: Option<String>,
+    agency_name: Option<String>,
 }
 
 impl UserWithAreas {
+    /// Where the user works, as the page's frame names it: their areas, or their agency.
+    pub fn placement(&self) -> String {
+        let place = if self.user.role.needs_areas() {
+            &self.area_names
+        } else {
+            &self.agency_name
+        };
+        place.clone().unwrap_or_default()
+    }
+
     /// The acting user as the rest of Tsunagu knows them.
     pub fn actor(&self) -> Actor {
         let mut area_ids: Vec<AreaId> = if self.user.role.needs_areas() {
@@ -618,30 +636,4 @@ pub async fn count<'a>(on: impl Into<On<'a>>) -> Result<i64> {
         .fetch_one(on.exec())
         .await?;
     Ok(n)
-}
-
-/// Where a user works, for the page header: their areas' names, or their agency's.
-pub async fn placement<'a>(on: impl Into<On<'a>>, actor: &Actor) -> Result<String> {
-    let mut on = on.into();
-    let names: Vec<(String,)> = if actor.role.needs_areas() {
-        query(
-            "SELECT a.name FROM user_areas ua JOIN areas a ON a.id = ua.area_id \
-             WHERE ua.user_id = $1 ORDER BY a.name",
-        )
-        .bind(actor.user_id)
-        .fetch_all(on.exec())
-        .await?
-    } else if let Some(agency) = actor.agency_id {
-        query("SELECT name FROM agencies WHERE id = $1")
-            .bind(agency)
-            .fetch_all(on.exec())
-            .await?
-    } else {
-        Vec::new()
-    };
-    Ok(names
-        .into_iter()
-        .map(|(n,)| n)
-        .collect::<Vec<_>>()
-        .join("・"))
 }

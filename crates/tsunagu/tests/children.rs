@@ -395,8 +395,9 @@ async fn a_closed_record_refuses_edits_until_reopened(b: Backend) {
             child_body(area, "検証", "しゅうけつ改", ("", ""), "2021-06-15"),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["error"]["field"], "status");
+    // Not a fault of the body: the record's state forbids any change (409).
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "conflict");
     let c = app.login_as("demo-coordinator").await;
     let (_, page) = c.get_text(&format!("/children/{child}")).await;
     assert!(page.contains("このケースは終結しています") && !page.contains("記録を編集"));

@@ -336,8 +336,8 @@ async fn who_may_read_and_write_a_plan(b: Backend) {
     let (status, body) = coordinator
         .put(&format!("{path}/{plan}"), first_plan(&days(5)))
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["error"]["field"], "status");
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "conflict");
 }
 
 async fn bad_plans_are_named_and_nothing_is_written(b: Backend) {

@@ -37,6 +37,8 @@ pub struct Auth {
     pub actor: Actor,
     pub user: User,
     pub via: Via,
+    /// Where the user works (their areas, or their agency), for the page's frame.
+    pub placement: String,
 }
 
 #[derive(Clone)]
@@ -209,7 +211,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         };
         if let Some(token) = bearer(&parts.headers).filter(|_| is_api) {
             match tokens::of_bearer(&mut u, token).await {
-                Ok(Some((user, actor))) => Some((user, actor, Via::Token)),
+                Ok(Some((user, actor, placement))) => Some((user, actor, placement, Via::Token)),
                 Ok(None) => {
                     u.audit(
                         Event::new("api.token")
@@ -225,6 +227,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                 Ok(Some((session, actor))) => Some((
                     session.user,
                     actor,
+                    session.placement,
                     Via::Session {
                         cookie: cookie_value,
                         csrf_token: session.csrf_token,
@@ -238,7 +241,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
             None
         }
     };
-    if let Some((user, actor, via)) = found {
+    if let Some((user, actor, placement, via)) = found {
         let path = parts.uri.path();
         if let Via::Session {
             second_factor_pending: true,
@@ -287,7 +290,12 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                 Err(e) => return e.into_response(),
             }
         }
-        parts.extensions.insert(Auth { actor, user, via });
+        parts.extensions.insert(Auth {
+            actor,
+            user,
+            via,
+            placement,
+        });
     }
     next.run(Request::from_parts(parts, body)).await
 }

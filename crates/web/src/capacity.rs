@@ -293,9 +293,7 @@ async fn render(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = Page {
-        layout: Layout::new(&mut *u, auth, "研修・巡回相談", "/capacity")
-            .await?
-            .with_notice(notice),
+        layout: Layout::page(auth, "研修・巡回相談", "/capacity").with_notice(notice),
         visits: capacity::visits(u, None, 100).await?,
         trainings: capacity::trainings(u, None, 100).await?,
         areas: mine,

@@ -26,7 +26,7 @@ use crate::{
     agencies::parse_date,
     auth::{Auth, Meta},
     error::into_form_errors,
-    extract::{Form, Json as JsonBody, Query},
+    extract::{Deferred, Form, Json as JsonBody, Query},
     layout::{filters, Layout},
     printing,
     routing::Router,
@@ -196,8 +196,7 @@ async fn list_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ListPage {
-        layout: Layout::new(&state.db, auth, "課題の整理", "/challenges")
-            .await?
+        layout: Layout::page(auth, "課題の整理", "/challenges")
             .with_notice(query.notice.as_deref()),
         items: challenges::list(&state.db, &auth.actor, &filter).await?,
         areas,
@@ -225,8 +224,10 @@ async fn create(
     _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
-    Form(f): Form<ChallengeFields>,
+    f: Deferred<Form<ChallengeFields>>,
 ) -> Result<Response, AppError> {
+    challenges::may_save(&state.db, &auth.actor, None).await?;
+    let Form(f) = f.parse()?;
     let mut errors = Errors::new();
     match check_challenge(&f) {
         Ok(input) => match challenges::save(&state.db, &meta, &auth.actor, None, &input).await {
@@ -304,9 +305,7 @@ async fn show_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ShowPage {
-        layout: Layout::new(&state.db, auth, "課題", "/challenges")
-            .await?
-            .with_notice(notice),
+        layout: Layout::page(auth, "課題", "/challenges").with_notice(notice),
         history: challenges::history(&state.db, id).await?,
         areas: mine(state, auth).await?,
         councils: my_councils(state, auth).await?,
@@ -335,8 +334,10 @@ async fn update(
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
-    Form(f): Form<ChallengeFields>,
+    f: Deferred<Form<ChallengeFields>>,
 ) -> Result<Response, AppError> {
+    challenges::may_save(&state.db, &auth.actor, Some(id)).await?;
+    let Form(f) = f.parse()?;
     let mut errors = Errors::new();
     match check_challenge(&f) {
         Ok(input) => {
@@ -449,9 +450,7 @@ async fn meetings_render(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = MeetingsPage {
-        layout: Layout::new(&state.db, auth, "協議会の会議", "/challenges")
-            .await?
-            .with_notice(notice),
+        layout: Layout::page(auth, "協議会の会議", "/challenges").with_notice(notice),
         meetings: challenges::meetings(&state.db, &auth.actor).await?,
         councils: my_councils(state, auth).await?,
         agencies: agencies::all(&state.db).await?,
@@ -483,8 +482,10 @@ async fn create_meeting(
     _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
-    Form(f): Form<MeetingFields>,
+    f: Deferred<Form<MeetingFields>>,
 ) -> Result<Response, AppError> {
+    challenges::may_record_meetings(&auth.actor)?;
+    let Form(f) = f.parse()?;
     let mut errors = Errors::new();
     match check_meeting(&f) {
         Ok(new) => match challenges::create_meeting(&state.db, &meta, &auth.actor, &new).await {
@@ -546,7 +547,7 @@ async fn agenda(
         landscape: false,
     };
     printing::html(
-        Layout::new(&state.db, &auth, "協議会 次第", "/challenges").await?,
+        Layout::page(&auth, "協議会 次第", "/challenges"),
         &doc,
         "/council-meetings",
         "協議会の会議へ戻る",
@@ -588,8 +589,10 @@ pub async fn api_create(
     _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
-    JsonBody(body): JsonBody<ChallengeFields>,
+    body: Deferred<JsonBody<ChallengeFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    challenges::may_save(&state.db, &auth.actor, None).await?;
+    let JsonBody(body) = body.parse()?;
     let input = check_challenge(&body)?;
     let id = challenges::save(&state.db, &meta, &auth.actor, None, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
@@ -603,8 +606,10 @@ pub async fn api_update(
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
-    JsonBody(body): JsonBody<ChallengeFields>,
+    body: Deferred<JsonBody<ChallengeFields>>,
 ) -> Result<StatusCode, AppError> {
+    challenges::may_save(&state.db, &auth.actor, Some(id)).await?;
+    let JsonBody(body) = body.parse()?;
     let input = check_challenge(&body)?;
     challenges::save(&state.db, &meta, &auth.actor, Some(id), &input).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -627,8 +632,10 @@ pub async fn api_create_meeting(
     _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
-    JsonBody(body): JsonBody<MeetingFields>,
+    body: Deferred<JsonBody<MeetingFields>>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    challenges::may_record_meetings(&auth.actor)?;
+    let JsonBody(body) = body.parse()?;
     let new = check_meeting(&body)?;
     let id = challenges::create_meeting(&state.db, &meta, &auth.actor, &new).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))

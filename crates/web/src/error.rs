@@ -126,6 +126,10 @@ impl From<tsunagu_store::Error> for AppError {
             E::NotFound => AppError::NotFound,
             E::Forbidden => AppError::Forbidden,
             E::Unauthenticated => AppError::Unauthenticated,
+            E::Closed => AppError::Conflict {
+                field: "status".into(),
+                message: "終結したケースは編集できません。先に再開してください。".into(),
+            },
             E::Conflict(field) => AppError::Conflict {
                 field: field.to_owned(),
                 message: conflict_message(field),

@@ -200,13 +200,11 @@ async fn show_page(
     let receiving =
         auth.actor.role == Role::AgencyStaff && auth.actor.agency_id == Some(AgencyId(s.agency_id));
     let page = ShowPage {
-        layout: Layout::new(
-            &mut *u,
+        layout: Layout::page(
             auth,
             "引継ぎシート",
             if receiving { "/inbox" } else { "/children" },
         )
-        .await?
         .with_notice(notice),
         sections: sections.unwrap_or_else(|| s.sections.clone()),
         may_edit: s.status == HandoverStatus::Draft
@@ -385,7 +383,7 @@ async fn print(
 ) -> Result<Html<String>, AppError> {
     let s = handovers::get(&mut u, id).await?;
     printing::html(
-        Layout::new(&mut u, &auth, "引継ぎシート", "/children").await?,
+        Layout::page(&auth, "引継ぎシート", "/children"),
         &document(&s),
         &format!("/handovers/{id}"),
         "引継ぎシートへ戻る",

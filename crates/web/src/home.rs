@@ -80,9 +80,7 @@ async fn home(
 ) -> Result<Html<String>, AppError> {
     // The cards name children: one audit entry, under this name, says whose names they showed.
     u.audit_shown("home.read", []);
-    let layout = Layout::new(&mut u, &auth, "ホーム", "/")
-        .await?
-        .with_notice(q.notice.as_deref());
+    let layout = Layout::page(&auth, "ホーム", "/").with_notice(q.notice.as_deref());
     let today = japanese_date::today(time::OffsetDateTime::now_utc());
     let cards = match auth.actor.role {
         Role::Coordinator => coordinator_cards(&state, &mut u, today).await?,

@@ -2,9 +2,8 @@
 //! today's date with the 和暦, and the CSRF token forms and htmx send back.
 
 use tsunagu_domain::{japanese_date, Role};
-use tsunagu_store::users;
 
-use crate::{auth::Auth, AppError};
+use crate::auth::Auth;
 
 pub struct Layout {
     pub title: String,
@@ -120,20 +119,15 @@ fn today() -> String {
 }
 
 impl Layout {
-    /// The frame for a logged-in user; `current` is the menu entry to mark.
-    pub async fn new<'a>(
-        on: impl Into<tsunagu_store::db::On<'a>>,
-        auth: &Auth,
-        title: &str,
-        current: &str,
-    ) -> Result<Layout, AppError> {
-        let place = users::placement(on, &auth.actor).await?;
-        Ok(Layout {
+    /// The frame for a logged-in user; `current` is the menu entry to mark. Everything it
+    /// shows came with the user's authentication: a page's frame reads nothing more.
+    pub fn page(auth: &Auth, title: &str, current: &str) -> Layout {
+        Layout {
             title: title.to_owned(),
             user: Some(UserBadge {
                 name: auth.actor.display_name.clone(),
                 role: auth.actor.role.label(),
-                place,
+                place: auth.placement.clone(),
             }),
             nav: nav_entries(auth.actor.role)
                 .iter()
@@ -146,7 +140,7 @@ impl Layout {
             csrf_token: auth.csrf_token().to_owned(),
             today: today(),
             notice: None,
-        })
+        }
     }
 
     /// The frame of the login and setup pages.

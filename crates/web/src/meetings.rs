@@ -185,7 +185,7 @@ async fn new_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<S
         ..MeetingFields::default()
     };
     let page = FormPage {
-        layout: Layout::new(&mut u, &auth, "支援会議の予定", "/children").await?,
+        layout: Layout::page(&auth, "支援会議の予定", "/children"),
         child_id: id,
         child_name: v.child.name(),
         form,
@@ -217,7 +217,7 @@ async fn create(
         Err(AppError::Validation(errors)) => {
             let v = children::view(&mut u, ChildId(id)).await?;
             let page = FormPage {
-                layout: Layout::new(&mut u, &auth, "支援会議の予定", "/children").await?,
+                layout: Layout::page(&auth, "支援会議の予定", "/children"),
                 child_id: id,
                 child_name: v.child.name(),
                 form,
@@ -297,9 +297,7 @@ async fn show_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ShowPage {
-        layout: Layout::new(&mut *u, auth, "支援会議", "/children")
-            .await?
-            .with_notice(notice),
+        layout: Layout::page(auth, "支援会議", "/children").with_notice(notice),
         when: when(&m),
         agencies: if m.may_edit {
             agencies::all(&mut **u).await?
@@ -388,7 +386,7 @@ async fn print(
 ) -> Result<Html<String>, AppError> {
     let m = meetings::get(&mut u, id).await?;
     printing::html(
-        Layout::new(&mut u, &auth, "支援会議 記録", "/children").await?,
+        Layout::page(&auth, "支援会議 記録", "/children"),
         &minutes_document(&m),
         &format!("/meetings/{id}"),
         "会議のページへ戻る",
@@ -702,9 +700,9 @@ struct FeedPage {
     url: Option<String>,
 }
 
-async fn feed_page(auth: Auth, mut u: Unit) -> Result<Html<String>, AppError> {
+async fn feed_page(auth: Auth) -> Result<Html<String>, AppError> {
     let page = FeedPage {
-        layout: Layout::new(&mut u, &auth, "カレンダーの購読", "").await?,
+        layout: Layout::page(&auth, "カレンダーの購読", ""),
         url: None,
     };
     Ok(Html(page.render()?))
@@ -729,7 +727,7 @@ async fn issue_feed(
     };
     // Shown in this response only.
     let page = FeedPage {
-        layout: Layout::new(&mut u, &auth, "カレンダーの購読", "").await?,
+        layout: Layout::page(&auth, "カレンダーの購読", ""),
         url: Some(format!("{base}/calendar/{token}")),
     };
     Ok(Html(page.render()?))

@@ -235,7 +235,7 @@ async fn page(
     let t = today();
     let (twelve_from, _) = last_year(t);
     let page = NetworkPage {
-        layout: Layout::new(&mut u, &auth, "関係機関のネットワーク", "/network").await?,
+        layout: Layout::page(&auth, "関係機関のネットワーク", "/network"),
         this_year: format!(
             "/network?area={area_id}&from={}&until={t}",
             fiscal_year_start(t)

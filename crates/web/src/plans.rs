@@ -392,7 +392,7 @@ async fn show(
         let plan = plans::shared(&mut u, &access).await?;
         let child_name = children::display_name(&mut u, &access).await?;
         let page = SharedPage {
-            layout: Layout::new(&mut u, &auth, "支援計画（役割分担）", "/children").await?,
+            layout: Layout::page(&auth, "支援計画（役割分担）", "/children"),
             child_id: id,
             child_name,
             plan,
@@ -403,9 +403,7 @@ async fn show(
     let shown = pick(&h, q.version.as_deref())?;
     let reviewed = shown.as_ref().and_then(|p| h.review_of(p.id).cloned());
     let page = ShowPage {
-        layout: Layout::new(&mut u, &auth, "支援計画", "/children")
-            .await?
-            .with_notice(q.notice.as_deref()),
+        layout: Layout::page(&auth, "支援計画", "/children").with_notice(q.notice.as_deref()),
         h,
         shown,
         reviewed,
@@ -434,7 +432,6 @@ impl FormPage {
 }
 
 async fn form_page(
-    u: &mut Unit,
     auth: &Auth,
     h: &PlanHistory,
     form: PlanFields,
@@ -442,8 +439,7 @@ async fn form_page(
 ) -> Result<FormPage, AppError> {
     let current = h.current();
     Ok(FormPage {
-        layout: Layout::new(
-            &mut *u,
+        layout: Layout::page(
             auth,
             if current.is_some() {
                 "支援計画の修正"
@@ -451,8 +447,7 @@ async fn form_page(
                 "支援計画の作成"
             },
             "/children",
-        )
-        .await?,
+        ),
         child_id: h.child_id.0,
         child_name: h.child_name.clone(),
         plan_id: current.map(|p| p.id.0),
@@ -481,7 +476,7 @@ async fn new_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Respon
         review_on: (today() + time::Duration::days(180)).to_string(),
         ..PlanFields::default()
     };
-    let page = form_page(&mut u, &auth, &h, form, Errors::new()).await?;
+    let page = form_page(&auth, &h, form, Errors::new()).await?;
     Ok(Html(page.render()?).into_response())
 }
 
@@ -489,7 +484,7 @@ async fn edit_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<
     let h = plans::history(&mut u, ChildId(id)).await?;
     writable(&h)?;
     let current = h.current().ok_or(AppError::NotFound)?;
-    let page = form_page(&mut u, &auth, &h, PlanFields::of(current), Errors::new()).await?;
+    let page = form_page(&auth, &h, PlanFields::of(current), Errors::new()).await?;
     Ok(Html(page.render()?))
 }
 
@@ -539,7 +534,7 @@ async fn save(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let page = form_page(u, auth, &h, form, errors).await?;
+    let page = form_page(auth, &h, form, errors).await?;
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -591,7 +586,6 @@ impl ReviewPage {
 }
 
 async fn review_page(
-    u: &mut Unit,
     auth: &Auth,
     h: PlanHistory,
     form: Option<ReviewFields>,
@@ -610,13 +604,7 @@ async fn review_page(
         }
     });
     Ok(ReviewPage {
-        layout: Layout::new(
-            &mut *u,
-            auth,
-            "支援計画の見直し（モニタリング）",
-            "/children",
-        )
-        .await?,
+        layout: Layout::page(auth, "支援計画の見直し（モニタリング）", "/children"),
         h,
         reviewed,
         form,
@@ -631,7 +619,7 @@ async fn review_form(
 ) -> Result<Html<String>, AppError> {
     let h = plans::history(&mut u, ChildId(id)).await?;
     writable(&h)?;
-    let page = review_page(&mut u, &auth, h, None, Errors::new()).await?;
+    let page = review_page(&auth, h, None, Errors::new()).await?;
     Ok(Html(page.render()?))
 }
 
@@ -671,7 +659,7 @@ async fn review(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let page = review_page(&mut u, &auth, h, Some(form), errors).await?;
+    let page = review_page(&auth, h, Some(form), errors).await?;
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -772,7 +760,7 @@ async fn compare(
     };
     let rows = compare_rows(o, n);
     let page = ComparePage {
-        layout: Layout::new(&mut u, &auth, "支援計画の比較", "/children").await?,
+        layout: Layout::page(&auth, "支援計画の比較", "/children"),
         h,
         older,
         newer,
@@ -866,7 +854,7 @@ async fn print(
     let h = plans::history(&mut u, ChildId(id)).await?;
     let p = pick(&h, q.version.as_deref())?.ok_or(AppError::NotFound)?;
     printing::html(
-        Layout::new(&mut u, &auth, "支援計画", "/children").await?,
+        Layout::page(&auth, "支援計画", "/children"),
         &document(&h, &p),
         &format!("/children/{id}/plan?version={}", p.version),
         "支援計画へ戻る",

@@ -206,9 +206,7 @@ async fn inbox(
         return Err(AppError::Forbidden);
     }
     let page = InboxPage {
-        layout: Layout::new(&mut u, &auth, "受信箱", "/inbox")
-            .await?
-            .with_notice(q.notice.as_deref()),
+        layout: Layout::page(&auth, "受信箱", "/inbox").with_notice(q.notice.as_deref()),
         items: referrals::inbox(&mut u).await?,
         handovers: tsunagu_store::handovers::inbox(&mut u).await?,
         meetings: {

@@ -147,9 +147,7 @@ async fn page(
     let may_write = auth.actor.role == tsunagu_domain::Role::Coordinator
         && file.record.child.status == "active";
     let page = Page {
-        layout: Layout::new(&mut *u, auth, "サポートファイル", "/children")
-            .await?
-            .with_notice(notice),
+        layout: Layout::page(auth, "サポートファイル", "/children").with_notice(notice),
         child_id: id,
         child_name: file.record.child.name(),
         may_write,
@@ -374,7 +372,7 @@ pub fn document(f: &SupportFile) -> Document {
 async fn print(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
     let f = support_files::get(&mut u, ChildId(id)).await?;
     printing::html(
-        Layout::new(&mut u, &auth, "サポートファイル", "/children").await?,
+        Layout::page(&auth, "サポートファイル", "/children"),
         &document(&f),
         &format!("/children/{id}/support-file"),
         "サポートファイルへ戻る",

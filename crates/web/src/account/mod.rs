@@ -332,13 +332,9 @@ struct PasswordPage {
     errors: Errors,
 }
 
-async fn password_page(
-    State(state): State<AppState>,
-    _pooled: Pooled,
-    auth: Auth,
-) -> Result<Html<String>, AppError> {
+async fn password_page(auth: Auth) -> Result<Html<String>, AppError> {
     let page = PasswordPage {
-        layout: Layout::new(&state.db, &auth, "パスワード変更", "").await?,
+        layout: Layout::page(&auth, "パスワード変更", ""),
         forced: auth.user.must_change_password,
         errors: Errors::new(),
     };
@@ -391,7 +387,7 @@ async fn change_password(
         }
     }
     let page = PasswordPage {
-        layout: Layout::new(&state.db, &auth, "パスワード変更", "").await?,
+        layout: Layout::page(&auth, "パスワード変更", ""),
         forced: auth.user.must_change_password,
         errors,
     };

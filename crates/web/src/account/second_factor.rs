@@ -153,9 +153,7 @@ async fn status_page(
     Query(q): Query<NextQuery>,
 ) -> Result<Html<String>, AppError> {
     let page = StatusPage {
-        layout: Layout::new(&state.db, &auth, "二段階認証", "")
-            .await?
-            .with_notice(q.notice.as_deref()),
+        layout: Layout::page(&auth, "二段階認証", "").with_notice(q.notice.as_deref()),
         enabled_at: second_factor::enabled_at(&state.db, auth.user.id).await?,
         codes_left: second_factor::recovery_codes_left(&state.db, auth.user.id).await?,
         required: state.config.require_second_factor && auth.user.role.needs_second_factor(),
@@ -185,13 +183,12 @@ fn qr_svg(content: &str) -> Result<String, AppError> {
 }
 
 async fn enrol_page(
-    state: &AppState,
     auth: &Auth,
     enrolment: Enrolment,
     error: Option<&'static str>,
 ) -> Result<String, AppError> {
     let page = EnrolPage {
-        layout: Layout::new(&state.db, auth, "二段階認証の設定", "").await?,
+        layout: Layout::page(auth, "二段階認証の設定", ""),
         qr_svg: qr_svg(&enrolment.url)?,
         enrolment,
         error,
@@ -209,7 +206,7 @@ async fn start(
         return Ok(Redirect::to(SECOND_FACTOR_ACCOUNT).into_response());
     }
     let enrolment = second_factor::start_enrolment(&state.db, &meta, &auth.user).await?;
-    Ok(Html(enrol_page(&state, &auth, enrolment, None).await?).into_response())
+    Ok(Html(enrol_page(&auth, enrolment, None).await?).into_response())
 }
 
 #[derive(Template)]
@@ -233,7 +230,7 @@ async fn confirm(
     match second_factor::confirm_enrolment(&state.db, &meta, &auth.user, &form.code).await? {
         Some(codes) => {
             let page = CodesPage {
-                layout: Layout::new(&state.db, &auth, "復旧コード", "").await?,
+                layout: Layout::page(&auth, "復旧コード", ""),
                 codes,
                 first_time: true,
             };
@@ -245,7 +242,7 @@ async fn confirm(
             } else {
                 "確認コードが正しくありません。端末の時刻が合っているか確かめ、最新のコードを入力してください。"
             };
-            let html = enrol_page(&state, &auth, pending, Some(error)).await?;
+            let html = enrol_page(&auth, pending, Some(error)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
         }
     }
@@ -262,7 +259,7 @@ async fn renew_codes(
     }
     let codes = second_factor::renew_recovery_codes(&state.db, &meta, &auth.user).await?;
     let page = CodesPage {
-        layout: Layout::new(&state.db, &auth, "復旧コード", "").await?,
+        layout: Layout::page(&auth, "復旧コード", ""),
         codes,
         first_time: false,
     };
@@ -284,7 +281,7 @@ async fn confirm_reset(
 ) -> Result<Html<String>, AppError> {
     let user = users::get(&state.db, UserId(id)).await?;
     let page = ResetPage {
-        layout: Layout::new(&state.db, &auth, "二段階認証のリセット", "/admin/users").await?,
+        layout: Layout::page(&auth, "二段階認証のリセット", "/admin/users"),
         user,
     };
     Ok(Html(page.render()?))

@@ -20,7 +20,7 @@ use tsunagu_store::{
 use super::{html::csv_response, to_csv, validate, AgencyFields, FilterParams, Lookups};
 use crate::{
     auth::{Auth, Meta},
-    extract::{Json as JsonBody, Query},
+    extract::{Deferred, Json as JsonBody, Query},
     routing::Router,
     unit::Pooled,
     AppError, AppState,
@@ -114,8 +114,10 @@ pub async fn create(
     _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
-    JsonBody(fields): JsonBody<AgencyFields>,
+    body: Deferred<JsonBody<AgencyFields>>,
 ) -> Result<(StatusCode, Json<AgencyDetail>), AppError> {
+    agencies::may_change(&state.db, &meta, &auth.actor, None).await?;
+    let JsonBody(fields) = body.parse()?;
     let input = checked(&state, &fields, None).await?;
     let id = agencies::create(&state.db, &meta, &auth.actor, &input).await?;
     Ok((
@@ -134,9 +136,10 @@ pub async fn update(
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
-    JsonBody(fields): JsonBody<AgencyFields>,
+    body: Deferred<JsonBody<AgencyFields>>,
 ) -> Result<Json<AgencyDetail>, AppError> {
-    agencies::get(&state.db, AgencyId(id)).await?;
+    agencies::may_change(&state.db, &meta, &auth.actor, Some(AgencyId(id))).await?;
+    let JsonBody(fields) = body.parse()?;
     let input = checked(&state, &fields, Some(id)).await?;
     agencies::update(&state.db, &meta, &auth.actor, AgencyId(id), &input).await?;
     Ok(Json(agencies::get(&state.db, AgencyId(id)).await?))

@@ -33,7 +33,7 @@ use super::{
 use crate::{
     auth::{Auth, Meta},
     error::into_form_errors,
-    extract::{Form, Query},
+    extract::{Deferred, Form, Query},
     layout::{filters, Layout, Pager},
     routing::Router,
     unit::{Pooled, Unit},
@@ -215,7 +215,7 @@ async fn list(
         Role::Admin | Role::Coordinator | Role::Supervisor
     );
     let view = ListPage {
-        layout: Layout::new(&state.db, &auth, "関係機関（社会資源）", "/agencies").await?,
+        layout: Layout::page(&auth, "関係機関（社会資源）", "/agencies"),
         f,
         area_value,
         items: page.items,
@@ -244,7 +244,7 @@ async fn summary(state: &AppState, auth: &Auth) -> Result<Response, AppError> {
         .collect();
     let total = counts.iter().map(|c| c.2).sum();
     let view = SummaryPage {
-        layout: Layout::new(&state.db, auth, "関係機関の集計", "/agencies").await?,
+        layout: Layout::page(auth, "関係機関の集計", "/agencies"),
         counts,
         total,
     };
@@ -357,7 +357,7 @@ async fn print(
         conditions.push(format!("名称：{q}"));
     }
     let view = PrintPage {
-        layout: Layout::new(&state.db, &auth, "関係機関一覧（印刷）", "/agencies").await?,
+        layout: Layout::page(&auth, "関係機関一覧（印刷）", "/agencies"),
         heading: "関係機関・社会資源の一覧".into(),
         conditions,
         items,
@@ -434,9 +434,7 @@ async fn show(
             tsunagu_domain::Role::Coordinator | tsunagu_domain::Role::Supervisor
         ),
         links,
-        layout: Layout::new(&mut u, &auth, &d.agency.name, "/agencies")
-            .await?
-            .with_notice(q.notice.as_deref()),
+        layout: Layout::page(&auth, &d.agency.name, "/agencies").with_notice(q.notice.as_deref()),
         can_manage: may_manage_agency(&auth.actor, &areas),
         can_edit_contacts: may_edit_contacts(&auth.actor, AgencyId(id), &areas),
         ages: ages(&d.agency),
@@ -481,7 +479,7 @@ async fn form_page(
         "関係機関の登録"
     };
     Ok(FormPage {
-        layout: Layout::new(&state.db, auth, title, "/agencies").await?,
+        layout: Layout::page(auth, title, "/agencies"),
         id,
         form,
         errors,
@@ -512,8 +510,10 @@ async fn create(
     _pooled: Pooled,
     Meta(meta): Meta,
     auth: Auth,
-    Form(form): Form<AgencyFields>,
+    form: Deferred<Form<AgencyFields>>,
 ) -> Result<Response, AppError> {
+    agencies::may_change(&state.db, &meta, &auth.actor, None).await?;
+    let Form(form) = form.parse()?;
     let lookups = Lookups::load(&state.db).await?;
     let (input, mut errors) = validate(&form, &lookups);
     if errors.is_empty() {
@@ -574,8 +574,10 @@ async fn update(
     Meta(meta): Meta,
     auth: Auth,
     Path(id): Path<i64>,
-    Form(form): Form<AgencyFields>,
+    form: Deferred<Form<AgencyFields>>,
 ) -> Result<Response, AppError> {
+    agencies::may_change(&state.db, &meta, &auth.actor, Some(AgencyId(id))).await?;
+    let Form(form) = form.parse()?;
     let lookups = Lookups::load(&state.db).await?;
     let (input, mut errors) = validate(&form, &lookups);
     if errors.is_empty() {
@@ -656,7 +658,7 @@ async fn contacts_form(
             .unwrap_or_default(),
     };
     let page = ContactsPage {
-        layout: Layout::new(&state.db, &auth, "連絡先・空き状況の更新", "/agencies").await?,
+        layout: Layout::page(&auth, "連絡先・空き状況の更新", "/agencies"),
         d,
         form,
         errors: Errors::new(),
@@ -706,7 +708,7 @@ async fn update_contacts(
     }
     let d = agencies::get(&state.db, AgencyId(id)).await?;
     let page = ContactsPage {
-        layout: Layout::new(&state.db, &auth, "連絡先・空き状況の更新", "/agencies").await?,
+        layout: Layout::page(&auth, "連絡先・空き状況の更新", "/agencies"),
         d,
         form,
         errors: e,
@@ -740,7 +742,7 @@ async fn confirm_close(
     }
     let today = japanese_date::today(time::OffsetDateTime::now_utc()).to_string();
     let page = ClosePage {
-        layout: Layout::new(&state.db, &auth, "関係機関の閉鎖", "/agencies").await?,
+        layout: Layout::page(&auth, "関係機関の閉鎖", "/agencies"),
         d,
         today,
     };
@@ -799,14 +801,13 @@ fn may_import(auth: &Auth) -> Result<(), AppError> {
 }
 
 async fn import_page(
-    state: &AppState,
     auth: &Auth,
     error: Option<String>,
     preview: Option<Preview>,
     content: String,
 ) -> Result<ImportPage, AppError> {
     Ok(ImportPage {
-        layout: Layout::new(&state.db, auth, "関係機関の一括登録（CSV）", "/agencies").await?,
+        layout: Layout::page(auth, "関係機関の一括登録（CSV）", "/agencies"),
         error,
         preview,
         content,
@@ -814,14 +815,10 @@ async fn import_page(
     })
 }
 
-async fn import_form(
-    State(state): State<AppState>,
-    _pooled: Pooled,
-    auth: Auth,
-) -> Result<Html<String>, AppError> {
+async fn import_form(auth: Auth) -> Result<Html<String>, AppError> {
     may_import(&auth)?;
     Ok(Html(
-        import_page(&state, &auth, None, None, String::new())
+        import_page(&auth, None, None, String::new())
             .await?
             .render()?,
     ))
@@ -859,11 +856,11 @@ async fn import_preview(
 
 async fn render_preview(state: &AppState, auth: &Auth, bytes: &[u8]) -> Result<Response, AppError> {
     let page = match import::preview(&state.db, &auth.actor, bytes).await? {
-        Err(message) => import_page(state, auth, Some(message), None, String::new()).await?,
+        Err(message) => import_page(auth, Some(message), None, String::new()).await?,
         Ok(preview) => {
             // Carried back as UTF-8 text, so the confirmation reads exactly what was previewed.
             let content = tsunagu_documents::csv::decode_text(bytes).unwrap_or_default();
-            import_page(state, auth, None, Some(preview), content).await?
+            import_page(auth, None, Some(preview), content).await?
         }
     };
     let status = match &page.preview {

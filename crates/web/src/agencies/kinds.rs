@@ -45,9 +45,7 @@ async fn render_kinds(
     notice: Option<&str>,
 ) -> Result<KindsPage, AppError> {
     Ok(KindsPage {
-        layout: Layout::new(&state.db, auth, "機関種別", "/admin/agency-kinds")
-            .await?
-            .with_notice(notice),
+        layout: Layout::page(auth, "機関種別", "/admin/agency-kinds").with_notice(notice),
         kinds: agencies::kinds(&state.db).await?,
         sectors: Sector::ALL.iter().map(|s| (s.code(), s.label())).collect(),
         errors,

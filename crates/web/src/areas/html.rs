@@ -62,9 +62,7 @@ async fn list(
     let page = areas::areas(&state.db, q.list.q(), paging).await?;
     let pager = Pager::new("/admin/areas?", page.total, paging, page.items.len());
     let view = ListPage {
-        layout: Layout::new(&state.db, &auth, "地域", "/admin/areas")
-            .await?
-            .with_notice(q.notice.as_deref()),
+        layout: Layout::page(&auth, "地域", "/admin/areas").with_notice(q.notice.as_deref()),
         areas: page.items,
         pager,
     };
@@ -142,7 +140,7 @@ async fn new_form(
     auth: Auth,
 ) -> Result<Html<String>, AppError> {
     let page = FormPage {
-        layout: Layout::new(&state.db, &auth, "地域の作成", "/admin/areas").await?,
+        layout: Layout::page(&auth, "地域の作成", "/admin/areas"),
         id: None,
         form: AreaForm {
             active: Some("on".into()),
@@ -172,13 +170,7 @@ async fn edit_form(
 ) -> Result<Html<String>, AppError> {
     let area = areas::area(&state.db, AreaId(id)).await?;
     let page = FormPage {
-        layout: Layout::new(
-            &state.db,
-            &auth,
-            &format!("地域：{}", area.area.name),
-            "/admin/areas",
-        )
-        .await?,
+        layout: Layout::page(&auth, &format!("地域：{}", area.area.name), "/admin/areas"),
         id: Some(area.area.id),
         form: AreaForm {
             name: area.area.name,
@@ -248,7 +240,7 @@ async fn save(
         "地域の作成"
     };
     let page = FormPage {
-        layout: Layout::new(&state.db, &auth, title, "/admin/areas").await?,
+        layout: Layout::page(&auth, title, "/admin/areas"),
         id,
         form,
         errors,
@@ -285,8 +277,7 @@ async fn municipalities(
         page.items.len(),
     );
     let view = MunicipalitiesPage {
-        layout: Layout::new(&state.db, &auth, "市町村", "/admin/municipalities")
-            .await?
+        layout: Layout::page(&auth, "市町村", "/admin/municipalities")
             .with_notice(q.notice.as_deref()),
         q: text,
         items: page.items,
@@ -325,13 +316,11 @@ async fn municipality_form(
 ) -> Result<Html<String>, AppError> {
     let m = areas::municipality(&state.db, MunicipalityId(id)).await?;
     let page = MunicipalityPage {
-        layout: Layout::new(
-            &state.db,
+        layout: Layout::page(
             &auth,
             &format!("市町村：{}", m.name),
             "/admin/municipalities",
-        )
-        .await?,
+        ),
         form: MunicipalityForm {
             name: m.name.clone(),
             kana: m.kana.clone(),
@@ -381,13 +370,11 @@ async fn update_municipality(
         }
     }
     let page = MunicipalityPage {
-        layout: Layout::new(
-            &state.db,
+        layout: Layout::page(
             &auth,
             &format!("市町村：{}", m.name),
             "/admin/municipalities",
-        )
-        .await?,
+        ),
         municipality: m,
         form,
         errors,

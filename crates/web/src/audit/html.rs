@@ -76,7 +76,7 @@ async fn search(
         offset: q.offset.clone(),
     }
     .paging()?;
-    let layout = Layout::new(&state.db, &auth, "操作ログ", "/admin/audit").await?;
+    let layout = Layout::page(&auth, "操作ログ", "/admin/audit");
     let base = format!("/admin/audit?{}&", q.query_string());
     let csv_href = format!("/admin/audit.csv?{}", q.query_string());
     match q.filter() {

@@ -2,7 +2,7 @@
 //! access path. Bytes are never served from a public path.
 
 use axum::{
-    extract::{DefaultBodyLimit, Multipart, Path, State},
+    extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::get,
@@ -88,16 +88,28 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, AppError> {
     Ok(upload)
 }
 
+/// The upload of a request whose right to upload was already asked: read only then, so a
+/// refusal comes first whatever the body holds.
+async fn upload_of(state: &AppState, req: Request) -> Result<Upload, AppError> {
+    let multipart = Multipart::from_request(req, state).await.map_err(|_| {
+        AppError::BadRequest(
+            "ファイルを受け取れませんでした。フォームの形式（multipart/form-data）を確認してください。"
+                .into(),
+        )
+    })?;
+    read_upload(multipart).await
+}
+
 /// Stores an upload for the child: who may change the record is asked before the upload is
 /// read at all.
 async fn store(
     state: &AppState,
     u: &mut Unit,
     child: i64,
-    multipart: Multipart,
+    req: Request,
 ) -> Result<AttachmentId, AppError> {
     let access = access::child(u, ChildId(child), Purpose::Write, "attachment.upload").await?;
-    let upload = read_upload(multipart).await?;
+    let upload = upload_of(state, req).await?;
     let file = attachments::NewAttachment {
         title: &upload.title,
         file_name: &upload.file_name,
@@ -110,9 +122,9 @@ async fn upload_form(
     State(state): State<AppState>,
     mut u: Unit,
     Path(id): Path<i64>,
-    multipart: Multipart,
+    req: Request,
 ) -> Result<Response, AppError> {
-    store(&state, &mut u, id, multipart).await?;
+    store(&state, &mut u, id, req).await?;
     Ok(Redirect::to(&format!("/children/{id}?notice=attached#documents")).into_response())
 }
 
@@ -124,9 +136,9 @@ pub async fn api_upload(
     State(state): State<AppState>,
     mut u: Unit,
     Path(id): Path<i64>,
-    multipart: Multipart,
+    req: Request,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
-    let attachment = store(&state, &mut u, id, multipart).await?;
+    let attachment = store(&state, &mut u, id, req).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": attachment })),
@@ -162,11 +174,11 @@ async fn upload_to_consultation(
     State(state): State<AppState>,
     mut u: Unit,
     Path(id): Path<ConsultationId>,
-    multipart: Multipart,
+    req: Request,
 ) -> Result<Response, AppError> {
     tsunagu_store::consultations::authorize(&mut u, id, Purpose::Write, "attachment.upload")
         .await?;
-    let upload = read_upload(multipart).await?;
+    let upload = upload_of(&state, req).await?;
     let file = attachments::NewAttachment {
         title: &upload.title,
         file_name: &upload.file_name,

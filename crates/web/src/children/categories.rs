@@ -42,14 +42,8 @@ async fn render(
     notice: Option<&str>,
 ) -> Result<CategoriesPage, AppError> {
     Ok(CategoriesPage {
-        layout: Layout::new(
-            &mut *u,
-            auth,
-            "相談の分類",
-            "/admin/consultation-categories",
-        )
-        .await?
-        .with_notice(notice),
+        layout: Layout::page(auth, "相談の分類", "/admin/consultation-categories")
+            .with_notice(notice),
         categories: consultations::all_categories(&mut **u).await?,
         errors,
     })

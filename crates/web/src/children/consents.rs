@@ -155,7 +155,7 @@ async fn consent_page(
     let v = children::view(u, ChildId(id)).await?;
     let attachments = tsunagu_store::attachments::list(u, &v.access).await?;
     Ok(ConsentPage {
-        layout: Layout::new(&mut *u, auth, "同意・情報共有の記録", "/children").await?,
+        layout: Layout::page(auth, "同意・情報共有の記録", "/children"),
         v,
         form,
         errors,
@@ -234,7 +234,7 @@ async fn confirm_revoke(
         .cloned()
         .ok_or(AppError::NotFound)?;
     let page = RevokePage {
-        layout: Layout::new(&mut u, &auth, "同意の撤回", "/children").await?,
+        layout: Layout::page(&auth, "同意の撤回", "/children"),
         v,
         consent,
     };

@@ -188,7 +188,7 @@ async fn form_page(
     child_name: Option<String>,
 ) -> Result<FormPage, AppError> {
     Ok(FormPage {
-        layout: Layout::new(&mut *u, auth, "相談の受付", "/consultations").await?,
+        layout: Layout::page(auth, "相談の受付", "/consultations"),
         form,
         errors,
         areas: areas::all_areas(&mut **u)
@@ -316,7 +316,7 @@ async fn list(
         "/consultations?"
     };
     let view = ListPage {
-        layout: Layout::new(&mut u, &auth, "相談記録", "/consultations").await?,
+        layout: Layout::page(&auth, "相談記録", "/consultations"),
         pager: Pager::new(base, page.total, paging, page.items.len()),
         items: page.items,
         unlinked,
@@ -348,9 +348,7 @@ async fn show(
     let c = consultations::get(&mut u, id).await?;
     let attachments = tsunagu_store::attachments::list_for_consultation(&mut u, id).await?;
     let page = ShowPage {
-        layout: Layout::new(&mut u, &auth, "相談記録", "/consultations")
-            .await?
-            .with_notice(q.notice.as_deref()),
+        layout: Layout::page(&auth, "相談記録", "/consultations").with_notice(q.notice.as_deref()),
         may_link: c.child_id.is_none() && auth.actor.role == Role::Coordinator,
         may_attach: auth.actor.role == Role::Coordinator,
         attachments,

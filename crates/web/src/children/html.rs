@@ -145,9 +145,7 @@ async fn list(
         "子ども"
     };
     let view = ListPage {
-        layout: Layout::new(&mut u, &auth, title, "/children")
-            .await?
-            .with_notice(lq.notice.as_deref()),
+        layout: Layout::page(&auth, title, "/children").with_notice(lq.notice.as_deref()),
         title,
         pager: Pager::new(&base, page.total, paging, page.items.len()),
         items: page.items.iter().map(summary_line).collect(),
@@ -270,7 +268,7 @@ async fn form_page(
         "子どもの登録"
     };
     Ok(FormPage {
-        layout: Layout::new(&mut *u, auth, title, "/children").await?,
+        layout: Layout::page(auth, title, "/children"),
         id,
         form,
         errors,
@@ -441,9 +439,7 @@ async fn show(
     };
     let siblings = children::siblings(&mut u, &access).await?;
     let page = ShowPage {
-        layout: Layout::new(&mut u, &auth, &v.child.name(), "/children")
-            .await?
-            .with_notice(q.notice.as_deref()),
+        layout: Layout::page(&auth, &v.child.name(), "/children").with_notice(q.notice.as_deref()),
         birth: japanese_date::format_date_with_era(v.child.birth_date),
         age: format_age(v.child.birth_date, today()),
         sex: if v.child.sex == "unknown" {
@@ -546,7 +542,7 @@ async fn confirm_close(
         return Err(AppError::Forbidden);
     }
     let page = ClosePage {
-        layout: Layout::new(&mut u, &auth, "終結", "/children").await?,
+        layout: Layout::page(&auth, "終結", "/children"),
         v,
         today: today().to_string(),
         errors: Errors::new(),
@@ -587,7 +583,7 @@ async fn close(
     }
     let v = children::view(&mut u, ChildId(id)).await?;
     let page = ClosePage {
-        layout: Layout::new(&mut u, &auth, "終結", "/children").await?,
+        layout: Layout::page(&auth, "終結", "/children"),
         v,
         today: form.closed_on,
         errors,

@@ -160,7 +160,7 @@ async fn confirm_merge(
     let v = children::view(&mut u, ChildId(id)).await?;
     let other = children::view(&mut u, other).await?;
     let page = MergePage {
-        layout: Layout::new(&mut u, &auth, "記録の統合", "/children").await?,
+        layout: Layout::page(&auth, "記録の統合", "/children"),
         v,
         other,
         flag,

@@ -125,7 +125,7 @@ async fn timeline(
         qs(&until)
     );
     let view = TimelinePage {
-        layout: Layout::new(&mut u, &auth, &format!("{name}さんの経過"), "/children").await?,
+        layout: Layout::page(&auth, &format!("{name}さんの経過"), "/children"),
         id,
         pager: Pager::new(&base, page.total, paging, page.items.len()),
         entries: page.items,

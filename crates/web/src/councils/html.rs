@@ -66,7 +66,7 @@ async fn list(
 ) -> Result<Html<String>, AppError> {
     may_read(&auth)?;
     let page = ListPage {
-        layout: Layout::new(&state.db, &auth, "協議会", "/councils").await?,
+        layout: Layout::page(&auth, "協議会", "/councils"),
         councils: councils::list(&state.db, None).await?,
         can_create: matches!(auth.actor.role, Role::Admin | Role::Coordinator),
     };
@@ -133,8 +133,7 @@ async fn form_page(
         .filter(|a| may_manage_council(&auth.actor, a.id))
         .collect();
     Ok(FormPage {
-        layout: Layout::new(
-            &state.db,
+        layout: Layout::page(
             auth,
             if id.is_some() {
                 "協議会の編集"
@@ -142,8 +141,7 @@ async fn form_page(
                 "協議会の登録"
             },
             "/councils",
-        )
-        .await?,
+        ),
         id,
         form,
         errors,

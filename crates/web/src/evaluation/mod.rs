@@ -225,7 +225,7 @@ async fn page(
     ])
     .unwrap_or_default();
     let page = Page {
-        layout: Layout::new(&state.db, &auth, "検証（年度の集計）", "/evaluation").await?,
+        layout: Layout::page(&auth, "検証（年度の集計）", "/evaluation"),
         fiscal_year: r.fiscal_year,
         fy_label: school_year::fiscal_year_label(r.fiscal_year),
         scope_name: r.scope_name.clone(),

@@ -42,8 +42,7 @@ async fn list(
     crate::extract::Query(q): crate::extract::Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
     let page = ListPage {
-        layout: Layout::new(&state.db, &auth, "APIトークン", "/admin/tokens")
-            .await?
+        layout: Layout::page(&auth, "APIトークン", "/admin/tokens")
             .with_notice(q.notice.as_deref()),
         tokens: tokens::list(&state.db).await?,
     };
@@ -69,7 +68,7 @@ async fn confirm(
         .find(|t| t.id == TokenId(id) && t.revoked_at.is_none())
         .ok_or(AppError::NotFound)?;
     let page = ConfirmPage {
-        layout: Layout::new(&state.db, &auth, "APIトークンの失効", "/admin/tokens").await?,
+        layout: Layout::page(&auth, "APIトークンの失効", "/admin/tokens"),
         token,
     };
     Ok(Html(page.render()?))

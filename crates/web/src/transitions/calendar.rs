@@ -151,7 +151,7 @@ async fn page(
         .map(|(m, list)| (m, list.into_iter().cloned().collect()))
         .collect();
     let page = Page {
-        layout: Layout::new(&mut u, &auth, "移行カレンダー", "/transitions").await?,
+        layout: Layout::page(&auth, "移行カレンダー", "/transitions"),
         area_id: r.area.0,
         areas: r.areas,
         from: r.from,
@@ -234,7 +234,7 @@ async fn print(
         r.area.0, r.from
     );
     printing::html(
-        Layout::new(&mut u, &auth, "移行カレンダー", "/transitions").await?,
+        Layout::page(&auth, "移行カレンダー", "/transitions"),
         &document(&r, &entries),
         &back,
         "移行カレンダーへ戻る",

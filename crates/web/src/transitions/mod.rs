@@ -291,9 +291,7 @@ async fn page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ChildPage {
-        layout: Layout::new(&mut *u, auth, "移行・ライフステージ", "/children")
-            .await?
-            .with_notice(notice),
+        layout: Layout::page(auth, "移行・ライフステージ", "/children").with_notice(notice),
         child_id: id.0,
         child_name: v.child.name(),
         birth_date: v.child.birth_date,

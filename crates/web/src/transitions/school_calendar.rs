@@ -3,7 +3,7 @@
 //! It holds no personal data, so every logged-in user may open it.
 
 use askama::Template;
-use axum::{extract::State, response::Html, routing::get, Json};
+use axum::{response::Html, routing::get, Json};
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 use tsunagu_domain::{
@@ -18,7 +18,6 @@ use crate::{
     extract::Query,
     layout::{filters, Layout},
     routing::Router,
-    unit::Pooled,
     AppError, AppState,
 };
 
@@ -82,12 +81,7 @@ fn cohort_row(fy: i32, today: Date) -> CohortRow {
     }
 }
 
-async fn page(
-    State(state): State<AppState>,
-    _pooled: Pooled,
-    auth: Auth,
-    Query(query): Query<CalendarQuery>,
-) -> Result<Html<String>, AppError> {
+async fn page(auth: Auth, Query(query): Query<CalendarQuery>) -> Result<Html<String>, AppError> {
     let today = tsunagu_store::children::today_in_japan();
     let this_fy = school_year::fiscal_year(today);
     let mut errors = Errors::new();
@@ -106,7 +100,7 @@ async fn page(
         _ => (None, None),
     };
     let page = Page {
-        layout: Layout::new(&state.db, &auth, "就学早見表", "/school-calendar").await?,
+        layout: Layout::page(&auth, "就学早見表", "/school-calendar"),
         query,
         errors,
         found,

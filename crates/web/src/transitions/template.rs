@@ -133,14 +133,8 @@ async fn render(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = Page {
-        layout: Layout::new(
-            &state.db,
-            auth,
-            "移行チェックリストのひな形",
-            "/transitions",
-        )
-        .await?
-        .with_notice(notice),
+        layout: Layout::page(auth, "移行チェックリストのひな形", "/transitions")
+            .with_notice(notice),
         groups,
         may_edit: matches!(auth.actor.role, Role::Coordinator | Role::Admin),
         form,

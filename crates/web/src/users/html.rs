@@ -65,7 +65,7 @@ async fn list(
         page.items.len(),
     );
     let view = ListPage {
-        layout: Layout::new(&state.db, &auth, "ユーザー管理", "/admin/users").await?,
+        layout: Layout::page(&auth, "ユーザー管理", "/admin/users"),
         q,
         users: page.items,
         pager,
@@ -128,7 +128,7 @@ async fn new_form(
     auth: Auth,
 ) -> Result<Html<String>, AppError> {
     let view = NewPage {
-        layout: Layout::new(&state.db, &auth, "ユーザーの登録", "/admin/users").await?,
+        layout: Layout::page(&auth, "ユーザーの登録", "/admin/users"),
         form: UserForm {
             role: "coordinator".into(),
             ..UserForm::default()
@@ -177,7 +177,7 @@ async fn create(
     }
     form.password.clear();
     let view = NewPage {
-        layout: Layout::new(&state.db, &auth, "ユーザーの登録", "/admin/users").await?,
+        layout: Layout::page(&auth, "ユーザーの登録", "/admin/users"),
         form,
         errors,
         choices: choices(&state).await?,
@@ -241,13 +241,11 @@ async fn show_page(
         .filter(|t| t.user_id == id.0)
         .collect();
     Ok(ShowPage {
-        layout: Layout::new(
-            &state.db,
+        layout: Layout::page(
             auth,
             &format!("ユーザー：{}", user.user.display_name),
             "/admin/users",
         )
-        .await?
         .with_notice(notice),
         is_self: id == auth.actor.user_id,
         user,
@@ -333,7 +331,7 @@ async fn confirm_status(
 ) -> Result<Html<String>, AppError> {
     let user = users::detail(&state.db, UserId(id)).await?;
     let page = StatusPage {
-        layout: Layout::new(&state.db, &auth, "アカウントの状態の変更", "/admin/users").await?,
+        layout: Layout::page(&auth, "アカウントの状態の変更", "/admin/users"),
         user,
     };
     Ok(Html(page.render()?))
