@@ -38,6 +38,9 @@ enum Load {
 pub struct Db {
     pool: Pool,
     appender: Option<std::sync::Arc<crate::audit::Appender>>,
+    /// Write transactions request units began on this database (for `/metrics`, and the test
+    /// that a page view writes nothing of its own).
+    unit_writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(Clone, Debug)]
@@ -51,17 +54,25 @@ impl Db {
     /// `key`) or `postgres://…` (TLS as the URL's `sslmode`, `sslrootcert`… say; the key is
     /// checked there by [`crate::keys::check`]).
     pub async fn connect(url: &str, key: &DataKey) -> Result<Db> {
-        Db::open(url, key, Load::Serving).await
+        Db::open(url, key, Load::Serving, Duration::from_secs(10)).await
+    }
+
+    /// [`Db::connect`] for a server: whoever asks the pool for a connection (a request's unit,
+    /// a handler on the pool, the audit log's appender) waits at most `wait`, so a database
+    /// that does not answer is told as fast on every path.
+    pub async fn connect_waiting(url: &str, key: &DataKey, wait: Duration) -> Result<Db> {
+        Db::open(url, key, Load::Serving, wait).await
     }
 
     /// Opens the database for writing millions of rows at once (`tsunagu seed`): one SQLite
     /// connection with a large page cache and no fsync, PostgreSQL without waiting for each
     /// commit's flush. A crash in the middle leaves a database to throw away, never a served one.
     pub async fn connect_for_bulk_load(url: &str, key: &DataKey) -> Result<Db> {
-        Db::open(url, key, Load::Bulk).await
+        Db::open(url, key, Load::Bulk, Duration::from_secs(10)).await
     }
 
-    async fn open(url: &str, key: &DataKey, load: Load) -> Result<Db> {
+    async fn open(url: &str, key: &DataKey, load: Load, wait: Duration) -> Result<Db> {
+        init_crypto();
         let bulk = load == Load::Bulk;
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut options = PgConnectOptions::from_str(url)?;
@@ -74,7 +85,7 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(wait)
                 .connect_with(options)
                 .await?;
             Ok(Db::with_appender(Pool::Postgres(pool), load))
@@ -111,7 +122,7 @@ impl Db {
                 // under load as "database is locked" for every later writer): such a connection
                 // is closed, which rolls it back, and never reused. The same on PostgreSQL.
                 .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
-                .acquire_timeout(Duration::from_secs(10));
+                .acquire_timeout(wait);
             let pool = match pool_options.clone().connect_with(options.clone()).await {
                 Ok(pool) => pool,
                 // The key does not open it: a database from before encryption is encrypted
@@ -142,6 +153,7 @@ impl Db {
         let bare = Db {
             pool,
             appender: None,
+            unit_writes: Default::default(),
         };
         let appender = (load == Load::Serving)
             .then(|| std::sync::Arc::new(crate::audit::Appender::start(bare.clone())));
@@ -195,6 +207,16 @@ impl Db {
     /// [`Db::begin`], or [`Error::Unavailable`] when no connection comes within `wait`.
     pub async fn begin_within(&self, wait: Duration) -> Result<Tx> {
         within(wait, self.begin()).await
+    }
+
+    /// Write transactions request units began on this database since it was opened.
+    pub fn unit_writes(&self) -> u64 {
+        self.unit_writes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_unit_write(&self) {
+        self.unit_writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// [`Db::begin_snapshot`], or [`Error::Unavailable`] when no connection comes within `wait`.
@@ -256,9 +278,17 @@ impl Db {
     }
 }
 
+/// Initialises SQLCipher's OpenSSL before SQLCipher first uses it, so that OpenSSL does not
+/// register its exit handler: at exit that handler frees OpenSSL's state while sqlx's SQLite
+/// threads may still be closing connections (and so encrypting), which crashed test processes
+/// after their last test ("double free or corruption"). The operating system frees it instead.
+fn init_crypto() {
+    openssl_sys::init();
+}
+
 /// `work`, or [`Error::Unavailable`] after `wait`: a database that does not answer is told
 /// fast, not after the pool's own ten seconds.
-async fn within<T>(
+pub(crate) async fn within<T>(
     wait: Duration,
     work: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {

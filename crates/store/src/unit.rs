@@ -65,14 +65,6 @@ pub(crate) struct DisclosureRow {
     pub at: OffsetDateTime,
 }
 
-/// Write transactions that request units opened, since the process started (for `/metrics`
-/// and the test that a page view writes nothing of its own).
-static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-pub fn writes_begun() -> u64 {
-    WRITES.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 /// One request's way to the database.
 pub struct Unit {
     db: Db,
@@ -169,7 +161,7 @@ impl Unit {
     pub async fn write(&mut self) -> Result<Write<'_>> {
         self.release().await?;
         let tx = self.db.begin_within(self.wait).await?;
-        WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.db.count_unit_write();
         Ok(Write {
             tx,
             meta: self.meta.clone(),
@@ -230,7 +222,9 @@ impl Unit {
         }
         let trail = std::mem::take(&mut self.trail);
         if !trail.is_empty() {
-            audit::append_trail(&self.db, trail).await?;
+            // Within the wait too: a database gone mid-request is told as fast as one gone
+            // before it (and the response then shows nothing that the log would owe).
+            crate::db::within(self.wait, audit::append_trail(&self.db, trail)).await?;
         }
         released
     }

@@ -316,7 +316,16 @@ async fn open(database: &DatabaseArg) -> anyhow::Result<Db> {
 
 /// Connects with the data key, migrates, and checks the key is this database's.
 pub async fn open_database(url: &str, key: &DataKey) -> anyhow::Result<Db> {
-    let db = connect(url, key).await?;
+    open_database_waiting(url, key, std::time::Duration::from_secs(10)).await
+}
+
+/// [`open_database`] whose pool answers "unavailable" after `wait` without a connection.
+pub async fn open_database_waiting(
+    url: &str,
+    key: &DataKey,
+    wait: std::time::Duration,
+) -> anyhow::Result<Db> {
+    let db = connect(url, key, wait).await?;
     db.migrate()
         .await
         .context("データベースの更新（マイグレーション）に失敗しました")?;
@@ -324,14 +333,16 @@ pub async fn open_database(url: &str, key: &DataKey) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-async fn connect(url: &str, key: &DataKey) -> anyhow::Result<Db> {
-    Db::connect(url, key).await.map_err(|e| match e {
-        tsunagu_store::Error::WrongDataKey(message) => anyhow::anyhow!("{message}"),
-        other => anyhow::Error::from(other).context(format!(
-            "データベースに接続できません: {}",
-            tsunagu_store::db::redact_url(url)
-        )),
-    })
+async fn connect(url: &str, key: &DataKey, wait: std::time::Duration) -> anyhow::Result<Db> {
+    Db::connect_waiting(url, key, wait)
+        .await
+        .map_err(|e| match e {
+            tsunagu_store::Error::WrongDataKey(message) => anyhow::anyhow!("{message}"),
+            other => anyhow::Error::from(other).context(format!(
+                "データベースに接続できません: {}",
+                tsunagu_store::db::redact_url(url)
+            )),
+        })
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -571,7 +582,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             let key = database.key()?;
-            let db = connect(&database.url, &key).await?;
+            let db = connect(&database.url, &key, std::time::Duration::from_secs(10)).await?;
             let passphrase = passphrase.read()?;
             let unseal = Unseal {
                 passphrase: passphrase.as_deref(),

@@ -45,7 +45,12 @@ pub struct Server {
 impl Server {
     /// Opens the database, migrates it, and binds the address; prints what the operator needs.
     pub async fn prepare(opts: &ServeOptions) -> anyhow::Result<Server> {
-        let db = crate::cli::open_database(&opts.database_url, &opts.database_key).await?;
+        let db = crate::cli::open_database_waiting(
+            &opts.database_url,
+            &opts.database_key,
+            opts.database_wait,
+        )
+        .await?;
         let listener = TcpListener::bind(opts.addr)
             .await
             .with_context(|| format!("{} で待ち受けできません", opts.addr))?;

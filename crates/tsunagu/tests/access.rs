@@ -21,6 +21,7 @@ both_backends!(
     list_reads_of_personal_data_are_audited,
     an_agencys_list_has_the_children_a_handover_sheet_shares,
     refusal_comes_before_validation,
+    a_page_view_opens_no_write_transaction,
 );
 
 fn today() -> time::Date {
@@ -495,4 +496,64 @@ async fn refusal_comes_before_validation(b: Backend) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "the coordinator is told what to fix: {body}"
     );
+}
+
+/// The write transactions the server's requests began, from `/metrics`.
+async fn write_transactions(app: &TestApp) -> u64 {
+    let text = reqwest::Client::new()
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth(common::METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("tsunagu_request_write_transactions_total "))
+        .expect("the counter is in /metrics")
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+async fn a_page_view_opens_no_write_transaction(b: Backend) {
+    let d = Demo::new(b).await;
+    let child = d.child("よむだけ").await;
+    d.consent_for_nursery(child).await;
+    d.nursery_on_team(child).await;
+    let (status, body) = d
+        .coordinator
+        .post(
+            &format!("/api/v1/children/{child}/notes"),
+            json!({"body": "来週の予定です"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let written = write_transactions(&d.app).await;
+    assert!(written > 0, "the changes above each began one");
+
+    // The nursery reads the record, the notes and its inbox: reads leave an audit entry and
+    // 既読, written by the audit log's appender, not by a transaction of the request's own.
+    let browser = d.app.login_as("demo-agency").await;
+    let after_login = write_transactions(&d.app).await;
+    for path in [format!("/children/{child}"), "/".into()] {
+        let (status, _) = browser.get_text(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    let (status, _) = d
+        .agency
+        .get(&format!("/api/v1/children/{child}/notes"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(write_transactions(&d.app).await, after_login);
+    let (reads,): (i64,) = query(
+        "SELECT COUNT(*) FROM care_note_reads r JOIN care_notes n ON n.id = r.note_id WHERE n.child_id = $1",
+    )
+    .bind(child)
+    .fetch_one(&d.app.db)
+    .await
+    .unwrap();
+    assert_eq!(reads, 1, "the nursery's 既読 is recorded all the same");
+    assert!(!d.app.audit_actions("child.read").await.is_empty());
 }

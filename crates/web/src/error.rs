@@ -329,7 +329,15 @@ async fn keep_form(req: Request, is_api: bool) -> (Request, Option<Vec<(String, 
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, crate::auth::FORM_LIMIT).await {
         Ok(bytes) => {
-            let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).ok();
+            // Passwords and one-time codes are never written back into a page.
+            let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .ok()
+                .map(|fields| {
+                    fields
+                        .into_iter()
+                        .filter(|(name, _)| !name.contains("password") && name != "code")
+                        .collect()
+                });
             (
                 Request::from_parts(parts, axum::body::Body::from(bytes)),
                 fields,

@@ -169,7 +169,7 @@ impl Metrics {
             self.audit_entries.inc_by(written.saturating_sub(*seen));
             *seen = written.max(*seen);
         }
-        let writes = tsunagu_store::unit::writes_begun();
+        let writes = state.db.unit_writes();
         if let Ok(mut seen) = self.writes_seen.lock() {
             self.writes.inc_by(writes.saturating_sub(*seen));
             *seen = writes.max(*seen);

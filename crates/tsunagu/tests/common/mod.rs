@@ -70,6 +70,21 @@ impl TestApp {
         Self::serve(db, url).await
     }
 
+    /// The demo data on a server that reaches its database at the URL `through` makes of the
+    /// real one (a proxy in between); `db` stays a direct connection for the test's checks.
+    pub async fn demo_through(backend: Backend, through: impl FnOnce(&str) -> String) -> TestApp {
+        let (db, url) = tsunagu_store::testing::fresh_database(backend)
+            .await
+            .expect("fresh database");
+        tsunagu::demo::load_if_empty(&db)
+            .await
+            .expect("demo data")
+            .expect("database was empty");
+        let mut app = Self::serve(db, through(&url)).await;
+        app.database_url = url;
+        app
+    }
+
     async fn serve(db: Db, url: String) -> TestApp {
         Self::serve_with(db, url, false).await
     }
