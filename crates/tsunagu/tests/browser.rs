@@ -106,6 +106,36 @@ async fn text_of(browser: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// The texts of the elements `css` finds once htmx has stopped swapping them (each change of
+/// a filter asks again, and an earlier answer may land after the first row was found).
+async fn settled_texts(browser: &Client, css: &str) -> Vec<String> {
+    let mut last = Vec::new();
+    for _ in 0..50 {
+        let busy = browser
+            .find_all(Locator::Css(".htmx-request"))
+            .await
+            .map_or(true, |found| !found.is_empty());
+        let mut texts = Vec::new();
+        let mut stale = false;
+        for row in browser
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_default()
+        {
+            match row.text().await {
+                Ok(t) => texts.push(t),
+                Err(_) => stale = true,
+            }
+        }
+        if !busy && !stale && texts == last {
+            return texts;
+        }
+        last = texts;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    last
+}
+
 async fn log_out(browser: &Client) {
     browser
         .find(Locator::Css(".site-header form.inline button"))
@@ -404,13 +434,9 @@ async fn the_directory_is_searched_filtered_printed_and_imported() {
         )))
         .await
         .unwrap();
-    let rows = browser
-        .find_all(Locator::Css("#results tbody tr"))
-        .await
-        .unwrap();
+    let rows = settled_texts(&browser, "#results tbody tr").await;
     assert!(!rows.is_empty());
-    for row in rows {
-        let text = row.text().await.unwrap();
+    for text in rows {
         assert!(
             text.contains("放課後等デイサービス") && text.contains(&town),
             "{text}"
@@ -1540,5 +1566,115 @@ async fn a_coordinator_enrols_a_second_factor_and_logs_in_with_it() {
         .await
         .unwrap();
     assert!(browser.current_url().await.unwrap().path() == "/");
+    browser.close().await.unwrap();
+}
+
+/// What an agency sees under the consent rule, as its staff see it on screen: the goals and
+/// roles of a plan the family agreed to share, and of a meeting it is invited to for a child it
+/// may not see, the logistics only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agency_sees_what_the_family_agreed_to_and_a_meetings_logistics() {
+    use serde_json::json;
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let (area,): (i64,) = tsunagu_store::db::query("SELECT id FROM areas WHERE name = '香取海匝'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let (nursery,): (i64,) =
+        tsunagu_store::db::query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let coordinator = common::Api::new(&app, "demo-coordinator").await;
+    let day = |d: i64| {
+        (tsunagu_domain::japanese_date::today(time::OffsetDateTime::now_utc())
+            + time::Duration::days(d))
+        .to_string()
+    };
+    let new_child = |given: &'static str| {
+        json!({"area_id": area.to_string(), "family_name": "画面", "given_name": given,
+               "birth_date": "2021-05-05", "not_a_duplicate": "1"})
+    };
+    // Shared with the nursery: the profile and the plan's roles.
+    let (_, body) = coordinator
+        .post("/api/v1/children", new_child("きょうゆう"))
+        .await;
+    let shared = body["child"]["id"].as_i64().unwrap();
+    for (path, body) in [
+        (
+            "consents",
+            json!({"basis": "consent", "guardian_name": "画面 保護者", "parts": ["profile", "plan"],
+                            "agency_ids": [nursery.to_string()], "valid_from": day(-30), "obtained": "written"}),
+        ),
+        (
+            "care-team",
+            json!({"agency_id": nursery.to_string(), "role": "担任", "from_on": day(-30)}),
+        ),
+        (
+            "plans",
+            json!({"review_on": day(90), "long_term_goal": "友だちと安心して過ごす",
+                         "situation": "家庭の事情（園には見せない）",
+                         "goal": ["朝の支度を自分でする", "困ったときに先生に伝える"], "who": ["保育園", "家庭"],
+                         "what": ["絵カードで手順を示す", "伝えられたらほめる"], "by_on": [day(60), ""]}),
+        ),
+    ] {
+        let (status, body) = coordinator
+            .post(&format!("/api/v1/children/{shared}/{path}"), body)
+            .await;
+        assert!(status.is_success(), "{path}: {status} {body}");
+    }
+    // Not shared: the nursery is only invited to its meeting.
+    let (_, body) = coordinator
+        .post("/api/v1/children", new_child("ないしょ"))
+        .await;
+    let hidden = body["child"]["id"].as_i64().unwrap();
+    let (_, body) = coordinator
+        .post(
+            &format!("/api/v1/children/{hidden}/meetings"),
+            json!({"purpose": "就学に向けた支援会議", "date": day(7), "start": "10:00", "end": "11:00",
+                   "place": "香取市役所 会議室", "agency_ids": [nursery.to_string()], "others": "画面 保護者（母）",
+                   "agenda": "園での様子の共有"}),
+        )
+        .await;
+    let meeting = body["id"].as_i64().unwrap();
+
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-agency",
+        tsunagu::demo::password_of("demo-agency").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/children/{shared}/plan", app.base))
+        .await
+        .unwrap();
+    let main = text_of(&browser, "main").await;
+    assert!(main.contains("支援計画（役割分担）"), "{main}");
+    assert!(main.contains("朝の支度を自分でする") && main.contains("絵カードで手順を示す"));
+    assert!(main.contains("友だちと安心して過ごす"));
+    assert!(
+        !main.contains("家庭の事情"),
+        "the situation is not the plan's shared part"
+    );
+    save_screenshot(&browser, "plan-shared-with-agency").await;
+
+    browser
+        .goto(&format!("{}/meetings/{meeting}", app.base))
+        .await
+        .unwrap();
+    let main = text_of(&browser, "main").await;
+    assert!(main.contains("就学に向けた支援会議") && main.contains("香取市役所 会議室"));
+    for hidden_text in ["ないしょ", "園での様子の共有", "画面 保護者"] {
+        assert!(!main.contains(hidden_text), "shows {hidden_text}: {main}");
+    }
+    save_screenshot(&browser, "meeting-logistics-agency").await;
     browser.close().await.unwrap();
 }

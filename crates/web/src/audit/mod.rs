@@ -144,12 +144,16 @@ pub fn action_label(code: &str) -> &str {
         "child.reopen" => "再開",
         "child.timeline" => "経過の閲覧",
         "child.merge" => "記録の統合",
+        "child.duplicates" => "重複の可能性の確認",
+        "child.siblings" => "きょうだいの閲覧",
         "consultation.create" => "相談の記録",
         "consultation.read" => "相談の閲覧",
         "consultation.list" => "相談一覧の閲覧",
+        "consultation.follow_ups" => "相談のフォローアップ一覧の閲覧",
         "consultation.link" => "相談と子どもの結びつけ",
         "consent.create" => "同意の記録",
         "consent.revoke" => "同意の撤回",
+        "consent.expiring" => "期限の近い同意の一覧の閲覧",
         "care_team.add" => "支援チームへの追加",
         "care_team.end" => "支援チームの終了",
         "attachment.upload" => "書類の添付",
@@ -158,29 +162,37 @@ pub fn action_label(code: &str) -> &str {
         "duplicate.raise" => "重複の可能性の記録",
         "duplicate.decide" => "重複の判断",
         "duplicate.distinct" => "別人と判断",
+        "duplicate.list" => "重複の可能性の一覧の閲覧",
         "child.sibling" => "きょうだいの記録",
         "referral.create" => "つなぎ（紹介）の記録",
         "referral.update" => "つなぎの回答・取り消し",
         "referral.inbox" => "受信箱の閲覧",
+        "referral.list" => "つなぎ一覧の閲覧",
+        "referral.overdue" => "回答待ちのつなぎの閲覧",
         "care_note.post" => "支援チームへの連絡",
         "care_note.read" => "支援チームへの連絡の閲覧",
+        "care_note.unread" => "未読の連絡の一覧の閲覧",
         "meeting.create" => "支援会議の予定",
         "meeting.read" => "支援会議の閲覧",
         "meeting.update" => "支援会議の記録",
+        "meeting.list" => "支援会議一覧の閲覧",
         "action_item.create" => "役割分担の追加",
         "action_item.update" => "役割分担の完了・再開",
+        "action_item.list" => "役割分担一覧の閲覧",
         "calendar.issue" => "カレンダー購読URLの発行",
         "calendar.feed" => "カレンダーの購読",
         "plan.create" => "支援計画の作成",
         "plan.update" => "支援計画の修正",
         "plan.review" => "支援計画の見直し（モニタリング）",
         "plan.read" => "支援計画の閲覧",
+        "plan.reviews_due" => "見直しの近い支援計画の閲覧",
         "network.read" => "ネットワーク図の閲覧",
         "hold.create" => "就学猶予・原級留置の記録",
         "transition.create" => "移行の計画",
         "transition.read" => "移行の閲覧",
         "transition.update" => "移行・チェック項目の更新",
         "transition.calendar" => "移行カレンダーの閲覧",
+        "transition.due" => "期限の近い移行の準備の閲覧",
         "transition_template.update" => "移行チェックリストひな形の変更",
         "transition_template.delete" => "移行チェックリストひな形の削除",
         "handover.create" => "引継ぎシートの作成",
@@ -189,9 +201,11 @@ pub fn action_label(code: &str) -> &str {
         "handover.send" => "引継ぎシートの送付",
         "handover.acknowledge" => "引継ぎシートの受領確認",
         "handover.feedback" => "移行後のフィードバック",
+        "handover.list" => "引継ぎシート一覧の閲覧",
         "support_file.read" => "サポートファイルの閲覧",
         "support_file.update" => "サポートファイルの更新",
         "visit.create" => "巡回相談・施設支援の記録",
+        "visit.list" => "巡回相談・施設支援の一覧の閲覧",
         "training.create" => "研修会の記録",
         "training_topic.create" => "研修テーマの追加",
         "council_meeting.create" => "協議会の会議の記録",
@@ -269,7 +283,18 @@ mod tests {
                 let checked = text.split("Purpose::Read, \"").skip(1);
                 let written = text.split("Purpose::Write, \"").skip(1);
                 let area_only = text.split("actor, child, \"").skip(1);
-                for part in events.chain(checked).chain(written).chain(area_only) {
+                // A list's one entry naming the children it showed.
+                let shown = text
+                    .split("audit_shown(")
+                    .skip(1)
+                    .filter_map(|p| p.trim_start().strip_prefix('"'))
+                    .filter(|p| p.starts_with(|c: char| c.is_ascii_lowercase()));
+                for part in events
+                    .chain(checked)
+                    .chain(written)
+                    .chain(area_only)
+                    .chain(shown)
+                {
                     let code = &part[..part.find('"').unwrap()];
                     if !code.starts_with("test.") && action_label(code) == code {
                         missing.push(format!("{code} ({})", path.display()));
