@@ -498,24 +498,7 @@ async fn refusal_comes_before_validation(b: Backend) {
     );
 }
 
-/// The write transactions the server's requests began, from `/metrics`.
-async fn write_transactions(app: &TestApp) -> u64 {
-    let text = reqwest::Client::new()
-        .get(format!("{}/metrics", app.base))
-        .bearer_auth(common::METRICS_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("tsunagu_request_write_transactions_total "))
-        .expect("the counter is in /metrics")
-        .trim()
-        .parse()
-        .unwrap()
-}
+const WRITES: &str = "tsunagu_request_write_transactions_total";
 
 async fn a_page_view_opens_no_write_transaction(b: Backend) {
     let d = Demo::new(b).await;
@@ -530,13 +513,13 @@ async fn a_page_view_opens_no_write_transaction(b: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let written = write_transactions(&d.app).await;
-    assert!(written > 0, "the changes above each began one");
+    let written = d.app.metric(WRITES).await;
+    assert!(written > 0.0, "the changes above each began one");
 
     // The nursery reads the record, the notes and its inbox: reads leave an audit entry and
     // 既読, written by the audit log's appender, not by a transaction of the request's own.
     let browser = d.app.login_as("demo-agency").await;
-    let after_login = write_transactions(&d.app).await;
+    let after_login = d.app.metric(WRITES).await;
     for path in [format!("/children/{child}"), "/".into()] {
         let (status, _) = browser.get_text(&path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -546,7 +529,7 @@ async fn a_page_view_opens_no_write_transaction(b: Backend) {
         .get(&format!("/api/v1/children/{child}/notes"))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(write_transactions(&d.app).await, after_login);
+    assert_eq!(d.app.metric(WRITES).await, after_login);
     let (reads,): (i64,) = query(
         "SELECT COUNT(*) FROM care_note_reads r JOIN care_notes n ON n.id = r.note_id WHERE n.child_id = $1",
     )

@@ -16,7 +16,7 @@ use std::{
     time::Duration,
 };
 
-use common::{csrf_in, Api, Backend, TestApp, METRICS_TOKEN};
+use common::{csrf_in, Api, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::{
@@ -188,20 +188,7 @@ fn impatient() -> reqwest::Client {
         .unwrap()
 }
 
-async fn unavailable_count(app: &TestApp) -> f64 {
-    let text = impatient()
-        .get(format!("{}/metrics", app.base))
-        .bearer_auth(METRICS_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("tsunagu_database_unavailable_total "))
-        .map_or(0.0, |v| v.trim().parse().unwrap())
-}
+const UNAVAILABLE: &str = "tsunagu_database_unavailable_total";
 
 fn child_body(area: i64, given: &str) -> Value {
     json!({"area_id": area.to_string(), "family_name": "停電", "given_name": given,
@@ -238,7 +225,7 @@ async fn a_database_that_stops_answering_is_told_fast_and_loses_nothing() {
     let browser = app.login_as("demo-coordinator").await;
     let (_, form_page) = browser.get_text("/children/new").await;
     let csrf = csrf_in(&form_page).unwrap();
-    let unavailable_before = unavailable_count(&app).await;
+    let unavailable_before = app.metric(UNAVAILABLE).await;
     let created_before = app.audit_actions("child.create").await.len();
     let login_page = app.client();
     let (_, html) = login_page.get_text("/login").await;
@@ -322,7 +309,7 @@ async fn a_database_that_stops_answering_is_told_fast_and_loses_nothing() {
         .expect("answered before the client gave up");
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(
-        unavailable_count(&app).await >= unavailable_before + 5.0,
+        app.metric(UNAVAILABLE).await >= unavailable_before + 5.0,
         "/metrics counts each answer the database could not give"
     );
 

@@ -281,6 +281,41 @@ async fn id_of(app: &TestApp, sql: &'static str) -> i64 {
     id
 }
 
+/// The demo's area 香取海匝 and the agencies the sweep's children are shared with.
+struct Places {
+    area: i64,
+    /// `demo-agency`'s nursery.
+    nursery: i64,
+    /// `demo-school`'s school.
+    school: i64,
+    /// A clinic every fixture child has on its care team, with consent.
+    clinic: i64,
+}
+
+impl Places {
+    async fn of(app: &TestApp) -> Places {
+        Places {
+            area: id_of(app, "SELECT id FROM areas WHERE name = '香取海匝'").await,
+            nursery: id_of(
+                app,
+                "SELECT agency_id FROM users WHERE login = 'demo-agency'",
+            )
+            .await,
+            school: id_of(
+                app,
+                "SELECT agency_id FROM users WHERE login = 'demo-school'",
+            )
+            .await,
+            clinic: id_of(
+                app,
+                "SELECT a.id FROM agencies a JOIN agency_kinds k ON k.id = a.kind_id \
+                 WHERE k.name = '医療機関' ORDER BY a.id LIMIT 1",
+            )
+            .await,
+        }
+    }
+}
+
 async fn post_ok(api: &Api, path: &str, body: serde_json::Value) -> serde_json::Value {
     let (status, body) = api.post(path, body).await;
     assert!(status.is_success(), "{path}: {status} {body}");
@@ -555,24 +590,13 @@ impl Caller {
 
 async fn every_route_that_names_a_child_follows_the_rule(b: Backend) {
     let app = TestApp::demo(b).await;
-    let area = id_of(&app, "SELECT id FROM areas WHERE name = '香取海匝'").await;
+    let Places {
+        area,
+        nursery,
+        school,
+        clinic,
+    } = Places::of(&app).await;
     let kashiwa = id_of(&app, "SELECT id FROM areas WHERE name = '柏市'").await;
-    let nursery = id_of(
-        &app,
-        "SELECT agency_id FROM users WHERE login = 'demo-agency'",
-    )
-    .await;
-    let school = id_of(
-        &app,
-        "SELECT agency_id FROM users WHERE login = 'demo-school'",
-    )
-    .await;
-    let (clinic,): (i64,) = query(
-        "SELECT a.id FROM agencies a JOIN agency_kinds k ON k.id = a.kind_id WHERE k.name = '医療機関' ORDER BY a.id",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
     let coordinator = Api::new(&app, "demo-coordinator").await;
     let kashiwa_coordinator = Api::new(&app, "demo-coordinator-kashiwa").await;
 
@@ -942,23 +966,12 @@ const MAY_BE_TOLD: [(&str, &str, &str); 7] = [
 /// change with an empty and a malformed body: 401, 403 or 404 — never a validation message.
 async fn every_write_operation_refuses_before_it_validates(b: Backend) {
     let app = TestApp::demo(b).await;
-    let area = id_of(&app, "SELECT id FROM areas WHERE name = '香取海匝'").await;
-    let nursery = id_of(
-        &app,
-        "SELECT agency_id FROM users WHERE login = 'demo-agency'",
-    )
-    .await;
-    let school = id_of(
-        &app,
-        "SELECT agency_id FROM users WHERE login = 'demo-school'",
-    )
-    .await;
-    let (clinic,): (i64,) = query(
-        "SELECT a.id FROM agencies a JOIN agency_kinds k ON k.id = a.kind_id WHERE k.name = '医療機関' ORDER BY a.id",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let Places {
+        area,
+        nursery,
+        school,
+        clinic,
+    } = Places::of(&app).await;
     let (challenge,): (i64,) = query("SELECT id FROM challenges WHERE area_id = $1 ORDER BY id")
         .bind(area)
         .fetch_one(&app.db)

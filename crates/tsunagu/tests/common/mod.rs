@@ -31,6 +31,18 @@ macro_rules! both_backends {
 /// The token the test servers' `/metrics` answers to.
 pub const METRICS_TOKEN: &str = "test-metrics-token";
 
+/// A fresh database with the demo data loaded, and its URL.
+async fn demo_database(backend: Backend) -> (Db, String) {
+    let (db, url) = tsunagu_store::testing::fresh_database(backend)
+        .await
+        .expect("fresh database");
+    tsunagu::demo::load_if_empty(&db)
+        .await
+        .expect("demo data")
+        .expect("database was empty");
+    (db, url)
+}
+
 pub struct TestApp {
     pub base: String,
     pub db: Db,
@@ -49,13 +61,7 @@ impl TestApp {
 
     /// A server with the demo data and accounts.
     pub async fn demo(backend: Backend) -> TestApp {
-        let (db, url) = tsunagu_store::testing::fresh_database(backend)
-            .await
-            .expect("fresh database");
-        tsunagu::demo::load_if_empty(&db)
-            .await
-            .expect("demo data")
-            .expect("database was empty");
+        let (db, url) = demo_database(backend).await;
         Self::serve(db, url).await
     }
 
@@ -73,13 +79,7 @@ impl TestApp {
     /// The demo data on a server that reaches its database at the URL `through` makes of the
     /// real one (a proxy in between); `db` stays a direct connection for the test's checks.
     pub async fn demo_through(backend: Backend, through: impl FnOnce(&str) -> String) -> TestApp {
-        let (db, url) = tsunagu_store::testing::fresh_database(backend)
-            .await
-            .expect("fresh database");
-        tsunagu::demo::load_if_empty(&db)
-            .await
-            .expect("demo data")
-            .expect("database was empty");
+        let (db, url) = demo_database(backend).await;
         let mut app = Self::serve(db, through(&url)).await;
         app.database_url = url;
         app
@@ -92,13 +92,7 @@ impl TestApp {
     /// The demo data on a server that requires coordinators and administrators to log in with
     /// a second factor, as a production server does by default.
     pub async fn demo_requiring_second_factor(backend: Backend) -> TestApp {
-        let (db, url) = tsunagu_store::testing::fresh_database(backend)
-            .await
-            .expect("fresh database");
-        tsunagu::demo::load_if_empty(&db)
-            .await
-            .expect("demo data")
-            .expect("database was empty");
+        let (db, url) = demo_database(backend).await;
         Self::serve_with(db, url, true).await
     }
 
@@ -217,6 +211,25 @@ impl TestApp {
         .expect("token");
         tx.commit().await.expect("commit");
         token
+    }
+
+    /// A figure of `/metrics` (0 when the series has no sample yet).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .expect("client")
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("/metrics")
+            .text()
+            .await
+            .expect("/metrics text");
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .map_or(0.0, |v| v.trim().parse().expect("a number"))
     }
 
     /// Audit entries with this action, newest first, read straight from the table.
