@@ -34,6 +34,16 @@ pub struct ChildAccess {
 }
 
 impl ChildAccess {
+    /// Refuses (403) an access that is not the area's own staff's: for the readers of what
+    /// only they see (plans, transitions, the support file, the timeline).
+    pub fn only_area_staff(&self) -> Result<()> {
+        if self.sees_everything() {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+
     pub fn child(&self) -> ChildId {
         self.child
     }
@@ -130,6 +140,11 @@ pub async fn child(
             Err(error_of(refusal))
         }
     }
+}
+
+/// [`child`] to read the record itself (its page, its API, the pages built on it).
+pub async fn record(u: &mut Unit, id: ChildId) -> Result<ChildAccess> {
+    child(u, id, Purpose::Read, "child.read").await
 }
 
 /// [`child`] for what only the area's own staff read (plans, transitions, the support file):

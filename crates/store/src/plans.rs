@@ -314,9 +314,14 @@ pub async fn update_current(
     w.commit().await
 }
 
-/// Every version of the child's plan with its goals, and the reviews: for the area's staff.
-pub async fn history(u: &mut Unit, child: ChildId) -> Result<PlanHistory> {
-    let access = access::area_staff(u, child, "plan.read").await?;
+/// The action under which the plan is read (and refused): mint its access with it.
+pub const READ: &str = "plan.read";
+
+/// Every version of the child's plan with its goals, and the reviews: for the area's staff
+/// (`access` from [`access::area_staff`]).
+pub async fn history(u: &mut Unit, access: &ChildAccess) -> Result<PlanHistory> {
+    access.only_area_staff()?;
+    let child = access.child();
     let (child_name, birth_date): (String, Date) =
         query("SELECT family_name || ' ' || given_name, birth_date FROM children WHERE id = $1")
             .bind(child.0)

@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use tsunagu_domain::ChildId;
 
 use crate::{
     access::{self, ChildAccess},
@@ -52,10 +51,14 @@ type FamilyRow = (
     OffsetDateTime,
 );
 
-/// The whole file, for the area's staff.
-pub async fn get(u: &mut Unit, child: ChildId) -> Result<SupportFile> {
-    let access = access::area_staff(u, child, "support_file.read").await?;
-    let record = children::record_for_documents(&mut *u, &access).await?;
+/// The action under which the file is read (and refused): mint its access with it.
+pub const READ: &str = "support_file.read";
+
+/// The whole file, for the area's staff (`access` from [`access::area_staff`]).
+pub async fn get(u: &mut Unit, access: &ChildAccess) -> Result<SupportFile> {
+    access.only_area_staff()?;
+    let child = access.child();
+    let record = children::record_for_documents(&mut *u, access).await?;
     let row: Option<FamilyRow> = query(
         "SELECT growth, aids, allowances, likes, behaviours, what_helps, updated_at FROM support_files WHERE child_id = $1",
     )
@@ -76,8 +79,8 @@ pub async fn get(u: &mut Unit, child: ChildId) -> Result<SupportFile> {
         ),
         None => (FamilyPart::default(), None),
     };
-    let consultations = consultations::for_child_history(u, &access).await?;
-    u.audit(Event::new("support_file.read").object("child", child));
+    let consultations = consultations::for_child_history(u, access).await?;
+    u.audit(Event::new(READ).object("child", child));
     Ok(SupportFile {
         record,
         family,

@@ -172,7 +172,8 @@ impl FormPage {
 
 async fn new_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
     access::child(&mut u, ChildId(id), Purpose::Write, "meeting.create").await?;
-    let v = children::view(&mut u, ChildId(id)).await?;
+    let seen = access::record(&mut u, ChildId(id)).await?;
+    let v = children::view(&mut u, seen).await?;
     let form = MeetingFields {
         start: "10:00".into(),
         end: "11:00".into(),
@@ -215,7 +216,8 @@ async fn create(
             Ok(Redirect::to(&format!("/meetings/{meeting}?notice=created")).into_response())
         }
         Err(AppError::Validation(errors)) => {
-            let v = children::view(&mut u, ChildId(id)).await?;
+            let seen = access::record(&mut u, ChildId(id)).await?;
+            let v = children::view(&mut u, seen).await?;
             let page = FormPage {
                 layout: Layout::page(&auth, "支援会議の予定", "/children"),
                 child_id: id,

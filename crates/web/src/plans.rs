@@ -399,7 +399,8 @@ async fn show(
         };
         return Ok(Html(page.render()?).into_response());
     }
-    let h = plans::history(&mut u, ChildId(id)).await?;
+    let staff = access::area_staff(&mut u, ChildId(id), plans::READ).await?;
+    let h = plans::history(&mut u, &staff).await?;
     let shown = pick(&h, q.version.as_deref())?;
     let reviewed = shown.as_ref().and_then(|p| h.review_of(p.id).cloned());
     let page = ShowPage {
@@ -467,7 +468,8 @@ fn writable(h: &PlanHistory) -> Result<(), AppError> {
 }
 
 async fn new_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let h = plans::history(&mut u, ChildId(id)).await?;
+    let staff = access::area_staff(&mut u, ChildId(id), plans::READ).await?;
+    let h = plans::history(&mut u, &staff).await?;
     writable(&h)?;
     if h.current().is_some() {
         return Ok(Redirect::to(&format!("/children/{id}/plan")).into_response());
@@ -481,7 +483,8 @@ async fn new_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Respon
 }
 
 async fn edit_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
-    let h = plans::history(&mut u, ChildId(id)).await?;
+    let staff = access::area_staff(&mut u, ChildId(id), plans::READ).await?;
+    let h = plans::history(&mut u, &staff).await?;
     writable(&h)?;
     let current = h.current().ok_or(AppError::NotFound)?;
     let page = form_page(&auth, &h, PlanFields::of(current), Errors::new()).await?;
@@ -527,7 +530,8 @@ async fn save(
             Err(e) => into_form_errors(&mut errors, e)?,
         }
     }
-    let h = plans::history(u, child).await?;
+    let staff = access::area_staff(u, child, plans::READ).await?;
+    let h = plans::history(u, &staff).await?;
     writable(&h)?;
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -617,7 +621,8 @@ async fn review_form(
     mut u: Unit,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    let h = plans::history(&mut u, ChildId(id)).await?;
+    let staff = access::area_staff(&mut u, ChildId(id), plans::READ).await?;
+    let h = plans::history(&mut u, &staff).await?;
     writable(&h)?;
     let page = review_page(&auth, h, None, Errors::new()).await?;
     Ok(Html(page.render()?))
@@ -652,7 +657,8 @@ async fn review(
             Err(e) => return Err(e),
         }
     }
-    let h = plans::history(&mut u, child).await?;
+    let staff = access::area_staff(&mut u, child, plans::READ).await?;
+    let h = plans::history(&mut u, &staff).await?;
     writable(&h)?;
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -747,7 +753,8 @@ async fn compare(
     Path(id): Path<i64>,
     Query(q): Query<CompareQuery>,
 ) -> Result<Html<String>, AppError> {
-    let h = plans::history(&mut u, ChildId(id)).await?;
+    let staff = access::area_staff(&mut u, ChildId(id), plans::READ).await?;
+    let h = plans::history(&mut u, &staff).await?;
     let latest = h.versions.first().map_or(0, |p| p.version);
     let parse = |v: Option<&String>, default: i64| {
         v.and_then(|s| s.trim().parse::<i64>().ok())
@@ -851,7 +858,8 @@ async fn print(
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Html<String>, AppError> {
-    let h = plans::history(&mut u, ChildId(id)).await?;
+    let staff = access::area_staff(&mut u, ChildId(id), plans::READ).await?;
+    let h = plans::history(&mut u, &staff).await?;
     let p = pick(&h, q.version.as_deref())?.ok_or(AppError::NotFound)?;
     printing::html(
         Layout::page(&auth, "支援計画", "/children"),
@@ -868,7 +876,8 @@ async fn pdf(
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
-    let h = plans::history(&mut u, ChildId(id)).await?;
+    let staff = access::area_staff(&mut u, ChildId(id), plans::READ).await?;
+    let h = plans::history(&mut u, &staff).await?;
     let p = pick(&h, q.version.as_deref())?.ok_or(AppError::NotFound)?;
     let name = format!("支援計画_第{}版.pdf", p.version);
     printing::pdf(document(&h, &p), &name).await
@@ -878,7 +887,8 @@ async fn pdf(
 #[utoipa::path(get, path = "/api/v1/children/{id}/plans", tag = "plans", params(("id" = i64, Path)),
     responses((status = 200, body = PlanHistory), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn api_history(mut u: Unit, Path(id): Path<i64>) -> Result<Json<PlanHistory>, AppError> {
-    Ok(Json(plans::history(&mut u, ChildId(id)).await?))
+    let staff = access::area_staff(&mut u, ChildId(id), plans::READ).await?;
+    Ok(Json(plans::history(&mut u, &staff).await?))
 }
 
 /// Make the child's first plan (coordinators of the area); later versions come from reviews.

@@ -136,7 +136,8 @@ async fn page(
     notice: Option<&str>,
     typed: Option<(FamilyFields, Errors)>,
 ) -> Result<Response, AppError> {
-    let file = support_files::get(u, ChildId(id)).await?;
+    let staff = access::area_staff(u, ChildId(id), support_files::READ).await?;
+    let file = support_files::get(u, &staff).await?;
     let (form, errors) =
         typed.unwrap_or_else(|| (FamilyFields::from_part(&file.family), Errors::new()));
     let status = if errors.is_empty() {
@@ -370,7 +371,8 @@ pub fn document(f: &SupportFile) -> Document {
 }
 
 async fn print(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
-    let f = support_files::get(&mut u, ChildId(id)).await?;
+    let staff = access::area_staff(&mut u, ChildId(id), support_files::READ).await?;
+    let f = support_files::get(&mut u, &staff).await?;
     printing::html(
         Layout::page(&auth, "サポートファイル", "/children"),
         &document(&f),
@@ -381,7 +383,8 @@ async fn print(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<Stri
 }
 
 async fn pdf(_auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let f = support_files::get(&mut u, ChildId(id)).await?;
+    let staff = access::area_staff(&mut u, ChildId(id), support_files::READ).await?;
+    let f = support_files::get(&mut u, &staff).await?;
     let name = format!(
         "サポートファイル_{}.pdf",
         f.record.child.name().replace(' ', "")
@@ -407,7 +410,8 @@ pub async fn api_show(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let f = support_files::get(&mut u, ChildId(id)).await?;
+    let staff = access::area_staff(&mut u, ChildId(id), support_files::READ).await?;
+    let f = support_files::get(&mut u, &staff).await?;
     let doc = document(&f);
     if printing::wants_pdf(&headers) {
         return printing::pdf(doc, "support-file.pdf").await;

@@ -8,8 +8,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 pub use tsunagu_domain::ChildId;
 use tsunagu_domain::{
-    access::{Purpose, SharePart},
-    kana, Actor, AgencyId, AreaId, ConsentId, MunicipalityId, Role,
+    access::SharePart, kana, Actor, AgencyId, AreaId, ConsentId, MunicipalityId, Role,
 };
 
 use crate::{

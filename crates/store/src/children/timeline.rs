@@ -25,14 +25,19 @@ pub struct TimelineFilter {
     pub until: Option<OffsetDateTime>,
 }
 
+/// The action under which the timeline is read (and refused): mint its access with it.
+pub const TIMELINE: &str = "child.timeline";
+
+/// The child's timeline, for the area's staff (`access` from [`access::area_staff`]).
 pub async fn timeline(
     u: &mut Unit,
-    id: ChildId,
+    access: &ChildAccess,
     filter: &TimelineFilter,
     paging: Paging,
 ) -> Result<Page<TimelineEntry>> {
+    access.only_area_staff()?;
+    let id = access.child();
     let (kind, from, until) = (filter.kind.as_deref(), filter.from, filter.until);
-    access::area_staff(u, id, "child.timeline").await?;
     const WHERE: &str = "WHERE e.child_id = $1 AND ($2 IS NULL OR e.kind = $2) AND ($3 IS NULL OR e.at >= $3) AND ($4 IS NULL OR e.at < $4)";
     let bind = |q: crate::db::Query| q.bind(id.0).bind(kind).bind(from).bind(until);
     let (total,): (i64,) = bind(query(format!(
@@ -48,7 +53,7 @@ pub async fn timeline(
     .bind(paging.offset)
     .fetch_all(&mut *u)
     .await?;
-    u.audit(Event::new("child.timeline").object("child", id));
+    u.audit(Event::new(TIMELINE).object("child", id));
     Ok(Page { items, total })
 }
 

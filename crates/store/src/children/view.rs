@@ -35,10 +35,11 @@ impl ChildView {
     }
 }
 
-/// The record as the unit's user may see it. The read is audited and, for an agency, each
-/// part's first disclosure recorded; the view carries the access for the page's other readers.
-pub async fn view(u: &mut Unit, id: ChildId) -> Result<ChildView> {
-    let access = access::child(u, id, Purpose::Read, "child.read").await?;
+/// The record as `access` lets the unit's user see it (mint it with [`access::record`]). The
+/// read is audited and, for an agency, each part's first disclosure recorded; the view carries
+/// the access for the page's other readers.
+pub async fn view(u: &mut Unit, access: ChildAccess) -> Result<ChildView> {
+    let id = access.child();
     let mut child: Child = query(format!(
         "SELECT {CHILD_COLUMNS} {CHILD_FROM} WHERE c.id = $1"
     ))

@@ -322,9 +322,14 @@ async fn with_items(u: &mut Unit, transitions: Vec<Transition>) -> Result<Vec<Tr
         .collect())
 }
 
-/// The child's transitions with their checklists, soonest move first; the area's staff only.
-pub async fn for_child(u: &mut Unit, child: ChildId) -> Result<Vec<TransitionView>> {
-    access::area_staff(u, child, "transition.read").await?;
+/// The action under which transitions are read (and refused): mint their access with it.
+pub const READ: &str = "transition.read";
+
+/// The child's transitions with their checklists, soonest move first; the area's staff only
+/// (`access` from [`access::area_staff`]).
+pub async fn for_child(u: &mut Unit, access: &ChildAccess) -> Result<Vec<TransitionView>> {
+    access.only_area_staff()?;
+    let child = access.child();
     let list: Vec<Transition> = query(format!(
         "{SELECT} WHERE t.child_id = $1 ORDER BY t.move_on, t.id"
     ))

@@ -98,7 +98,8 @@ pub async fn search(
 #[utoipa::path(get, path = "/api/v1/children/{id}", tag = "children", params(("id" = i64, Path)),
     responses((status = 200, body = ChildView), (status = 404, body = crate::api::ErrorResponse)))]
 pub async fn show(mut u: Unit, Path(id): Path<i64>) -> Result<Json<ChildView>, AppError> {
-    Ok(Json(children::view(&mut u, ChildId(id)).await?))
+    let seen = access::record(&mut u, ChildId(id)).await?;
+    Ok(Json(children::view(&mut u, seen).await?))
 }
 
 /// Register a child (coordinators of the area). A possible duplicate answers 409 unless
@@ -127,7 +128,11 @@ pub async fn create(
         }
     }
     let id = children::create(&mut u, &input).await?;
-    Ok((StatusCode::CREATED, Json(children::view(&mut u, id).await?)))
+    let seen = access::record(&mut u, id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(children::view(&mut u, seen).await?),
+    ))
 }
 
 /// Replace a child's record (coordinators of the area; not while closed).
@@ -144,7 +149,8 @@ pub async fn update(
     let (input, errors) = validate(&fields, today());
     errors.into_result().map_err(AppError::Validation)?;
     children::update(&mut u, &access, &input).await?;
-    Ok(Json(children::view(&mut u, ChildId(id)).await?))
+    let seen = access::record(&mut u, ChildId(id)).await?;
+    Ok(Json(children::view(&mut u, seen).await?))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -208,8 +214,9 @@ pub async fn timeline(
         offset: q.offset.clone(),
     }
     .paging()?;
+    let staff = access::area_staff(&mut u, ChildId(id), children::TIMELINE).await?;
     Ok(Json(
-        children::timeline(&mut u, ChildId(id), &q.filter()?, paging).await?,
+        children::timeline(&mut u, &staff, &q.filter()?, paging).await?,
     ))
 }
 
@@ -221,7 +228,8 @@ pub async fn list_consents(
     Path(id): Path<i64>,
 ) -> Result<Json<Page<Consent>>, AppError> {
     access::area_staff(&mut u, ChildId(id), "consent.read").await?;
-    let v = children::view(&mut u, ChildId(id)).await?;
+    let seen = access::record(&mut u, ChildId(id)).await?;
+    let v = children::view(&mut u, seen).await?;
     if !v.sees_everything {
         return Err(AppError::Forbidden);
     }
@@ -314,7 +322,8 @@ pub async fn list_team(
     mut u: Unit,
     Path(id): Path<i64>,
 ) -> Result<Json<Page<tsunagu_store::children::CareTeamMember>>, AppError> {
-    let v = children::view(&mut u, ChildId(id)).await?;
+    let seen = access::record(&mut u, ChildId(id)).await?;
+    let v = children::view(&mut u, seen).await?;
     if !v.shows("care_team") {
         return Err(AppError::Forbidden);
     }

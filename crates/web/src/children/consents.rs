@@ -152,7 +152,8 @@ async fn consent_page(
     errors: Errors,
 ) -> Result<ConsentPage, AppError> {
     access::child(u, ChildId(id), Purpose::Write, "consent.create").await?;
-    let v = children::view(u, ChildId(id)).await?;
+    let seen = access::record(u, ChildId(id)).await?;
+    let v = children::view(u, seen).await?;
     let attachments = tsunagu_store::attachments::list(u, &v.access).await?;
     Ok(ConsentPage {
         layout: Layout::page(auth, "同意・情報共有の記録", "/children"),
@@ -226,7 +227,8 @@ async fn confirm_revoke(
     Path((id, consent)): Path<(i64, i64)>,
 ) -> Result<Html<String>, AppError> {
     access::child(&mut u, ChildId(id), Purpose::Write, "consent.revoke").await?;
-    let v = children::view(&mut u, ChildId(id)).await?;
+    let seen = access::record(&mut u, ChildId(id)).await?;
+    let v = children::view(&mut u, seen).await?;
     let consent = v
         .consents
         .iter()

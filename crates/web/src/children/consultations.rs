@@ -230,7 +230,8 @@ async fn new_form(
     };
     let mut child_name = None;
     if let Some(child) = q.child_id.as_deref().and_then(|c| c.parse::<i64>().ok()) {
-        let v = tsunagu_store::children::view(&mut u, ChildId(child)).await?;
+        let seen = access::record(&mut u, ChildId(child)).await?;
+        let v = tsunagu_store::children::view(&mut u, seen).await?;
         form.child_id = child.to_string();
         form.area_id = v.child.area_id.to_string();
         child_name = Some(v.child.name());

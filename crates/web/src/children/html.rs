@@ -397,7 +397,8 @@ async fn show(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
     may_use(&auth)?;
-    let v = children::view(&mut u, ChildId(id)).await?;
+    let seen = access::record(&mut u, ChildId(id)).await?;
+    let v = children::view(&mut u, seen).await?;
     let access = v.access.clone();
     let disclosures = children::disclosures(&mut u, &access).await?;
     let attachments = tsunagu_store::attachments::list(&mut u, &access).await?;
@@ -475,7 +476,8 @@ async fn show(
 
 async fn edit_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
     access::child(&mut u, ChildId(id), Purpose::Write, "child.update").await?;
-    let v = children::view(&mut u, ChildId(id)).await?;
+    let seen = access::record(&mut u, ChildId(id)).await?;
+    let v = children::view(&mut u, seen).await?;
     if !v.may_write {
         return Err(AppError::Forbidden);
     }
@@ -537,7 +539,8 @@ async fn confirm_close(
     mut u: Unit,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    let v = children::view(&mut u, ChildId(id)).await?;
+    let seen = access::record(&mut u, ChildId(id)).await?;
+    let v = children::view(&mut u, seen).await?;
     if !v.may_write {
         return Err(AppError::Forbidden);
     }
@@ -581,7 +584,8 @@ async fn close(
         children::set_status(&mut u, &access, Some((on, reason))).await?;
         return Ok(Redirect::to(&format!("/children/{id}?notice=case_closed")).into_response());
     }
-    let v = children::view(&mut u, ChildId(id)).await?;
+    let seen = access::record(&mut u, ChildId(id)).await?;
+    let v = children::view(&mut u, seen).await?;
     let page = ClosePage {
         layout: Layout::page(&auth, "終結", "/children"),
         v,

@@ -157,8 +157,10 @@ async fn confirm_merge(
     } else {
         a.child()
     };
-    let v = children::view(&mut u, ChildId(id)).await?;
-    let other = children::view(&mut u, other).await?;
+    let seen = access::record(&mut u, ChildId(id)).await?;
+    let v = children::view(&mut u, seen).await?;
+    let seen = access::record(&mut u, other).await?;
+    let other = children::view(&mut u, seen).await?;
     let page = MergePage {
         layout: Layout::page(&auth, "記録の統合", "/children"),
         v,

@@ -112,8 +112,8 @@ async fn timeline(
         offset: tq.offset.clone(),
     }
     .paging()?;
-    let page = children::timeline(&mut u, ChildId(id), &tq.filter()?, paging).await?;
-    let access = access::area_staff(&mut u, ChildId(id), "child.timeline").await?;
+    let access = access::area_staff(&mut u, ChildId(id), children::TIMELINE).await?;
+    let page = children::timeline(&mut u, &access, &tq.filter()?, paging).await?;
     let name = children::display_name(&mut u, &access).await?;
     let kind = tq.kind.clone().unwrap_or_default();
     let from = tq.from.clone().unwrap_or_default();

@@ -52,8 +52,9 @@ pub async fn api_child(
     Path(id): Path<i64>,
 ) -> Result<Json<ChildTransitions>, AppError> {
     let child = ChildId(id);
-    let list = transitions::for_child(&mut u, child).await?;
-    let v = children::view(&mut u, child).await?;
+    let staff = access::area_staff(&mut u, child, transitions::READ).await?;
+    let list = transitions::for_child(&mut u, &staff).await?;
+    let v = children::view(&mut u, staff).await?;
     let holds = transitions::holds(&mut u, &v.access).await?;
     let cohort = transitions::cohort_of(v.child.birth_date, &holds);
     Ok(Json(ChildTransitions {
@@ -73,7 +74,7 @@ pub async fn api_create(
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let access = access::child(&mut u, ChildId(id), Purpose::Write, "transition.create").await?;
     let JsonBody(body) = body.parse()?;
-    let current = children::view(&mut u, ChildId(id))
+    let current = children::view(&mut u, access.clone())
         .await?
         .child
         .current_agency_id;

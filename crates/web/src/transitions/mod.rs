@@ -262,8 +262,9 @@ async fn page(
     errors: Errors,
 ) -> Result<Response, AppError> {
     let child = id;
-    let list = transitions::for_child(u, child).await?;
-    let v = children::view(u, child).await?;
+    let staff = access::area_staff(u, child, transitions::READ).await?;
+    let list = transitions::for_child(u, &staff).await?;
+    let v = children::view(u, staff).await?;
     let holds = transitions::holds(u, &v.access).await?;
     let sheets = handovers::for_child(u, &v.access).await?;
     let cohort = transitions::cohort_of(v.child.birth_date, &holds);
@@ -349,7 +350,10 @@ async fn create(
     let access = access::child(&mut u, id, Purpose::Write, "transition.create").await?;
     let Form(form) = form.parse()?;
     let mut errors = Errors::new();
-    let current: Option<i64> = children::view(&mut u, id).await?.child.current_agency_id;
+    let current: Option<i64> = children::view(&mut u, access.clone())
+        .await?
+        .child
+        .current_agency_id;
     match check_transition(&form, current) {
         Ok(new) => match transitions::create(&mut u, &access, &new).await {
             Ok(t) => {
