@@ -90,6 +90,27 @@ async fn save_screenshot(browser: &Client, name: &str) {
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
+/// The page at a phone's width (390 px) scrolls only downwards; its picture is kept.
+async fn assert_fits_a_phone(browser: &Client, name: &str) {
+    browser.set_window_size(390, 844).await.unwrap();
+    let (page, view) = (
+        browser
+            .execute("return document.documentElement.scrollWidth", vec![])
+            .await
+            .unwrap(),
+        browser
+            .execute("return window.innerWidth", vec![])
+            .await
+            .unwrap(),
+    );
+    save_screenshot(browser, name).await;
+    browser.set_window_size(1280, 900).await.unwrap();
+    assert!(
+        page.as_i64().unwrap() <= view.as_i64().unwrap(),
+        "{name}: {page} px wide in a {view} px window"
+    );
+}
+
 async fn fill(browser: &Client, id: &str, value: &str) {
     let field = browser.find(Locator::Id(id)).await.unwrap();
     field.clear().await.unwrap();
@@ -1665,6 +1686,7 @@ async fn an_agency_sees_what_the_family_agreed_to_and_a_meetings_logistics() {
         "the situation is not the plan's shared part"
     );
     save_screenshot(&browser, "plan-shared-with-agency").await;
+    assert_fits_a_phone(&browser, "plan-shared-with-agency-phone").await;
 
     browser
         .goto(&format!("{}/meetings/{meeting}", app.base))
@@ -1676,5 +1698,6 @@ async fn an_agency_sees_what_the_family_agreed_to_and_a_meetings_logistics() {
         assert!(!main.contains(hidden_text), "shows {hidden_text}: {main}");
     }
     save_screenshot(&browser, "meeting-logistics-agency").await;
+    assert_fits_a_phone(&browser, "meeting-logistics-agency-phone").await;
     browser.close().await.unwrap();
 }

@@ -15,7 +15,10 @@ use crate::{auth::Auth, routing::Router, AppError, AppState};
 #[openapi(
     info(title = "Tsunagu API", description = "つなぐ — 療育支援コーディネーターの業務システムのAPI。\
         一覧は q（漢字・ひらがな・カタカナ・半角カナのいずれでも一致）、limit（既定50、最大500）、offset を受け付け、\
-        {\"items\": [...], \"total\": N} を返します。エラーは {\"error\": {\"code\", \"message\"}} です。"),
+        {\"items\": [...], \"total\": N} を返します。エラーは {\"error\": {\"code\", \"message\"}} です。\
+        操作の権限がない呼び出しは、本文の内容にかかわらず 403（見ることのできない子どもについては 404）になり、\
+        入力の誤り（400・422）は権限のある呼び出しにだけ返します。終結したケースへの変更は 409 conflict です。\
+        データベースが応答しないときは 503 database_unavailable と Retry-After を返し、何も書き込みません。"),
     paths(
         me,
         crate::users::api::list, crate::users::api::show, crate::users::api::create,
@@ -73,7 +76,8 @@ pub struct ErrorResponse {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable code: unauthenticated, forbidden, not_found, bad_request, validation_failed, conflict…
+    /// Stable code: unauthenticated, forbidden, not_found, bad_request, validation_failed,
+    /// conflict (a duplicate, or a change to a closed case), database_unavailable…
     pub code: String,
     /// Japanese message for a person.
     pub message: String,
