@@ -2,10 +2,16 @@
 //! append-only table whose rows form a hash chain. [`record`] is the single function every
 //! feature calls, inside the transaction of the change it describes; [`record_alone`] for
 //! reads and refusals, which the [`Appender`] writes in groups.
+//!
+//! Each hash is an HMAC-SHA-256 under a key derived from the data key ([`ChainKey`]), so
+//! rewriting an entry and every one after it needs the key, not only the database. What a
+//! chain cannot show by itself, that its newest entries were cut off, [`Checkpoint`]s show:
+//! the head of the chain (last id, its hash) written where the database is not.
 
+use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use tsunagu_domain::{Actor, UserId};
 
 use tokio::sync::{mpsc, oneshot};
@@ -13,12 +19,68 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{
     contains_pattern,
     db::{query, Backend},
+    keys::DataKey,
     unit::Trail,
     Db, Error, Page, Paging, Result, Tx,
 };
 
 /// The hash that stands before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The key the chain's hashes are made under, derived from the data key, and the data key's
+/// fingerprint to name it by.
+#[derive(Clone)]
+pub struct ChainKey {
+    key: [u8; 32],
+    checkpoint_key: [u8; 32],
+    keyed_by: String,
+}
+
+impl std::fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ChainKey({})", self.keyed_by)
+    }
+}
+
+impl ChainKey {
+    pub fn of(key: &DataKey) -> ChainKey {
+        ChainKey {
+            key: key.derive(b"tsunagu audit chain"),
+            checkpoint_key: key.derive(b"tsunagu audit checkpoint"),
+            keyed_by: key.fingerprint(),
+        }
+    }
+
+    /// The fingerprint of the data key this chain key comes from.
+    pub fn keyed_by(&self) -> &str {
+        &self.keyed_by
+    }
+
+    fn mac(key: &[u8; 32], parts: &[&[u8]]) -> String {
+        #[allow(clippy::expect_used)]
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+        for part in parts {
+            mac.update(part);
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+/// How the hashes of a stored chain are checked.
+#[derive(Clone, Copy, Debug)]
+pub enum How<'a> {
+    /// Keyed under this key (every chain since migration 20).
+    Keyed(&'a ChainKey),
+    /// Plain SHA-256, as chains were before (an older archive, a database not yet upgraded).
+    Legacy,
+    /// Only that each entry names the one before: a chain sealed under a key not at hand (an
+    /// archive sealed with a passphrase and restored under another data key), whose content
+    /// the archive's own seal vouches for.
+    LinksOnly,
+}
+
+/// The first migration whose chains are keyed.
+pub const KEYED_SINCE_MIGRATION: i64 = 20;
 
 /// Where a request came from, for the log.
 #[derive(Clone, Debug, Default)]
@@ -133,10 +195,10 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The SHA-256 of the previous hash and this entry's canonical content: a JSON array of its
-    /// fields, the time as Unix seconds so both backends give the same text.
-    fn computed_hash(&self) -> String {
-        let content = serde_json::json!([
+    /// The entry's canonical content: a JSON array of its fields, the time as Unix seconds so
+    /// both backends give the same text.
+    fn content(&self) -> String {
+        serde_json::json!([
             self.id,
             self.at.unix_timestamp(),
             self.user_id,
@@ -149,18 +211,39 @@ impl Entry {
             self.request_id,
             self.detail
         ])
-        .to_string();
+        .to_string()
+    }
+
+    /// The HMAC-SHA-256 under `key` of the previous hash and this entry's content.
+    fn keyed_hash(&self, key: &ChainKey) -> String {
+        ChainKey::mac(
+            &key.key,
+            &[self.prev_hash.as_bytes(), b"\n", self.content().as_bytes()],
+        )
+    }
+
+    /// The plain SHA-256 chains had before migration 20.
+    fn legacy_hash(&self) -> String {
         let mut h = Sha256::new();
         h.update(self.prev_hash.as_bytes());
         h.update(b"\n");
-        h.update(content.as_bytes());
+        h.update(self.content().as_bytes());
         hex::encode(h.finalize())
+    }
+
+    /// Whether the stored hash is what `how` computes (always, when only links are checked).
+    fn hash_matches(&self, how: How<'_>) -> bool {
+        match how {
+            How::Keyed(key) => self.keyed_hash(key) == self.hash,
+            How::Legacy => self.legacy_hash() == self.hash,
+            How::LinksOnly => true,
+        }
     }
 }
 
 /// The entry with its hash computed over `prev_hash` and its content: for loading a chain in bulk.
-pub fn sealed(mut entry: Entry) -> Entry {
-    entry.hash = entry.computed_hash();
+pub fn sealed(mut entry: Entry, key: &ChainKey) -> Entry {
+    entry.hash = entry.keyed_hash(key);
     entry
 }
 
@@ -264,12 +347,8 @@ pub(crate) fn entry_of(meta: &RequestMeta, event: Event<'_>) -> Entry {
 
 /// Gives `entries` the next ids and hashes after the last entry and inserts them.
 async fn chain(tx: &mut Tx, entries: &mut [Entry]) -> Result<()> {
-    if tx.backend() == Backend::Postgres {
-        // The chain is one line: appends take turns. (SQLite's BEGIN IMMEDIATE already did.)
-        query("SELECT pg_advisory_xact_lock(7473218)")
-            .execute(&mut *tx)
-            .await?;
-    }
+    // The chain is one line: appends take turns. (SQLite's BEGIN IMMEDIATE already did.)
+    lock_chain(tx).await?;
     let last: Option<(i64, String)> =
         query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
             .fetch_optional(&mut *tx)
@@ -278,11 +357,12 @@ async fn chain(tx: &mut Tx, entries: &mut [Entry]) -> Result<()> {
         Some((id, hash)) => (id, hash),
         None => (0, GENESIS.to_owned()),
     };
+    let key = tx.chain_key().clone();
     for entry in entries.iter_mut() {
         id += 1;
         entry.id = id;
         entry.prev_hash = prev_hash;
-        entry.hash = entry.computed_hash();
+        entry.hash = entry.keyed_hash(&key);
         prev_hash = entry.hash.clone();
     }
     insert_sealed(tx, entries).await
@@ -424,29 +504,60 @@ pub enum Verification {
         entry_id: i64,
         reason: &'static str,
     },
+    /// The chain ends before a checkpoint's entry: entries `from` to `to` are gone.
+    Truncated {
+        from: i64,
+        to: i64,
+    },
 }
 
-/// Walks the chain from the first entry in batches, recomputing every hash.
+/// Takes the chain's lock on PostgreSQL, so appends and a reseal take turns.
+async fn lock_chain(tx: &mut Tx) -> Result<()> {
+    if tx.backend() == Backend::Postgres {
+        query("SELECT pg_advisory_xact_lock(7473218)")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Which key the stored chain is sealed under (None: not keyed yet).
+async fn keyed_by<'a>(on: impl Into<crate::db::On<'a>>) -> Result<Option<String>> {
+    let mut on = on.into();
+    let row: Option<(Option<String>,)> =
+        query("SELECT keyed_by FROM _tsunagu_audit_chain WHERE id = 1")
+            .fetch_optional(on.exec())
+            .await?;
+    Ok(row.and_then(|(k,)| k))
+}
+
+/// Walks the chain from the first entry in batches, recomputing every hash under the
+/// database's key.
 pub async fn verify(db: &Db) -> Result<Verification> {
-    verify_on(crate::db::On::Db(db)).await
+    if keyed_by(db).await?.as_deref() != Some(db.chain_key().keyed_by()) {
+        return Ok(Verification::Broken {
+            entry_id: 1,
+            reason: "the chain is not sealed under this database's key",
+        });
+    }
+    verify_on(crate::db::On::Db(db), How::Keyed(db.chain_key())).await
 }
 
-/// [`verify`] inside a transaction, e.g. a restore's before it commits.
-pub async fn verify_in(tx: &mut Tx) -> Result<Verification> {
-    verify_on(crate::db::On::Tx(tx)).await
+/// [`verify`] inside a transaction, with the hashes checked as `how` says (a restore's,
+/// before it commits).
+pub(crate) async fn verify_in(tx: &mut Tx, how: How<'_>) -> Result<Verification> {
+    verify_on(crate::db::On::Tx(tx), how).await
 }
 
-async fn verify_on(mut on: crate::db::On<'_>) -> Result<Verification> {
+async fn verify_on(mut on: crate::db::On<'_>, how: How<'_>) -> Result<Verification> {
     const BATCH: i64 = 5_000;
     let mut prev_hash = GENESIS.to_owned();
     let mut expected_id = 1;
     let mut count = 0;
     loop {
-        let batch: Vec<Entry> = query(
-            "SELECT id, at, user_id, user_login, action, object_type, object_id, outcome, \
-             client_addr, request_id, detail, prev_hash, hash FROM audit_log \
-             WHERE id >= $1 ORDER BY id LIMIT $2",
-        )
+        let batch: Vec<Entry> = query(format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE id >= $1 ORDER BY id LIMIT $2"
+        ))
         .bind(expected_id)
         .bind(BATCH)
         .fetch_all(on.exec())
@@ -465,7 +576,7 @@ async fn verify_on(mut on: crate::db::On<'_>) -> Result<Verification> {
                     reason: "link to the previous entry does not match",
                 });
             }
-            if entry.computed_hash() != entry.hash {
+            if !entry.hash_matches(how) {
                 return Ok(Verification::Broken {
                     entry_id: entry.id,
                     reason: "content does not match its hash",
@@ -490,6 +601,306 @@ async fn verify_on(mut on: crate::db::On<'_>) -> Result<Verification> {
         });
     }
     Ok(Verification::Intact { entries: count })
+}
+
+const ENTRY_COLUMNS: &str = "id, at, user_id, user_login, action, object_type, object_id, \
+    outcome, client_addr, request_id, detail, prev_hash, hash";
+
+/// Seals a chain from before hashes were keyed under the database's key, once: at the first
+/// start of this version (or a restore of an older archive). The old chain must verify first;
+/// a broken one is never sealed, so tampering is not laundered. Runs after the migrations.
+pub(crate) async fn key_chain(db: &Db) -> Result<()> {
+    if keyed_by(db).await?.is_some() {
+        return Ok(());
+    }
+    // Under a wrong key nothing is sealed: opening the database says so next.
+    if crate::keys::check(db, db.data_key()).await.is_err() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    let entries = reseal(&mut tx, How::Legacy).await?;
+    if entries > 0 {
+        record(
+            &mut tx,
+            &RequestMeta::cli(),
+            Event::new("audit.chain_keyed").detail(format!("entries={entries}")),
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Verifies the stored chain as `from` says, then seals every entry under the transaction's
+/// key (unless it already is) and records that key. Answers the number of entries.
+pub(crate) async fn reseal(tx: &mut Tx, from: How<'_>) -> Result<i64> {
+    lock_chain(tx).await?;
+    let key = tx.chain_key().clone();
+    let entries = match verify_in(tx, from).await? {
+        Verification::Intact { entries } => entries,
+        Verification::Broken { entry_id, reason } => {
+            return Err(Error::Other(format!(
+                "監査ログの連鎖が途切れています（記録 {entry_id}: {reason}）。鍵付きの連鎖に移せません。"
+            )))
+        }
+        Verification::Truncated { from, to } => {
+            return Err(Error::Other(format!(
+                "監査ログの記録 {from}〜{to} がありません。"
+            )))
+        }
+    };
+    let already = matches!(from, How::Keyed(k) if k.keyed_by == key.keyed_by);
+    if !already && entries > 0 {
+        rewrite_hashes(tx, &key).await?;
+    }
+    query("UPDATE _tsunagu_audit_chain SET keyed_by = $1 WHERE id = 1")
+        .bind(key.keyed_by())
+        .execute(&mut *tx)
+        .await?;
+    Ok(entries)
+}
+
+/// After the data key changed (`tsunagu rekey`): the chain, sealed under `old` (or already
+/// under the new key, when an earlier run was interrupted after this), is sealed under the
+/// transaction's key.
+pub async fn reseal_from(tx: &mut Tx, old: &DataKey) -> Result<i64> {
+    let old = ChainKey::of(old);
+    let current = keyed_by(&mut *tx).await?;
+    let new = tx.chain_key().clone();
+    if current.as_deref() == Some(new.keyed_by()) {
+        return reseal(tx, How::Keyed(&new)).await;
+    }
+    reseal(tx, How::Keyed(&old)).await
+}
+
+/// Recomputes every hash under `key`: the new hashes go to a scratch table in batches, then
+/// one statement sets them, the append-only trigger held off inside this transaction only.
+async fn rewrite_hashes(tx: &mut Tx, key: &ChainKey) -> Result<()> {
+    const BATCH: i64 = 5_000;
+    let backend = tx.backend();
+    let (scratch, hold, release) = match backend {
+        Backend::Sqlite => (
+            "CREATE TEMP TABLE audit_reseal (id INTEGER PRIMARY KEY, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+            "DROP TRIGGER audit_log_no_update",
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log \
+             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+        ),
+        Backend::Postgres => (
+            "CREATE TEMP TABLE audit_reseal (id BIGINT PRIMARY KEY, prev_hash TEXT NOT NULL, hash TEXT NOT NULL) ON COMMIT DROP",
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
+            "ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update",
+        ),
+    };
+    query(scratch).execute(&mut *tx).await?;
+    let mut prev_hash = GENESIS.to_owned();
+    let mut after = 0;
+    loop {
+        let batch: Vec<Entry> = query(format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        let rows = batch
+            .into_iter()
+            .map(|mut entry| {
+                entry.prev_hash = std::mem::replace(&mut prev_hash, String::new());
+                entry.hash = entry.keyed_hash(key);
+                prev_hash = entry.hash.clone();
+                vec![entry.id.into(), entry.prev_hash.into(), entry.hash.into()]
+            })
+            .collect();
+        crate::bulk::insert_rows(tx, "audit_reseal", &["id", "prev_hash", "hash"], rows).await?;
+    }
+    query(hold).execute(&mut *tx).await?;
+    query(
+        "UPDATE audit_log SET prev_hash = r.prev_hash, hash = r.hash FROM audit_reseal r \
+         WHERE audit_log.id = r.id",
+    )
+    .execute(&mut *tx)
+    .await?;
+    query(release).execute(&mut *tx).await?;
+    if backend == Backend::Sqlite {
+        query("DROP TABLE audit_reseal").execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// The head of the chain at a moment: its last entry's id and hash, under which key, and
+/// when it was taken. Kept outside the database, it shows whether entries were cut off since.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub keyed_by: String,
+    pub id: i64,
+    pub hash: String,
+    pub at: OffsetDateTime,
+}
+
+const CHECKPOINT_TAG: &str = "tsunagu-audit-checkpoint";
+
+impl Checkpoint {
+    /// One line: `tsunagu-audit-checkpoint KEY ID HASH TIME MAC`, the MAC under a key derived
+    /// from the data key, so a line cannot be changed (an earlier id put in) without the key.
+    pub fn line(&self, key: &ChainKey) -> String {
+        let body = self.body();
+        let mac = ChainKey::mac(&key.checkpoint_key, &[body.as_bytes()]);
+        format!("{body} {mac}")
+    }
+
+    fn body(&self) -> String {
+        let at = self.at.format(&Rfc3339).unwrap_or_default();
+        format!(
+            "{CHECKPOINT_TAG} {} {} {} {at}",
+            self.keyed_by, self.id, self.hash
+        )
+    }
+
+    /// Reads a line without checking its MAC (a backup's header, which its seal vouches for).
+    pub fn parse_unchecked(line: &str) -> Option<(Checkpoint, String)> {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [CHECKPOINT_TAG, keyed_by, id, hash, at, mac] = fields[..] else {
+            return None;
+        };
+        let checkpoint = Checkpoint {
+            keyed_by: keyed_by.to_owned(),
+            id: id.parse().ok().filter(|i| *i >= 0)?,
+            hash: hash.to_owned(),
+            at: OffsetDateTime::parse(at, &Rfc3339).ok()?,
+        };
+        Some((checkpoint, mac.to_owned()))
+    }
+
+    /// Reads a line of this key's checkpoints: None when it belongs to another key, an error
+    /// when it is not a checkpoint or its MAC does not match (the line was changed).
+    pub fn parse(line: &str, key: &ChainKey) -> Result<Option<Checkpoint>> {
+        let (checkpoint, mac) = Checkpoint::parse_unchecked(line).ok_or_else(|| {
+            Error::Other(format!("監査ログのチェックポイントではない行です: {line}"))
+        })?;
+        if checkpoint.keyed_by != key.keyed_by {
+            return Ok(None);
+        }
+        let expected = ChainKey::mac(&key.checkpoint_key, &[checkpoint.body().as_bytes()]);
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            expected.as_bytes(),
+            mac.as_bytes(),
+        )) {
+            return Err(Error::Other(format!(
+                "監査ログのチェックポイント（記録 {}）が書き換えられています。",
+                checkpoint.id
+            )));
+        }
+        Ok(Some(checkpoint))
+    }
+}
+
+/// The chain's head now.
+pub async fn head(db: &Db) -> Result<Checkpoint> {
+    head_on(crate::db::On::Db(db), db.chain_key()).await
+}
+
+async fn head_on(mut on: crate::db::On<'_>, key: &ChainKey) -> Result<Checkpoint> {
+    let last: Option<(i64, String)> =
+        query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(on.exec())
+            .await?;
+    let (id, hash) = last.unwrap_or((0, GENESIS.to_owned()));
+    Ok(Checkpoint {
+        keyed_by: key.keyed_by().to_owned(),
+        id,
+        hash,
+        at: crate::now(),
+    })
+}
+
+/// The head as a checkpoint line under the database's key.
+pub async fn head_line(db: &Db) -> Result<String> {
+    Ok(head(db).await?.line(db.chain_key()))
+}
+
+/// The head inside a transaction (a backup's snapshot), as a checkpoint line.
+pub(crate) async fn head_line_in(tx: &mut Tx) -> Result<String> {
+    let key = tx.chain_key().clone();
+    Ok(head_on(crate::db::On::Tx(tx), &key).await?.line(&key))
+}
+
+/// Appends the chain's head to the checkpoint file at `path` (made 0600 if new); answers the line.
+pub async fn write_checkpoint(db: &Db, path: &std::path::Path) -> Result<String> {
+    use std::io::Write;
+    let line = head_line(db).await?;
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut f| {
+            writeln!(f, "{line}")?;
+            f.sync_all()
+        })
+        .map_err(|e| {
+            Error::Other(format!(
+                "監査ログのチェックポイントを {} に書けません: {e}",
+                path.display()
+            ))
+        })?;
+    Ok(line)
+}
+
+/// The newest of this key's checkpoints in `text` (a checkpoint file's lines; blank ones
+/// skipped), or an error when a line of this key was changed.
+pub fn latest_checkpoint(text: &str, key: &ChainKey) -> Result<Option<Checkpoint>> {
+    let mut latest: Option<Checkpoint> = None;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(c) = Checkpoint::parse(line, key)? {
+            if latest.as_ref().is_none_or(|l| c.id >= l.id) {
+                latest = Some(c);
+            }
+        }
+    }
+    Ok(latest)
+}
+
+/// The database's key, to read checkpoint lines with.
+pub fn chain_key(db: &Db) -> &ChainKey {
+    db.chain_key()
+}
+
+/// Whether the stored chain still holds `checkpoint`'s entry with its hash: entries cut off
+/// from the end, or a chain rewritten since, show here though the chain verifies by itself.
+pub async fn check_checkpoint(db: &Db, checkpoint: &Checkpoint) -> Result<Verification> {
+    if checkpoint.keyed_by != db.chain_key().keyed_by() {
+        return Err(Error::Other(format!(
+            "このチェックポイントは別のデータ鍵（指紋 {}）のものです。",
+            checkpoint.keyed_by
+        )));
+    }
+    let (max_id,): (Option<i64>,) = query("SELECT MAX(id) FROM audit_log").fetch_one(db).await?;
+    let max_id = max_id.unwrap_or(0);
+    if max_id < checkpoint.id {
+        return Ok(Verification::Truncated {
+            from: max_id + 1,
+            to: checkpoint.id,
+        });
+    }
+    if checkpoint.id == 0 {
+        return Ok(Verification::Intact { entries: max_id });
+    }
+    let stored: Option<(String,)> = query("SELECT hash FROM audit_log WHERE id = $1")
+        .bind(checkpoint.id)
+        .fetch_optional(db)
+        .await?;
+    if stored.is_none_or(|(h,)| h != checkpoint.hash) {
+        return Ok(Verification::Broken {
+            entry_id: checkpoint.id,
+            reason: "differs from the checkpoint",
+        });
+    }
+    Ok(Verification::Intact { entries: max_id })
 }
 
 /// What the admin searches the log by.
@@ -561,22 +972,26 @@ mod tests {
             prev_hash: GENESIS.into(),
             hash: String::new(),
         };
-        let h = entry.computed_hash();
+        let key = ChainKey::of(&DataKey::from_bytes([7; 32]));
+        let h = entry.keyed_hash(&key);
         assert_eq!(h.len(), 64);
+        assert_ne!(h, entry.legacy_hash(), "keyed, not a plain hash");
+        let other_key = ChainKey::of(&DataKey::from_bytes([8; 32]));
+        assert_ne!(h, entry.keyed_hash(&other_key));
         let other_action = Entry {
             action: "logout".into(),
             ..entry.clone()
         };
-        assert_ne!(h, other_action.computed_hash());
+        assert_ne!(h, other_action.keyed_hash(&key));
         let other_link = Entry {
             prev_hash: "1".repeat(64),
             ..entry.clone()
         };
-        assert_ne!(h, other_link.computed_hash());
+        assert_ne!(h, other_link.keyed_hash(&key));
         let other_time = Entry {
             at: entry.at + time::Duration::seconds(1),
             ..entry
         };
-        assert_ne!(h, other_time.computed_hash());
+        assert_ne!(h, other_time.keyed_hash(&key));
     }
 }

@@ -35,10 +35,10 @@ use sqlx::{postgres::PgRow, sqlite::SqliteRow, Column, FromRow, Row as _, TypeIn
 use time::{format_description::well_known::Rfc3339, macros::format_description, Date};
 
 use crate::{
-    audit::{self, Verification},
+    audit::{self, How, Verification},
     blobs::BlobStore,
     bulk,
-    db::{query, query_dialect, Backend, Db, Tx, Value},
+    db::{query, query_dialect, Backend, Db, Tx, TxConn, Value},
     keys::DataKey,
     Error, Result,
 };
@@ -59,6 +59,10 @@ pub struct Header {
     pub schema_version: i64,
     pub tsunagu_version: String,
     pub sealing: Option<Sealing>,
+    /// The head of the audit chain it holds, as a checkpoint line ([`audit::Checkpoint`]):
+    /// every archive kept elsewhere is a checkpoint of the database it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_checkpoint: Option<String>,
 }
 
 /// How a sealed payload's key is made (from a passphrase with Argon2id, or from the data key:
@@ -128,6 +132,7 @@ async fn write_archive(db: &Db, blobs: &BlobStore, part: &Path, seal: Seal<'_>) 
         schema_version: applied_migration(&mut tx).await?,
         tsunagu_version: env!("CARGO_PKG_VERSION").into(),
         sealing: Some(Sealing::new(seal)),
+        audit_checkpoint: Some(audit::head_line_in(&mut tx).await?),
     };
     let mut out = PayloadWriter::create(part, &header, seal)?;
     let mut summary = Summary::default();
@@ -159,6 +164,14 @@ async fn write_archive(db: &Db, blobs: &BlobStore, part: &Path, seal: Seal<'_>) 
     Ok(summary)
 }
 
+/// Whether the file at `path` is a backup archive (it begins with the archive's first line).
+pub fn is_archive(path: &Path) -> bool {
+    let mut head = [0u8; MAGIC.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == MAGIC.as_bytes())
+}
+
 /// Reads an archive's header, to say what it holds before restoring.
 pub fn read_header(path: &Path) -> Result<Header> {
     let mut file = BufReader::new(open_file(path)?);
@@ -188,7 +201,7 @@ pub async fn restore(
     prepare_empty_target(db, header.schema_version).await?;
 
     let mut written = Vec::new();
-    let result = load(db, blobs, &mut reader, &mut written).await;
+    let result = load(db, blobs, &header, unseal, &mut reader, &mut written).await;
     if result.is_err() {
         for key in &written {
             blobs.delete(key).await;
@@ -362,6 +375,8 @@ struct Loading {
 async fn load(
     db: &Db,
     blobs: &BlobStore,
+    header: &Header,
+    unseal: Unseal<'_>,
     reader: &mut impl BufRead,
     written: &mut Vec<String>,
 ) -> Result<Summary> {
@@ -504,16 +519,60 @@ async fn load(
         .map(|t| t.name.as_str())
         .collect();
     bulk::reset_sequences(&mut tx, &with_ids).await?;
-    match audit::verify_in(&mut tx).await? {
-        Verification::Intact { entries } => summary.audit_entries = entries,
-        Verification::Broken { entry_id, reason } => {
-            return Err(Error::Other(format!(
-                "バックアップの監査ログの連鎖が途切れています（記録 {entry_id}: {reason}）。復元を取りやめました。"
-            )))
-        }
-    }
+    summary.audit_entries = load_chain(&mut tx, header, unseal).await?;
     tx.commit().await?;
     Ok(summary)
+}
+
+/// Checks the archive's audit chain as far as the keys at hand allow, and seals it under the
+/// target's key: fully when it was sealed under the target's key or the data key that opens
+/// the archive, by its links and the header's checkpoint otherwise (the archive's seal vouches
+/// for the rest). An archive from before keyed chains is checked as it is; the migration that
+/// follows the restore seals it.
+async fn load_chain(tx: &mut Tx, header: &Header, unseal: Unseal<'_>) -> Result<i64> {
+    let broken = |entry_id: i64, reason: &str| {
+        Error::Other(format!(
+            "バックアップの監査ログの連鎖が途切れています（記録 {entry_id}: {reason}）。復元を取りやめました。"
+        ))
+    };
+    if header.schema_version < audit::KEYED_SINCE_MIGRATION {
+        return match audit::verify_in(tx, How::Legacy).await? {
+            Verification::Intact { entries } => Ok(entries),
+            Verification::Broken { entry_id, reason } => Err(broken(entry_id, reason)),
+            Verification::Truncated { from, .. } => Err(broken(from, "missing entry")),
+        };
+    }
+    let checkpoint = header
+        .audit_checkpoint
+        .as_deref()
+        .and_then(audit::Checkpoint::parse_unchecked)
+        .map(|(c, _)| c)
+        .ok_or_else(|| broken(0, "no checkpoint in the header"))?;
+    let last: Option<(i64, String)> =
+        query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (last_id, last_hash) = last.unwrap_or((0, audit::GENESIS.to_owned()));
+    if last_id != checkpoint.id || last_hash != checkpoint.hash {
+        return Err(broken(
+            last_id + 1,
+            "the chain does not end at the header's checkpoint",
+        ));
+    }
+    let target = tx.chain_key().clone();
+    let opener = unseal.key.map(audit::ChainKey::of);
+    let how = if checkpoint.keyed_by == target.keyed_by() {
+        How::Keyed(&target)
+    } else {
+        match &opener {
+            Some(k) if k.keyed_by() == checkpoint.keyed_by => How::Keyed(k),
+            _ => How::LinksOnly,
+        }
+    };
+    audit::reseal(tx, how).await.map_err(|e| match e {
+        Error::Other(m) => Error::Other(format!("{m} 復元を取りやめました。")),
+        other => other,
+    })
 }
 
 async fn flush(tx: &mut Tx, loading: &mut Loading) -> Result<()> {
@@ -854,15 +913,15 @@ async fn for_each_record(
     mut each: impl FnMut(Record) -> io::Result<()>,
 ) -> Result<u64> {
     let mut n = 0;
-    match tx {
-        Tx::Sqlite(tx) => {
+    match &mut tx.conn {
+        TxConn::Sqlite(tx) => {
             let mut rows = sqlx::query_as::<_, Record>(sql).fetch(&mut **tx);
             while let Some(record) = rows.try_next().await? {
                 each(record).map_err(other)?;
                 n += 1;
             }
         }
-        Tx::Postgres(tx) => {
+        TxConn::Postgres(tx) => {
             let mut rows = sqlx::query_as::<_, Record>(sql).fetch(&mut **tx);
             while let Some(record) = rows.try_next().await? {
                 each(record).map_err(other)?;

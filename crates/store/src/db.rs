@@ -14,7 +14,7 @@ use sqlx::{
 };
 use time::{Date, OffsetDateTime};
 
-use crate::{keys::DataKey, Error, Result};
+use crate::{audit::ChainKey, keys::DataKey, Error, Result};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -37,6 +37,9 @@ enum Load {
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: Pool,
+    /// The data key it was opened with: the audit chain's key derives from it.
+    key: DataKey,
+    chain_key: ChainKey,
     appender: Option<std::sync::Arc<crate::audit::Appender>>,
     /// Write transactions request units began on this database (for `/metrics`, and the test
     /// that a page view writes nothing of its own).
@@ -88,7 +91,7 @@ impl Db {
                 .acquire_timeout(wait)
                 .connect_with(options)
                 .await?;
-            Ok(Db::with_appender(Pool::Postgres(pool), load))
+            Ok(Db::with_appender(Pool::Postgres(pool), key, load))
         } else if url.starts_with("sqlite:") {
             if let Some(dir) = sqlite_path(url)
                 .and_then(Path::parent)
@@ -139,7 +142,7 @@ impl Db {
                 },
                 Err(e) => return Err(wrong_key_or(e, url)),
             };
-            Ok(Db::with_appender(Pool::Sqlite(pool), load))
+            Ok(Db::with_appender(Pool::Sqlite(pool), key, load))
         } else {
             Err(Error::Other(format!(
                 "unsupported database URL (use sqlite://… or postgres://…): {}",
@@ -149,9 +152,11 @@ impl Db {
     }
 
     /// A bulk load appends its chain itself; everything else gets the group appender.
-    fn with_appender(pool: Pool, load: Load) -> Db {
+    fn with_appender(pool: Pool, key: &DataKey, load: Load) -> Db {
         let bare = Db {
             pool,
+            key: key.clone(),
+            chain_key: ChainKey::of(key),
             appender: None,
             unit_writes: Default::default(),
         };
@@ -166,12 +171,22 @@ impl Db {
 
     /// Applies the migrations this binary carries. On PostgreSQL sqlx holds an advisory lock
     /// while it does, so two servers starting at once migrate once.
+    /// An audit chain from before its hashes were keyed is verified and sealed under this
+    /// database's key ([`crate::audit::key_chain`]).
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
             Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
             Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
-        Ok(())
+        crate::audit::key_chain(self).await
+    }
+
+    pub(crate) fn data_key(&self) -> &DataKey {
+        &self.key
+    }
+
+    pub(crate) fn chain_key(&self) -> &ChainKey {
+        &self.chain_key
     }
 
     pub fn backend(&self) -> Backend {
@@ -185,23 +200,32 @@ impl Db {
     /// (`BEGIN IMMEDIATE`), so a read-then-write such as the audit chain never meets a stale
     /// snapshot; on PostgreSQL writers that must be serial take their own lock.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match &self.pool {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+        let conn = match &self.pool {
+            Pool::Sqlite(pool) => TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
+        };
+        Ok(self.tx(conn))
+    }
+
+    fn tx(&self, conn: TxConn) -> Tx {
+        Tx {
+            conn,
+            chain_key: self.chain_key.clone(),
+        }
     }
 
     /// Starts a read-only transaction that sees one moment of the database throughout, while
     /// writers go on (a backup): SQLite's WAL snapshot from the first read, PostgreSQL's
     /// repeatable read. It takes no write lock.
     pub async fn begin_snapshot(&self) -> Result<Tx> {
-        Ok(match &self.pool {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN DEFERRED").await?),
-            Pool::Postgres(pool) => Tx::Postgres(
+        let conn = match &self.pool {
+            Pool::Sqlite(pool) => TxConn::Sqlite(pool.begin_with("BEGIN DEFERRED").await?),
+            Pool::Postgres(pool) => TxConn::Postgres(
                 pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
             ),
-        })
+        };
+        Ok(self.tx(conn))
     }
 
     /// [`Db::begin`], or [`Error::Unavailable`] when no connection comes within `wait`.
@@ -452,26 +476,36 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// A transaction on either backend; dropped without [`Tx::commit`] it rolls back.
-pub enum Tx {
+/// A transaction on either backend; dropped without [`Tx::commit`] it rolls back. It carries
+/// the audit chain's key, so an entry appended inside it is sealed under its database's key.
+pub struct Tx {
+    pub(crate) conn: TxConn,
+    chain_key: ChainKey,
+}
+
+pub(crate) enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.commit().await?,
+            TxConn::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+        match self.conn {
+            TxConn::Sqlite(_) => Backend::Sqlite,
+            TxConn::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    pub(crate) fn chain_key(&self) -> &ChainKey {
+        &self.chain_key
     }
 }
 
@@ -730,12 +764,18 @@ macro_rules! dispatch {
                 type $db = Postgres;
                 bind_all!($build, $args).$method(pool).await?.$then()
             }
-            Exec::Tx(Tx::Sqlite(tx)) => {
+            Exec::Tx(Tx {
+                conn: TxConn::Sqlite(tx),
+                ..
+            }) => {
                 let $sql = &*$sqlite;
                 type $db = Sqlite;
                 bind_all!($build, $args).$method(&mut **tx).await?.$then()
             }
-            Exec::Tx(Tx::Postgres(tx)) => {
+            Exec::Tx(Tx {
+                conn: TxConn::Postgres(tx),
+                ..
+            }) => {
                 let $sql = &*$postgres;
                 type $db = Postgres;
                 bind_all!($build, $args).$method(&mut **tx).await?.$then()

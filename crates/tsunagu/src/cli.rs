@@ -44,6 +44,10 @@ pub struct DatabaseArg {
     /// (tsunagu-data/tsunagu.key), made on the first start. Or set TSUNAGU_DATABASE_KEY.
     #[arg(long, env = "TSUNAGU_DATABASE_KEY_FILE")]
     pub database_key_file: Option<std::path::PathBuf>,
+    /// The file the audit log's checkpoints are appended to (mode 0600); default: beside the
+    /// key file (tsunagu-data/tsunagu.checkpoints). Keep copies off this machine.
+    #[arg(long, env = "TSUNAGU_AUDIT_CHECKPOINTS")]
+    pub audit_checkpoints: Option<std::path::PathBuf>,
 }
 
 impl DatabaseArg {
@@ -61,6 +65,18 @@ impl DatabaseArg {
             );
         }
         Ok(key)
+    }
+
+    /// Where the audit log's checkpoints go: the named file, else beside the key file (named
+    /// or default). None when the key comes from the environment for PostgreSQL and no file
+    /// is named.
+    pub fn checkpoints(&self) -> Option<std::path::PathBuf> {
+        self.audit_checkpoints.clone().or_else(|| {
+            self.database_key_file
+                .clone()
+                .or_else(|| keys::default_key_file(&self.url))
+                .map(|k| k.with_extension("checkpoints"))
+        })
     }
 
     /// The data key if there is one already; never makes a file (to open an archive).
@@ -157,6 +173,11 @@ pub enum Command {
         /// answered 503 database_unavailable.
         #[arg(long, env = "TSUNAGU_DATABASE_WAIT_MS", default_value_t = 2000)]
         database_wait_ms: u64,
+        /// A reverse proxy (address or CIDR, e.g. 10.0.0.5 or 10.0.0.0/24) whose
+        /// X-Forwarded-For names the client; repeat for several. Without it the client is the
+        /// connection's peer.
+        #[arg(long = "trusted-proxy", env = "TSUNAGU_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+        trusted_proxies: Vec<ipnet::IpNet>,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -289,12 +310,29 @@ pub enum TokenCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Recompute the audit log's hash chain: prints "OK, N entries" or the first broken entry
-    /// (and exits with status 1).
+    /// Recompute the audit log's hash chain and compare it with the latest checkpoint: prints
+    /// "OK, N entries" or what is broken or missing (and exits with status 1).
     Verify {
         #[command(flatten)]
         database: DatabaseArg,
+        /// Compare with the newest checkpoint in this file (a checkpoint file, a line kept from
+        /// `tsunagu audit head`, or a backup archive) instead of the default checkpoint file.
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
     },
+    /// Print the chain's head as a checkpoint line, to keep somewhere else.
+    Head {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+/// A trusted proxy: an address (one host) or a network in CIDR notation.
+fn parse_proxy(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text} はアドレスでもCIDR（10.0.0.0/24 など）でもありません"))
 }
 
 pub fn init_logging(json: bool) {
@@ -358,8 +396,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             metrics_addr,
             metrics_token,
             database_wait_ms,
+            trusted_proxies,
         } => {
             let database_key = database.key()?;
+            let audit_checkpoints = database.checkpoints();
             let attachments = attachments.store(&database.url, &database_key)?;
             eprintln!("データ鍵の指紋: {}", database_key.fingerprint());
             serve::run(ServeOptions {
@@ -374,6 +414,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 metrics_addr,
                 metrics_token,
                 database_wait: std::time::Duration::from_millis(database_wait_ms),
+                audit_checkpoints,
+                trusted_proxies,
             })
             .await?;
             Ok(ExitCode::SUCCESS)
@@ -606,21 +648,104 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("復元しました（{}）", archive_summary(&header, &summary));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify { database }) => {
+        Command::Audit(AuditCommand::Verify {
+            database,
+            checkpoint,
+        }) => {
             let db = open(&database).await?;
-            let verification = audit::verify(&db).await?;
+            let result = verify_audit(&db, &database, checkpoint.as_deref()).await;
             // Closed, so SQLite folds its write-ahead log back into the file.
             db.close().await;
-            match verification {
-                Verification::Intact { entries } => {
-                    println!("OK, {entries} entries");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Verification::Broken { entry_id, reason } => {
-                    println!("BROKEN at entry {entry_id}: {reason}");
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+            result
+        }
+        Command::Audit(AuditCommand::Head { database }) => {
+            let db = open(&database).await?;
+            let line = audit::head_line(&db).await?;
+            db.close().await;
+            println!("{line}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `tsunagu audit verify`: the chain by itself, then against the newest checkpoint of `given`
+/// (or of the default checkpoint file, when there is one).
+async fn verify_audit(
+    db: &Db,
+    database: &DatabaseArg,
+    given: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let entries = match audit::verify(db).await? {
+        Verification::Intact { entries } => entries,
+        Verification::Broken { entry_id, reason } => {
+            println!("BROKEN at entry {entry_id}: {reason}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Verification::Truncated { from, to } => {
+            println!("BROKEN: entries {from}-{to} are missing");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let file = match given {
+        Some(file) => Some(file.to_owned()),
+        None => database.checkpoints().filter(|f| f.exists()),
+    };
+    let Some(file) = file else {
+        println!("OK, {entries} entries (no checkpoint to compare with)");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let key = audit::chain_key(db);
+    let latest = if backup::is_archive(&file) {
+        let header = backup::read_header(&file).map_err(describe)?;
+        match header.audit_checkpoint.as_deref() {
+            Some(line) => audit::Checkpoint::parse(line, key).map_err(describe)?,
+            None => None,
+        }
+    } else {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("{} を読めません", file.display()))?;
+        audit::latest_checkpoint(&text, key).map_err(describe)?
+    };
+    let Some(checkpoint) = latest else {
+        if given.is_some() {
+            println!(
+                "BROKEN: {} holds no checkpoint of this database's key ({})",
+                file.display(),
+                key.keyed_by()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        println!("OK, {entries} entries (no checkpoint of this key yet)");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let at = checkpoint
+        .at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    match audit::check_checkpoint(db, &checkpoint).await? {
+        Verification::Intact { .. } => {
+            println!(
+                "OK, {entries} entries (checkpoint of {at} at entry {} matches, {})",
+                checkpoint.id,
+                file.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Verification::Truncated { from, to } => {
+            println!(
+                "BROKEN: entries {from}-{to} are missing (the checkpoint of {at} in {} records entry {to})",
+                file.display()
+            );
+            eprintln!("監査ログの記録 {from}〜{to} が削除されています。");
+            Ok(ExitCode::FAILURE)
+        }
+        Verification::Broken { entry_id, reason } => {
+            println!(
+                "BROKEN at entry {entry_id}: {reason} of {at} in {}",
+                file.display()
+            );
+            eprintln!("監査ログの記録 {entry_id} がチェックポイントと一致しません（書き換えられています）。");
+            Ok(ExitCode::FAILURE)
         }
     }
 }

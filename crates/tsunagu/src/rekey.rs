@@ -101,6 +101,9 @@ pub async fn run(
     let db = connect(&database.url, &new).await?;
     let mut tx = db.begin().await?;
     keys::record(&mut tx, &new).await.map_err(describe)?;
+    // The audit chain, checked under the key it was sealed with, is sealed under the new one
+    // in the same transaction: an interrupted run leaves both as they were.
+    audit::reseal_from(&mut tx, &old).await.map_err(describe)?;
     tx.commit().await?;
     audit::record_alone(
         &db,

@@ -822,6 +822,7 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
 
     // The audit log: reads and changes over three years, one valid hash chain.
     let mut prev = audit::GENESIS.to_string();
+    let chain_key = audit::chain_key(db).clone();
     let actions = [
         "child.read",
         "child.read",
@@ -842,21 +843,24 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
         for k in 0..n {
             let id = (done + k + 1) as i64;
             let user = rng.below(logins.len());
-            let entry = audit::sealed(Entry {
-                id,
-                at: first + Duration::seconds((id as f64 * step) as i64),
-                user_id: Some((user + 1) as i64),
-                user_login: Some(logins[user].clone()),
-                action: rng.pick(&actions).to_string(),
-                object_type: Some("child".into()),
-                object_id: Some((rng.below(c.children) + 1).to_string()),
-                outcome: "success".into(),
-                client_addr: Some("127.0.0.1".into()),
-                request_id: None,
-                detail: None,
-                prev_hash: prev,
-                hash: String::new(),
-            });
+            let entry = audit::sealed(
+                Entry {
+                    id,
+                    at: first + Duration::seconds((id as f64 * step) as i64),
+                    user_id: Some((user + 1) as i64),
+                    user_login: Some(logins[user].clone()),
+                    action: rng.pick(&actions).to_string(),
+                    object_type: Some("child".into()),
+                    object_id: Some((rng.below(c.children) + 1).to_string()),
+                    outcome: "success".into(),
+                    client_addr: Some("127.0.0.1".into()),
+                    request_id: None,
+                    detail: None,
+                    prev_hash: prev,
+                    hash: String::new(),
+                },
+                &chain_key,
+            );
             prev = entry.hash.clone();
             rows.push(entry);
         }

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tsunagu_store::{sessions, setup};
+use tsunagu_store::{audit, sessions, setup};
 use tsunagu_web::{AppState, WebConfig};
 
 use crate::demo;
@@ -30,6 +30,11 @@ pub struct ServeOptions {
     pub metrics_token: Option<String>,
     /// How long a request waits for a database connection before answering 503.
     pub database_wait: std::time::Duration,
+    /// The file the audit chain's checkpoints are appended to (at start, hourly, at shutdown);
+    /// None: to the server's log only.
+    pub audit_checkpoints: Option<std::path::PathBuf>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// A server bound to its port and ready to run: what the tests start on port 0.
@@ -40,6 +45,20 @@ pub struct Server {
     pub base_url: String,
     /// The separate metrics address, bound.
     pub metrics_listener: Option<TcpListener>,
+    pub audit_checkpoints: Option<std::path::PathBuf>,
+}
+
+/// Writes the audit chain's head to the checkpoint file (if there is one) and to the log, so
+/// a tail cut off later shows (`tsunagu audit verify`).
+async fn checkpoint(db: &tsunagu_store::Db, file: Option<&std::path::Path>) {
+    let line = match file {
+        Some(path) => audit::write_checkpoint(db, path).await,
+        None => audit::head_line(db).await,
+    };
+    match line {
+        Ok(line) => tracing::info!(checkpoint = %line, "audit checkpoint"),
+        Err(e) => tracing::error!(error = %e, "could not take the audit log's checkpoint"),
+    }
 }
 
 impl Server {
@@ -66,6 +85,7 @@ impl Server {
             require_second_factor: opts.require_second_factor,
             metrics_token: opts.metrics_token.clone().filter(|t| !t.is_empty()),
             database_wait: opts.database_wait,
+            trusted_proxies: opts.trusted_proxies.clone(),
             ..WebConfig::default()
         };
         tracing::info!(
@@ -89,11 +109,15 @@ impl Server {
             ),
             None => None,
         };
+        if opts.audit_checkpoints.is_none() {
+            tracing::warn!("no file for the audit log's checkpoints (--audit-checkpoints): they go to this log only");
+        }
         Ok(Server {
             listener,
             state: AppState::new(db, config, blobs),
             base_url,
             metrics_listener,
+            audit_checkpoints: opts.audit_checkpoints.clone(),
         })
     }
 
@@ -113,6 +137,18 @@ impl Server {
                 }
             }
         });
+        let checkpoints = {
+            let db = self.state.db.clone();
+            let file = self.audit_checkpoints.clone();
+            tokio::spawn(async move {
+                // The first tick is at once: a checkpoint at every start, then every hour.
+                let mut tick = tokio::time::interval(Duration::from_secs(3600));
+                loop {
+                    tick.tick().await;
+                    checkpoint(&db, file.as_deref()).await;
+                }
+            })
+        };
         let metrics = self.metrics_listener.map(|listener| {
             let app = tsunagu_web::metrics::separate_router(self.state.clone());
             tokio::spawn(async move {
@@ -129,6 +165,8 @@ impl Server {
         .with_graceful_shutdown(shutdown)
         .await?;
         sweeper.abort();
+        checkpoints.abort();
+        checkpoint(&self.state.db, self.audit_checkpoints.as_deref()).await;
         if let Some(m) = metrics {
             m.abort();
         }

@@ -62,10 +62,18 @@ async fn an_archive_of_schema_16_migrates_forward_intact(b: Backend) {
     assert!(summary.rows > 500, "the demo's rows: {summary:?}");
     assert!(count(&db, "children").await >= 10);
     assert!(count(&db, "consents").await >= 1);
+    // The archive's plain SHA-256 chain was checked, then sealed under this database's key
+    // (keyed hashes), and the sealing itself is the next entry.
     match audit::verify(&db).await.unwrap() {
-        Verification::Intact { entries } => assert_eq!(entries, summary.audit_entries),
+        Verification::Intact { entries } => assert_eq!(entries, summary.audit_entries + 1),
         broken => panic!("{broken:?}"),
     }
+    let (keyed,): (String,) =
+        query("SELECT detail FROM audit_log WHERE action = 'audit.chain_keyed'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(keyed, format!("entries={}", summary.audit_entries));
 
     // Accounts made before the second factor existed log in with their passwords, and have none.
     let meta = RequestMeta::cli();

@@ -30,6 +30,8 @@ pub struct WebConfig {
     /// How long a request waits for a database connection before it is answered 503
     /// `database_unavailable` (a database that does not answer is told fast).
     pub database_wait: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for WebConfig {
@@ -41,6 +43,7 @@ impl Default for WebConfig {
             require_second_factor: true,
             metrics_token: None,
             database_wait: tsunagu_store::unit::DEFAULT_WAIT,
+            trusted_proxies: Vec::new(),
         }
     }
 }

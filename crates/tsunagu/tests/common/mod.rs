@@ -48,6 +48,15 @@ pub struct TestApp {
     pub db: Db,
     pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
+    running: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// What a test server is started with beyond its database.
+#[derive(Default)]
+pub struct Options {
+    pub require_second_factor: bool,
+    pub audit_checkpoints: Option<std::path::PathBuf>,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl TestApp {
@@ -86,17 +95,37 @@ impl TestApp {
     }
 
     async fn serve(db: Db, url: String) -> TestApp {
-        Self::serve_with(db, url, false).await
+        Self::serve_with(db, url, Options::default()).await
+    }
+
+    /// The demo data on a server started with `options`.
+    pub async fn demo_with(backend: Backend, options: Options) -> TestApp {
+        let (db, url) = demo_database(backend).await;
+        Self::serve_with(db, url, options).await
+    }
+
+    /// Stops the server as a signal would, and waits until it has finished.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(running) = self.running.take() {
+            running.await.expect("server stopped");
+        }
     }
 
     /// The demo data on a server that requires coordinators and administrators to log in with
     /// a second factor, as a production server does by default.
     pub async fn demo_requiring_second_factor(backend: Backend) -> TestApp {
         let (db, url) = demo_database(backend).await;
-        Self::serve_with(db, url, true).await
+        let options = Options {
+            require_second_factor: true,
+            ..Options::default()
+        };
+        Self::serve_with(db, url, options).await
     }
 
-    async fn serve_with(db: Db, url: String, require_second_factor: bool) -> TestApp {
+    async fn serve_with(db: Db, url: String, options: Options) -> TestApp {
         let opts = tsunagu::serve::ServeOptions {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: url.clone(),
@@ -108,17 +137,19 @@ impl TestApp {
                 &tsunagu_store::testing::key(),
             ),
             referral_overdue_days: 14,
-            require_second_factor,
+            require_second_factor: options.require_second_factor,
             metrics_addr: None,
             metrics_token: Some(METRICS_TOKEN.into()),
             database_wait: tsunagu_store::unit::DEFAULT_WAIT,
+            audit_checkpoints: options.audit_checkpoints,
+            trusted_proxies: options.trusted_proxies,
         };
         let server = tsunagu::serve::Server::prepare(&opts)
             .await
             .expect("server");
         let base = server.base_url.clone();
         let (tx, rx) = oneshot::channel();
-        tokio::spawn(async move {
+        let running = tokio::spawn(async move {
             server
                 .run(async {
                     rx.await.ok();
@@ -131,6 +162,7 @@ impl TestApp {
             db,
             database_url: url,
             shutdown: Some(tx),
+            running: Some(running),
         }
     }
 
