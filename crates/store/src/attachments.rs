@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tsunagu_domain::{
     access::{Purpose, SharePart},
-    files::{sniff, FileType, MAX_ATTACHMENT_BYTES},
+    files::{self, FileType, Refusal, MAX_ATTACHMENT_BYTES},
     AttachmentId, ChildId, ConsultationId,
 };
 
@@ -40,10 +40,10 @@ pub struct Attachment {
 const COLUMNS: &str = "a.id, a.child_id, a.consultation_id, a.title, a.file_name, a.content_type, a.size_bytes, a.sha256, a.uploaded_at, \
     u.display_name AS uploaded_by_name";
 
-/// A file as uploaded.
+/// A file as uploaded. Its own name is not kept: the stored name is the title with the
+/// extension of the type its bytes are.
 pub struct NewAttachment<'a> {
     pub title: &'a str,
-    pub file_name: &'a str,
     pub bytes: &'a [u8],
 }
 
@@ -77,29 +77,48 @@ async fn store(
     consultation: Option<ConsultationId>,
     file: &NewAttachment<'_>,
 ) -> Result<AttachmentId> {
-    let NewAttachment {
-        title,
-        file_name,
-        bytes,
-    } = *file;
+    let NewAttachment { title, bytes } = *file;
     if bytes.len() > MAX_ATTACHMENT_BYTES {
         return Err(Error::Invalid {
             field: "file",
             message: "ファイルが大きすぎます（20MBまで）。",
         });
     }
-    let Some(kind): Option<FileType> = sniff(bytes) else {
-        u.audit(
-            Event::new("attachment.upload")
-                .object_type("attachment")
-                .outcome(Outcome::Failure)
-                .detail("unsupported type"),
-        );
-        return Err(Error::Invalid {
-            field: "file",
-            message: "PDF、JPEG、PNGのファイルだけを添付できます。",
-        });
+    // Reading a whole image or PDF takes a while: off the async workers.
+    let owned = bytes.to_vec();
+    let detected = tokio::task::spawn_blocking(move || files::detect(&owned))
+        .await
+        .map_err(|e| Error::Other(e.to_string()))?;
+    let kind: FileType = match detected {
+        Ok(kind) => kind,
+        Err(refusal) => {
+            let (detail, message) = match refusal {
+                Refusal::UnknownType => (
+                    "unsupported type",
+                    "PDF、JPEG、PNGのファイルだけを添付できます。",
+                ),
+                Refusal::Unreadable(FileType::Pdf) => (
+                    "unreadable pdf",
+                    "PDFとして読み取れないファイルです（壊れている、パスワードが付いている、または別の形式のファイルです）。",
+                ),
+                Refusal::Unreadable(_) => (
+                    "unreadable image",
+                    "画像として読み取れないファイルです（壊れているか、別の形式のファイルです）。",
+                ),
+            };
+            u.audit(
+                Event::new("attachment.upload")
+                    .object_type("attachment")
+                    .outcome(Outcome::Failure)
+                    .detail(detail),
+            );
+            return Err(Error::Invalid {
+                field: "file",
+                message,
+            });
+        }
     };
+    let file_name = files::stored_name(title, kind);
     let key = blobs.put(bytes).await?;
     let result = async {
         let mut w = match child {
@@ -114,7 +133,7 @@ async fn store(
         .bind(child.map(|c| c.child().0))
         .bind(consultation.map(|c| c.0))
         .bind(title)
-        .bind(file_name)
+        .bind(&file_name)
         .bind(kind.content_type())
         .bind(bytes.len() as i64)
         .bind(hex::encode(Sha256::digest(bytes)))

@@ -384,7 +384,7 @@ async fn list_reads_of_personal_data_are_audited(b: Backend) {
         .text("title", "受診メモ")
         .part(
             "file",
-            reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec())
+            reqwest::multipart::Part::bytes(common::small_pdf("access"))
                 .file_name("memo.pdf")
                 .mime_str("application/pdf")
                 .unwrap(),

@@ -687,7 +687,7 @@ async fn attachments_are_checked_by_content_and_served_only_through_the_rule(b: 
     let app = TestApp::demo(b).await;
     let coordinator = Api::new(&app, "demo-coordinator").await;
     let child = new_child(&app, &coordinator, "てんぷ").await;
-    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let pdf = common::small_pdf("診断書");
     let (status, created) = upload(&coordinator, child, "診断書.pdf", pdf.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let attachment = created["id"].as_i64().unwrap();
@@ -1082,7 +1082,7 @@ async fn consultation_documents_follow_the_link_and_consents_keep_their_form(b: 
     let cid = consultation["id"].as_i64().unwrap();
     let c = app.login_as("demo-coordinator").await;
     let token = c.csrf("/account/password").await;
-    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 letter".to_vec()).file_name("紹介状.pdf");
+    let part = reqwest::multipart::Part::bytes(common::small_pdf("letter")).file_name("紹介状.pdf");
     let res = c
         .http
         .post(c.url(&format!(

@@ -473,7 +473,7 @@ async fn build(
         .text("title", format!("DOC-{tag}"))
         .part(
             "file",
-            reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec())
+            reqwest::multipart::Part::bytes(common::small_pdf("sweep"))
                 .file_name("doc.pdf")
                 .mime_str("application/pdf")
                 .unwrap(),

@@ -10,7 +10,7 @@ use axum::{
 };
 use tsunagu_domain::{
     access::Purpose,
-    files::{clean_file_name, MAX_ATTACHMENT_BYTES},
+    files::{self, clean_file_name, FileType, MAX_ATTACHMENT_BYTES},
     AttachmentId, ConsultationId,
 };
 use tsunagu_store::{
@@ -84,7 +84,11 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, AppError> {
     let mut e = tsunagu_domain::validation::Errors::new();
     let title = e.optional_line("title", "書類の名前", &upload.title);
     e.into_result().map_err(AppError::Validation)?;
-    upload.title = title.unwrap_or_else(|| upload.file_name.clone());
+    // Without a title, the file's own name without its extension (which says nothing true).
+    upload.title = title.unwrap_or_else(|| match upload.file_name.rsplit_once('.') {
+        Some((stem, _)) if !stem.trim().is_empty() => stem.to_owned(),
+        _ => upload.file_name.clone(),
+    });
     Ok(upload)
 }
 
@@ -112,7 +116,6 @@ async fn store(
     let upload = upload_of(state, req).await?;
     let file = attachments::NewAttachment {
         title: &upload.title,
-        file_name: &upload.file_name,
         bytes: &upload.bytes,
     };
     Ok(attachments::upload(u, &state.blobs, &access, &file).await?)
@@ -181,7 +184,6 @@ async fn upload_to_consultation(
     let upload = upload_of(&state, req).await?;
     let file = attachments::NewAttachment {
         title: &upload.title,
-        file_name: &upload.file_name,
         bytes: &upload.bytes,
     };
     attachments::upload_to_consultation(&mut u, &state.blobs, id, &file).await?;
@@ -205,8 +207,16 @@ fn file_response(a: &Attachment, bytes: Vec<u8>) -> Result<Response, AppError> {
         header::CONTENT_TYPE,
         HeaderValue::from_str(&a.content_type).map_err(|e| AppError::Internal(e.to_string()))?,
     );
-    let encoded = crate::error::encode_component(&a.file_name).replace('/', "%2F");
-    let disposition = format!("attachment; filename=\"attachment\"; filename*=UTF-8''{encoded}");
+    // Always a download named for what the bytes are (files stored before names were made
+    // from the title keep theirs, with the right extension added).
+    let kind = FileType::of_content_type(&a.content_type)
+        .ok_or_else(|| AppError::Internal(format!("stored type {}", a.content_type)))?;
+    let name = files::stored_name(&a.file_name, kind);
+    let encoded = crate::error::encode_component(&name).replace('/', "%2F");
+    let disposition = format!(
+        "attachment; filename=\"document.{}\"; filename*=UTF-8''{encoded}",
+        kind.extension()
+    );
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.to_string()))?,
