@@ -706,7 +706,7 @@ async fn rewrite_hashes(tx: &mut Tx, key: &ChainKey) -> Result<()> {
         let rows = batch
             .into_iter()
             .map(|mut entry| {
-                entry.prev_hash = std::mem::replace(&mut prev_hash, String::new());
+                entry.prev_hash = std::mem::take(&mut prev_hash);
                 entry.hash = entry.keyed_hash(key);
                 prev_hash = entry.hash.clone();
                 vec![entry.id.into(), entry.prev_hash.into(), entry.hash.into()]

@@ -1,5 +1,8 @@
 //! Slowing down an address that keeps failing to log in, in the database so every app
-//! server sees the same count.
+//! server sees the same count. It is counted apart from each account's own failures (which
+//! lock the account, `users::authenticate`): a success resets the account's count only, so
+//! failures against many accounts from one address are never wiped by logging in to one.
+//! The address is the client's as `--trusted-proxy` lets the web layer tell it.
 
 use time::OffsetDateTime;
 use tsunagu_domain::login_policy::{ADDRESS_WINDOW, MAX_ADDRESS_FAILURES};
@@ -66,14 +69,4 @@ pub async fn record_failure(db: &Db, addr: &str) -> Result<()> {
         }
     }
     tx.commit().await
-}
-
-/// A successful login from `addr` clears its count.
-pub async fn clear<'a>(on: impl Into<On<'a>>, addr: &str) -> Result<()> {
-    let mut on = on.into();
-    query("DELETE FROM login_throttle WHERE client_addr = $1")
-        .bind(addr)
-        .execute(on.exec())
-        .await
-        .map(|_| ())
 }

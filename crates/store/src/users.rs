@@ -427,6 +427,7 @@ pub async fn set_disabled(
     }
     if disabled {
         crate::sessions::end_all_for_user(tx, id).await?;
+        crate::tokens::revoke_all_for_user(tx, id).await?;
     }
     let action = if disabled {
         "user.disable"
@@ -459,23 +460,27 @@ pub async fn reset_password(
         return Err(Error::NotFound);
     }
     crate::sessions::end_all_for_user(tx, id).await?;
+    let revoked = crate::tokens::revoke_all_for_user(tx, id).await?;
     audit::record(
         tx,
         meta,
         Event::new("user.reset_password")
             .by(actor)
-            .object("user", id),
+            .object("user", id)
+            .detail(format!("tokens revoked={revoked}")),
     )
     .await
 }
 
-/// The user changes their own password, proving the current one.
+/// The user changes their own password, proving the current one. Every other session of theirs
+/// ends; `keep` is the cookie of the session they changed it in (None: end all).
 pub async fn change_own_password(
     db: &Db,
     meta: &RequestMeta,
     actor: &Actor,
     current: &str,
     new_password: &str,
+    keep: Option<&str>,
 ) -> Result<()> {
     let (stored,): (String,) = query("SELECT password_hash FROM users WHERE id = $1")
         .bind(actor.user_id)
@@ -508,12 +513,18 @@ pub async fn change_own_password(
     .bind(actor.user_id)
     .execute(&mut tx)
     .await?;
+    let ended = query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(actor.user_id)
+        .bind(keep.map(crate::secret::hash).unwrap_or_default())
+        .execute(&mut tx)
+        .await?;
     audit::record(
         &mut tx,
         meta,
         Event::new("user.change_password")
             .by(actor)
-            .object("user", actor.user_id),
+            .object("user", actor.user_id)
+            .detail(format!("other sessions ended={ended}")),
     )
     .await?;
     tx.commit().await

@@ -5,7 +5,7 @@ use std::{io::Read, net::SocketAddr, process::ExitCode};
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
-use tsunagu_domain::{validation::Errors, AgencyId, AreaId, Role};
+use tsunagu_domain::{validation::Errors, AgencyId, AreaId, Role, TokenId};
 use tsunagu_store::{
     agencies, areas,
     audit::{self, Verification},
@@ -303,6 +303,22 @@ pub enum TokenCommand {
         /// What the token is for, shown on the admin screen.
         #[arg(long, default_value = "コマンドで発行")]
         name: String,
+        /// Days until the token expires (1–1095).
+        #[arg(long, default_value_t = 90)]
+        expires_in: i64,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// List a user's tokens: id, what for, last use, expiry and state.
+    List {
+        #[arg(long)]
+        login: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Revoke a token by its id (from `token list`).
+    Revoke {
+        id: i64,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -474,6 +490,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(TokenCommand::Create {
             login,
             name,
+            expires_in,
             database,
         }) => {
             let db = open(&database).await?;
@@ -481,13 +498,76 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?
                 .with_context(|| format!("ユーザー {login} はいません"))?;
             let mut tx = db.begin().await?;
-            let (_, token) =
-                tokens::create(&mut tx, &RequestMeta::cli(), None, user.id, &name).await?;
+            let (_, token) = tokens::create(
+                &mut tx,
+                &RequestMeta::cli(),
+                None,
+                user.id,
+                &name,
+                time::Duration::days(expires_in),
+            )
+            .await
+            .map_err(describe)?;
             tx.commit().await?;
             db.close().await;
-            eprintln!("{login} のAPIトークンを発行しました。二度と表示されないので控えてください:");
+            eprintln!("{login} のAPIトークンを発行しました（{expires_in}日間有効）。二度と表示されないので控えてください:");
             println!("{token}");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::List { login, database }) => {
+            let db = open(&database).await?;
+            let user = users::find_by_login(&db, &login)
+                .await?
+                .with_context(|| format!("ユーザー {login} はいません"))?;
+            let list = tokens::list_for_user(&db, user.id).await?;
+            db.close().await;
+            let when = |t: Option<time::OffsetDateTime>| {
+                t.map_or_else(
+                    || "-".to_owned(),
+                    |t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .unwrap_or_default()
+                    },
+                )
+            };
+            println!("id\tname\tprefix\tlast_used\texpires\tstate");
+            for t in list {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else if t.is_expired() {
+                    "expired"
+                } else {
+                    "valid"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{state}",
+                    t.id.0,
+                    t.name,
+                    t.prefix,
+                    when(t.last_used_at),
+                    when(t.expires_at)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::Revoke { id, database }) => {
+            let db = open(&database).await?;
+            let mut tx = db.begin().await?;
+            let revoked =
+                tokens::revoke_by_operator(&mut tx, &RequestMeta::cli(), TokenId(id)).await;
+            match revoked {
+                Ok(()) => {
+                    tx.commit().await?;
+                    db.close().await;
+                    println!("APIトークン {id} を失効させました。");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(tsunagu_store::Error::NotFound) => {
+                    db.close().await;
+                    bail!("有効なAPIトークン {id} はありません")
+                }
+                Err(e) => Err(describe(e)),
+            }
         }
         Command::Seed {
             scale,

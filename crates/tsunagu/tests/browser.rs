@@ -357,6 +357,55 @@ async fn the_admin_forms_keep_input_and_show_errors_beside_fields() {
     assert_eq!(text_of(&browser, ".notice").await, "登録しました。");
     save_screenshot(&browser, "admin-user-detail").await;
 
+    // A token for the new user, for 30 days: shown once, listed with its expiry.
+    fill(&browser, "f-name", "集計システム連携").await;
+    browser
+        .find(Locator::Css("#f-expires_in option[value='30']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form[action$='/tokens'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("new-token"))
+        .await
+        .unwrap();
+    let expiry = (time::OffsetDateTime::now_utc() + time::Duration::days(30))
+        .to_offset(time::macros::offset!(+9));
+    let listed = settled_texts(&browser, "table.list tbody tr").await;
+    let expires = tsunagu_domain::japanese_date::format_date(expiry.date());
+    assert!(
+        listed
+            .iter()
+            .any(|r| r.contains("集計システム連携") && r.contains(&expires)),
+        "{listed:?} {expires}"
+    );
+    save_screenshot(&browser, "admin-user-token").await;
+
+    // The administrator's own token, on their account page with its last use and a way to
+    // revoke it.
+    let own = app.token_for("demo-admin").await;
+    reqwest::Client::new()
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(&own)
+        .send()
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/account/password", app.base))
+        .await
+        .unwrap();
+    let row = text_of(&browser, "#tokens tbody tr").await;
+    assert!(row.contains(&own[..10]) && !row.contains("未使用"), "{row}");
+    assert_fits_a_phone(&browser, "account-password-phone").await;
     for (path, name) in [
         ("/admin/users", "admin-users"),
         ("/admin/areas", "admin-areas"),

@@ -654,10 +654,7 @@ async fn the_audit_chain_verifies_and_detects_an_edited_entry(b: Backend) {
     assert!(entries >= 10);
     let cli = run_cli(&["audit", "verify", "--database", &app.database_url], None);
     assert!(cli.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&cli.stdout).trim(),
-        format!("OK, {entries} entries")
-    );
+    assert!(String::from_utf8_lossy(&cli.stdout).starts_with(&format!("OK, {entries} entries")));
 
     // The table refuses edits outright…
     let refused = query("UPDATE audit_log SET action = 'nothing' WHERE id = 3")

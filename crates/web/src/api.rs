@@ -77,7 +77,8 @@ pub struct ErrorResponse {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable code: unauthenticated, forbidden, not_found, bad_request, validation_failed,
-    /// conflict (a duplicate, or a change to a closed case), database_unavailable…
+    /// conflict (a duplicate, or a change to a closed case), password_change_required,
+    /// database_unavailable…
     pub code: String,
     /// Japanese message for a person.
     pub message: String,

@@ -98,8 +98,14 @@ pub fn request_meta_of(req: &Request) -> RequestMeta {
 fn meta_of(extensions: &axum::http::Extensions, headers: &HeaderMap) -> RequestMeta {
     RequestMeta {
         client_addr: extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string()),
+            .get::<crate::http::ClientAddr>()
+            .map(|c| c.0)
+            .or_else(|| {
+                extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|ConnectInfo(addr)| addr.ip())
+            })
+            .map(|ip| ip.to_string()),
         request_id: headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
@@ -256,10 +262,13 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                 return Redirect::to(SECOND_FACTOR_LOGIN).into_response();
             }
         }
-        let must_change = matches!(via, Via::Session { .. })
-            && user.must_change_password
-            && !allowed_before_password_change(path);
-        if must_change && !is_api {
+        // Until the new password is set, nothing else answers: no page, and no API call by
+        // this cookie or by the user's tokens.
+        let must_change = user.must_change_password && !allowed_before_password_change(path);
+        if must_change {
+            if is_api {
+                return AppError::PasswordChangeRequired.into_response();
+            }
             return Redirect::to("/account/password").into_response();
         }
         let must_enrol = matches!(via, Via::Session { .. })

@@ -19,6 +19,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
+    /// The user must set a new password before anything else.
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("not found")]
     NotFound,
     #[error("bad request: {0}")]
@@ -51,7 +54,9 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf | AppError::PasswordChangeRequired => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -66,6 +71,11 @@ impl AppError {
         let (code, message, fields) = match self {
             AppError::Unauthenticated => ("unauthenticated", "ログインしてください。".to_owned(), vec![]),
             AppError::Forbidden => ("forbidden", "この操作を行う権限がありません。".to_owned(), vec![]),
+            AppError::PasswordChangeRequired => (
+                "password_change_required",
+                "パスワードの変更が必要です。画面からログインして新しいパスワードを設定してください。".to_owned(),
+                vec![],
+            ),
             AppError::NotFound => ("not_found", "お探しのページまたはデータは見つかりませんでした。".to_owned(), vec![]),
             AppError::BadRequest(m) => ("bad_request", m.clone(), vec![]),
             AppError::Csrf => (

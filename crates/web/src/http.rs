@@ -55,6 +55,86 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     response
 }
 
+/// A request id a client or proxy sent is kept only when it is short and plain (at most 64 of
+/// `A–Z a–z 0–9 . _ -`); otherwise it is dropped and a fresh one made, so no client-chosen text
+/// of any size enters the audit log.
+pub async fn screen_request_id(mut req: Request, next: Next) -> Response {
+    let sent = req.headers().get_all("x-request-id");
+    let mut values = sent.iter();
+    let acceptable = match (values.next(), values.next()) {
+        (Some(v), None) => is_plain_request_id(v.as_bytes()),
+        (None, _) => true,
+        _ => false,
+    };
+    if !acceptable {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
+}
+
+fn is_plain_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The client's address as the audit log and the login throttle see it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+/// Finds the client's address once per request: the connection's peer, or, when the peer is a
+/// trusted reverse proxy (`--trusted-proxy`), the address it says it saw in `X-Forwarded-For`.
+pub async fn client_address(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let client = client_of(peer, req.headers(), &state.config.trusted_proxies);
+        req.extensions_mut().insert(ClientAddr(client));
+    }
+    next.run(req).await
+}
+
+/// Each proxy appends the address it received from to `X-Forwarded-For`; read from the right,
+/// the first address that is not a trusted proxy is the client. Anything a client wrote further
+/// left is never believed, and without a trusted peer the header is ignored altogether.
+pub fn client_of(
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
 /// Request ids: 16 random hex characters, unless a proxy already set one.
 #[derive(Clone, Copy, Default)]
 pub struct MakeRequestId;
@@ -129,4 +209,43 @@ fn not_ready() -> Response {
 
 pub async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_short_and_plain() {
+        assert!(is_plain_request_id(b"a1B2.c3_d-4"));
+        assert!(is_plain_request_id(&[b'a'; 64]));
+        assert!(!is_plain_request_id(&[b'a'; 65]));
+        assert!(!is_plain_request_id(b""));
+        assert!(!is_plain_request_id(b"a b"));
+        assert!(!is_plain_request_id("日本".as_bytes()));
+        assert!(!is_plain_request_id(b"x\";drop"));
+    }
+
+    #[test]
+    fn the_client_is_the_first_untrusted_hop_from_the_right() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/24".parse().unwrap()];
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 192.0.2.7, 10.0.0.9".parse().unwrap(),
+        );
+        let proxy: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+        assert_eq!(
+            client_of(proxy, &h, &trusted),
+            "192.0.2.7".parse::<std::net::IpAddr>().unwrap()
+        );
+        // A peer that is not a trusted proxy is the client, whatever the header says.
+        let direct: std::net::IpAddr = "192.0.2.50".parse().unwrap();
+        assert_eq!(client_of(direct, &h, &trusted), direct);
+        // A trusted peer without the header is the client.
+        assert_eq!(
+            client_of(proxy, &axum::http::HeaderMap::new(), &trusted),
+            proxy
+        );
+    }
 }

@@ -112,6 +112,10 @@ pub fn router(state: AppState) -> Router {
             auth::authenticate,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), unit::open))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::client_address,
+        ))
         .layer(middleware::from_fn(error::render_errors))
         .layer(middleware::from_fn(http::security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(http::BODY_LIMIT))
@@ -125,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
             http::MakeRequestId,
         ))
+        .layer(middleware::from_fn(http::screen_request_id))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))

@@ -20,7 +20,7 @@ use crate::{
     auth::{self, Auth, Meta, Via, CSRF_COOKIE, SESSION_COOKIE},
     error::into_form_errors,
     extract::{Form, Query},
-    layout::Layout,
+    layout::{filters, Layout},
     routing::Router,
     unit::Pooled,
     AppError, AppState,
@@ -36,6 +36,38 @@ pub fn router() -> Router<AppState> {
             "/account/password",
             get(password_page).post(change_password),
         )
+        .route(
+            "/account/tokens/{id}/revoke",
+            axum::routing::post(revoke_own_token),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_on_this_site_or_the_home_page() {
+        for (next, expected) in [
+            ("/ok", "/ok"),
+            ("/children/3?tab=plan", "/children/3?tab=plan"),
+            ("/\t/evil.example/", "/"),
+            ("/%09/evil.example/", "/"),
+            ("/\n", "/"),
+            ("/%0a", "/"),
+            ("//x", "/"),
+            ("/\\x", "/"),
+            ("/%5Cx", "/"),
+            ("/%2F/x", "/"),
+            ("%2F%2Fx", "/"),
+            ("https://x", "/"),
+            ("/a b", "/"),
+            ("", "/"),
+        ] {
+            assert_eq!(safe_next(Some(next)), expected, "{next:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }
 
 #[derive(Template)]
@@ -59,16 +91,25 @@ struct LoginQuery {
     notice: Option<String>,
 }
 
-/// Only a path on this site: never `//other.example` or a full URL.
+/// Only a path on this site: one leading `/`, never `//other.example`, a backslash (which
+/// browsers read as `/`), a full URL, or any control character or white space, as sent or
+/// percent-decoded (a tab in `/\t/evil.example` is dropped by browsers, leaving `//`).
+/// Anything else goes to `/`.
 pub(crate) fn safe_next(next: Option<&str>) -> String {
+    fn plain(path: &str) -> bool {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && !path.contains('\\')
+            && !path.chars().any(|c| c.is_control() || c.is_whitespace())
+    }
     match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && n.len() < 2000 =>
-        {
-            n.to_owned()
+        Some(n) if n.len() < 2000 && plain(n) => {
+            let decoded = percent_encoding::percent_decode_str(n).decode_utf8_lossy();
+            if plain(&decoded) {
+                n.to_owned()
+            } else {
+                "/".to_owned()
+            }
         }
         _ => "/".to_owned(),
     }
@@ -170,7 +211,8 @@ async fn login(
     }
     match users::authenticate(&state.db, &meta, login, &form.password).await? {
         Ok(user) => {
-            throttle::clear(&state.db, &addr).await?;
+            // The address keeps its count: a success with one account (the attacker's own)
+            // must not wipe the failures against others. The account's own count was reset.
             let pending = user.second_factor_enabled;
             let session = sessions::create(&state.db, &meta, &user, pending).await?;
             let secure = auth::is_https(&state, &headers);
@@ -330,15 +372,43 @@ struct PasswordPage {
     layout: Layout,
     forced: bool,
     errors: Errors,
+    /// The user's own API tokens, with their last use.
+    tokens: Vec<tsunagu_store::tokens::Token>,
 }
 
-async fn password_page(auth: Auth) -> Result<Html<String>, AppError> {
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn password_page(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    auth: Auth,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Html<String>, AppError> {
     let page = PasswordPage {
-        layout: Layout::page(&auth, "パスワード変更", ""),
+        layout: Layout::page(&auth, "パスワード変更", "").with_notice(q.notice.as_deref()),
         forced: auth.user.must_change_password,
         errors: Errors::new(),
+        tokens: tsunagu_store::tokens::list_for_user(&state.db, auth.actor.user_id).await?,
     };
     Ok(Html(page.render()?))
+}
+
+/// The user revokes one of their own API tokens (one they no longer use, or one leaked).
+async fn revoke_own_token(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
+    tsunagu_store::tokens::revoke_own(&mut tx, &meta, &auth.actor, tsunagu_domain::TokenId(id))
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/account/password?notice=revoked#tokens").into_response())
 }
 
 #[derive(Deserialize)]
@@ -373,12 +443,18 @@ async fn change_password(
         );
     }
     if errors.is_empty() {
+        // Every other session of the user ends; this one goes on.
+        let keep = match &auth.via {
+            Via::Session { cookie, .. } => Some(cookie.as_str()),
+            Via::Token => None,
+        };
         match users::change_own_password(
             &state.db,
             &meta,
             &auth.actor,
             &form.current_password,
             &form.new_password,
+            keep,
         )
         .await
         {
@@ -390,6 +466,7 @@ async fn change_password(
         layout: Layout::page(&auth, "パスワード変更", ""),
         forced: auth.user.must_change_password,
         errors,
+        tokens: tsunagu_store::tokens::list_for_user(&state.db, auth.actor.user_id).await?,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }

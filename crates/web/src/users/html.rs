@@ -235,11 +235,7 @@ async fn show_page(
             .unwrap_or_default(),
         password: String::new(),
     });
-    let tokens = tokens::list(&state.db)
-        .await?
-        .into_iter()
-        .filter(|t| t.user_id == id.0)
-        .collect();
+    let tokens = tokens::list_for_user(&state.db, id).await?;
     Ok(ShowPage {
         layout: Layout::page(
             auth,
@@ -400,6 +396,9 @@ async fn reset_password(
 struct TokenForm {
     #[serde(default)]
     name: String,
+    /// Days the token is valid (30, 90 or 365; 90 when not sent).
+    #[serde(default)]
+    expires_in: String,
 }
 
 async fn create_token(
@@ -413,13 +412,28 @@ async fn create_token(
     let id = UserId(id);
     let mut errors = Errors::new();
     let name = errors.required_line("name", "トークンの用途", &form.name);
+    let days = match form.expires_in.trim() {
+        "" => tokens::DEFAULT_VALIDITY.whole_days(),
+        d => d.parse::<i64>().unwrap_or(0),
+    };
+    if !(1..=1095).contains(&days) {
+        errors.add("expires_in", "有効期間を選んでください。");
+    }
     if !errors.is_empty() {
         let page = show_page(&state, &auth, id, None, errors, None, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
     users::get(&state.db, id).await?;
     let mut tx = state.db.begin().await?;
-    let (_, token) = tokens::create(&mut tx, &meta, Some(&auth.actor), id, &name).await?;
+    let (_, token) = tokens::create(
+        &mut tx,
+        &meta,
+        Some(&auth.actor),
+        id,
+        &name,
+        time::Duration::days(days),
+    )
+    .await?;
     tx.commit().await?;
     // Shown in this response only; reloading the page does not show it again.
     let page = show_page(&state, &auth, id, None, Errors::new(), Some(token), None).await?;
