@@ -27,6 +27,38 @@ fn password(login: &str) -> &'static str {
     tsunagu::demo::password_of(login).unwrap()
 }
 
+/// A client whose requests carry `X-Forwarded-For: {addr}, 127.0.0.1`, as through two proxies.
+fn forwarded_for(app: &TestApp, addr: &str) -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-forwarded-for",
+        format!("{addr}, 127.0.0.1").parse().unwrap(),
+    );
+    Client {
+        base: app.base.clone(),
+        http: reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap(),
+    }
+}
+
+/// Sets a new password from the account page of `c` (logged in as demo-coordinator).
+async fn change_password(c: &Client) -> StatusCode {
+    c.post_form(
+        "/account/password",
+        &[
+            ("current_password", password("demo-coordinator")),
+            ("new_password", "a-new-long-passphrase-2026"),
+            ("new_password_confirm", "a-new-long-passphrase-2026"),
+        ],
+    )
+    .await
+    .status()
+}
+
 /// A wrong password for `login` from client `c` (its CSRF token from the login page).
 async fn fail_login(c: &Client, login: &str) -> StatusCode {
     c.login(login, "not-the-password-at-all").await.status()
@@ -116,23 +148,7 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_count(b: Backend) {
         },
     )
     .await;
-    let behind_proxy = |addr: &str| {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            format!("{addr}, 127.0.0.1").parse().unwrap(),
-        );
-        Client {
-            base: app.base.clone(),
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .default_headers(headers)
-                .build()
-                .unwrap(),
-        }
-    };
-    let mistyper = behind_proxy("192.0.2.66");
+    let mistyper = forwarded_for(&app, "192.0.2.66");
     for _ in 0..30 {
         assert_eq!(
             fail_login(&mistyper, "no-such-user").await,
@@ -143,7 +159,7 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_count(b: Backend) {
         fail_login(&mistyper, "no-such-user").await,
         StatusCode::TOO_MANY_REQUESTS
     );
-    let colleague = behind_proxy("192.0.2.7");
+    let colleague = forwarded_for(&app, "192.0.2.7");
     let res = colleague
         .login("demo-coordinator", password("demo-coordinator"))
         .await;
@@ -161,22 +177,7 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_count(b: Backend) {
     // Trusting no proxy, a made-up header changes nothing: the peer is counted.
     let app = TestApp::demo(b).await;
     for i in 0..30 {
-        let c = Client {
-            base: app.base.clone(),
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .default_headers(
-                    [(
-                        reqwest::header::HeaderName::from_static("x-forwarded-for"),
-                        format!("198.51.100.{i}").parse().unwrap(),
-                    )]
-                    .into_iter()
-                    .collect(),
-                )
-                .build()
-                .unwrap(),
-        };
+        let c = forwarded_for(&app, &format!("198.51.100.{i}"));
         fail_login(&c, "no-such-user").await;
     }
     assert_eq!(
@@ -203,17 +204,7 @@ async fn a_pending_password_change_closes_the_api(b: Backend) {
     assert_eq!(body["error"]["code"], "password_change_required");
     // Pages lead to the change, which is still possible.
     assert_eq!(location(&c.get("/children").await), "/account/password");
-    let res = c
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", password("demo-coordinator")),
-                ("new_password", "a-new-long-passphrase-2026"),
-                ("new_password_confirm", "a-new-long-passphrase-2026"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(change_password(&c).await, StatusCode::SEE_OTHER);
     assert_eq!(c.get("/api/v1/children").await.status(), StatusCode::OK);
     assert_eq!(api.get("/api/v1/children").await.0, StatusCode::OK);
 }
@@ -224,17 +215,7 @@ async fn changing_ones_password_ends_ones_other_sessions(b: Backend) {
     let elsewhere = app.login_as("demo-coordinator").await;
     let colleague = app.login_as("demo-supervisor").await;
     assert_eq!(elsewhere.get("/children").await.status(), StatusCode::OK);
-    let res = here
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", password("demo-coordinator")),
-                ("new_password", "a-new-long-passphrase-2026"),
-                ("new_password_confirm", "a-new-long-passphrase-2026"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(change_password(&here).await, StatusCode::SEE_OTHER);
     assert_eq!(here.get("/children").await.status(), StatusCode::OK);
     let res = elsewhere.get("/children").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -473,27 +473,9 @@ pub fn output_text(out: &std::process::Output) -> String {
     )
 }
 
-/// A one-page PDF that reads as one to the end (uploads are checked so), `note` in a comment
-/// so two of them differ.
+/// A one-page PDF that reads as one to the end (uploads are checked so).
 pub fn small_pdf(note: &str) -> Vec<u8> {
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ];
-    let mut pdf = format!("%PDF-1.4\n% {note}\n").into_bytes();
-    let mut offsets = vec![];
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend(format!("{} 0 obj {o} endobj\n", i + 1).bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend(b"xref\n0 4\n0000000000 65535 f \n");
-    for o in offsets {
-        pdf.extend(format!("{o:010} 00000 n \n").bytes());
-    }
-    pdf.extend(format!("trailer << /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").bytes());
-    pdf
+    tsunagu_domain::files::blank_pdf(note)
 }
 
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {

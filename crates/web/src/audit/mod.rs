@@ -113,6 +113,7 @@ pub fn action_label(code: &str) -> &str {
         "backup_created" => "バックアップの作成",
         "backup_restored" => "バックアップからの復元",
         "data_key_changed" => "データ鍵の変更",
+        "audit.chain_keyed" => "操作ログの連鎖を鍵付きに移行",
         "logout" => "ログアウト",
         "user.create" => "ユーザー作成",
         "user.update" => "ユーザー変更",
