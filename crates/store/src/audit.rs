@@ -357,12 +357,11 @@ async fn chain(tx: &mut Tx, entries: &mut [Entry]) -> Result<()> {
         Some((id, hash)) => (id, hash),
         None => (0, GENESIS.to_owned()),
     };
-    let key = tx.chain_key().clone();
     for entry in entries.iter_mut() {
         id += 1;
         entry.id = id;
         entry.prev_hash = prev_hash;
-        entry.hash = entry.keyed_hash(&key);
+        entry.hash = entry.keyed_hash(tx.chain_key());
         prev_hash = entry.hash.clone();
     }
     insert_sealed(tx, entries).await
@@ -827,8 +826,14 @@ pub(crate) async fn head_line_in(tx: &mut Tx) -> Result<String> {
 
 /// Appends the chain's head to the checkpoint file at `path` (made 0600 if new); answers the line.
 pub async fn write_checkpoint(db: &Db, path: &std::path::Path) -> Result<String> {
-    use std::io::Write;
     let line = head_line(db).await?;
+    append_checkpoint(path, &line)?;
+    Ok(line)
+}
+
+/// Appends a checkpoint line to the file at `path` (made 0600 if new) and syncs it.
+pub fn append_checkpoint(path: &std::path::Path, line: &str) -> Result<()> {
+    use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.append(true).create(true);
     #[cfg(unix)]
@@ -847,8 +852,7 @@ pub async fn write_checkpoint(db: &Db, path: &std::path::Path) -> Result<String>
                 "監査ログのチェックポイントを {} に書けません: {e}",
                 path.display()
             ))
-        })?;
-    Ok(line)
+        })
 }
 
 /// The newest of this key's checkpoints in `text` (a checkpoint file's lines; blank ones

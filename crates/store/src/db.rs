@@ -39,7 +39,7 @@ pub struct Db {
     pool: Pool,
     /// The data key it was opened with: the audit chain's key derives from it.
     key: DataKey,
-    chain_key: ChainKey,
+    chain_key: std::sync::Arc<ChainKey>,
     appender: Option<std::sync::Arc<crate::audit::Appender>>,
     /// Write transactions request units began on this database (for `/metrics`, and the test
     /// that a page view writes nothing of its own).
@@ -156,7 +156,7 @@ impl Db {
         let bare = Db {
             pool,
             key: key.clone(),
-            chain_key: ChainKey::of(key),
+            chain_key: std::sync::Arc::new(ChainKey::of(key)),
             appender: None,
             unit_writes: Default::default(),
         };
@@ -480,7 +480,7 @@ pub fn redact_url(url: &str) -> String {
 /// the audit chain's key, so an entry appended inside it is sealed under its database's key.
 pub struct Tx {
     pub(crate) conn: TxConn,
-    chain_key: ChainKey,
+    chain_key: std::sync::Arc<ChainKey>,
 }
 
 pub(crate) enum TxConn {

@@ -48,16 +48,22 @@ pub struct Server {
     pub audit_checkpoints: Option<std::path::PathBuf>,
 }
 
-/// Writes the audit chain's head to the checkpoint file (if there is one) and to the log, so
-/// a tail cut off later shows (`tsunagu audit verify`).
+/// Writes the audit chain's head to the log and to the checkpoint file (if there is one), so
+/// a tail cut off later shows (`tsunagu audit verify`). The log gets it even when the file
+/// cannot be written.
 async fn checkpoint(db: &tsunagu_store::Db, file: Option<&std::path::Path>) {
-    let line = match file {
-        Some(path) => audit::write_checkpoint(db, path).await,
-        None => audit::head_line(db).await,
+    let line = match audit::head_line(db).await {
+        Ok(line) => line,
+        Err(e) => {
+            tracing::error!(error = %e, "could not read the audit log's head for a checkpoint");
+            return;
+        }
     };
-    match line {
-        Ok(line) => tracing::info!(checkpoint = %line, "audit checkpoint"),
-        Err(e) => tracing::error!(error = %e, "could not take the audit log's checkpoint"),
+    tracing::info!(checkpoint = %line, "audit checkpoint");
+    if let Some(path) = file {
+        if let Err(e) = audit::append_checkpoint(path, &line) {
+            tracing::error!(error = %e, "could not write the audit checkpoint file");
+        }
     }
 }
 
