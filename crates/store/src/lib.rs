@@ -26,6 +26,7 @@ pub mod meetings;
 pub mod network;
 pub mod notes;
 pub mod password;
+pub mod pending_forms;
 pub mod plans;
 pub mod referrals;
 pub mod second_factor;

@@ -115,8 +115,9 @@ pub async fn of_cookie(
     if now - row.last_seen_at > lifetime.idle || now - row.session_created_at > lifetime.absolute {
         return Ok(None);
     }
-    // Touch at most once a minute.
-    if now - row.last_seen_at >= Duration::minutes(1) {
+    // Touch at most once a minute (more often with a short idle limit, so activity always
+    // counts).
+    if now - row.last_seen_at >= Duration::minutes(1).min(lifetime.idle / 4) {
         u.session_seen(token_hash);
     }
     let actor = row.user.actor();
@@ -157,13 +158,38 @@ pub async fn end_all_for_user(tx: &mut Tx, user: UserId) -> Result<()> {
         .map(|_| ())
 }
 
-/// Removes sessions past their lifetime; run now and then.
+/// Removes sessions past their absolute lifetime; run now and then. A session past its idle
+/// limit no longer opens anything ([`of_cookie`]) but stays until then, so a form sent from
+/// its page can still be kept for its user ([`stale`]).
 pub async fn purge_expired<'a>(on: impl Into<On<'a>>, lifetime: Lifetime) -> Result<u64> {
     let mut on = on.into();
-    let now = crate::now();
-    query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
-        .bind(now - lifetime.idle)
-        .bind(now - lifetime.absolute)
+    query("DELETE FROM sessions WHERE created_at < $1")
+        .bind(crate::now() - lifetime.absolute)
         .execute(on.exec())
         .await
+}
+
+/// The user and form token of the session of `cookie` whether or not it is still live (an
+/// enabled user, within the absolute lifetime): whose page a form sent after it ended came from.
+pub async fn stale(db: &Db, cookie: &str, lifetime: Lifetime) -> Result<Option<(UserId, String)>> {
+    query(
+        "SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND u.disabled = $2 AND s.created_at > $3",
+    )
+    .bind(secret::hash(cookie))
+    .bind(false)
+    .bind(crate::now() - lifetime.absolute)
+    .fetch_optional(db)
+    .await
+    .map(|row: Option<(i64, String)>| row.map(|(id, csrf)| (UserId(id), csrf)))
+}
+
+/// Counts now as the session's last activity (「延長する」 before the idle limit).
+pub async fn extend(db: &Db, cookie: &str) -> Result<()> {
+    query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(crate::now())
+        .bind(secret::hash(cookie))
+        .execute(db)
+        .await
+        .map(|_| ())
 }

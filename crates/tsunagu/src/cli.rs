@@ -178,6 +178,10 @@ pub enum Command {
         /// connection's peer.
         #[arg(long = "trusted-proxy", env = "TSUNAGU_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
         trusted_proxies: Vec<ipnet::IpNet>,
+        /// Minutes a browser session may stay idle before it ends (1–480); the page warns two
+        /// minutes ahead with 「延長する」.
+        #[arg(long, env = "TSUNAGU_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=480))]
+        session_idle_minutes: i64,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -413,6 +417,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             metrics_token,
             database_wait_ms,
             trusted_proxies,
+            session_idle_minutes,
         } => {
             let database_key = database.key()?;
             let audit_checkpoints = database.checkpoints();
@@ -432,6 +437,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 database_wait: std::time::Duration::from_millis(database_wait_ms),
                 audit_checkpoints,
                 trusted_proxies,
+                session_idle: time::Duration::minutes(session_idle_minutes),
             })
             .await?;
             Ok(ExitCode::SUCCESS)

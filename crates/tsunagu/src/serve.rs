@@ -35,6 +35,8 @@ pub struct ServeOptions {
     pub audit_checkpoints: Option<std::path::PathBuf>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long a browser session may stay idle.
+    pub session_idle: time::Duration,
 }
 
 /// A server bound to its port and ready to run: what the tests start on port 0.
@@ -92,7 +94,10 @@ impl Server {
             metrics_token: opts.metrics_token.clone().filter(|t| !t.is_empty()),
             database_wait: opts.database_wait,
             trusted_proxies: opts.trusted_proxies.clone(),
-            ..WebConfig::default()
+            session: tsunagu_store::sessions::Lifetime {
+                idle: opts.session_idle,
+                ..Default::default()
+            },
         };
         tracing::info!(
             addr = %local,
@@ -140,6 +145,9 @@ impl Server {
                 tick.tick().await;
                 if let Err(e) = sessions::purge_expired(&db, lifetime).await {
                     tracing::warn!(error = %e, "could not purge expired sessions");
+                }
+                if let Err(e) = tsunagu_store::pending_forms::purge_expired(&db).await {
+                    tracing::warn!(error = %e, "could not purge kept forms");
                 }
             }
         });

@@ -1750,3 +1750,108 @@ async fn an_agency_sees_what_the_family_agreed_to_and_a_meetings_logistics() {
     assert_fits_a_phone(&browser, "meeting-logistics-agency-phone").await;
     browser.close().await.unwrap();
 }
+
+/// A consultation typed during a long call: the session ends before it is sent; the login page
+/// says the input is kept, and after logging in it is saved as typed. On a page left open, the
+/// warning comes before the idle limit, and 「延長する」 keeps the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_work_survives_an_ended_session() {
+    let app = TestApp::demo_with(
+        Backend::Sqlite,
+        common::Options {
+            session_idle: Some(time::Duration::seconds(60)),
+            ..common::Options::default()
+        },
+    )
+    .await;
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    let password = tsunagu::demo::password_of("demo-coordinator").unwrap();
+    log_in(&browser, &app.base, "demo-coordinator", password).await;
+    browser
+        .goto(&format!("{}/consultations/new", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-concern"))
+        .await
+        .unwrap();
+    let concern = "長い電話の聞き取り：園での集団活動に入れず、保護者が就学を心配している";
+    fill(&browser, "f-concern", concern).await;
+    fill(&browser, "f-minutes", "40").await;
+
+    // The call went on: the session passed its idle limit on the server.
+    tsunagu_store::db::query("UPDATE sessions SET last_seen_at = $1")
+        .bind(time::OffsetDateTime::now_utc() - time::Duration::minutes(5))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form.intake button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-login"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, ".notice")
+        .await
+        .contains("入力した内容は保存してあります"));
+    save_screenshot(&browser, "session-expired-login").await;
+    fill(&browser, "f-login", "demo-coordinator").await;
+    fill(&browser, "f-password", password).await;
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The kept form goes on by itself and lands on the saved consultation.
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&browser, ".notice").await, "相談を記録しました。");
+    assert!(text_of(&browser, "main").await.contains(concern));
+    save_screenshot(&browser, "session-expired-saved").await;
+
+    // Left open: with a 60-second limit the warning comes after 30 seconds.
+    browser
+        .wait()
+        .at_most(Duration::from_secs(45))
+        .for_element(Locator::Css("#session-warning:not([hidden])"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "#session-warning")
+        .await
+        .contains("まもなくログインが切れます"));
+    save_screenshot(&browser, "session-warning").await;
+    assert_fits_a_phone(&browser, "session-warning-phone").await;
+    browser
+        .find(Locator::Id("session-extend"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#session-warning[hidden]"))
+        .await
+        .unwrap();
+    let (seen,): (time::OffsetDateTime,) =
+        tsunagu_store::db::query("SELECT MAX(last_seen_at) FROM sessions")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(time::OffsetDateTime::now_utc() - seen < time::Duration::seconds(10));
+    browser.close().await.unwrap();
+}

@@ -39,6 +39,8 @@ pub struct Auth {
     pub via: Via,
     /// Where the user works (their areas, or their agency), for the page's frame.
     pub placement: String,
+    /// For a browser session, its idle limit in seconds: the page warns before it passes.
+    pub session_idle_seconds: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -299,11 +301,14 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                 Err(e) => return e.into_response(),
             }
         }
+        let session_idle_seconds =
+            matches!(via, Via::Session { .. }).then(|| state.config.session.idle.whole_seconds());
         parts.extensions.insert(Auth {
             actor,
             user,
             via,
             placement,
+            session_idle_seconds,
         });
     }
     next.run(Request::from_parts(parts, body)).await
@@ -345,7 +350,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
             .query()
             .and_then(|q| form_urlencoded_value(q.as_bytes(), CSRF_FIELD));
     }
-    let body = if provided.is_none() && is_form {
+    let (body, form_bytes) = if provided.is_none() && is_form {
         let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
             Ok(bytes) => bytes,
             Err(_) => {
@@ -356,14 +361,21 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
             }
         };
         provided = form_urlencoded_value(&bytes, CSRF_FIELD);
-        Body::from(bytes)
+        (Body::from(bytes.clone()), Some(bytes))
     } else {
-        body
+        (body, None)
     };
     let ok = match (&expected, &provided) {
         (Some(e), Some(p)) => !e.is_empty() && bool::from(e.as_bytes().ct_eq(p.as_bytes())),
         _ => false,
     };
+    if !ok && auth.is_none() {
+        if let (Some(bytes), Some(token)) = (&form_bytes, &provided) {
+            if let Some(kept) = keep_for_login(&state, &parts, token, bytes).await {
+                return kept;
+            }
+        }
+    }
     if !ok {
         let path = parts.uri.path().to_owned();
         let mut event = Event::new("csrf.refused")
@@ -386,6 +398,51 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         return AppError::Csrf.into_response();
     }
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// A page's form sent after its session ended (the idle limit passed during a long phone
+/// call): when the form carries that session's own token, so it surely came from the user's
+/// page, its fields are kept for that user and the browser goes to the login page, which
+/// then sends them on (`/resume/{token}`). Nothing else is kept, for nobody else.
+async fn keep_for_login(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    provided: &str,
+    bytes: &[u8],
+) -> Option<Response> {
+    if parts.uri.path().starts_with("/api/") || parts.headers.contains_key("hx-request") {
+        return None;
+    }
+    let cookie = our_cookie(state, &parts.headers, SESSION_COOKIE)?;
+    let (user, csrf) = sessions::stale(&state.db, &cookie, state.config.session)
+        .await
+        .ok()??;
+    if !bool::from(csrf.as_bytes().ct_eq(provided.as_bytes())) {
+        return None;
+    }
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
+            .ok()?
+            .into_iter()
+            // Passwords and one-time codes are never kept; the token is the new session's.
+            .filter(|(name, _)| !name.contains("password") && name != "code" && name != CSRF_FIELD)
+            .collect();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
+    let form = tsunagu_store::pending_forms::PendingForm { path, fields };
+    let token = tsunagu_store::pending_forms::keep(&state.db, &request_meta(parts), user, &form)
+        .await
+        .ok()?;
+    let next = format!("/resume/{token}");
+    Some(
+        Redirect::to(&format!(
+            "/login?notice=session_expired&next={}",
+            crate::layout::qs(&next)
+        ))
+        .into_response(),
+    )
 }
 
 fn form_urlencoded_value(body: &[u8], name: &str) -> Option<String> {

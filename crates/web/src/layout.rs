@@ -13,6 +13,9 @@ pub struct Layout {
     pub today: String,
     /// A one-line confirmation after a redirect ("保存しました。").
     pub notice: Option<&'static str>,
+    /// The session's idle limit in seconds, for the warning before it passes (none without a
+    /// browser session).
+    pub session_idle_seconds: Option<i64>,
 }
 
 pub struct UserBadge {
@@ -86,6 +89,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "saved" => "保存しました。",
         "created" => "登録しました。",
         "logged_out" => "ログアウトしました。",
+        "session_expired" => "操作のないまま時間がたったため、ログインが切れました。入力した内容は保存してあります。もう一度ログインすると、続けて送信します。",
         "setup_done" => "管理者アカウントを作成しました。ログインしてください。",
         "password_changed" => "パスワードを変更しました。",
         "second_factor_required" => "管理者とコーディネーターは二段階認証（確認コード）の設定が必要です。設定すると、続けて使えます。",
@@ -140,6 +144,7 @@ impl Layout {
             csrf_token: auth.csrf_token().to_owned(),
             today: today(),
             notice: None,
+            session_idle_seconds: auth.session_idle_seconds,
         }
     }
 
@@ -152,6 +157,7 @@ impl Layout {
             csrf_token: csrf_token.to_owned(),
             today: today(),
             notice: None,
+            session_idle_seconds: None,
         }
     }
 

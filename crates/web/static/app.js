@@ -26,3 +26,44 @@ document.addEventListener("submit", function (event) {
 document.addEventListener("click", function (event) {
   if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
 });
+
+// A form the server kept while the session had ended is sent on by itself after the login.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.querySelector("form[data-autosubmit]");
+  if (form) { form.submit(); }
+});
+
+// Before the session's idle limit passes, a warning with 「延長する」; every request the page
+// makes (a full load, an htmx exchange) starts the count again. Two minutes ahead, or half the
+// limit when it is short.
+document.addEventListener("DOMContentLoaded", function () {
+  var idle = parseInt(document.body.getAttribute("data-session-idle") || "", 10);
+  var box = document.getElementById("session-warning");
+  if (!idle || !box) { return; }
+  var text = document.getElementById("session-warning-text");
+  var button = document.getElementById("session-extend");
+  var lead = Math.min(120, idle / 2);
+  var timers = [];
+  function show(state) {
+    text.textContent = text.getAttribute(state === "expired" ? "data-expired" : "data-expiring");
+    button.hidden = state === "expired";
+    box.hidden = false;
+    if (state !== "expired") { button.focus(); }
+  }
+  function start() {
+    timers.forEach(window.clearTimeout);
+    box.hidden = true;
+    timers = [
+      window.setTimeout(function () { show("expiring"); }, (idle - lead) * 1000),
+      window.setTimeout(function () { show("expired"); }, idle * 1000)
+    ];
+  }
+  button.addEventListener("click", function () {
+    var token = document.querySelector("input[name=csrf_token]");
+    var headers = { "X-CSRF-Token": token ? token.value : "" };
+    fetch("/account/session", { method: "POST", headers: headers, credentials: "same-origin" })
+      .then(function (r) { if (r.ok) { start(); } else { show("expired"); } });
+  });
+  document.body.addEventListener("htmx:afterRequest", start);
+  start();
+});

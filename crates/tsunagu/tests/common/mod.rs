@@ -57,6 +57,8 @@ pub struct Options {
     pub require_second_factor: bool,
     pub audit_checkpoints: Option<std::path::PathBuf>,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The session's idle limit (30 minutes when not given).
+    pub session_idle: Option<time::Duration>,
 }
 
 impl TestApp {
@@ -143,6 +145,9 @@ impl TestApp {
             database_wait: tsunagu_store::unit::DEFAULT_WAIT,
             audit_checkpoints: options.audit_checkpoints,
             trusted_proxies: options.trusted_proxies,
+            session_idle: options
+                .session_idle
+                .unwrap_or(tsunagu_store::sessions::Lifetime::default().idle),
         };
         let server = tsunagu::serve::Server::prepare(&opts)
             .await

@@ -40,6 +40,47 @@ pub fn router() -> Router<AppState> {
             "/account/tokens/{id}/revoke",
             axum::routing::post(revoke_own_token),
         )
+        .route("/account/session", axum::routing::post(extend_session))
+        .route("/resume/{token}", get(resume))
+}
+
+/// 「延長する」: the session counts as active now. Answers 204 (the page stays as it is).
+async fn extend_session(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    auth: Auth,
+) -> Result<StatusCode, AppError> {
+    if let Via::Session { cookie, .. } = &auth.via {
+        sessions::extend(&state.db, cookie).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Template)]
+#[template(path = "account/resume.html")]
+struct ResumePage {
+    layout: Layout,
+    action: String,
+    fields: Vec<(String, String)>,
+}
+
+/// After logging in again: the form that was sent when the session had ended goes on to where
+/// it was sent, with this session's token (sent by the page itself; a button without script).
+async fn resume(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    auth: Auth,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let form = tsunagu_store::pending_forms::take(&state.db, auth.actor.user_id, &token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let page = ResumePage {
+        layout: Layout::page(&auth, "入力した内容の送信", ""),
+        action: safe_next(Some(&form.path)),
+        fields: form.fields,
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 #[cfg(test)]

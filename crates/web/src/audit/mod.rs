@@ -216,6 +216,7 @@ pub fn action_label(code: &str) -> &str {
         "home.read" => "ホーム画面の閲覧",
         "access.denied" => "権限のないアクセス",
         "csrf.refused" => "不正な送信の拒否",
+        "session.form_kept" => "ログイン切れの間の入力を保管",
         "audit.export" => "操作ログ書き出し",
         other => other,
     }

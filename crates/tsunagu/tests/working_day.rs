@@ -1,0 +1,193 @@
+//! The coordinator's working day: typed work is not lost when the session ends during a long
+//! phone call — the form goes on after a fresh login, for that user only, once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{csrf_in, location, Backend, TestApp};
+use reqwest::StatusCode;
+use tsunagu_store::db::query;
+
+both_backends!(
+    a_form_sent_after_the_session_ended_goes_on_after_login,
+    only_the_users_own_page_can_leave_a_form_behind,
+    the_session_is_extended_before_it_ends,
+);
+
+const CONCERN: &str = "電話で30分。4歳の娘、園で友だちとのトラブルが続いている（長い聞き取り）";
+
+async fn consultations_with_concern(app: &TestApp) -> i64 {
+    let (n,): (i64,) = query("SELECT COUNT(*) FROM consultations WHERE concern = $1")
+        .bind(CONCERN)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    n
+}
+
+/// Ends the sessions of `login` as 31 idle minutes would.
+async fn go_idle(app: &TestApp, login: &str) {
+    query(
+        "UPDATE sessions SET last_seen_at = $1 WHERE user_id = (SELECT id FROM users WHERE login = $2)",
+    )
+    .bind(time::OffsetDateTime::now_utc() - time::Duration::minutes(31))
+    .bind(login)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+fn intake_fields(token: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("csrf_token", token),
+        ("channel", "電話"),
+        ("requester", "保護者"),
+        ("concern", CONCERN),
+        ("category_ids", "2"),
+        ("minutes", "30"),
+    ]
+}
+
+async fn a_form_sent_after_the_session_ended_goes_on_after_login(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let c = app.login_as("demo-coordinator").await;
+    let token = c.csrf("/consultations/new").await;
+    go_idle(&app, "demo-coordinator").await;
+
+    // Sent after the idle limit: not saved, not lost — the login page, which says so.
+    let res = c
+        .post_form_raw("/consultations", &intake_fields(&token))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to_login = location(&res);
+    assert!(
+        to_login.starts_with("/login?notice=session_expired&next=%2Fresume%2F"),
+        "{to_login}"
+    );
+    assert_eq!(consultations_with_concern(&app).await, 0);
+    let (_, page) = c.get_text(&to_login).await;
+    assert!(page.contains("入力した内容は保存してあります"), "{page}");
+
+    // Someone else logging in on that browser gets nothing of it.
+    let resume = to_login.split("next=").nth(1).unwrap().replace("%2F", "/");
+    let colleague = app.login_as("demo-supervisor").await;
+    assert_eq!(colleague.get(&resume).await.status(), StatusCode::NOT_FOUND);
+
+    // The coordinator logs in again (as the login page's form does, with its `next`).
+    let login_token = c.csrf(&to_login).await;
+    let res = c
+        .post_form_raw(
+            "/login",
+            &[
+                ("csrf_token", login_token.as_str()),
+                ("login", "demo-coordinator"),
+                (
+                    "password",
+                    tsunagu::demo::password_of("demo-coordinator").unwrap(),
+                ),
+                ("next", resume.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), resume);
+    let (status, page) = c.get_text(&resume).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-autosubmit"), "{page}");
+    assert!(page.contains(CONCERN), "the typed text is on the page");
+    assert!(page.contains("action=\"/consultations\""), "{page}");
+    // What the page sends (its script, or the button): the kept fields with the new token.
+    let form = &page[page.find("data-autosubmit").unwrap()..];
+    let form = &form[..form.find("</form>").unwrap()];
+    let fields: Vec<(String, String)> = form
+        .split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|s| {
+            let (name, rest) = s.split_once("\" value=\"").unwrap();
+            let value = &rest[..rest.find('"').unwrap()];
+            (name.to_owned(), value.replace("&#x2f;", "/"))
+        })
+        .collect();
+    assert_eq!(
+        fields.iter().filter(|(n, _)| n == "csrf_token").count(),
+        1,
+        "only the new session's token"
+    );
+    assert_eq!(fields[0].1, csrf_in(&page).unwrap());
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let res = c.post_form_raw("/consultations", &pairs).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "saved");
+    assert_eq!(consultations_with_concern(&app).await, 1);
+    // Once only: going back does not send it twice.
+    assert_eq!(c.get(&resume).await.status(), StatusCode::NOT_FOUND);
+    let kept = app.audit_actions("session.form_kept").await;
+    assert_eq!(kept.len(), 1);
+}
+
+/// A form is kept only when it carries the ended session's own token (so it came from that
+/// user's page): a cross-site post with a guessed token, or a browser with no session, is
+/// refused as before and nothing is kept.
+async fn only_the_users_own_page_can_leave_a_form_behind(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let c = app.login_as("demo-coordinator").await;
+    go_idle(&app, "demo-coordinator").await;
+    let res = c
+        .post_form_raw("/consultations", &intake_fields("a-token-from-elsewhere"))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let stranger = app.client();
+    let token = stranger.csrf("/login").await;
+    let res = stranger
+        .post_form_raw("/consultations", &intake_fields(&token))
+        .await;
+    assert!(
+        location(&res).starts_with("/login?next="),
+        "{}",
+        location(&res)
+    );
+    let (kept,): (i64,) = query("SELECT COUNT(*) FROM pending_forms")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+}
+
+async fn the_session_is_extended_before_it_ends(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let c = app.login_as("demo-coordinator").await;
+    let (_, page) = c.get_text("/").await;
+    assert!(
+        page.contains("data-session-idle=\"1800\""),
+        "the page knows the limit"
+    );
+    assert!(page.contains("延長する"));
+    let token = csrf_in(&page).unwrap();
+    query("UPDATE sessions SET last_seen_at = $1")
+        .bind(time::OffsetDateTime::now_utc() - time::Duration::minutes(28))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let res = c
+        .http
+        .post(c.url("/account/session"))
+        .header("x-csrf-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (seen,): (time::OffsetDateTime,) = query("SELECT MAX(last_seen_at) FROM sessions")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(time::OffsetDateTime::now_utc() - seen < time::Duration::minutes(1));
+    // Three more idle minutes later the session still works.
+    query("UPDATE sessions SET last_seen_at = $1")
+        .bind(time::OffsetDateTime::now_utc() - time::Duration::minutes(3))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(c.get("/children").await.status(), StatusCode::OK);
+}
