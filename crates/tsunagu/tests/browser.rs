@@ -1855,3 +1855,76 @@ async fn typed_work_survives_an_ended_session() {
     assert!(time::OffsetDateTime::now_utc() - seen < time::Duration::seconds(10));
     browser.close().await.unwrap();
 }
+
+/// A referral the consent does not cover: the child's page comes back with the reason typed
+/// and the rule's reason beside the chooser, scrolled to the form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_referral_stays_where_the_work_is() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let api = common::Api::new(&app, "demo-coordinator").await;
+    let (_, body) = api
+        .post(
+            "/api/v1/children",
+            serde_json::json!({"area_id": "1", "family_name": "紹介", "given_name": "みらい", "birth_date": "2022-02-02", "not_a_duplicate": "1"}),
+        )
+        .await;
+    let child = body["child"]["id"].as_i64().unwrap();
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/children/{child}#referrals", app.base))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#r-agency option:nth-child(2)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let reason = "園での集団活動の様子を見てほしい";
+    fill(&browser, "r-reason", reason).await;
+    browser
+        .find(Locator::Css("form.referral-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("e-r-agency"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "#e-r-agency").await.contains("同意"));
+    let kept = browser
+        .find(Locator::Id("r-reason"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some(reason));
+    assert!(text_of(&browser, ".main-nav").await.contains("ホーム"));
+    browser
+        .execute(
+            "document.getElementById('referrals').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    save_screenshot(&browser, "referral-refused").await;
+    browser.close().await.unwrap();
+}

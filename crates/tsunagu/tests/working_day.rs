@@ -1,11 +1,12 @@
 //! The coordinator's working day: typed work is not lost when the session ends during a long
-//! phone call — the form goes on after a fresh login, for that user only, once.
+//! phone call — the form goes on after a fresh login, for that user only, once — and a refused
+//! referral comes back on the child's page with what was typed and why.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use common::{csrf_in, location, Backend, TestApp};
+use common::{csrf_in, location, Api, Backend, TestApp};
 use reqwest::StatusCode;
 use tsunagu_store::db::query;
 
@@ -13,6 +14,7 @@ both_backends!(
     a_form_sent_after_the_session_ended_goes_on_after_login,
     only_the_users_own_page_can_leave_a_form_behind,
     the_session_is_extended_before_it_ends,
+    a_refused_referral_stays_on_the_childs_page_with_its_input,
 );
 
 const CONCERN: &str = "電話で30分。4歳の娘、園で友だちとのトラブルが続いている（長い聞き取り）";
@@ -190,4 +192,106 @@ async fn the_session_is_extended_before_it_ends(b: Backend) {
         .await
         .unwrap();
     assert_eq!(c.get("/children").await.status(), StatusCode::OK);
+}
+
+/// A referral to an agency the guardian did not name, and one with a part outside the consent:
+/// each answers the child's page (menu and all), the reason typed still in the form and the
+/// rule's reason beside the field; nothing is recorded. Fixed, it goes through.
+async fn a_refused_referral_stays_on_the_childs_page_with_its_input(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let api = Api::new(&app, "demo-coordinator").await;
+    let (status, body) = api
+        .post(
+            "/api/v1/children",
+            serde_json::json!({"area_id": "1", "family_name": "紹介", "given_name": "どうい", "birth_date": "2022-02-02", "not_a_duplicate": "1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let child = body["child"]["id"].as_i64().unwrap();
+    let (nursery,): (i64,) = query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let (status, _) = api
+        .post(
+            &format!("/api/v1/children/{child}/consents"),
+            serde_json::json!({"basis": "consent", "guardian_name": "紹介 保護者", "parts": ["profile"], "agency_ids": [nursery.to_string()], "valid_from": "2026-01-01", "obtained": "written"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (other,): (i64,) = query("SELECT id FROM agencies WHERE id <> $1 ORDER BY id LIMIT 1")
+        .bind(nursery)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+
+    let c = app.login_as("demo-coordinator").await;
+    let page = format!("/children/{child}");
+    let reason = "集団の場面で困っている様子を見てほしい（保護者と相談済み）";
+    for (agency, parts, field, message) in [
+        (other, vec!["profile"], "e-r-agency", "同意"),
+        (
+            nursery,
+            vec!["profile", "documents"],
+            "e-r-parts",
+            "同意された範囲",
+        ),
+    ] {
+        let token = c.csrf(&page).await;
+        let agency = agency.to_string();
+        let mut fields = vec![
+            ("csrf_token", token.as_str()),
+            ("agency_id", agency.as_str()),
+            ("reason", reason),
+            ("desired_on", "2027-01-15"),
+        ];
+        fields.extend(parts.iter().map(|p| ("parts", *p)));
+        let res = c
+            .post_form_raw(&format!("/children/{child}/referrals"), &fields)
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("class=\"main-nav\""), "the page has its menu");
+        assert!(
+            html.contains(&format!("{reason}</textarea>")),
+            "the reason typed is kept"
+        );
+        assert!(html.contains("value=\"2027-01-15\""), "the date is kept");
+        assert!(
+            html.contains(&format!("<option value=\"{agency}\" selected>")),
+            "the chosen agency stays chosen"
+        );
+        let at = html
+            .find(&format!("id=\"{field}\""))
+            .unwrap_or_else(|| panic!("{field}: {html}"));
+        assert!(
+            html[at..at + 300].contains(message),
+            "{}",
+            &html[at..at + 300]
+        );
+        assert!(html.contains("value=\"documents\" checked") == parts.contains(&"documents"));
+    }
+    let (n,): (i64,) = query("SELECT COUNT(*) FROM referrals WHERE child_id = $1")
+        .bind(child)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing recorded");
+    let token = c.csrf(&page).await;
+    let nursery = nursery.to_string();
+    let res = c
+        .post_form_raw(
+            &format!("/children/{child}/referrals"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("agency_id", nursery.as_str()),
+                ("reason", reason),
+                ("parts", "profile"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&res),
+        format!("/children/{child}?notice=referred#referrals")
+    );
 }

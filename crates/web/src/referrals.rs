@@ -88,16 +88,37 @@ fn check(f: &ReferralFields) -> Result<NewReferral, AppError> {
     })
 }
 
+/// A referral from the child's page. A refusal (the consent rule, a part outside the consent,
+/// a missing field) comes back on the child's page with what was typed and the reason beside
+/// the field, never on a page of its own.
 async fn create_form(
+    auth: Auth,
     mut u: Unit,
     Path(id): Path<i64>,
     form: Deferred<Form<ReferralFields>>,
 ) -> Result<Response, AppError> {
     let access = access::child(&mut u, ChildId(id), Purpose::Write, "referral.create").await?;
     let Form(form) = form.parse()?;
-    let new = check(&form)?;
-    referrals::create(&mut u, &access, &new).await?;
-    Ok(Redirect::to(&format!("/children/{id}?notice=referred#referrals")).into_response())
+    let mut errors = Errors::new();
+    match check(&form) {
+        Ok(new) => match referrals::create(&mut u, &access, &new).await {
+            Ok(_) => {
+                return Ok(
+                    Redirect::to(&format!("/children/{id}?notice=referred#referrals"))
+                        .into_response(),
+                )
+            }
+            Err(e) => crate::error::into_form_errors(&mut errors, e)?,
+        },
+        Err(AppError::Validation(found)) => errors = found,
+        Err(other) => return Err(other),
+    }
+    let referral = crate::children::html::ReferralForm {
+        fields: form,
+        errors,
+    };
+    let page = crate::children::html::show_page(&auth, &mut u, id, None, referral).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 /// Record a referral of the child to an agency (coordinators of the area, within the consent).

@@ -355,6 +355,7 @@ struct ShowPage {
     plan: Option<(i64, Date)>,
     /// The class or grade today, counting recorded holds: 年長（5歳児クラス）.
     stage: String,
+    referral: ReferralForm,
 }
 
 impl ShowPage {
@@ -396,7 +397,45 @@ async fn show(
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
-    may_use(&auth)?;
+    show_page(
+        &auth,
+        &mut u,
+        id,
+        q.notice.as_deref(),
+        ReferralForm::default(),
+    )
+    .await
+}
+
+/// The referral form as typed and what was wrong with it: empty on a plain visit, filled in
+/// with the reasons beside the fields when a referral was refused (the consent rule, a part
+/// outside the consent, a missing field), so the work stays where it was done.
+#[derive(Default)]
+pub(crate) struct ReferralForm {
+    pub fields: crate::referrals::ReferralFields,
+    pub errors: Errors,
+}
+
+impl ReferralForm {
+    fn has_part(&self, code: &str) -> bool {
+        if self.errors.is_empty() && self.fields.parts.is_empty() {
+            // A fresh form starts with the profile, the part every referral shares.
+            return code == "profile";
+        }
+        self.fields.parts.iter().any(|p| p == code)
+    }
+}
+
+/// The child's page; `referral` is the referral form's state.
+pub(crate) async fn show_page(
+    auth: &Auth,
+    u: &mut Unit,
+    id: i64,
+    notice: Option<&str>,
+    referral: ReferralForm,
+) -> Result<Html<String>, AppError> {
+    let mut u = u;
+    may_use(auth)?;
     let seen = access::record(&mut u, ChildId(id)).await?;
     let v = children::view(&mut u, seen).await?;
     let access = v.access.clone();
@@ -423,8 +462,10 @@ async fn show(
         (vec![], vec![])
     };
     let agencies = if v.may_write {
-        let known: Vec<i64> = v.care_team.iter().map(|t| t.agency_id).collect();
-        agencies::near(&mut *u, v.child.area_id, &known).await?
+        let mut known: Vec<i64> = v.care_team.iter().map(|t| t.agency_id).collect();
+        // An agency found by name for a referral that was refused stays chosen.
+        known.extend(referral.fields.agency_id.trim().parse::<i64>().ok());
+        agencies::near(&mut **u, v.child.area_id, &known).await?
     } else {
         vec![]
     };
@@ -440,7 +481,7 @@ async fn show(
     };
     let siblings = children::siblings(&mut u, &access).await?;
     let page = ShowPage {
-        layout: Layout::page(&auth, &v.child.name(), "/children").with_notice(q.notice.as_deref()),
+        layout: Layout::page(auth, &v.child.name(), "/children").with_notice(notice),
         birth: japanese_date::format_date_with_era(v.child.birth_date),
         age: format_age(v.child.birth_date, today()),
         sex: if v.child.sex == "unknown" {
@@ -470,6 +511,7 @@ async fn show(
             && !v.child.is_closed(),
         siblings,
         v,
+        referral,
     };
     Ok(Html(page.render()?))
 }
