@@ -434,15 +434,14 @@ pub(crate) async fn show_page(
     notice: Option<&str>,
     referral: ReferralForm,
 ) -> Result<Html<String>, AppError> {
-    let mut u = u;
     may_use(auth)?;
-    let seen = access::record(&mut u, ChildId(id)).await?;
-    let v = children::view(&mut u, seen).await?;
+    let seen = access::record(u, ChildId(id)).await?;
+    let v = children::view(u, seen).await?;
     let access = v.access.clone();
-    let disclosures = children::disclosures(&mut u, &access).await?;
-    let attachments = tsunagu_store::attachments::list(&mut u, &access).await?;
+    let disclosures = children::disclosures(u, &access).await?;
+    let attachments = tsunagu_store::attachments::list(u, &access).await?;
     let (flags, candidates) = if v.may_write && v.child.merged_into_id.is_none() {
-        let flags = tsunagu_store::duplicates::open_for(&mut u, &access).await?;
+        let flags = tsunagu_store::duplicates::open_for(u, &access).await?;
         let me = tsunagu_store::children::ChildInput {
             family_name: v.child.family_name.clone(),
             given_name: v.child.given_name.clone(),
@@ -451,7 +450,7 @@ pub(crate) async fn show_page(
             birth_date: Some(v.child.birth_date),
             ..Default::default()
         };
-        let candidates = children::possible_duplicates(&mut u, &me, Some(ChildId(id)))
+        let candidates = children::possible_duplicates(u, &me, Some(ChildId(id)))
             .await?
             .iter()
             .filter(|c| !flags.iter().any(|f| f.other_child_id.0 == c.id))
@@ -469,17 +468,17 @@ pub(crate) async fn show_page(
     } else {
         vec![]
     };
-    let referrals = tsunagu_store::referrals::for_child(&mut u, &access).await?;
-    let notes = tsunagu_store::notes::read(&mut u, &access).await?;
-    let meetings = tsunagu_store::meetings::for_child(&mut u, &access).await?;
-    let holds = tsunagu_store::transitions::holds(&mut u, &access).await?;
-    let plan = tsunagu_store::plans::current_for_child(&mut u, &access).await?;
+    let referrals = tsunagu_store::referrals::for_child(u, &access).await?;
+    let notes = tsunagu_store::notes::read(u, &access).await?;
+    let meetings = tsunagu_store::meetings::for_child(u, &access).await?;
+    let holds = tsunagu_store::transitions::holds(u, &access).await?;
+    let plan = tsunagu_store::plans::current_for_child(u, &access).await?;
     let shared_plan = if access.sees_everything() {
         None
     } else {
-        tsunagu_store::plans::shared(&mut u, &access).await?
+        tsunagu_store::plans::shared(u, &access).await?
     };
-    let siblings = children::siblings(&mut u, &access).await?;
+    let siblings = children::siblings(u, &access).await?;
     let page = ShowPage {
         layout: Layout::page(auth, &v.child.name(), "/children").with_notice(notice),
         birth: japanese_date::format_date_with_era(v.child.birth_date),
