@@ -130,9 +130,25 @@ pub fn normalize_postal_code(errors: &mut Errors, field: &str, value: &str) -> O
     Some(format!("{}-{}", &digits[..3], &digits[3..]))
 }
 
-/// A phone or fax number: digits, hyphens, parentheses and spaces only.
+/// A number typed with a Japanese input method, as half-width: full-width digits, letters,
+/// parentheses and spaces become ASCII (NFKC), and every dash a keyboard gives for a hyphen
+/// (ー, －, ‐, −, –, —, ―) becomes `-`. `０４７８ー００ー１００８` is `0478-00-1008`.
+pub fn normalize_number_text(value: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    value
+        .nfkc()
+        .map(|c| match c {
+            'ー' | '‐' | '‑' | '−' | '–' | '—' | '―' | 'ｰ' => '-',
+            other => other,
+        })
+        .collect()
+}
+
+/// A phone or fax number: digits, hyphens, parentheses and spaces only (full-width ones and
+/// Japanese dashes accepted and stored half-width).
 pub fn check_phone(errors: &mut Errors, field: &str, label: &str, value: &str) -> Option<String> {
-    let value = value.trim();
+    let normalized = normalize_number_text(value);
+    let value = normalized.trim();
     if value.is_empty() {
         return None;
     }
@@ -322,6 +338,15 @@ mod tests {
         check_phone(&mut e, "phone", "電話番号", "0478-00-0000");
         check_email(&mut e, "email", "info@example.jp");
         check_website(&mut e, "website", "https://example.jp/");
+        assert!(e.is_empty());
+        assert_eq!(
+            check_phone(&mut e, "phone", "電話番号", "０４７８ー００ー１００８").as_deref(),
+            Some("0478-00-1008")
+        );
+        assert_eq!(
+            check_phone(&mut e, "phone", "電話番号", "（０４７８）００－１００８").as_deref(),
+            Some("(0478)00-1008")
+        );
         assert!(e.is_empty());
         check_phone(&mut e, "phone", "電話番号", "=1+1");
         check_email(&mut e, "email", "no-at-sign");

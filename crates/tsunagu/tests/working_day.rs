@@ -15,6 +15,7 @@ both_backends!(
     only_the_users_own_page_can_leave_a_form_behind,
     the_session_is_extended_before_it_ends,
     a_refused_referral_stays_on_the_childs_page_with_its_input,
+    numbers_typed_full_width_are_taken_and_shown_half_width,
 );
 
 const CONCERN: &str = "電話で30分。4歳の娘、園で友だちとのトラブルが続いている（長い聞き取り）";
@@ -294,4 +295,41 @@ async fn a_refused_referral_stays_on_the_childs_page_with_its_input(b: Backend) 
         location(&res),
         format!("/children/{child}?notice=referred#referrals")
     );
+}
+
+/// A phone number, postal code and date typed with a Japanese input method (full-width digits,
+/// the long-vowel mark as a hyphen) are taken, stored and shown back half-width.
+async fn numbers_typed_full_width_are_taken_and_shown_half_width(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let api = Api::new(&app, "demo-coordinator").await;
+    let (kind,): (i64,) = query("SELECT id FROM agency_kinds ORDER BY id LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let (status, body) = api
+        .post(
+            "/api/v1/agencies",
+            serde_json::json!({
+                "name": "ぜんかく相談室（テスト）", "kana": "ぜんかくそうだんしつ",
+                "kind_id": kind.to_string(), "municipality_id": "28",
+                "phone": "０４７８ー００ー１００８", "fax": "０４７８－００－１００９",
+                "postal_code": "〒２８９ー２１４４", "capacity_checked_on": "２０２６年１２月１日"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"]
+        .as_i64()
+        .or_else(|| body["agency"]["id"].as_i64())
+        .unwrap();
+    let (_, agency) = api.get(&format!("/api/v1/agencies/{id}")).await;
+    let a = if agency["agency"].is_object() {
+        &agency["agency"]
+    } else {
+        &agency
+    };
+    assert_eq!(a["phone"], "0478-00-1008", "{agency}");
+    assert_eq!(a["fax"], "0478-00-1009");
+    assert_eq!(a["postal_code"], "289-2144");
+    assert_eq!(a["capacity_checked_on"], "2026-12-01");
 }

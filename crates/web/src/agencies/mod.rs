@@ -119,11 +119,16 @@ pub fn format_contact(c: &Contact) -> String {
 }
 
 pub fn parse_date(errors: &mut Errors, field: &str, label: &str, value: &str) -> Option<Date> {
-    let value = value.trim();
+    // Full-width digits and Japanese dashes as typed with an input method, and 2026年12月10日.
+    let normalized = tsunagu_domain::directory::normalize_number_text(value);
+    let value = normalized.trim();
     if value.is_empty() {
         return None;
     }
-    let normalized = value.replace('/', "-");
+    let normalized = value
+        .replace(['/', '年', '月'], "-")
+        .trim_end_matches('日')
+        .to_owned();
     match Date::parse(
         &normalized,
         time::macros::format_description!("[year]-[month padding:none]-[day padding:none]"),
@@ -536,6 +541,23 @@ mod date_properties {
             let mut e = Errors::new();
             prop_assert_eq!(parse_date(&mut e, "on", "日付", &format!(" {text} ")), Some(d));
             prop_assert!(e.is_empty());
+        }
+    }
+
+    #[test]
+    fn dates_typed_with_a_japanese_input_method_are_read() {
+        for text in [
+            "２０２６－１２－１０",
+            "2026年12月10日",
+            "２０２６／１２／１０",
+            "2026ー12ー10",
+        ] {
+            let mut e = Errors::new();
+            assert_eq!(
+                parse_date(&mut e, "on", "日付", text),
+                Some(time::macros::date!(2026 - 12 - 10)),
+                "{text}"
+            );
         }
     }
 
