@@ -16,6 +16,7 @@ both_backends!(
     the_session_is_extended_before_it_ends,
     a_refused_referral_stays_on_the_childs_page_with_its_input,
     numbers_typed_full_width_are_taken_and_shown_half_width,
+    buttons_are_offered_only_to_those_who_may_use_them_and_the_menu_says_where_you_are,
 );
 
 const CONCERN: &str = "電話で30分。4歳の娘、園で友だちとのトラブルが続いている（長い聞き取り）";
@@ -332,4 +333,30 @@ async fn numbers_typed_full_width_are_taken_and_shown_half_width(b: Backend) {
     assert_eq!(a["fax"], "0478-00-1009");
     assert_eq!(a["postal_code"], "289-2144");
     assert_eq!(a["capacity_checked_on"], "2026-12-01");
+}
+
+async fn buttons_are_offered_only_to_those_who_may_use_them_and_the_menu_says_where_you_are(
+    b: Backend,
+) {
+    let app = TestApp::demo(b).await;
+    let supervisor = app.login_as("demo-supervisor").await;
+    let (status, list) = supervisor.get_text("/consultations").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !list.contains("相談を受け付ける"),
+        "the supervisor takes no calls"
+    );
+    assert_eq!(
+        supervisor.get("/consultations/new").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let coordinator = app.login_as("demo-coordinator").await;
+    let (_, list) = coordinator.get_text("/consultations").await;
+    assert!(list.contains("相談を受け付ける"));
+    let (_, intake) = coordinator.get_text("/consultations/new").await;
+    assert!(
+        intake.contains("<a href=\"/consultations/new\" aria-current=\"page\">相談受付</a>"),
+        "相談受付 is lit on its own page"
+    );
+    assert!(!intake.contains("<a href=\"/consultations\" aria-current=\"page\">"));
 }

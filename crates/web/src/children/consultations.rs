@@ -188,7 +188,7 @@ async fn form_page(
     child_name: Option<String>,
 ) -> Result<FormPage, AppError> {
     Ok(FormPage {
-        layout: Layout::page(auth, "相談の受付", "/consultations"),
+        layout: Layout::page(auth, "相談の受付", "/consultations/new"),
         form,
         errors,
         areas: areas::all_areas(&mut **u)
@@ -286,6 +286,8 @@ struct ListPage {
     items: Vec<Consultation>,
     pager: Pager,
     unlinked: bool,
+    /// Only coordinators take calls: the button is not offered to whom it would refuse.
+    may_take: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -321,6 +323,7 @@ async fn list(
         pager: Pager::new(base, page.total, paging, page.items.len()),
         items: page.items,
         unlinked,
+        may_take: auth.actor.role == Role::Coordinator,
     };
     Ok(Html(view.render()?))
 }
