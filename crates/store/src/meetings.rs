@@ -341,6 +341,13 @@ pub async fn record(
     .await?
     .ok_or(Error::NotFound)?;
     let now = crate::now();
+    // A meeting is held once it has begun, not before.
+    if r.status == MeetingStatus::Held && m.status != MeetingStatus::Held && m.starts_at > now {
+        return Err(Error::Invalid {
+            field: "status",
+            message: "まだ始まっていない会議は「開催済み」にできません。開催日時を過ぎてから記録してください。",
+        });
+    }
     // The day of cancellation starts the invitation's last 30 days; undone, it is forgotten.
     let cancelled_at = match (m.status, r.status) {
         (MeetingStatus::Cancelled, MeetingStatus::Cancelled) => None,

@@ -958,6 +958,20 @@ async fn a_support_meeting_is_scheduled_and_recorded() {
     assert!(text_of(&browser, "main h1")
         .await
         .contains("就学に向けたケース会議"));
+    // The day came (a meeting is recorded as held only once it has begun).
+    let now = time::OffsetDateTime::now_utc();
+    tsunagu_store::db::query("UPDATE meetings SET starts_at = $1, ends_at = $2")
+        .bind(now - time::Duration::hours(2))
+        .bind(now - time::Duration::hours(1))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    browser.refresh().await.unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-minutes"))
+        .await
+        .unwrap();
     fill(&browser, "f-minutes", "園での様子と就学先の希望を共有した").await;
     browser
         .find(Locator::XPath(

@@ -157,6 +157,24 @@ async fn a_meeting_is_scheduled_held_and_recorded(b: Backend) {
         .unwrap()
         .0
         .to_string();
+    // Not before it has begun: the form comes back with the reason beside 状態.
+    let res = c
+        .post_form(
+            &format!("/meetings/{meeting}"),
+            &[
+                ("status", "held"),
+                ("minutes", "園では集団活動に参加できている"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("まだ始まっていない会議は「開催済み」にできません"));
+    assert!(
+        page.contains("園では集団活動に参加できている"),
+        "the minutes typed are kept"
+    );
+    held_already(&app, meeting).await;
     let res = c
         .post_form(
             &format!("/meetings/{meeting}"),
@@ -463,6 +481,18 @@ async fn the_api_records_a_meeting_and_its_action_items(b: Backend) {
         (status, body["error"]["field"].clone()),
         (StatusCode::UNPROCESSABLE_ENTITY, json!("status"))
     );
+    let (status, body) = coordinator
+        .put(
+            &format!("/api/v1/meetings/{meeting}/record"),
+            record.clone(),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("status")),
+        "not held before it begins"
+    );
+    held_already(&app, meeting).await;
     let (status, _) = coordinator
         .put(&format!("/api/v1/meetings/{meeting}/record"), record)
         .await;
@@ -668,4 +698,16 @@ async fn the_agency_inbox_gathers_referrals_invitations_and_unread_notes(b: Back
         home.contains("今日と今週の支援会議")
             && home.contains(&format!("href=\"/meetings/{meeting}\""))
     );
+}
+
+/// The meeting's day came: it began two hours ago.
+async fn held_already(app: &TestApp, meeting: i64) {
+    let now = time::OffsetDateTime::now_utc();
+    query("UPDATE meetings SET starts_at = $1, ends_at = $2 WHERE id = $3")
+        .bind(now - time::Duration::hours(2))
+        .bind(now - time::Duration::hours(1))
+        .bind(meeting)
+        .execute(&app.db)
+        .await
+        .unwrap();
 }
