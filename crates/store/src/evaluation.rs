@@ -26,6 +26,17 @@ pub enum Scope {
     Prefecture,
 }
 
+impl std::fmt::Display for Scope {
+    /// As the audit log's detail names it: `area=1`, `region=3`, `prefecture`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Area(a) => write!(f, "area={a}"),
+            Scope::Region(r) => write!(f, "region={r}"),
+            Scope::Prefecture => f.write_str("prefecture"),
+        }
+    }
+}
+
 /// The areas a scope covers.
 pub async fn areas_of(db: &Db, scope: Scope) -> Result<Vec<i64>> {
     let rows: Vec<(i64,)> = match scope {

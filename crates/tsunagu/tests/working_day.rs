@@ -17,6 +17,7 @@ both_backends!(
     a_refused_referral_stays_on_the_childs_page_with_its_input,
     numbers_typed_full_width_are_taken_and_shown_half_width,
     buttons_are_offered_only_to_those_who_may_use_them_and_the_menu_says_where_you_are,
+    screens_say_things_in_words_not_codes,
 );
 
 const CONCERN: &str = "電話で30分。4歳の娘、園で友だちとのトラブルが続いている（長い聞き取り）";
@@ -359,4 +360,64 @@ async fn buttons_are_offered_only_to_those_who_may_use_them_and_the_menu_says_wh
         "相談受付 is lit on its own page"
     );
     assert!(!intake.contains("<a href=\"/consultations\" aria-current=\"page\">"));
+}
+
+/// The disclosure record names the basis and the person in words (the codes stay in the API),
+/// and the audit screen shows an evaluation's scope as a plain detail.
+async fn screens_say_things_in_words_not_codes(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let api = Api::new(&app, "demo-coordinator").await;
+    let (status, body) = api
+        .post(
+            "/api/v1/children",
+            serde_json::json!({"area_id": "1", "family_name": "提供", "given_name": "きろく", "birth_date": "2022-02-02", "not_a_duplicate": "1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let child = body["child"]["id"].as_i64().unwrap();
+    let (nursery,): (i64,) = query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let (status, _) = api
+        .post(
+            &format!("/api/v1/children/{child}/consents"),
+            serde_json::json!({"basis": "consent", "guardian_name": "提供 保護者", "parts": ["profile"], "agency_ids": [nursery.to_string()], "valid_from": "2026-01-01", "obtained": "written"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let c = app.login_as("demo-coordinator").await;
+    let res = c
+        .post_form(
+            &format!("/children/{child}/team"),
+            &[
+                ("agency_id", nursery.to_string().as_str()),
+                ("role", "担任"),
+                ("from_on", "2026-04-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let agency = Api::new(&app, "demo-agency").await;
+    assert_eq!(
+        agency.get(&format!("/api/v1/children/{child}")).await.0,
+        StatusCode::OK
+    );
+    let (_, page) = c.get_text(&format!("/children/{child}")).await;
+    let at = page.find("第三者提供記録").unwrap();
+    let record = &page[at..at + page[at..].find("</section>").unwrap()];
+    assert!(record.contains("保護者の同意"), "{record}");
+    assert!(
+        record.contains("仮名 さくら"),
+        "the person by name: {record}"
+    );
+    assert!(!record.contains("consent:"), "{record}");
+    assert!(!record.contains("demo-agency"), "{record}");
+
+    let committee = app.login_as("demo-committee").await;
+    committee.get("/evaluation?fiscal_year=2026&area=1").await;
+    let admin = app.login_as("demo-admin").await;
+    let (_, audit) = admin.get_text("/admin/audit?action=evaluation").await;
+    assert!(audit.contains("fy=2026 area=1"), "the scope as a plain detail");
+    assert!(!audit.contains("AreaId("), "no type names on screen");
 }

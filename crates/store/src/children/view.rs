@@ -132,9 +132,29 @@ pub async fn view(u: &mut Unit, access: ChildAccess) -> Result<ChildView> {
 pub struct Disclosure {
     pub agency_name: String,
     pub part: String,
+    /// The basis as recorded: `consent:ID`, `legal:ID` (要対協), `coordinator:areaN`…
     pub basis: String,
     pub user_login: Option<String>,
+    /// Who was shown it, by name.
+    pub user_name: Option<String>,
     pub at: OffsetDateTime,
+}
+
+impl Disclosure {
+    /// The basis in words, for the screen (the code stays in the record and the API).
+    pub fn basis_label(&self) -> &'static str {
+        match self
+            .basis
+            .split_once(':')
+            .map_or(self.basis.as_str(), |(kind, _)| kind)
+        {
+            "consent" => "保護者の同意",
+            "legal" => "要保護児童対策地域協議会（法に基づく共有）",
+            "coordinator" => "担当地域のコーディネーター",
+            "supervisor" => "担当地域の市町村担当者",
+            _ => "その他",
+        }
+    }
 }
 
 /// The child's disclosure records (the area's staff: an agency is not shown what others got).
@@ -143,7 +163,7 @@ pub async fn disclosures(u: &mut Unit, access: &ChildAccess) -> Result<Vec<Discl
         return Ok(vec![]);
     }
     query(
-        "SELECT a.name AS agency_name, d.part, d.basis, u.login AS user_login, d.at FROM disclosures d \
+        "SELECT a.name AS agency_name, d.part, d.basis, u.login AS user_login, u.display_name AS user_name, d.at FROM disclosures d \
          JOIN agencies a ON a.id = d.agency_id LEFT JOIN users u ON u.id = d.user_id WHERE d.child_id = $1 ORDER BY d.at, d.id",
     )
     .bind(access.child().0)

@@ -146,7 +146,7 @@ async fn audit_read(
         Event::new(action)
             .by(&auth.actor)
             .object_type("evaluation")
-            .detail(format!("fy={} scope={:?}", r.fiscal_year, r.scope)),
+            .detail(format!("fy={} {}", r.fiscal_year, r.scope)),
     )
     .await?;
     Ok(())
