@@ -418,6 +418,9 @@ async fn screens_say_things_in_words_not_codes(b: Backend) {
     committee.get("/evaluation?fiscal_year=2026&area=1").await;
     let admin = app.login_as("demo-admin").await;
     let (_, audit) = admin.get_text("/admin/audit?action=evaluation").await;
-    assert!(audit.contains("fy=2026 area=1"), "the scope as a plain detail");
+    assert!(
+        audit.contains("fy=2026 area=1"),
+        "the scope as a plain detail"
+    );
     assert!(!audit.contains("AreaId("), "no type names on screen");
 }
