@@ -1942,3 +1942,104 @@ async fn a_refused_referral_stays_where_the_work_is() {
     save_screenshot(&browser, "referral-refused").await;
     browser.close().await.unwrap();
 }
+
+/// From any page: 「/」 goes to the header's search box, the list comes as you type, and a child
+/// found opens their page. The header fits a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_header_search_answers_as_you_type() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let (family, id): (String, i64) = tsunagu_store::db::query(
+        "SELECT family_name, id FROM children WHERE area_id = 1 AND status = 'active' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/transitions", app.base))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .send_keys("/")
+        .await
+        .unwrap();
+    let focused = browser
+        .execute("return document.activeElement.id", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        focused.as_str(),
+        Some("site-search"),
+        "「/」 goes to the box"
+    );
+    browser
+        .find(Locator::Id("site-search"))
+        .await
+        .unwrap()
+        .send_keys(&family)
+        .await
+        .unwrap();
+    let link = format!("#site-search-results a[href='/children/{id}']");
+    browser
+        .wait()
+        .for_element(Locator::Css(&link))
+        .await
+        .unwrap();
+    save_screenshot(&browser, "header-search").await;
+    // On a phone the box takes the header's width and its list stays inside the screen
+    // (the pages below still overflow; that is the phone layout's own work).
+    browser.set_window_size(390, 844).await.unwrap();
+    let widths = browser
+        .execute(
+            "const h = document.querySelector('.site-header'); \
+             const l = document.querySelector('.search-suggest').getBoundingClientRect(); \
+             return [h.scrollWidth, h.clientWidth, Math.ceil(l.right), window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let w: Vec<i64> = widths
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    save_screenshot(&browser, "header-search-phone").await;
+    assert!(w[0] <= w[1] && w[2] <= w[3], "header {w:?}");
+    browser.set_window_size(1280, 900).await.unwrap();
+    browser
+        .find(Locator::Css(&link))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#referrals"))
+        .await
+        .unwrap();
+    assert!(browser
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with(&format!("/children/{id}")));
+    browser.close().await.unwrap();
+}

@@ -18,6 +18,7 @@ both_backends!(
     numbers_typed_full_width_are_taken_and_shown_half_width,
     buttons_are_offered_only_to_those_who_may_use_them_and_the_menu_says_where_you_are,
     screens_say_things_in_words_not_codes,
+    the_header_search_finds_children_and_agencies_as_the_rule_allows,
 );
 
 const CONCERN: &str = "電話で30分。4歳の娘、園で友だちとのトラブルが続いている（長い聞き取り）";
@@ -423,4 +424,66 @@ async fn screens_say_things_in_words_not_codes(b: Backend) {
         "the scope as a plain detail"
     );
     assert!(!audit.contains("AreaId("), "no type names on screen");
+}
+
+/// Every page's header searches children and agencies as you type: a coordinator finds a child
+/// of their area by reading and an agency by name; a coordinator of another area does not find
+/// that child; the search is audited as a search, naming the children shown; the committee has
+/// no box.
+async fn the_header_search_finds_children_and_agencies_as_the_rule_allows(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let c = app.login_as("demo-coordinator").await;
+    let (_, home) = c.get_text("/").await;
+    assert!(
+        home.contains("id=\"site-search\""),
+        "the box is in the header"
+    );
+    let (family, given, id): (String, String, i64) = query(
+        "SELECT family_kana, given_kana, id FROM children WHERE area_id = 1 AND status = 'active' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let reading = format!("{family}{given}");
+    let (status, list) = c
+        .get_text(&format!("/search/suggest?q={}", common::qs(&reading)))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains(&format!("href=\"/children/{id}\"")), "{list}");
+    let (_, list) = c
+        .get_text(&format!("/search/suggest?q={}", common::qs("保育園")))
+        .await;
+    assert!(
+        list.contains("関係機関") && list.contains("href=\"/agencies/"),
+        "{list}"
+    );
+    let (status, page) = c
+        .get_text(&format!("/search?q={}", common::qs(&reading)))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("href=\"/children/{id}\"")));
+    let searches = app.audit_actions("child.search").await;
+    assert!(searches
+        .iter()
+        .any(|(login, _, _)| login.as_deref() == Some("demo-coordinator")));
+
+    let other = app.login_as("demo-coordinator-kashiwa").await;
+    let (_, list) = other
+        .get_text(&format!("/search/suggest?q={}", common::qs(&reading)))
+        .await;
+    assert!(
+        !list.contains(&format!("href=\"/children/{id}\"")),
+        "{list}"
+    );
+
+    let committee = app.login_as("demo-committee").await;
+    let (_, home) = committee.get_text("/").await;
+    assert!(!home.contains("id=\"site-search\""));
+    let (_, list) = committee
+        .get_text(&format!("/search/suggest?q={}", common::qs(&reading)))
+        .await;
+    assert!(
+        !list.contains("/children/") && !list.contains("/agencies/"),
+        "{list}"
+    );
 }

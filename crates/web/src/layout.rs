@@ -23,6 +23,8 @@ pub struct UserBadge {
     pub role: &'static str,
     /// The areas (coordinator, supervisor) or agency (agency staff) the user works for.
     pub place: String,
+    /// Whether the header's search box is shown (not for the committee, which sees counts).
+    pub searches: bool,
 }
 
 pub struct NavItem {
@@ -132,6 +134,7 @@ impl Layout {
                 name: auth.actor.display_name.clone(),
                 role: auth.actor.role.label(),
                 place: auth.placement.clone(),
+                searches: auth.actor.role != Role::Committee,
             }),
             nav: nav_entries(auth.actor.role)
                 .iter()

@@ -27,6 +27,7 @@ mod plans;
 mod printing;
 mod referrals;
 mod routing;
+mod search;
 mod state;
 mod support_files;
 mod tokens;
@@ -72,6 +73,7 @@ fn routes() -> Routes<AppState> {
         .merge(children::api::router())
         .merge(children::attachments::router())
         .merge(referrals::router())
+        .merge(search::router())
         .merge(meetings::router())
         .merge(plans::router())
         .merge(network::router())

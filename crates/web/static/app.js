@@ -67,3 +67,17 @@ document.addEventListener("DOMContentLoaded", function () {
   document.body.addEventListener("htmx:afterRequest", start);
   start();
 });
+
+// 「/」 anywhere but in a field goes to the header's search box; Escape closes its list.
+document.addEventListener("keydown", function (event) {
+  var box = document.getElementById("site-search");
+  if (!box) { return; }
+  var inField = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
+  if (event.key === "/" && !inField && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    event.preventDefault();
+    box.focus();
+    box.select();
+  } else if (event.key === "Escape" && event.target === box) {
+    document.getElementById("site-search-results").innerHTML = "";
+  }
+});

@@ -483,6 +483,11 @@ pub fn small_pdf(note: &str) -> Vec<u8> {
     tsunagu_domain::files::blank_pdf(note)
 }
 
+/// A value for a query string, percent-encoded.
+pub fn qs(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
