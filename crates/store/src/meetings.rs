@@ -558,6 +558,78 @@ pub async fn between(
         .collect())
 }
 
+/// A line of the meetings worklist: the meeting and whose it is.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MeetingLine {
+    #[sqlx(flatten)]
+    pub meeting: Meeting,
+    pub child_name: String,
+}
+
+/// What the meetings worklist is narrowed to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Period {
+    /// From today on, soonest first.
+    #[default]
+    Coming,
+    /// Before now, latest first.
+    Past,
+}
+
+/// The meetings of the user's areas (coordinators and supervisors), coming or past, of one
+/// status or all, a page at a time; the children shown are audited.
+pub async fn worklist(
+    u: &mut Unit,
+    period: Period,
+    status: Option<MeetingStatus>,
+    paging: crate::Paging,
+) -> Result<crate::Page<MeetingLine>> {
+    let actor = u.actor()?;
+    if !actor.role.needs_areas() || actor.area_ids.is_empty() {
+        return Ok(crate::Page {
+            items: vec![],
+            total: 0,
+        });
+    }
+    let (when, order) = match period {
+        Period::Coming => ("m.starts_at >= $1", "m.starts_at, m.id"),
+        Period::Past => ("m.starts_at < $1", "m.starts_at DESC, m.id DESC"),
+    };
+    let filter = format!(
+        "WHERE m.area_id IN ({}) AND {} AND {when} AND ($2 IS NULL OR m.status = $2)",
+        id_list(actor.area_ids.iter().map(|a| a.0)),
+        access::visible(&actor, access::today())
+    );
+    let today_starts = time::PrimitiveDateTime::new(access::today(), time::Time::MIDNIGHT)
+        .assume_offset(time::macros::offset!(+9));
+    let from = match period {
+        Period::Coming => today_starts,
+        Period::Past => crate::now(),
+    };
+    let (total,): (i64,) = query(format!(
+        "SELECT COUNT(*) FROM meetings m JOIN children c ON c.id = m.child_id {filter}"
+    ))
+    .bind(from)
+    .bind(status.map(MeetingStatus::code))
+    .fetch_one(&mut *u)
+    .await?;
+    let items: Vec<MeetingLine> = query(format!(
+        "SELECT {COLUMNS}, c.family_name || ' ' || c.given_name AS child_name \
+         FROM meetings m JOIN children c ON c.id = m.child_id {filter} ORDER BY {order} LIMIT $3 OFFSET $4"
+    ))
+    .bind(from)
+    .bind(status.map(MeetingStatus::code))
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown(
+        "meeting.list",
+        items.iter().filter_map(|l| l.meeting.child_id),
+    );
+    Ok(crate::Page { items, total })
+}
+
 /// Open action items due on or before `by` (every open one when `None`, those without a due
 /// date last): the area's for a coordinator, the agency's own for its staff while it may see
 /// their child.

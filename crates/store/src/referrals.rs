@@ -352,6 +352,61 @@ pub async fn overdue(u: &mut Unit, days: i64) -> Result<Vec<Referral>> {
     Ok(found)
 }
 
+/// What the referrals worklist is narrowed to; every part optional, all kept in the page's URL.
+#[derive(Clone, Debug, Default)]
+pub struct Worklist {
+    pub state: Option<State>,
+    /// Only the referrals the user made.
+    pub mine: bool,
+    /// Made on or after / before (Japan's days).
+    pub from: Option<Date>,
+    pub until: Option<Date>,
+}
+
+/// The referrals of the user's areas as `w` narrows them, newest first, a page at a time.
+pub async fn worklist(
+    u: &mut Unit,
+    w: &Worklist,
+    paging: crate::Paging,
+) -> Result<crate::Page<Referral>> {
+    let actor = u.actor()?;
+    if !actor.role.needs_areas() || actor.area_ids.is_empty() {
+        return Ok(crate::Page {
+            items: vec![],
+            total: 0,
+        });
+    }
+    let filter = format!(
+        "WHERE {} AND ($1 IS NULL OR r.state = $1) AND ($2 IS NULL OR r.created_by = $2) \
+         AND ($3 IS NULL OR r.created_at >= $3) AND ($4 IS NULL OR r.created_at < $4)",
+        access::visible(&actor, access::today())
+    );
+    let day = |d: Date| {
+        time::PrimitiveDateTime::new(d, time::Time::MIDNIGHT)
+            .assume_offset(time::macros::offset!(+9))
+    };
+    let bind = |q: crate::db::Query| {
+        q.bind(w.state.map(State::code))
+            .bind(w.mine.then_some(actor.user_id))
+            .bind(w.from.map(day))
+            .bind(w.until.and_then(Date::next_day).map(day))
+    };
+    let (total,): (i64,) = bind(query(format!(
+        "SELECT COUNT(*) FROM referrals r JOIN children c ON c.id = r.child_id {filter}"
+    )))
+    .fetch_one(&mut *u)
+    .await?;
+    let items: Vec<Referral> = bind(query(format!(
+        "{SELECT} {filter} ORDER BY r.created_at DESC, r.id DESC LIMIT $5 OFFSET $6"
+    )))
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown("referral.list", items.iter().map(|r| r.child_id));
+    Ok(crate::Page { items, total })
+}
+
 /// The referrals of the coordinator's or supervisor's areas, newest first (the API list).
 pub async fn for_areas(u: &mut Unit) -> Result<Vec<Referral>> {
     let actor = u.actor()?;

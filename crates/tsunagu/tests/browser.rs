@@ -2041,5 +2041,24 @@ async fn the_header_search_answers_as_you_type() {
         .unwrap()
         .path()
         .ends_with(&format!("/children/{id}")));
+    // The worklists, from the menu.
+    for (label, name) in [
+        ("つなぎ", "worklist-referrals"),
+        ("会議", "worklist-meetings"),
+    ] {
+        browser
+            .find(Locator::LinkText(label))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        browser
+            .wait()
+            .for_element(Locator::Css("form.filters"))
+            .await
+            .unwrap();
+        save_screenshot(&browser, name).await;
+    }
     browser.close().await.unwrap();
 }

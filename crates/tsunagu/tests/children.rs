@@ -285,7 +285,8 @@ async fn a_disclosure_is_recorded_once_per_part_and_every_view_is_audited(b: Bac
     assert!(
         page.contains("第三者提供記録")
             && page.contains("つなぐ保育園（デモ）")
-            && page.contains("demo-agency")
+            && page.contains("仮名 さくら"),
+        "the agency's reader, by name"
     );
 }
 

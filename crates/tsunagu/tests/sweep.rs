@@ -59,10 +59,14 @@ const NOBODY: i64 = 9_999_999;
 
 /// Routes that list or name children without an id of one: each must name only children the
 /// caller may see.
-const LISTS: [&str; 17] = [
+const LISTS: [&str; 21] = [
     "/",
     "/children",
     "/children/suggest",
+    "/search",
+    "/search/suggest",
+    "/referrals",
+    "/meetings",
     "/api/v1/children",
     "/inbox",
     "/api/v1/meetings",
@@ -129,8 +133,10 @@ const NOT_CHILD_LINKED: [(&str, &str); 24] = [
 ];
 
 /// Exact paths that name no child.
-const NOT_CHILD_EXACT: [&str; 19] = [
+const NOT_CHILD_EXACT: [&str; 20] = [
     "/login",
+    // A kept form, given back only to the user whose page sent it.
+    "/resume/{token}",
     "/login/second-factor",
     "/logout",
     "/setup/{token}",

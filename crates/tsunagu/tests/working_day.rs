@@ -19,6 +19,7 @@ both_backends!(
     buttons_are_offered_only_to_those_who_may_use_them_and_the_menu_says_where_you_are,
     screens_say_things_in_words_not_codes,
     the_header_search_finds_children_and_agencies_as_the_rule_allows,
+    worklists_of_referrals_and_meetings_narrow_by_filters_in_the_url,
 );
 
 const CONCERN: &str = "電話で30分。4歳の娘、園で友だちとのトラブルが続いている（長い聞き取り）";
@@ -485,5 +486,109 @@ async fn the_header_search_finds_children_and_agencies_as_the_rule_allows(b: Bac
     assert!(
         !list.contains("/children/") && !list.contains("/agencies/"),
         "{list}"
+    );
+}
+
+/// `/referrals` and `/meetings` list the area's work with filters in the URL: by state, one's
+/// own, coming or past; another area's coordinator sees none of it; the committee none at all.
+async fn worklists_of_referrals_and_meetings_narrow_by_filters_in_the_url(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let api = Api::new(&app, "demo-coordinator").await;
+    let (status, body) = api
+        .post(
+            "/api/v1/children",
+            serde_json::json!({"area_id": "1", "family_name": "一覧", "given_name": "つなぎ", "birth_date": "2022-02-02", "not_a_duplicate": "1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let child = body["child"]["id"].as_i64().unwrap();
+    let (nursery,): (i64,) = query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    api.post(
+        &format!("/api/v1/children/{child}/consents"),
+        serde_json::json!({"basis": "consent", "guardian_name": "一覧 保護者", "parts": ["profile"], "agency_ids": [nursery.to_string()], "valid_from": "2026-01-01", "obtained": "written"}),
+    )
+    .await;
+    for reason in ["一覧の確認（受け入れ）", "一覧の確認（回答待ち）"] {
+        let (status, body) = api
+            .post(
+                &format!("/api/v1/children/{child}/referrals"),
+                serde_json::json!({"agency_id": nursery.to_string(), "reason": reason, "parts": ["profile"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        if reason.contains("受け入れ") {
+            let agency = Api::new(&app, "demo-agency").await;
+            let (status, _) = agency
+                .post(
+                    &format!("/api/v1/referrals/{}/accept", body["id"]),
+                    serde_json::json!({}),
+                )
+                .await;
+            assert!(status.is_success(), "{status}");
+        }
+    }
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/children/{child}/meetings"),
+            serde_json::json!({"purpose": "一覧に出る会議", "date": "2099-03-03", "start": "10:00", "end": "11:00", "agency_ids": [nursery.to_string()]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let meeting = body["id"].as_i64().unwrap();
+
+    let c = app.login_as("demo-coordinator").await;
+    let (status, all) = c.get_text("/referrals").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(all.contains("一覧の確認（受け入れ）") && all.contains("一覧の確認（回答待ち）"));
+    assert!(
+        all.contains("aria-current=\"page\">つなぎ</a>"),
+        "its menu entry is lit"
+    );
+    let (_, open) = c.get_text("/referrals?state=open").await;
+    assert!(open.contains("一覧の確認（回答待ち）") && !open.contains("一覧の確認（受け入れ）"));
+    assert!(
+        open.contains("<option value=\"open\" selected>"),
+        "the filter shows as chosen"
+    );
+    let (_, mine) = c.get_text("/referrals?mine=1").await;
+    assert!(mine.contains("一覧の確認（回答待ち）"));
+    let supervisor = app.login_as("demo-supervisor").await;
+    let (_, theirs) = supervisor.get_text("/referrals?mine=1").await;
+    assert!(
+        !theirs.contains("一覧の確認"),
+        "the supervisor referred none"
+    );
+    let (_, period) = c
+        .get_text("/referrals?from=2000-01-01&until=2000-12-31")
+        .await;
+    assert!(!period.contains("一覧の確認"));
+
+    let (status, coming) = c.get_text("/meetings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        coming.contains(&format!("href=\"/meetings/{meeting}\"")),
+        "{coming}"
+    );
+    let (_, past) = c.get_text("/meetings?period=past").await;
+    assert!(!past.contains(&format!("href=\"/meetings/{meeting}\"")));
+    let (_, cancelled) = c.get_text("/meetings?status=cancelled").await;
+    assert!(!cancelled.contains(&format!("href=\"/meetings/{meeting}\"")));
+
+    let kashiwa = app.login_as("demo-coordinator-kashiwa").await;
+    let (_, list) = kashiwa.get_text("/referrals").await;
+    assert!(!list.contains("一覧の確認"));
+    let (_, list) = kashiwa.get_text("/meetings").await;
+    assert!(!list.contains(&format!("/meetings/{meeting}\"")));
+    let committee = app.login_as("demo-committee").await;
+    assert_eq!(
+        committee.get("/referrals").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        committee.get("/meetings").await.status(),
+        StatusCode::FORBIDDEN
     );
 }

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/children/{id}/meetings/new", get(new_form))
         .route("/children/{id}/meetings", post(create))
+        .route("/meetings", get(worklist))
         .route("/meetings/{id}", get(show).post(save_record))
         .route("/meetings/{id}/items", post(add_item))
         .route("/meetings/{id}/print", get(print))
@@ -775,4 +776,74 @@ async fn feed(mut u: Unit, Path(token): Path<String>) -> Result<Response, AppErr
         HeaderValue::from_static("text/calendar; charset=utf-8"),
     );
     Ok(response)
+}
+
+#[derive(Deserialize, Default)]
+struct WorklistQuery {
+    /// coming (default) or past
+    period: Option<String>,
+    status: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "meetings/worklist.html")]
+struct WorklistPage {
+    layout: Layout,
+    items: Vec<meetings::MeetingLine>,
+    pager: crate::layout::Pager,
+    past: bool,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+impl WorklistPage {
+    fn status_label(&self, code: &MeetingStatus) -> &'static str {
+        code.label()
+    }
+}
+
+/// The area's support meetings as a worklist: coming (soonest first) or past (latest first), of
+/// one status or all; the filters are in the URL.
+async fn worklist(
+    auth: Auth,
+    mut u: Unit,
+    Query(q): Query<WorklistQuery>,
+) -> Result<Html<String>, AppError> {
+    if !auth.actor.role.needs_areas() {
+        return Err(AppError::Forbidden);
+    }
+    let past = q.period.as_deref() == Some("past");
+    let status = q.status.as_deref().unwrap_or_default().trim().to_owned();
+    let paging = crate::extract::ListParams {
+        q: None,
+        limit: q.limit.clone(),
+        offset: q.offset.clone(),
+    }
+    .paging()?;
+    let period = if past {
+        meetings::Period::Past
+    } else {
+        meetings::Period::Coming
+    };
+    let found =
+        meetings::worklist(&mut u, period, MeetingStatus::from_code(&status), paging).await?;
+    let base = format!(
+        "/meetings?period={}&status={}&",
+        if past { "past" } else { "coming" },
+        crate::layout::qs(&status)
+    );
+    let page = WorklistPage {
+        layout: Layout::page(&auth, "支援会議の一覧", "/meetings"),
+        pager: crate::layout::Pager::new(&base, found.total, paging, found.items.len()),
+        items: found.items,
+        past,
+        status,
+        statuses: MeetingStatus::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+    };
+    Ok(Html(page.render()?))
 }

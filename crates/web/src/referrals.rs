@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/children/{id}/referrals", post(create_form))
         .route("/referrals/{id}/{action}", post(act_form))
         .route("/inbox", get(inbox))
+        .route("/referrals", get(worklist))
         .route("/api/v1/referrals", get(api_list))
         .route("/api/v1/children/{id}/referrals", post(api_create))
         .route("/api/v1/referrals/{id}/{action}", post(api_act))
@@ -239,6 +240,82 @@ async fn inbox(
             )
             .await?
         },
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize, Default)]
+struct WorklistQuery {
+    state: Option<String>,
+    mine: Option<String>,
+    from: Option<String>,
+    until: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "referrals/worklist.html")]
+struct WorklistPage {
+    layout: Layout,
+    items: Vec<Referral>,
+    pager: crate::layout::Pager,
+    state: String,
+    mine: bool,
+    from: String,
+    until: String,
+    states: Vec<(&'static str, &'static str)>,
+    errors: Errors,
+}
+
+/// The area's referrals as a worklist: by state, the user's own, a period; the filters are in
+/// the URL, so a list can be bookmarked or sent to a colleague.
+async fn worklist(
+    auth: Auth,
+    mut u: Unit,
+    Query(q): Query<WorklistQuery>,
+) -> Result<Html<String>, AppError> {
+    if !auth.actor.role.needs_areas() {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = Errors::new();
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let state = text(&q.state);
+    let from = text(&q.from);
+    let until = text(&q.until);
+    let filter = referrals::Worklist {
+        state: tsunagu_domain::referral::State::from_code(&state),
+        mine: q.mine.is_some(),
+        from: parse_date(&mut errors, "from", "期間の始め", &from),
+        until: parse_date(&mut errors, "until", "期間の終わり", &until),
+    };
+    let paging = crate::extract::ListParams {
+        q: None,
+        limit: q.limit.clone(),
+        offset: q.offset.clone(),
+    }
+    .paging()?;
+    let page = referrals::worklist(&mut u, &filter, paging).await?;
+    let base = format!(
+        "/referrals?state={}&{}from={}&until={}&",
+        crate::layout::qs(&state),
+        if filter.mine { "mine=1&" } else { "" },
+        crate::layout::qs(&from),
+        crate::layout::qs(&until)
+    );
+    let page = WorklistPage {
+        layout: Layout::page(&auth, "つなぎ（紹介）の一覧", "/referrals"),
+        pager: crate::layout::Pager::new(&base, page.total, paging, page.items.len()),
+        items: page.items,
+        state,
+        mine: filter.mine,
+        from,
+        until,
+        states: tsunagu_domain::referral::State::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        errors,
     };
     Ok(Html(page.render()?))
 }
