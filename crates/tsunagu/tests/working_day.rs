@@ -155,6 +155,18 @@ async fn only_the_users_own_page_can_leave_a_form_behind(b: Backend) {
         "{}",
         location(&res)
     );
+    // Logging out from a page left open past the limit is not work to keep.
+    let c = app.login_as("demo-coordinator").await;
+    let token = c.csrf("/").await;
+    go_idle(&app, "demo-coordinator").await;
+    let res = c
+        .post_form_raw("/logout", &[("csrf_token", token.as_str())])
+        .await;
+    assert_eq!(
+        location(&res),
+        "/login?notice=logged_out",
+        "not kept, just done"
+    );
     let (kept,): (i64,) = query("SELECT COUNT(*) FROM pending_forms")
         .fetch_one(&app.db)
         .await

@@ -370,6 +370,11 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         _ => false,
     };
     if !ok && auth.is_none() {
+        // Logging out of a session that already ended changes nothing: the handler clears
+        // the cookie and says so, instead of a refusal page.
+        if parts.uri.path() == "/logout" {
+            return next.run(Request::from_parts(parts, body)).await;
+        }
         if let (Some(bytes), Some(token)) = (&form_bytes, &provided) {
             if let Some(kept) = keep_for_login(&state, &parts, token, bytes).await {
                 return kept;
@@ -410,7 +415,13 @@ async fn keep_for_login(
     provided: &str,
     bytes: &[u8],
 ) -> Option<Response> {
-    if parts.uri.path().starts_with("/api/") || parts.headers.contains_key("hx-request") {
+    let path = parts.uri.path();
+    // Only work: never a logout, a login or the extension of the session itself (sent on after
+    // the login, a kept logout would end the new session at once).
+    let not_work = ["/logout", "/login", "/account/session"].contains(&path)
+        || path.starts_with("/login/")
+        || path.starts_with("/setup/");
+    if not_work || path.starts_with("/api/") || parts.headers.contains_key("hx-request") {
         return None;
     }
     let cookie = our_cookie(state, &parts.headers, SESSION_COOKIE)?;
