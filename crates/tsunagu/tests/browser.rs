@@ -1940,6 +1940,28 @@ async fn a_refused_referral_stays_where_the_work_is() {
         .await
         .unwrap();
     save_screenshot(&browser, "referral-refused").await;
+
+    // A sibling is found by name, not typed as an id.
+    browser
+        .find(Locator::Id("sib-q"))
+        .await
+        .unwrap()
+        .send_keys("見本")
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#sib-options input[name=sibling_id]"))
+        .await
+        .unwrap();
+    browser
+        .execute(
+            "document.getElementById('siblings').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    save_screenshot(&browser, "sibling-search").await;
     browser.close().await.unwrap();
 }
 

@@ -20,6 +20,7 @@ both_backends!(
     screens_say_things_in_words_not_codes,
     the_header_search_finds_children_and_agencies_as_the_rule_allows,
     worklists_of_referrals_and_meetings_narrow_by_filters_in_the_url,
+    siblings_and_duplicates_are_chosen_by_name_never_by_id,
 );
 
 const CONCERN: &str = "電話で30分。4歳の娘、園で友だちとのトラブルが続いている（長い聞き取り）";
@@ -603,4 +604,65 @@ async fn worklists_of_referrals_and_meetings_narrow_by_filters_in_the_url(b: Bac
         committee.get("/meetings").await.status(),
         StatusCode::FORBIDDEN
     );
+}
+
+/// On the child's page a sibling (or a possible duplicate) is found by name or reading and
+/// chosen from what is found; the page asks for no record id, and the child is never offered
+/// as its own sibling.
+async fn siblings_and_duplicates_are_chosen_by_name_never_by_id(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let api = Api::new(&app, "demo-coordinator").await;
+    let mut ids = vec![];
+    for given in ["あに", "いもうと"] {
+        let (status, body) = api
+            .post(
+                "/api/v1/children",
+                serde_json::json!({"area_id": "1", "family_name": "兄妹", "given_name": given, "family_kana": "きょうだいけ", "given_kana": given, "birth_date": "2021-05-05", "not_a_duplicate": "1"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        ids.push(body["child"]["id"].as_i64().unwrap());
+    }
+    let (older, younger) = (ids[0], ids[1]);
+    let c = app.login_as("demo-coordinator").await;
+    let (_, page) = c.get_text(&format!("/children/{older}")).await;
+    assert!(page.contains("id=\"sib-q\"") && page.contains("id=\"dup-q\""));
+    assert!(!page.contains("記録のID"), "no record id asked for");
+    let (_, options) = c
+        .get_text(&format!(
+            "/children/suggest?pick=sibling&except={older}&q={}",
+            common::qs("きょうだいけ")
+        ))
+        .await;
+    assert!(
+        options.contains(&format!("name=\"sibling_id\" value=\"{younger}\"")),
+        "{options}"
+    );
+    assert!(
+        !options.contains(&format!("value=\"{older}\"")),
+        "never itself"
+    );
+    let (_, options) = c
+        .get_text(&format!(
+            "/children/suggest?pick=duplicate&except={older}&q={}",
+            common::qs("兄妹")
+        ))
+        .await;
+    assert!(options.contains(&format!("name=\"other_child_id\" value=\"{younger}\"")));
+    let token = c.csrf(&format!("/children/{older}")).await;
+    let res = c
+        .post_form_raw(
+            &format!("/children/{older}/siblings"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("q", "きょうだいけ"),
+                ("sibling_id", younger.to_string().as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = c.get_text(&format!("/children/{older}")).await;
+    assert!(page.contains(&format!(
+        "<a href=\"/children/{younger}\">兄妹 いもうと</a>"
+    )));
 }

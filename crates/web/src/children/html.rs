@@ -108,6 +108,10 @@ struct ListQuery {
     limit: Option<String>,
     offset: Option<String>,
     notice: Option<String>,
+    /// `sibling` or `duplicate`: the choices of another record for the child `except` (never
+    /// that child), as radio buttons of the form that records it.
+    pick: Option<String>,
+    except: Option<i64>,
 }
 
 async fn list(
@@ -163,6 +167,16 @@ struct SuggestFragment {
     q: String,
 }
 
+/// Another record to choose by name, for a sibling or a possible duplicate: never by its id.
+#[derive(Template)]
+#[template(path = "children/record_options.html")]
+struct RecordOptions {
+    items: Vec<SummaryLine>,
+    q: String,
+    /// The form field the choice goes in.
+    field: &'static str,
+}
+
 /// Search-as-you-type: children of the user's areas whose name or reading contains `q`.
 async fn suggest(
     auth: Auth,
@@ -185,6 +199,19 @@ async fn suggest(
             .await?
             .items
     };
+    let field = match lq.pick.as_deref() {
+        Some("sibling") => Some("sibling_id"),
+        Some("duplicate") => Some("other_child_id"),
+        _ => None,
+    };
+    if let Some(field) = field {
+        let items = items
+            .iter()
+            .filter(|c| Some(c.id) != lq.except)
+            .map(summary_line)
+            .collect();
+        return Ok(Html(RecordOptions { items, q, field }.render()?));
+    }
     Ok(Html(
         SuggestFragment {
             items: items.iter().map(summary_line).collect(),

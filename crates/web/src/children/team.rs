@@ -124,7 +124,10 @@ async fn raise_duplicate(
         .parse()
         .map(ChildId)
         .map_err(|_| {
-            AppError::invalid("other_child_id", "相手の記録のIDを数字で入力してください。")
+            AppError::invalid(
+                "other_child_id",
+                "相手の記録を名前で探して、見つかった子どもを選んでください。",
+            )
         })?;
     let mut e = Errors::new();
     let note = e.optional_line("note", "メモ", &form.note);
@@ -203,7 +206,7 @@ async fn link_sibling(
     let other = form.sibling_id.trim().parse().map(ChildId).map_err(|_| {
         AppError::invalid(
             "sibling_id",
-            "きょうだいの記録のIDを数字で入力してください。",
+            "きょうだいを名前で探して、見つかった子どもを選んでください。",
         )
     })?;
     let other = access::child(&mut u, other, Purpose::Write, "child.sibling").await?;
