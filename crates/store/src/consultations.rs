@@ -485,6 +485,35 @@ pub async fn follow_ups(u: &mut Unit, until: Date) -> Result<Vec<Consultation>> 
     Ok(found)
 }
 
+/// The child's latest consultations (at most `shown`, newest first) and how many there are in
+/// all, for the child's page (the area's staff), in one statement; the child is audited as
+/// shown with the page.
+pub async fn latest_for_child(
+    u: &mut Unit,
+    access: &ChildAccess,
+    shown: i64,
+) -> Result<(Vec<Consultation>, i64)> {
+    if !access.sees_everything() {
+        return Ok((vec![], 0));
+    }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        consultation: Consultation,
+        total: i64,
+    }
+    let rows: Vec<Row> = query(format!(
+        "SELECT {COLUMNS}, COUNT(*) OVER () AS total {FROM} WHERE s.child_id = $1 \
+         ORDER BY s.at DESC, s.id DESC LIMIT $2"
+    ))
+    .bind(access.child().0)
+    .bind(shown)
+    .fetch_all(&mut *u)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    Ok((rows.into_iter().map(|r| r.consultation).collect(), total))
+}
+
 /// The child's consultations, oldest first, for the support file's history (the area's staff).
 pub async fn for_child_history(u: &mut Unit, access: &ChildAccess) -> Result<Vec<Consultation>> {
     if !access.sees_everything() {

@@ -21,6 +21,7 @@ both_backends!(
     the_header_search_finds_children_and_agencies_as_the_rule_allows,
     worklists_of_referrals_and_meetings_narrow_by_filters_in_the_url,
     siblings_and_duplicates_are_chosen_by_name_never_by_id,
+    the_childs_consultations_are_on_the_childs_page,
 );
 
 const CONCERN: &str = "電話で30分。4歳の娘、園で友だちとのトラブルが続いている（長い聞き取り）";
@@ -665,4 +666,81 @@ async fn siblings_and_duplicates_are_chosen_by_name_never_by_id(b: Backend) {
     assert!(page.contains(&format!(
         "<a href=\"/children/{younger}\">兄妹 いもうと</a>"
     )));
+}
+
+/// The child's page lists the latest consultations about the child (newest first, each a link,
+/// the rest counted); an agency that sees the child is shown none of them.
+async fn the_childs_consultations_are_on_the_childs_page(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let api = Api::new(&app, "demo-coordinator").await;
+    let (status, body) = api
+        .post(
+            "/api/v1/children",
+            serde_json::json!({"area_id": "1", "family_name": "相談", "given_name": "れきし", "birth_date": "2022-02-02", "not_a_duplicate": "1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let child = body["child"]["id"].as_i64().unwrap();
+    let mut ids = vec![];
+    for (i, at) in [
+        "2026-06-01T10:00",
+        "2026-07-01T10:00",
+        "2026-08-01T10:00",
+        "2026-09-01T10:00",
+        "2026-10-01T10:00",
+        "2026-11-01T10:00",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (status, body) = api
+            .post(
+                "/api/v1/consultations",
+                serde_json::json!({"child_id": child.to_string(), "at": at, "channel": "電話", "requester": "保護者", "concern": format!("相談その{}", i + 1)}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        ids.push(body["id"].as_i64().unwrap());
+    }
+    let c = app.login_as("demo-coordinator").await;
+    let (_, page) = c.get_text(&format!("/children/{child}")).await;
+    let at = page.find("id=\"consultations\"").expect("the section");
+    let section = &page[at..at + page[at..].find("</section>").unwrap()];
+    assert!(
+        section.contains("相談その6") && section.contains("相談その2"),
+        "{section}"
+    );
+    assert!(!section.contains("相談その1"), "five shown");
+    assert!(section.contains("ほか1件"));
+    assert!(
+        section.find("相談その6").unwrap() < section.find("相談その5").unwrap(),
+        "newest first"
+    );
+    assert!(section.contains(&format!("href=\"/consultations/{}\"", ids[5])));
+
+    // The nursery on the care team, with the family's consent, sees the child but no consultation.
+    let (nursery,): (i64,) = query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    api.post(
+        &format!("/api/v1/children/{child}/consents"),
+        serde_json::json!({"basis": "consent", "guardian_name": "相談 保護者", "parts": ["profile"], "agency_ids": [nursery.to_string()], "valid_from": "2026-01-01", "obtained": "written"}),
+    )
+    .await;
+    let res = c
+        .post_form(
+            &format!("/children/{child}/team"),
+            &[
+                ("agency_id", nursery.to_string().as_str()),
+                ("role", "担任"),
+                ("from_on", "2026-04-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let agency = app.login_as("demo-agency").await;
+    let (status, page) = agency.get_text(&format!("/children/{child}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("相談その"), "consultations are never shared");
 }

@@ -383,7 +383,13 @@ struct ShowPage {
     /// The class or grade today, counting recorded holds: 年長（5歳児クラス）.
     stage: String,
     referral: ReferralForm,
+    /// The latest consultations about the child, and how many there are.
+    consultations: Vec<tsunagu_store::consultations::Consultation>,
+    consultations_total: i64,
 }
+
+/// Consultations shown on the child's page; the rest are a link away.
+const CONSULTATIONS_SHOWN: i64 = 5;
 
 impl ShowPage {
     fn plan_line(&self) -> String {
@@ -506,6 +512,8 @@ pub(crate) async fn show_page(
         tsunagu_store::plans::shared(u, &access).await?
     };
     let siblings = children::siblings(u, &access).await?;
+    let (consultations, consultations_total) =
+        tsunagu_store::consultations::latest_for_child(u, &access, CONSULTATIONS_SHOWN).await?;
     let page = ShowPage {
         layout: Layout::page(auth, &v.child.name(), "/children").with_notice(notice),
         birth: japanese_date::format_date_with_era(v.child.birth_date),
@@ -538,6 +546,8 @@ pub(crate) async fn show_page(
         siblings,
         v,
         referral,
+        consultations,
+        consultations_total,
     };
     Ok(Html(page.render()?))
 }
