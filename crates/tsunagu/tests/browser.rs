@@ -183,6 +183,13 @@ async fn log_in(browser: &Client, base: &str, login: &str, password: &str) {
         .click()
         .await
         .unwrap();
+    // Logged in once a page with the user's name has loaded: a navigation right after the click
+    // could otherwise leave before the session cookie arrived.
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name, .notice-error, #f-code"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
