@@ -24,6 +24,53 @@ both_backends!(
     the_childs_consultations_are_on_the_childs_page,
 );
 
+/// A new child of 香取海匝 (area 1), through the API.
+async fn new_child(api: &Api, family: &str, given: &str) -> i64 {
+    let (status, body) = api
+        .post(
+            "/api/v1/children",
+            serde_json::json!({"area_id": "1", "family_name": family, "given_name": given, "birth_date": "2022-02-02", "not_a_duplicate": "1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["child"]["id"].as_i64().unwrap()
+}
+
+/// The demo nursery (demo-agency's agency).
+async fn nursery(app: &TestApp) -> i64 {
+    let (nursery,): (i64,) = query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    nursery
+}
+
+/// The family's written consent to share the profile with `agency`.
+async fn consent_for(api: &Api, child: i64, agency: i64) {
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/children/{child}/consents"),
+            serde_json::json!({"basis": "consent", "guardian_name": "検証 保護者", "parts": ["profile"], "agency_ids": [agency.to_string()], "valid_from": "2026-01-01", "obtained": "written"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+/// `agency` joins the child's care team, as the coordinator `c` does it on the child's page.
+async fn on_team(c: &common::Client, child: i64, agency: i64) {
+    let res = c
+        .post_form(
+            &format!("/children/{child}/team"),
+            &[
+                ("agency_id", agency.to_string().as_str()),
+                ("role", "担任"),
+                ("from_on", "2026-04-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
 const CONCERN: &str = "電話で30分。4歳の娘、園で友だちとのトラブルが続いている（長い聞き取り）";
 
 async fn consultations_with_concern(app: &TestApp) -> i64 {
@@ -219,25 +266,9 @@ async fn the_session_is_extended_before_it_ends(b: Backend) {
 async fn a_refused_referral_stays_on_the_childs_page_with_its_input(b: Backend) {
     let app = TestApp::demo(b).await;
     let api = Api::new(&app, "demo-coordinator").await;
-    let (status, body) = api
-        .post(
-            "/api/v1/children",
-            serde_json::json!({"area_id": "1", "family_name": "紹介", "given_name": "どうい", "birth_date": "2022-02-02", "not_a_duplicate": "1"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let child = body["child"]["id"].as_i64().unwrap();
-    let (nursery,): (i64,) = query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let (status, _) = api
-        .post(
-            &format!("/api/v1/children/{child}/consents"),
-            serde_json::json!({"basis": "consent", "guardian_name": "紹介 保護者", "parts": ["profile"], "agency_ids": [nursery.to_string()], "valid_from": "2026-01-01", "obtained": "written"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    let child = new_child(&api, "紹介", "どうい").await;
+    let nursery = nursery(&app).await;
+    consent_for(&api, child, nursery).await;
     let (other,): (i64,) = query("SELECT id FROM agencies WHERE id <> $1 ORDER BY id LIMIT 1")
         .bind(nursery)
         .fetch_one(&app.db)
@@ -383,37 +414,11 @@ async fn buttons_are_offered_only_to_those_who_may_use_them_and_the_menu_says_wh
 async fn screens_say_things_in_words_not_codes(b: Backend) {
     let app = TestApp::demo(b).await;
     let api = Api::new(&app, "demo-coordinator").await;
-    let (status, body) = api
-        .post(
-            "/api/v1/children",
-            serde_json::json!({"area_id": "1", "family_name": "提供", "given_name": "きろく", "birth_date": "2022-02-02", "not_a_duplicate": "1"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let child = body["child"]["id"].as_i64().unwrap();
-    let (nursery,): (i64,) = query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let (status, _) = api
-        .post(
-            &format!("/api/v1/children/{child}/consents"),
-            serde_json::json!({"basis": "consent", "guardian_name": "提供 保護者", "parts": ["profile"], "agency_ids": [nursery.to_string()], "valid_from": "2026-01-01", "obtained": "written"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    let child = new_child(&api, "提供", "きろく").await;
+    let nursery = nursery(&app).await;
+    consent_for(&api, child, nursery).await;
     let c = app.login_as("demo-coordinator").await;
-    let res = c
-        .post_form(
-            &format!("/children/{child}/team"),
-            &[
-                ("agency_id", nursery.to_string().as_str()),
-                ("role", "担任"),
-                ("from_on", "2026-04-01"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    on_team(&c, child, nursery).await;
     let agency = Api::new(&app, "demo-agency").await;
     assert_eq!(
         agency.get(&format!("/api/v1/children/{child}")).await.0,
@@ -508,23 +513,9 @@ async fn the_header_search_finds_children_and_agencies_as_the_rule_allows(b: Bac
 async fn worklists_of_referrals_and_meetings_narrow_by_filters_in_the_url(b: Backend) {
     let app = TestApp::demo(b).await;
     let api = Api::new(&app, "demo-coordinator").await;
-    let (status, body) = api
-        .post(
-            "/api/v1/children",
-            serde_json::json!({"area_id": "1", "family_name": "一覧", "given_name": "つなぎ", "birth_date": "2022-02-02", "not_a_duplicate": "1"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let child = body["child"]["id"].as_i64().unwrap();
-    let (nursery,): (i64,) = query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    api.post(
-        &format!("/api/v1/children/{child}/consents"),
-        serde_json::json!({"basis": "consent", "guardian_name": "一覧 保護者", "parts": ["profile"], "agency_ids": [nursery.to_string()], "valid_from": "2026-01-01", "obtained": "written"}),
-    )
-    .await;
+    let child = new_child(&api, "一覧", "つなぎ").await;
+    let nursery = nursery(&app).await;
+    consent_for(&api, child, nursery).await;
     for reason in ["一覧の確認（受け入れ）", "一覧の確認（回答待ち）"] {
         let (status, body) = api
             .post(
@@ -673,14 +664,7 @@ async fn siblings_and_duplicates_are_chosen_by_name_never_by_id(b: Backend) {
 async fn the_childs_consultations_are_on_the_childs_page(b: Backend) {
     let app = TestApp::demo(b).await;
     let api = Api::new(&app, "demo-coordinator").await;
-    let (status, body) = api
-        .post(
-            "/api/v1/children",
-            serde_json::json!({"area_id": "1", "family_name": "相談", "given_name": "れきし", "birth_date": "2022-02-02", "not_a_duplicate": "1"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let child = body["child"]["id"].as_i64().unwrap();
+    let child = new_child(&api, "相談", "れきし").await;
     let mut ids = vec![];
     for (i, at) in [
         "2026-06-01T10:00",
@@ -719,26 +703,9 @@ async fn the_childs_consultations_are_on_the_childs_page(b: Backend) {
     assert!(section.contains(&format!("href=\"/consultations/{}\"", ids[5])));
 
     // The nursery on the care team, with the family's consent, sees the child but no consultation.
-    let (nursery,): (i64,) = query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    api.post(
-        &format!("/api/v1/children/{child}/consents"),
-        serde_json::json!({"basis": "consent", "guardian_name": "相談 保護者", "parts": ["profile"], "agency_ids": [nursery.to_string()], "valid_from": "2026-01-01", "obtained": "written"}),
-    )
-    .await;
-    let res = c
-        .post_form(
-            &format!("/children/{child}/team"),
-            &[
-                ("agency_id", nursery.to_string().as_str()),
-                ("role", "担任"),
-                ("from_on", "2026-04-01"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let nursery = nursery(&app).await;
+    consent_for(&api, child, nursery).await;
+    on_team(&c, child, nursery).await;
     let agency = app.login_as("demo-agency").await;
     let (status, page) = agency.get_text(&format!("/children/{child}")).await;
     assert_eq!(status, StatusCode::OK);

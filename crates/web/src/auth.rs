@@ -435,8 +435,8 @@ async fn keep_for_login(
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
             .ok()?
             .into_iter()
-            // Passwords and one-time codes are never kept; the token is the new session's.
-            .filter(|(name, _)| !name.contains("password") && name != "code" && name != CSRF_FIELD)
+            // The token is the new session's.
+            .filter(|(name, _)| !crate::error::is_secret_field(name) && name != CSRF_FIELD)
             .collect();
     let path = parts
         .uri

@@ -339,13 +339,12 @@ async fn keep_form(req: Request, is_api: bool) -> (Request, Option<Vec<(String, 
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, crate::auth::FORM_LIMIT).await {
         Ok(bytes) => {
-            // Passwords and one-time codes are never written back into a page.
             let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
                 .ok()
                 .map(|fields| {
                     fields
                         .into_iter()
-                        .filter(|(name, _)| !name.contains("password") && name != "code")
+                        .filter(|(name, _)| !is_secret_field(name))
                         .collect()
                 });
             (
@@ -356,6 +355,11 @@ async fn keep_form(req: Request, is_api: bool) -> (Request, Option<Vec<(String, 
         // Too large to keep: the handler is told so as it would have been.
         Err(_) => (Request::from_parts(parts, axum::body::Body::empty()), None),
     }
+}
+
+/// Passwords and one-time codes: never written back into a page or kept for later.
+pub(crate) fn is_secret_field(name: &str) -> bool {
+    name.contains("password") || name == "code"
 }
 
 fn has_rendered_body(response: &Response) -> bool {
