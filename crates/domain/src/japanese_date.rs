@@ -61,6 +61,22 @@ pub fn format_datetime(t: OffsetDateTime) -> String {
     format!("{} {}:{:02}", format_date(t.date()), t.hour(), t.minute())
 }
 
+/// A date as people type it: 2026-12-10, 2026/12/10, 2026年12月10日, with full-width digits
+/// and Japanese dashes from an input method. None when it is not such a date.
+pub fn parse_typed(value: &str) -> Option<Date> {
+    let normalized = crate::directory::normalize_number_text(value);
+    let normalized = normalized
+        .trim()
+        .replace(['/', '.', '年', '月'], "-")
+        .trim_end_matches('日')
+        .to_owned();
+    Date::parse(
+        &normalized,
+        time::macros::format_description!("[year]-[month padding:none]-[day padding:none]"),
+    )
+    .ok()
+}
+
 /// Today in Japan, whatever the server's clock zone.
 pub fn today(now: OffsetDateTime) -> Date {
     now.to_offset(JST).date()

@@ -43,6 +43,15 @@ impl Errors {
             .map(|e| e.message.as_str())
     }
 
+    /// Takes in another form's problems, each under the field `rename` gives it here (one form
+    /// embedded in another with its own field names).
+    pub fn absorb(&mut self, other: Errors, rename: impl Fn(&str) -> &str) {
+        for e in other.0 {
+            let field = rename(&e.field).to_owned();
+            self.0.push(FieldError { field, ..e });
+        }
+    }
+
     pub fn all(&self) -> &[FieldError] {
         &self.0
     }

@@ -119,48 +119,7 @@ pub async fn create(
         None => u.write().await?,
     };
     let actor = w.actor()?;
-    let (id,): (i64,) = query(
-        "INSERT INTO consultations (area_id, child_id, at, channel, requester, requester_agency_id, caller, concern, \
-         action_taken, minutes, follow_up_on, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-    )
-    .bind(input.area_id)
-    .bind(input.child_id.map(|c| c.0))
-    .bind(input.at)
-    .bind(&input.channel)
-    .bind(&input.requester)
-    .bind(input.requester_agency_id)
-    .bind(input.caller.as_deref())
-    .bind(&input.concern)
-    .bind(input.action_taken.as_deref())
-    .bind(input.minutes)
-    .bind(input.follow_up_on)
-    .bind(actor.user_id)
-    .bind(crate::now())
-    .fetch_one(&mut w.tx)
-    .await
-    .map_err(|e| e.on_foreign_key("requester_agency_id", "相談元の機関が見つかりません。"))?;
-    for category in &input.category_ids {
-        link_category(id, *category, input)
-            .execute(&mut w.tx)
-            .await
-            .map_err(|e| {
-                e.on_foreign_key("category_ids", "相談の分類が見つかりません。")
-                    .on_unique("category_ids")
-            })?;
-    }
-    if let Some(child) = input.child_id {
-        children::add_event_at(
-            &mut w.tx,
-            child,
-            input.at,
-            "consultation",
-            &summary(input),
-            Some(id),
-            Some(&actor),
-        )
-        .await?;
-    }
+    let id = insert_row(&mut w.tx, input, Some(&actor)).await?;
     w.record(Event::new("consultation.create").object("consultation", id))
         .await?;
     w.commit().await?;
@@ -363,33 +322,41 @@ fn link_category(consultation: i64, category: i64, input: &ConsultationInput) ->
 }
 
 /// Inside an existing transaction, for the demo.
-pub async fn create_in(
-    tx: &mut Tx,
-    input: &ConsultationInput,
-    created_by: Option<i64>,
-) -> Result<i64> {
+pub async fn create_in(tx: &mut Tx, input: &ConsultationInput) -> Result<i64> {
+    insert_row(tx, input, None).await
+}
+
+/// The consultation's row, its categories and, when linked, its timeline entry, inside `tx`.
+async fn insert_row(tx: &mut Tx, input: &ConsultationInput, actor: Option<&Actor>) -> Result<i64> {
     let (id,): (i64,) = query(
-        "INSERT INTO consultations (area_id, child_id, at, channel, requester, caller, concern, action_taken, minutes, \
-         follow_up_on, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        "INSERT INTO consultations (area_id, child_id, at, channel, requester, requester_agency_id, caller, concern, \
+         action_taken, minutes, follow_up_on, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(input.area_id)
     .bind(input.child_id.map(|c| c.0))
     .bind(input.at)
     .bind(&input.channel)
     .bind(&input.requester)
+    .bind(input.requester_agency_id)
     .bind(input.caller.as_deref())
     .bind(&input.concern)
     .bind(input.action_taken.as_deref())
     .bind(input.minutes)
     .bind(input.follow_up_on)
-    .bind(created_by)
+    .bind(actor.map(|a| a.user_id))
     .bind(crate::now())
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| e.on_foreign_key("requester_agency_id", "相談元の機関が見つかりません。"))?;
     for category in &input.category_ids {
         link_category(id, *category, input)
             .execute(&mut *tx)
-            .await?;
+            .await
+            .map_err(|e| {
+                e.on_foreign_key("category_ids", "相談の分類が見つかりません。")
+                    .on_unique("category_ids")
+            })?;
     }
     if let Some(child) = input.child_id {
         children::add_event_at(
@@ -399,11 +366,45 @@ pub async fn create_in(
             "consultation",
             &summary(input),
             Some(id),
-            None,
+            actor,
         )
         .await?;
     }
     Ok(id)
+}
+
+/// The intake of a child not yet known: registers `child` (its guardians with it) and records
+/// the consultation about it, in one transaction, so neither exists without the other.
+pub async fn create_with_new_child(
+    u: &mut Unit,
+    child: &children::ChildInput,
+    input: &ConsultationInput,
+) -> Result<(ChildId, ConsultationId)> {
+    children::may_create(u, child.area_id)?;
+    may_record(u, input.area_id)?;
+    if child.area_id != input.area_id || input.child_id.is_some() {
+        return Err(Error::Other(
+            "a new child's consultation in another area".into(),
+        ));
+    }
+    let mut w = u.write().await?;
+    let actor = w.actor()?;
+    let child_id = children::insert(&mut w.tx, child, Some(&actor)).await?;
+    w.record(Event::new("child.create").object("child", child_id))
+        .await?;
+    let input = ConsultationInput {
+        child_id: Some(child_id),
+        ..input.clone()
+    };
+    let id = insert_row(&mut w.tx, &input, Some(&actor)).await?;
+    w.record(
+        Event::new("consultation.create")
+            .object("consultation", id)
+            .detail(format!("child={child_id}")),
+    )
+    .await?;
+    w.commit().await?;
+    Ok((child_id, ConsultationId(id)))
 }
 
 /// Every category, in use or not, for the administrator.

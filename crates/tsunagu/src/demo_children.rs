@@ -174,7 +174,7 @@ pub async fn load_area(
                 follow_up_on: None,
                 category_ids: vec![category_ids[(n + k) % category_ids.len()].0],
             };
-            consultations::create_in(tx, &c, None).await?;
+            consultations::create_in(tx, &c).await?;
         }
         if let (Some(nursery), true) = (nursery, young || i < 6) {
             share_with_nursery(tx, child, nursery, i, today).await?;

@@ -2091,3 +2091,104 @@ async fn the_header_search_answers_as_you_type() {
     }
     browser.close().await.unwrap();
 }
+
+/// A user's steps on a screen, counted: each field typed into and each click is one.
+struct Steps<'a> {
+    browser: &'a Client,
+    count: usize,
+}
+
+impl Steps<'_> {
+    async fn fill(&mut self, id: &str, value: &str) {
+        self.count += 1;
+        fill(self.browser, id, value).await;
+    }
+
+    async fn click(&mut self, locator: Locator<'_>) {
+        self.count += 1;
+        self.browser
+            .wait()
+            .for_element(locator)
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+}
+
+/// A call about a child not yet known is taken in one screen: the search finds no one, one
+/// click opens the registration with what was typed, and one submit registers the child and the
+/// guardian and records the consultation — in at most 12 steps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_childs_call_is_taken_in_one_screen() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    let mut steps = Steps {
+        browser: &browser,
+        count: 0,
+    };
+    steps.click(Locator::LinkText("相談受付")).await;
+    steps.fill("f-child_q", "しんがめん ゆう").await;
+    steps.click(Locator::Css("[data-new-child]")).await;
+    let carried = browser
+        .find(Locator::Id("f-child_kana"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        carried.as_deref(),
+        Some("しんがめん ゆう"),
+        "the reading typed is carried over"
+    );
+    steps.fill("f-child_name", "新画面 ゆう").await;
+    steps.fill("f-birth_date", "2023年6月7日").await;
+    steps.fill("f-guardian_name", "新画面 みく").await;
+    steps.fill("f-guardian_relation", "母").await;
+    steps.fill("f-guardian_phone", "0478-11-2233").await;
+    steps
+        .fill(
+            "f-concern",
+            "1歳半健診でことばの遅れを指摘された。相談は初めて",
+        )
+        .await;
+    steps
+        .click(Locator::XPath("//label[contains(., 'ことば')]/input"))
+        .await;
+    save_screenshot(&browser, "intake-new-child").await;
+    steps
+        .click(Locator::Css("form.intake button[type=submit]"))
+        .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, ".notice")
+        .await
+        .contains("子どもと保護者を登録し"));
+    assert!(text_of(&browser, "main h1").await.contains("新画面 ゆう"));
+    assert!(
+        steps.count <= 12,
+        "{} steps for a new child's call",
+        steps.count
+    );
+    let (caller,): (Option<String>,) = tsunagu_store::db::query(
+        "SELECT s.caller FROM consultations s JOIN children c ON c.id = s.child_id WHERE c.family_name = '新画面'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(caller.as_deref(), Some("新画面 みく（母）"));
+    save_screenshot(&browser, "intake-new-child-saved").await;
+}

@@ -22,6 +22,7 @@ both_backends!(
     worklists_of_referrals_and_meetings_narrow_by_filters_in_the_url,
     siblings_and_duplicates_are_chosen_by_name_never_by_id,
     the_childs_consultations_are_on_the_childs_page,
+    the_intake_registers_a_new_child_with_the_consultation_in_one_submit,
 );
 
 /// A new child of 香取海匝 (area 1), through the API.
@@ -710,4 +711,136 @@ async fn the_childs_consultations_are_on_the_childs_page(b: Backend) {
     let (status, page) = agency.get_text(&format!("/children/{child}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!page.contains("相談その"), "consultations are never shared");
+}
+
+/// The intake of a child not yet known: the child and the guardian are registered from the
+/// consultation's own fields, in the same submit, and the consultation is linked; a possible
+/// duplicate or a bad field sends the form back filled in, with nothing half-written.
+async fn the_intake_registers_a_new_child_with_the_consultation_in_one_submit(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let c = app.login_as("demo-coordinator").await;
+    let token = c.csrf("/consultations/new").await;
+    let concern = "保健センターの紹介で初めての電話。3歳、ことばが遅いと言われた";
+    let mut fields = vec![
+        ("csrf_token", token.as_str()),
+        ("channel", "電話"),
+        ("requester", "保護者"),
+        ("concern", concern),
+        ("new_child", "1"),
+        ("child_name", "新規　ひなた"),
+        ("child_kana", "しんき ひなた"),
+        ("birth_date", "２０２３年４月５日"),
+        ("guardian_name", "新規 さくら"),
+        ("guardian_relation", "母"),
+        ("guardian_phone", "０４７８ー１２ー３４５６"),
+    ];
+    let children_named = |name: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let (n,): (i64,) = query(
+                "SELECT COUNT(*) FROM children WHERE family_name = '新規' AND given_name = $1",
+            )
+            .bind(name)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            n
+        }
+    };
+
+    // A name without the space between family and given name: back, filled in, nothing saved.
+    let mut unsplit = fields.clone();
+    unsplit.retain(|(n, _)| *n != "child_name");
+    unsplit.push(("child_name", "新規ひなた"));
+    let res = c.post_form_raw("/consultations", &unsplit).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("姓と名の間に空白"), "{page}");
+    assert!(
+        page.contains(concern) && page.contains("新規 さくら"),
+        "input kept"
+    );
+    assert!(
+        page.contains("name=\"new_child\" value=\"1\" checked"),
+        "still registering"
+    );
+    let (none,): (i64,) = query("SELECT COUNT(*) FROM consultations WHERE concern = $1")
+        .bind(concern)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
+
+    // One submit: child, guardian and consultation.
+    let res = c.post_form_raw("/consultations", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = location(&res);
+    assert!(to.ends_with("?notice=intake_saved"), "{to}");
+    let child: i64 = to
+        .trim_start_matches("/children/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, page) = c.get_text(&to).await;
+    assert!(page.contains("子どもと保護者を登録し、相談を記録しました"));
+    assert!(
+        page.contains("2023年4月5日"),
+        "the full-width date was read"
+    );
+    assert!(page.contains("0478-12-3456"), "the phone shown half-width");
+    let at = page.find("id=\"consultations\"").expect("the section");
+    assert!(page[at..].contains("初めての電話"), "linked and listed");
+    let (caller, linked): (Option<String>, Option<i64>) =
+        query("SELECT caller, child_id FROM consultations WHERE concern = $1")
+            .bind(concern)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        caller.as_deref(),
+        Some("新規 さくら（母）"),
+        "the caller is the guardian"
+    );
+    assert_eq!(linked, Some(child));
+    let (guardians,): (i64,) = query("SELECT COUNT(*) FROM guardians WHERE child_id = $1")
+        .bind(child)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(guardians, 1);
+    let created = app.audit_actions("child.create").await;
+    assert!(
+        created
+            .iter()
+            .any(|(_, _, id)| id.as_deref() == Some(child.to_string().as_str())),
+        "{created:?}"
+    );
+
+    // The search finds the child by birth date as typed on a phone.
+    let (_, found) = c
+        .get_text(&format!(
+            "/children/suggest?child_q={}",
+            common::qs("2023/4/5")
+        ))
+        .await;
+    assert!(found.contains("新規 ひなた"), "{found}");
+
+    // The same call again: the record that may be this child is offered, nothing is added.
+    let res = c.post_form_raw("/consultations", &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("すでに登録されています"));
+    assert!(
+        page.contains(&format!("name=\"child_id\" value=\"{child}\"")),
+        "offered to choose"
+    );
+    assert!(page.contains(concern), "input kept");
+    assert_eq!(children_named("ひなた").await, 1);
+    // Confirmed as another child (twins with the same name are rare, but the coordinator decides).
+    fields.push(("not_a_duplicate", "1"));
+    let res = c.post_form_raw("/consultations", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(children_named("ひなた").await, 2);
 }

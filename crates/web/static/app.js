@@ -81,3 +81,22 @@ document.addEventListener("keydown", function (event) {
     document.getElementById("site-search-results").innerHTML = "";
   }
 });
+
+// The intake's 「新しく登録する」 after a search that found no one: opens the registration
+// fields, carries over what was typed (a name, or a reading in kana) and goes to the first
+// field still empty.
+document.addEventListener("click", function (event) {
+  var offer = event.target.closest && event.target.closest("[data-new-child]");
+  var box = document.getElementById("f-new_child");
+  if (!offer || !box) { return; }
+  box.checked = true;
+  var typed = offer.getAttribute("data-new-child");
+  var isDate = /^[0-9\uFF10-\uFF19]/.test(typed);
+  var isKana = /^[\u3041-\u309F\u30A0-\u30FF\s\u3000]+$/.test(typed);
+  var into = document.getElementById(isKana ? "f-child_kana" : "f-child_name");
+  if (!isDate && into && !into.value) { into.value = typed; }
+  var next = ["f-child_name", "f-child_kana", "f-birth_date", "f-guardian_name"]
+    .map(function (id) { return document.getElementById(id); })
+    .filter(function (field) { return field && !field.value; })[0];
+  if (next) { next.focus(); }
+});

@@ -22,7 +22,7 @@ pub(super) const SUMMARY_COLUMNS: &str =
     "c.id, c.area_id, ar.name AS area_name, c.family_name, c.given_name, c.family_kana, \
     c.given_kana, c.birth_date, c.status, ag.name AS current_agency_name";
 
-/// Children the unit's user may see whose name or reading contains `q`: those of their areas
+/// Children the unit's user may see whose name or reading contains `q` (or born on the date it is): those of their areas
 /// for coordinators and supervisors, those the consent rule shares with their agency for agency
 /// staff (one condition: [`access::visible`]), none for anyone else. The search is audited
 /// (without the text searched, which may be a name), naming the children shown.
@@ -76,6 +76,14 @@ fn name_condition(
     q: Option<&str>,
     areas: usize,
 ) -> (&'static str, Option<String>) {
+    // A birth date typed in the search box (2024-05-01, 2024年5月1日) finds the children born then.
+    if let Some(born) = q.and_then(tsunagu_domain::japanese_date::parse_typed) {
+        let condition = match backend {
+            crate::Backend::Sqlite => "c.birth_date = $1",
+            crate::Backend::Postgres => "c.birth_date = CAST($1 AS DATE)",
+        };
+        return (condition, Some(born.to_string()));
+    }
     let Some(key) = q.map(kana::normalize).filter(|k| !k.is_empty()) else {
         return ("($1 IS NULL OR $1 IS NOT NULL)", None);
     };

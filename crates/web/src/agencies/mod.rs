@@ -118,30 +118,20 @@ pub fn format_contact(c: &Contact) -> String {
     }
 }
 
+/// A typed date ([`tsunagu_domain::japanese_date::parse_typed`]); empty is None, anything else
+/// that is not a date is a problem of `field`.
 pub fn parse_date(errors: &mut Errors, field: &str, label: &str, value: &str) -> Option<Date> {
-    // Full-width digits and Japanese dashes as typed with an input method, and 2026年12月10日.
-    let normalized = tsunagu_domain::directory::normalize_number_text(value);
-    let value = normalized.trim();
-    if value.is_empty() {
+    if value.trim().is_empty() {
         return None;
     }
-    let normalized = value
-        .replace(['/', '年', '月'], "-")
-        .trim_end_matches('日')
-        .to_owned();
-    match Date::parse(
-        &normalized,
-        time::macros::format_description!("[year]-[month padding:none]-[day padding:none]"),
-    ) {
-        Ok(d) => Some(d),
-        Err(_) => {
-            errors.add(
-                field,
-                format!("{label}は 2026-04-01 の形で入力してください。"),
-            );
-            None
-        }
+    let parsed = tsunagu_domain::japanese_date::parse_typed(value);
+    if parsed.is_none() {
+        errors.add(
+            field,
+            format!("{label}は 2026-04-01 の形で入力してください。"),
+        );
     }
+    parsed
 }
 
 /// Checks every field; answers the input for the store and the problems, each naming its field.

@@ -19,7 +19,7 @@ use tsunagu_store::{
 
 use super::{
     consents::{check_consent, ConsentFields},
-    consultations::{check as check_consultation, ConsultationFields},
+    consultations::{take as take_consultation, ConsultationFields, Intake},
     html::today,
     timeline::TimelineQuery,
     validate, ChildFields,
@@ -287,7 +287,9 @@ pub async fn list_consultations(
     ))
 }
 
-/// Record a consultation (coordinators); `child_id` empty for an anonymous one.
+/// Record a consultation (coordinators); `child_id` empty for an anonymous one, or `new_child`
+/// "1" with `child_name`, `birth_date` and the guardian's fields to register the child with it
+/// (a possible duplicate is refused unless `not_a_duplicate` is "1").
 #[utoipa::path(post, path = "/api/v1/consultations", tag = "children", request_body = ConsultationFields,
     responses((status = 201, body = Consultation), (status = 403, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
 pub async fn create_consultation(
@@ -299,20 +301,14 @@ pub async fn create_consultation(
     if auth.actor.role != tsunagu_domain::Role::Coordinator || first_area.is_none() {
         consultations::may_record(&mut u, first_area.unwrap_or_default())?;
     }
-    let JsonBody(body) = body.parse()?;
-    let (input, errors) = check_consultation(&body, first_area);
-    errors.into_result().map_err(AppError::Validation)?;
-    let child = match input.child_id {
-        Some(child) => {
-            Some(access::child(&mut u, child, Purpose::Write, "consultation.create").await?)
-        }
-        None => None,
-    };
-    let id = consultations::create(&mut u, &input, child.as_ref()).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(consultations::get(&mut u, id).await?),
-    ))
+    let JsonBody(mut body) = body.parse()?;
+    match take_consultation(&mut u, &auth, &mut body).await? {
+        Intake::Recorded { id, .. } => Ok((
+            StatusCode::CREATED,
+            Json(consultations::get(&mut u, id).await?),
+        )),
+        Intake::Refused { errors, .. } => Err(AppError::Validation(errors)),
+    }
 }
 
 /// The child's care team, past and present (to those who may see the care team).

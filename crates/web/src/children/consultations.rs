@@ -72,6 +72,98 @@ pub struct ConsultationFields {
     pub follow_up_on: String,
     /// The child search box (not stored).
     pub child_q: String,
+    /// "1" when the child is not known yet and is registered with this consultation, from the
+    /// fields below: the intake is one screen.
+    pub new_child: String,
+    /// 氏名, family and given name separated by a space.
+    pub child_name: String,
+    /// ふりがな, likewise.
+    pub child_kana: String,
+    /// YYYY-MM-DD (or as typed: 2024年5月1日, full-width digits).
+    pub birth_date: String,
+    pub sex: String,
+    pub guardian_name: String,
+    pub guardian_kana: String,
+    pub guardian_relation: String,
+    pub guardian_phone: String,
+    /// Set when the coordinator has seen the possible duplicates and means a different child.
+    pub not_a_duplicate: String,
+}
+
+/// Family and given name from one field: split at the first space (half- or full-width).
+fn split_name(value: &str) -> Option<(String, String)> {
+    let value = value.trim();
+    let (family, given) = value.split_once(|c: char| c.is_whitespace())?;
+    Some((family.trim().to_owned(), given.trim().to_owned()))
+}
+
+/// The child (and guardian) to register with the consultation, checked by the child form's own
+/// rules, each problem under the intake's field.
+pub fn check_new_child(
+    f: &ConsultationFields,
+    area_id: AreaId,
+    today: time::Date,
+) -> (tsunagu_store::children::ChildInput, Errors) {
+    let mut e = Errors::new();
+    let (family_name, given_name) = match split_name(&f.child_name) {
+        Some(names) => names,
+        None if f.child_name.trim().is_empty() => {
+            e.add("child_name", "子どもの氏名を入力してください。");
+            Default::default()
+        }
+        None => {
+            e.add(
+                "child_name",
+                "姓と名の間に空白を入れてください（例：見本 はると）。",
+            );
+            Default::default()
+        }
+    };
+    let (family_kana, given_kana) = match split_name(&f.child_kana) {
+        Some(kana) => kana,
+        None if f.child_kana.trim().is_empty() => Default::default(),
+        None => {
+            e.add(
+                "child_kana",
+                "ふりがなも姓と名の間に空白を入れてください（例：みほん はると）。",
+            );
+            Default::default()
+        }
+    };
+    let fields = crate::children::ChildFields {
+        area_id: area_id.to_string(),
+        family_name,
+        given_name,
+        family_kana,
+        given_kana,
+        birth_date: f.birth_date.clone(),
+        sex: f.sex.clone(),
+        guardian_name: vec![f.guardian_name.clone()],
+        guardian_kana: vec![f.guardian_kana.clone()],
+        guardian_relation: vec![f.guardian_relation.clone()],
+        guardian_phone: vec![f.guardian_phone.clone()],
+        ..Default::default()
+    };
+    let (input, problems) = crate::children::validate(&fields, today);
+    e.absorb(problems, |field| match field {
+        "family_name" | "given_name" => "child_name",
+        "family_kana" | "given_kana" => "child_kana",
+        other => other,
+    });
+    (input, e)
+}
+
+/// Who called, when the field is left empty and the caller is the guardian just registered:
+/// the name is not typed twice.
+fn caller_from_guardian(f: &ConsultationFields) -> Option<String> {
+    let name = f.guardian_name.trim();
+    if name.is_empty() || f.requester != "保護者" {
+        return None;
+    }
+    Some(match f.guardian_relation.trim() {
+        "" => name.to_owned(),
+        relation => format!("{name}（{relation}）"),
+    })
 }
 
 pub fn check(f: &ConsultationFields, default_area: Option<AreaId>) -> (ConsultationInput, Errors) {
@@ -169,6 +261,9 @@ struct FormPage {
     channels: &'static [&'static str],
     requesters: &'static [&'static str],
     child_name: Option<String>,
+    sexes: &'static [(&'static str, &'static str)],
+    /// Records that may be the child being registered, to choose instead.
+    duplicates: Vec<crate::children::html::SummaryLine>,
 }
 
 impl FormPage {
@@ -201,6 +296,8 @@ async fn form_page(
         channels: &CHANNELS,
         requesters: &REQUESTERS,
         child_name,
+        sexes: &tsunagu_domain::children::SEXES,
+        duplicates: vec![],
     })
 }
 
@@ -243,6 +340,93 @@ async fn new_form(
     ))
 }
 
+/// What came of a consultation sent: recorded (with the child it is about, registered with it
+/// or found), or refused with the problems and any records the new child may already have.
+pub enum Intake {
+    Recorded {
+        id: ConsultationId,
+        child: Option<ChildId>,
+        registered: bool,
+    },
+    Refused {
+        errors: Errors,
+        duplicates: Vec<tsunagu_store::children::ChildSummary>,
+    },
+}
+
+/// Records a consultation as the form (or the API's body) gives it: for a known child, an
+/// anonymous one, or a new child registered from the same fields in the same transaction.
+pub async fn take(
+    u: &mut Unit,
+    auth: &Auth,
+    form: &mut ConsultationFields,
+) -> Result<Intake, AppError> {
+    let registering = !form.new_child.is_empty();
+    if registering && form.caller.trim().is_empty() {
+        form.caller = caller_from_guardian(form).unwrap_or_default();
+    }
+    let (input, mut errors) = check(form, auth.actor.area_ids.first().copied());
+    let mut duplicates = vec![];
+    let new_child = if registering {
+        if input.child_id.is_some() {
+            errors.add(
+                "child_id",
+                "見つかった子どもを選んだか、新しく登録するか、どちらか一方にしてください。",
+            );
+        }
+        let (child, problems) =
+            check_new_child(form, input.area_id, crate::children::html::today());
+        errors.absorb(problems, |f| f);
+        if errors.is_empty() && form.not_a_duplicate.is_empty() {
+            duplicates = tsunagu_store::children::possible_duplicates(u, &child, None).await?;
+            if !duplicates.is_empty() {
+                errors.add(
+                    "child_name",
+                    "同じ生年月日で名前の近い子どもがすでに登録されています。同じ子どもなら下から選び、別の子どもなら「別の子どもとして登録する」にチェックしてください。",
+                );
+            }
+        }
+        Some(child)
+    } else {
+        None
+    };
+    if !errors.is_empty() {
+        return Ok(Intake::Refused { errors, duplicates });
+    }
+    let saved = match &new_child {
+        Some(new_child) => consultations::create_with_new_child(u, new_child, &input)
+            .await
+            .map(|(child, id)| (id, Some(child))),
+        None => {
+            let child = match input.child_id {
+                Some(child) => {
+                    Some(access::child(u, child, Purpose::Write, "consultation.create").await?)
+                }
+                None => None,
+            };
+            consultations::create(u, &input, child.as_ref())
+                .await
+                .map(|id| (id, input.child_id))
+        }
+    };
+    match saved {
+        Ok((id, child)) => Ok(Intake::Recorded {
+            id,
+            child,
+            registered: new_child.is_some(),
+        }),
+        Err(e @ tsunagu_store::Error::NotFound) => Err(e.into()),
+        Err(tsunagu_store::Error::Forbidden) => {
+            errors.add("area_id", "担当地域の相談だけを記録できます。");
+            Ok(Intake::Refused { errors, duplicates })
+        }
+        Err(e) => {
+            into_form_errors(&mut errors, e)?;
+            Ok(Intake::Refused { errors, duplicates })
+        }
+    }
+}
+
 async fn create(
     auth: Auth,
     mut u: Unit,
@@ -251,31 +435,27 @@ async fn create(
     if coordinator(&auth).is_err() {
         consultations::may_record(&mut u, AreaId(0))?;
     }
-    let Form(form) = form.parse()?;
-    let (input, mut errors) = check(&form, auth.actor.area_ids.first().copied());
-    let child = match (errors.is_empty(), input.child_id) {
-        (true, Some(child)) => {
-            Some(access::child(&mut u, child, Purpose::Write, "consultation.create").await?)
+    let Form(mut form) = form.parse()?;
+    let (errors, duplicates) = match take(&mut u, &auth, &mut form).await? {
+        Intake::Recorded {
+            id,
+            child,
+            registered,
+        } => {
+            let to = match (child, registered) {
+                (Some(child), true) => format!("/children/{child}?notice=intake_saved"),
+                (Some(child), false) => format!("/children/{child}?notice=consultation_saved"),
+                (None, _) => format!("/consultations/{id}?notice=consultation_saved"),
+            };
+            return Ok(Redirect::to(&to).into_response());
         }
-        _ => None,
+        Intake::Refused { errors, duplicates } => (errors, duplicates),
     };
-    if errors.is_empty() {
-        match consultations::create(&mut u, &input, child.as_ref()).await {
-            Ok(id) => {
-                let to = match input.child_id {
-                    Some(child) => format!("/children/{child}?notice=consultation_saved"),
-                    None => format!("/consultations/{id}?notice=consultation_saved"),
-                };
-                return Ok(Redirect::to(&to).into_response());
-            }
-            Err(e @ tsunagu_store::Error::NotFound) => return Err(e.into()),
-            Err(tsunagu_store::Error::Forbidden) => {
-                errors.add("area_id", "担当地域の相談だけを記録できます。")
-            }
-            Err(e) => into_form_errors(&mut errors, e)?,
-        }
-    }
-    let page = form_page(&mut u, &auth, form, errors, None).await?;
+    let mut page = form_page(&mut u, &auth, form, errors, None).await?;
+    page.duplicates = duplicates
+        .iter()
+        .map(crate::children::html::summary_line)
+        .collect();
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 
