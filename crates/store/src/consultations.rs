@@ -213,9 +213,24 @@ pub async fn get(u: &mut Unit, id: ConsultationId) -> Result<Consultation> {
     Ok(c)
 }
 
-/// The consultations of the user's areas, newest first; only those not yet linked to a child if
-/// asked. The children they name are audited as shown.
-pub async fn list(u: &mut Unit, unlinked_only: bool, paging: Paging) -> Result<Page<Consultation>> {
+/// What the consultations list is narrowed to; every part optional, all kept in the page's URL.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only those not yet linked to a child.
+    pub unlinked: bool,
+    /// Only those the user recorded.
+    pub mine: bool,
+    /// Taken on or after / on or before (Japan's days).
+    pub from: Option<Date>,
+    pub until: Option<Date>,
+    pub category: Option<i64>,
+    /// Only those with a follow-up date on or before this day.
+    pub follow_up_by: Option<Date>,
+}
+
+/// The consultations of the user's areas as `f` narrows them, newest first. The children they
+/// name are audited as shown.
+pub async fn list(u: &mut Unit, f: &Filter, paging: Paging) -> Result<Page<Consultation>> {
     let actor = u.actor()?;
     // Area ids come from the user's own record, never input.
     let areas = if actor.role.needs_areas() {
@@ -223,17 +238,32 @@ pub async fn list(u: &mut Unit, unlinked_only: bool, paging: Paging) -> Result<P
     } else {
         "NULL".to_owned()
     };
-    let filter = format!("WHERE s.area_id IN ({areas}) AND ($1 = $2 OR s.child_id IS NULL)");
-    let (total,): (i64,) = query(format!("SELECT COUNT(*) FROM consultations s {filter}"))
-        .bind(unlinked_only)
-        .bind(false)
-        .fetch_one(&mut *u)
-        .await?;
-    let mut items: Vec<Consultation> = query(format!(
-        "SELECT {COLUMNS} {FROM} {filter} ORDER BY s.at DESC, s.id DESC LIMIT $3 OFFSET $4"
-    ))
-    .bind(unlinked_only)
-    .bind(false)
+    let filter = format!(
+        "WHERE s.area_id IN ({areas}) AND ($1 = $2 OR s.child_id IS NULL) AND ($3 IS NULL OR s.created_by = $3) \
+         AND ($4 IS NULL OR s.at >= $4) AND ($5 IS NULL OR s.at < $5) AND ($6 IS NULL OR s.follow_up_on <= $6) \
+         AND ($7 IS NULL OR s.id IN (SELECT l.consultation_id FROM consultation_category_links l WHERE l.category_id = $7))"
+    );
+    let day = |d: Date| {
+        time::PrimitiveDateTime::new(d, time::Time::MIDNIGHT)
+            .assume_offset(time::macros::offset!(+9))
+    };
+    let bind = |q: crate::db::Query| {
+        q.bind(f.unlinked)
+            .bind(false)
+            .bind(f.mine.then_some(actor.user_id))
+            .bind(f.from.map(day))
+            .bind(f.until.and_then(Date::next_day).map(day))
+            .bind(f.follow_up_by)
+            .bind(f.category)
+    };
+    let (total,): (i64,) = bind(query(format!(
+        "SELECT COUNT(*) FROM consultations s {filter}"
+    )))
+    .fetch_one(&mut *u)
+    .await?;
+    let mut items: Vec<Consultation> = bind(query(format!(
+        "SELECT {COLUMNS} {FROM} {filter} ORDER BY s.at DESC, s.id DESC LIMIT $8 OFFSET $9"
+    )))
     .bind(paging.limit)
     .bind(paging.offset)
     .fetch_all(&mut *u)

@@ -670,6 +670,82 @@ pub async fn due_items(u: &mut Unit, by: Option<Date>) -> Result<Vec<ActionItem>
     Ok(items)
 }
 
+/// A line of the action items worklist: the item, its child and its meeting.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ItemLine {
+    #[sqlx(flatten)]
+    pub item: ActionItem,
+    pub child_name: String,
+    pub meeting_purpose: String,
+    pub meeting_starts_at: OffsetDateTime,
+}
+
+/// What the action items worklist is narrowed to; all kept in the page's URL.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ItemWorklist {
+    /// "open" or "done"; every item when `None`.
+    pub done: Option<bool>,
+    /// Due on or before this day.
+    pub due_by: Option<Date>,
+    /// Only the items of the meetings the user arranged.
+    pub mine: bool,
+}
+
+/// The action items of the user's areas (coordinators, supervisors) or their agency's own
+/// (agency staff, while their agency may see the child), open first by due date. The children
+/// shown are audited.
+pub async fn item_worklist(
+    u: &mut Unit,
+    w: &ItemWorklist,
+    paging: crate::Paging,
+) -> Result<crate::Page<ItemLine>> {
+    let actor = u.actor()?;
+    let whose = match actor.role {
+        Role::Coordinator | Role::Supervisor if !actor.area_ids.is_empty() => format!(
+            "m.area_id IN ({})",
+            id_list(actor.area_ids.iter().map(|a| a.0))
+        ),
+        // Agency ids come from the user's own record, never input.
+        Role::AgencyStaff => match actor.agency_id {
+            Some(agency) => format!("i.owner_agency_id = {}", agency.0),
+            None => "1 = 0".to_owned(),
+        },
+        _ => "1 = 0".to_owned(),
+    };
+    let filter = format!(
+        "FROM action_items i JOIN meetings m ON m.id = i.meeting_id JOIN children c ON c.id = i.child_id \
+         LEFT JOIN agencies a ON a.id = i.owner_agency_id \
+         WHERE {whose} AND {} AND ($1 IS NULL OR i.status = $1) AND ($2 IS NULL OR i.due_on <= $2) \
+         AND ($3 IS NULL OR m.created_by = $3)",
+        access::visible(&actor, access::today())
+    );
+    let status = w.done.map(|d| if d { "done" } else { "open" });
+    let (total,): (i64,) = query(format!("SELECT COUNT(*) {filter}"))
+        .bind(status)
+        .bind(w.due_by)
+        .bind(w.mine.then_some(actor.user_id))
+        .fetch_one(&mut *u)
+        .await?;
+    // Open before done, dated before undated, soonest first; spelled out as the dialects sort
+    // NULLs apart.
+    let items: Vec<ItemLine> = query(format!(
+        "SELECT i.id, i.meeting_id, i.child_id, i.title, i.owner_agency_id, a.name AS owner_agency_name, \
+         i.owner_name, i.due_on, i.status, c.family_name || ' ' || c.given_name AS child_name, \
+         m.purpose AS meeting_purpose, m.starts_at AS meeting_starts_at {filter} \
+         ORDER BY CASE WHEN i.status = 'open' THEN 0 ELSE 1 END, CASE WHEN i.due_on IS NULL THEN 1 ELSE 0 END, \
+         i.due_on, i.id LIMIT $4 OFFSET $5"
+    ))
+    .bind(status)
+    .bind(w.due_by)
+    .bind(w.mine.then_some(actor.user_id))
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown("action_item.list", items.iter().map(|l| l.item.child_id));
+    Ok(crate::Page { items, total })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -578,3 +578,92 @@ pub async fn reviews_due(u: &mut Unit, by: Date) -> Result<Vec<DueReview>> {
     u.audit_shown("plan.reviews_due", found.iter().map(|r| r.child_id));
     Ok(found)
 }
+
+/// A line of the plans worklist: a child's current plan.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PlanLine {
+    pub child_id: ChildId,
+    pub child_name: String,
+    pub version: i64,
+    pub review_on: Date,
+    pub created_by_name: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+/// When the plans of the worklist are to be reviewed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReviewDue {
+    /// Every current plan.
+    #[default]
+    Any,
+    /// The review date has passed.
+    Overdue,
+    /// Due within 30 days (overdue ones included).
+    Soon,
+}
+
+impl ReviewDue {
+    pub const ALL: [(&'static str, &'static str); 2] = [
+        ("overdue", "見直しの日を過ぎた"),
+        ("soon", "30日以内に見直し"),
+    ];
+
+    pub fn from_code(code: &str) -> ReviewDue {
+        match code {
+            "overdue" => ReviewDue::Overdue,
+            "soon" => ReviewDue::Soon,
+            _ => ReviewDue::Any,
+        }
+    }
+}
+
+/// The current plans of the active children of the user's areas, soonest review first; only
+/// those the user wrote when `mine`. The children shown are audited.
+pub async fn worklist(
+    u: &mut Unit,
+    due: ReviewDue,
+    mine: bool,
+    paging: crate::Paging,
+) -> Result<crate::Page<PlanLine>> {
+    let actor = u.actor()?;
+    if !actor.role.needs_areas() || actor.area_ids.is_empty() {
+        return Ok(crate::Page {
+            items: vec![],
+            total: 0,
+        });
+    }
+    let today = access::today();
+    let by = match due {
+        ReviewDue::Any => None,
+        ReviewDue::Overdue => today.previous_day(),
+        ReviewDue::Soon => Some(today + time::Duration::days(30)),
+    };
+    let filter = format!(
+        "WHERE p.current = $1 AND c.status = 'active' AND {} AND ($2 IS NULL OR p.review_on <= $2) \
+         AND ($3 IS NULL OR p.created_by = $3)",
+        access::visible(&actor, today)
+    );
+    let (total,): (i64,) = query(format!(
+        "SELECT COUNT(*) FROM support_plans p JOIN children c ON c.id = p.child_id {filter}"
+    ))
+    .bind(true)
+    .bind(by)
+    .bind(mine.then_some(actor.user_id))
+    .fetch_one(&mut *u)
+    .await?;
+    let items: Vec<PlanLine> = query(format!(
+        "SELECT c.id AS child_id, c.family_name || ' ' || c.given_name AS child_name, p.version, p.review_on, \
+         u.display_name AS created_by_name, p.created_at \
+         FROM support_plans p JOIN children c ON c.id = p.child_id LEFT JOIN users u ON u.id = p.created_by \
+         {filter} ORDER BY p.review_on, c.id LIMIT $4 OFFSET $5"
+    ))
+    .bind(true)
+    .bind(by)
+    .bind(mine.then_some(actor.user_id))
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit_shown("plan.list", items.iter().map(|l| l.child_id));
+    Ok(crate::Page { items, total })
+}

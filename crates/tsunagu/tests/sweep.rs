@@ -59,7 +59,7 @@ const NOBODY: i64 = 9_999_999;
 
 /// Routes that list or name children without an id of one: each must name only children the
 /// caller may see.
-const LISTS: [&str; 21] = [
+const LISTS: [&str; 23] = [
     "/",
     "/children",
     "/children/suggest",
@@ -67,6 +67,8 @@ const LISTS: [&str; 21] = [
     "/search/suggest",
     "/referrals",
     "/meetings",
+    "/plans",
+    "/action-items",
     "/api/v1/children",
     "/inbox",
     "/api/v1/meetings",

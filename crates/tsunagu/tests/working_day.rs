@@ -23,6 +23,7 @@ both_backends!(
     siblings_and_duplicates_are_chosen_by_name_never_by_id,
     the_childs_consultations_are_on_the_childs_page,
     the_intake_registers_a_new_child_with_the_consultation_in_one_submit,
+    worklists_of_plans_consultations_and_action_items_narrow_by_filters_in_the_url,
 );
 
 /// A new child of 香取海匝 (area 1), through the API.
@@ -843,4 +844,178 @@ async fn the_intake_registers_a_new_child_with_the_consultation_in_one_submit(b:
     let res = c.post_form_raw("/consultations", &fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(children_named("ひなた").await, 2);
+}
+
+/// The plans, consultations and action items worklists narrow by the filters in their URL
+/// (due, the user's own, period, category, state), show only the area's records, and let an
+/// action item be marked done from the list, coming back to the same filters.
+async fn worklists_of_plans_consultations_and_action_items_narrow_by_filters_in_the_url(
+    b: Backend,
+) {
+    let app = TestApp::demo(b).await;
+    let api = Api::new(&app, "demo-coordinator").await;
+    let soon = new_child(&api, "一覧", "けいかく").await;
+    let later = new_child(&api, "一覧", "あとで").await;
+    let in_ten_days = (time::OffsetDateTime::now_utc() + time::Duration::days(10))
+        .date()
+        .to_string();
+    for (child, review_on) in [(soon, in_ten_days.as_str()), (later, "2099-04-01")] {
+        let (status, body) = api
+            .post(
+                &format!("/api/v1/children/{child}/plans"),
+                serde_json::json!({"needs": "一覧の確認", "review_on": review_on, "goal": ["一覧に出る目標"], "who": ["保育園"], "how": [""], "by_when": [""]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let c = app.login_as("demo-coordinator").await;
+    let (status, all) = c.get_text("/plans").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        all.contains(&format!("href=\"/children/{later}/plan\"")),
+        "{all}"
+    );
+    let (_, due) = c.get_text("/plans?due=soon").await;
+    assert!(due.contains(&format!("href=\"/children/{soon}/plan\"")));
+    assert!(!due.contains(&format!("href=\"/children/{later}/plan\"")));
+    assert!(due.contains("<option value=\"soon\" selected>"));
+    let (_, overdue) = c.get_text("/plans?due=overdue").await;
+    assert!(!overdue.contains(&format!("href=\"/children/{soon}/plan\"")));
+    let (_, theirs) = app
+        .login_as("demo-supervisor")
+        .await
+        .get_text("/plans?mine=1")
+        .await;
+    assert!(
+        !theirs.contains(&format!("/children/{soon}/plan\"")),
+        "the supervisor wrote none"
+    );
+    let (_, other_area) = app
+        .login_as("demo-coordinator-kashiwa")
+        .await
+        .get_text("/plans")
+        .await;
+    assert!(!other_area.contains(&format!("/children/{soon}/plan\"")));
+
+    // Consultations: by category, by period, the user's own, follow-ups due.
+    for (concern, category, follow_up) in [
+        ("一覧：ことばの相談", "2", ""),
+        ("一覧：就学の相談", "5", "2026-01-05"),
+    ] {
+        let (status, body) = api
+            .post(
+                "/api/v1/consultations",
+                serde_json::json!({"child_id": soon.to_string(), "at": "2026-02-01T10:00", "channel": "電話", "requester": "保護者", "concern": concern, "category_ids": [category], "follow_up_on": follow_up}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (_, by_category) = c.get_text("/consultations?category=2").await;
+    assert!(
+        by_category.contains("一覧：ことばの相談") && !by_category.contains("一覧：就学の相談")
+    );
+    let (_, follow_ups) = c.get_text("/consultations?follow_up=1").await;
+    assert!(follow_ups.contains("一覧：就学の相談") && !follow_ups.contains("一覧：ことばの相談"));
+    let (_, february) = c
+        .get_text("/consultations?from=2026-02-01&until=2026-02-01")
+        .await;
+    assert!(february.contains("一覧：ことばの相談"));
+    let (_, march) = c
+        .get_text("/consultations?from=2026-03-01&until=2026-03-31")
+        .await;
+    assert!(!march.contains("一覧："));
+    let (_, mine) = app
+        .login_as("demo-supervisor")
+        .await
+        .get_text("/consultations?mine=1")
+        .await;
+    assert!(!mine.contains("一覧："));
+    let (status, bad) = c.get_text("/consultations?from=not-a-date").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        bad.contains("期間の始め"),
+        "the bad filter is named, the list still shown"
+    );
+
+    // Action items: the area's open ones, then marked done from the list.
+    let nursery = nursery(&app).await;
+    consent_for(&api, soon, nursery).await;
+    on_team(&c, soon, nursery).await;
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/children/{soon}/meetings"),
+            serde_json::json!({"purpose": "一覧の会議", "date": "2026-03-03", "start": "10:00", "end": "11:00", "agency_ids": [nursery.to_string()]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let meeting = body["id"].as_i64().unwrap();
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/meetings/{meeting}/action-items"),
+            serde_json::json!({"title": "一覧：園での様子を記録する", "owner_agency_id": nursery.to_string(), "due_on": "2026-03-10"}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (status, open) = c.get_text("/action-items").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(open.contains("一覧：園での様子を記録する"), "{open}");
+    assert!(open.contains("aria-current=\"page\">役割分担</a>"));
+    let (_, overdue) = c.get_text("/action-items?due=overdue").await;
+    assert!(
+        overdue.contains("一覧：園での様子を記録する"),
+        "due 2026-03-10 has passed"
+    );
+    let (_, done) = c.get_text("/action-items?status=done").await;
+    assert!(!done.contains("一覧：園での様子を記録する"));
+    // The nursery owns it and sees it in its own list.
+    let (status, theirs) = app
+        .login_as("demo-agency")
+        .await
+        .get_text("/action-items")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(theirs.contains("一覧：園での様子を記録する"));
+    let (_, other_area) = app
+        .login_as("demo-coordinator-kashiwa")
+        .await
+        .get_text("/action-items")
+        .await;
+    assert!(!other_area.contains("一覧：園での様子を記録する"));
+    // Marked done from the list, back to the same list.
+    let at = open.find("一覧：園での様子を記録する").unwrap();
+    let form = &open[at..];
+    let action = form
+        .split("action=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let back = form
+        .split("name=\"back\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let back = back.replace("&amp;", "&");
+    let res = c.post_form(action, &[("back", back.as_str())]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        location(&res).starts_with("/action-items?status=open"),
+        "{}",
+        location(&res)
+    );
+    let (_, open) = c.get_text("/action-items").await;
+    assert!(!open.contains("一覧：園での様子を記録する"));
+    let (_, done) = c.get_text("/action-items?status=done").await;
+    assert!(done.contains("一覧：園での様子を記録する"));
+    assert_eq!(
+        app.login_as("demo-committee")
+            .await
+            .get("/action-items")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
 }

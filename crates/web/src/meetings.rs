@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/print", get(print))
         .route("/meetings/{id}/minutes.pdf", get(minutes_pdf))
         .route("/meetings/{id}/calendar.ics", get(ics))
+        .route("/action-items", get(item_worklist))
         .route("/action-items/{id}/{state}", post(set_item))
         .route("/account/calendar", get(feed_page).post(issue_feed))
         .route("/calendar/{token}", get(feed))
@@ -572,11 +573,7 @@ async fn set_item(
 ) -> Result<Response, AppError> {
     let done = item_state(&to)?;
     meetings::set_item_done(&mut u, id, done).await?;
-    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
-        form.back
-    } else {
-        "/".to_owned()
-    };
+    let back = crate::account::safe_next(Some(&form.back));
     Ok(Redirect::to(&back).into_response())
 }
 
@@ -844,6 +841,92 @@ async fn worklist(
             .iter()
             .map(|s| (s.code(), s.label()))
             .collect(),
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ItemWorklistQuery {
+    /// open (default), done or all
+    status: String,
+    /// overdue, week, or empty for any due date
+    due: String,
+    mine: String,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "meetings/items.html")]
+struct ItemWorklistPage {
+    layout: Layout,
+    items: Vec<meetings::ItemLine>,
+    pager: crate::layout::Pager,
+    q: ItemWorklistQuery,
+    /// This page with its filters, to come back to after an item is marked.
+    here: String,
+    today: time::Date,
+    /// Agency staff see their own agency's items: no 「自分が設定した会議」 filter.
+    arranges_meetings: bool,
+}
+
+/// The action items as a worklist: the area's (coordinators, supervisors) or the agency's own
+/// (agency staff); open, done or all, overdue or due within a week, of the meetings the user
+/// arranged; marked done from the list. The filters are in the URL.
+async fn item_worklist(
+    auth: Auth,
+    mut u: Unit,
+    Query(mut q): Query<ItemWorklistQuery>,
+) -> Result<Html<String>, AppError> {
+    if !matches!(
+        auth.actor.role,
+        tsunagu_domain::Role::Coordinator
+            | tsunagu_domain::Role::Supervisor
+            | tsunagu_domain::Role::AgencyStaff
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    if q.status.is_empty() {
+        q.status = "open".into();
+    }
+    let today = crate::children::html::today();
+    let arranges_meetings = auth.actor.role.needs_areas();
+    let filter = meetings::ItemWorklist {
+        done: match q.status.as_str() {
+            "done" => Some(true),
+            "all" => None,
+            _ => Some(false),
+        },
+        due_by: match q.due.as_str() {
+            "overdue" => today.previous_day(),
+            "week" => Some(today + time::Duration::days(7)),
+            _ => None,
+        },
+        mine: arranges_meetings && !q.mine.is_empty(),
+    };
+    let paging = crate::extract::ListParams {
+        q: None,
+        limit: q.limit.clone(),
+        offset: q.offset.clone(),
+    }
+    .paging()?;
+    let found = meetings::item_worklist(&mut u, &filter, paging).await?;
+    let base = format!(
+        "/action-items?status={}&due={}&{}",
+        crate::layout::qs(&q.status),
+        crate::layout::qs(&q.due),
+        if filter.mine { "mine=1&" } else { "" }
+    );
+    let here = format!("{base}offset={}&limit={}", paging.offset, paging.limit);
+    let page = ItemWorklistPage {
+        layout: Layout::page(&auth, "役割分担（宿題）の一覧", "/action-items"),
+        pager: crate::layout::Pager::new(&base, found.total, paging, found.items.len()),
+        items: found.items,
+        q,
+        here,
+        today,
+        arranges_meetings,
     };
     Ok(Html(page.render()?))
 }

@@ -41,6 +41,7 @@ use crate::{
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/plans", get(worklist))
         .route("/children/{id}/plan", get(show).post(create))
         .route("/children/{id}/plan/new", get(new_form))
         .route("/children/{id}/plan/edit", get(edit_form).post(update))
@@ -935,4 +936,59 @@ pub async fn api_review(
     let input = review_input(&body, plan)?;
     let next = plans::review(&mut u, &access, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": next }))))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WorklistQuery {
+    /// overdue, soon, or empty for every current plan
+    due: String,
+    mine: String,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "plans/worklist.html")]
+struct WorklistPage {
+    layout: Layout,
+    items: Vec<plans::PlanLine>,
+    pager: crate::layout::Pager,
+    q: WorklistQuery,
+    dues: [(&'static str, &'static str); 2],
+    today: Date,
+}
+
+/// The current support plans of the area's children, soonest review first: overdue, due within
+/// 30 days, the user's own; the filters are in the URL.
+async fn worklist(
+    auth: Auth,
+    mut u: Unit,
+    Query(q): Query<WorklistQuery>,
+) -> Result<Html<String>, AppError> {
+    if !auth.actor.role.needs_areas() {
+        return Err(AppError::Forbidden);
+    }
+    let paging = crate::extract::ListParams {
+        q: None,
+        limit: q.limit.clone(),
+        offset: q.offset.clone(),
+    }
+    .paging()?;
+    let mine = !q.mine.is_empty();
+    let found = plans::worklist(&mut u, plans::ReviewDue::from_code(&q.due), mine, paging).await?;
+    let base = format!(
+        "/plans?due={}&{}",
+        crate::layout::qs(&q.due),
+        if mine { "mine=1&" } else { "" }
+    );
+    let page = WorklistPage {
+        layout: Layout::page(&auth, "支援計画の一覧", "/plans"),
+        pager: crate::layout::Pager::new(&base, found.total, paging, found.items.len()),
+        items: found.items,
+        q,
+        dues: plans::ReviewDue::ALL,
+        today: today(),
+    };
+    Ok(Html(page.render()?))
 }

@@ -283,7 +283,15 @@ pub async fn list_consultations(
     }
     .paging()?;
     Ok(Json(
-        consultations::list(&mut u, q.unlinked.is_some(), paging).await?,
+        consultations::list(
+            &mut u,
+            &consultations::Filter {
+                unlinked: q.unlinked.is_some(),
+                ..Default::default()
+            },
+            paging,
+        )
+        .await?,
     ))
 }
 

@@ -465,18 +465,50 @@ struct ListPage {
     layout: Layout,
     items: Vec<Consultation>,
     pager: Pager,
-    unlinked: bool,
+    q: ListQuery,
+    categories: Vec<Category>,
+    errors: Errors,
     /// Only coordinators take calls: the button is not offered to whom it would refuse.
     may_take: bool,
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct ListQuery {
-    unlinked: Option<String>,
+    unlinked: String,
+    mine: String,
+    from: String,
+    until: String,
+    category: String,
+    /// "1": only those whose follow-up is due (today or before).
+    follow_up: String,
     limit: Option<String>,
     offset: Option<String>,
 }
 
+impl ListQuery {
+    /// The filters as a URL's query, for the pager's links.
+    fn to_query(&self) -> String {
+        use crate::layout::qs;
+        let mut out = String::from("/consultations?");
+        for (name, value) in [
+            ("unlinked", &self.unlinked),
+            ("mine", &self.mine),
+            ("from", &self.from),
+            ("until", &self.until),
+            ("category", &self.category),
+            ("follow_up", &self.follow_up),
+        ] {
+            if !value.trim().is_empty() {
+                out.push_str(&format!("{name}={}&", qs(value.trim())));
+            }
+        }
+        out
+    }
+}
+
+/// The 相談記録 of the user's areas: all, not yet linked, the user's own, a period, a category,
+/// follow-ups due; the filters are in the URL.
 async fn list(
     auth: Auth,
     mut u: Unit,
@@ -491,18 +523,23 @@ async fn list(
         offset: q.offset.clone(),
     }
     .paging()?;
-    let unlinked = q.unlinked.is_some();
-    let page = consultations::list(&mut u, unlinked, paging).await?;
-    let base = if unlinked {
-        "/consultations?unlinked=1&"
-    } else {
-        "/consultations?"
+    let mut errors = Errors::new();
+    let filter = consultations::Filter {
+        unlinked: !q.unlinked.is_empty(),
+        mine: !q.mine.is_empty(),
+        from: parse_date(&mut errors, "from", "期間の始め", &q.from),
+        until: parse_date(&mut errors, "until", "期間の終わり", &q.until),
+        category: q.category.trim().parse().ok(),
+        follow_up_by: (!q.follow_up.is_empty()).then(crate::children::html::today),
     };
+    let page = consultations::list(&mut u, &filter, paging).await?;
     let view = ListPage {
         layout: Layout::page(&auth, "相談記録", "/consultations"),
-        pager: Pager::new(base, page.total, paging, page.items.len()),
+        pager: Pager::new(&q.to_query(), page.total, paging, page.items.len()),
         items: page.items,
-        unlinked,
+        categories: consultations::categories(&mut *u).await?,
+        errors,
+        q,
         may_take: auth.actor.role == Role::Coordinator,
     };
     Ok(Html(view.render()?))
