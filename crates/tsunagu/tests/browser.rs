@@ -117,6 +117,20 @@ async fn fill(browser: &Client, id: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
+/// Opens a form shown on demand (the child's page keeps its forms closed under a button).
+async fn open_form(browser: &Client, label: &str) {
+    browser
+        .wait()
+        .for_element(Locator::XPath(&format!(
+            "//details[contains(@class, 'on-demand')]/summary[normalize-space() = '{label}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn text_of(browser: &Client, css: &str) -> String {
     browser
         .find(Locator::Css(css))
@@ -820,6 +834,7 @@ async fn a_referral_reaches_the_agency_inbox_and_is_accepted() {
         .goto(&format!("{}/children/{child}#referrals", app.base))
         .await
         .unwrap();
+    open_form(&browser, "つなぐ…").await;
     browser
         .wait()
         .for_element(Locator::Id("r-agency"))
@@ -1185,9 +1200,10 @@ async fn a_plan_is_reviewed_and_the_network_shows_a_new_link() {
     save_screenshot(&browser, "network").await;
     browser.set_window_size(1280, 900).await.unwrap();
     browser
-        .goto(&format!("{}/children/{child}", app.base))
+        .goto(&format!("{}/children/{child}#care-team", app.base))
         .await
         .unwrap();
+    open_form(&browser, "支援チームに機関を加える…").await;
     browser
         .find(Locator::Css(&format!("#t-agency option[value='{centre}']")))
         .await
@@ -1908,6 +1924,7 @@ async fn a_refused_referral_stays_where_the_work_is() {
         .goto(&format!("{}/children/{child}#referrals", app.base))
         .await
         .unwrap();
+    open_form(&browser, "つなぐ…").await;
     browser
         .find(Locator::Css("#r-agency option:nth-child(2)"))
         .await
@@ -1948,7 +1965,15 @@ async fn a_refused_referral_stays_where_the_work_is() {
         .unwrap();
     save_screenshot(&browser, "referral-refused").await;
 
-    // A sibling is found by name, not typed as an id.
+    // A sibling is found by name, not typed as an id, from the record's tab.
+    browser
+        .find(Locator::Css(".child-tabs a[href='#tab-record']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    open_form(&browser, "きょうだいを記録する…").await;
     browser
         .find(Locator::Id("sib-q"))
         .await
@@ -2191,4 +2216,151 @@ async fn a_new_childs_call_is_taken_in_one_screen() {
     .unwrap();
     assert_eq!(caller.as_deref(), Some("新画面 みく（母）"));
     save_screenshot(&browser, "intake-new-child-saved").await;
+}
+
+/// Every main page fits a 390 px phone without scrolling sideways (tables become lists, the
+/// header is compact); the child's page shows its summary and tabs on the first screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_main_page_fits_a_phone() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    // The demo's fullest record of the coordinator's area.
+    let (child,): (i64,) = tsunagu_store::db::query(
+        "SELECT c.id FROM children c WHERE c.area_id = 1 AND c.status = 'active' \
+         ORDER BY (SELECT COUNT(*) FROM child_events e WHERE e.child_id = c.id) DESC, c.id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let meeting: Option<(i64,)> =
+        tsunagu_store::db::query("SELECT id FROM meetings WHERE area_id = 1 ORDER BY id LIMIT 1")
+            .fetch_optional(&app.db)
+            .await
+            .unwrap();
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    let mut overflowing = Vec::new();
+    let mut iso_dates = Vec::new();
+    for (login, pages) in [
+        (
+            "demo-coordinator",
+            vec![
+                "/".to_owned(),
+                "/children".to_owned(),
+                format!("/children/{child}"),
+                format!("/children/{child}#tab-referrals"),
+                format!("/children/{child}#tab-consents"),
+                format!("/children/{child}/timeline"),
+                format!("/children/{child}/plan"),
+                format!("/children/{child}/transitions"),
+                format!("/children/{child}/edit"),
+                "/consultations".to_owned(),
+                "/consultations/new".to_owned(),
+                "/referrals".to_owned(),
+                "/meetings".to_owned(),
+                meeting.map_or("/meetings?period=past".to_owned(), |(m,)| {
+                    format!("/meetings/{m}")
+                }),
+                "/action-items".to_owned(),
+                "/plans".to_owned(),
+                "/agencies".to_owned(),
+                "/transitions".to_owned(),
+                "/network".to_owned(),
+                "/capacity".to_owned(),
+                "/challenges".to_owned(),
+                "/evaluation".to_owned(),
+                "/search?q=%E8%A6%8B%E6%9C%AC".to_owned(),
+                "/account/password".to_owned(),
+            ],
+        ),
+        (
+            "demo-agency",
+            vec![
+                "/".to_owned(),
+                "/inbox".to_owned(),
+                "/children".to_owned(),
+                "/action-items".to_owned(),
+            ],
+        ),
+    ] {
+        log_in(
+            &browser,
+            &app.base,
+            login,
+            tsunagu::demo::password_of(login).unwrap(),
+        )
+        .await;
+        browser.set_window_size(390, 844).await.unwrap();
+        for page in pages {
+            browser.goto(&format!("{}{page}", app.base)).await.unwrap();
+            browser
+                .wait()
+                .for_element(Locator::Css("main"))
+                .await
+                .unwrap();
+            let widths = browser
+                .execute(
+                    "return [document.documentElement.scrollWidth, window.innerWidth]",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let (page_width, view) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+            let name = format!(
+                "phone-{login}{}",
+                page.replace(['/', '?', '=', '%', '#'], "-")
+            );
+            save_screenshot(&browser, &name).await;
+            if page_width > view {
+                overflowing.push(format!("{page} ({login}): {page_width} px in {view}"));
+            }
+            // One date style on screens: 2026年12月10日, never 2026-12-10 (inputs aside).
+            let iso = browser
+                .execute(
+                    "var m = document.querySelector('main').innerText.match(/(^|[^0-9-])(19|20)[0-9]{2}-[01][0-9]-[0-3][0-9](?![0-9])/g); return m ? m.join(' ') : ''",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            if !iso.as_str().unwrap_or_default().is_empty() {
+                iso_dates.push(format!("{page} ({login}): {iso}"));
+            }
+        }
+        browser.set_window_size(1280, 900).await.unwrap();
+        log_out(&browser).await;
+    }
+    assert!(
+        overflowing.is_empty(),
+        "wider than a phone: {overflowing:#?}"
+    );
+    assert!(
+        iso_dates.is_empty(),
+        "dates in another style: {iso_dates:#?}"
+    );
+
+    // The child's page at a desk: summary and tabs on the first screen.
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser.set_window_size(1366, 900).await.unwrap();
+    browser
+        .goto(&format!("{}/children/{child}", app.base))
+        .await
+        .unwrap();
+    let top = browser
+        .execute(
+            "return document.querySelector('.child-tabs').getBoundingClientRect().bottom",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        top.as_f64().unwrap() < 900.0,
+        "the tabs are on the first screen"
+    );
+    save_screenshot(&browser, "child-page").await;
+    browser.close().await.unwrap();
 }

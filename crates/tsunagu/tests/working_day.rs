@@ -24,6 +24,7 @@ both_backends!(
     the_childs_consultations_are_on_the_childs_page,
     the_intake_registers_a_new_child_with_the_consultation_in_one_submit,
     worklists_of_plans_consultations_and_action_items_narrow_by_filters_in_the_url,
+    the_childs_page_opens_on_what_matters_today,
 );
 
 /// A new child of 香取海匝 (area 1), through the API.
@@ -703,6 +704,15 @@ async fn the_childs_consultations_are_on_the_childs_page(b: Backend) {
         "newest first"
     );
     assert!(section.contains(&format!("href=\"/consultations/{}\"", ids[5])));
+    // On the timeline each entry links to what it records.
+    let (_, timeline) = c.get_text(&format!("/children/{child}/timeline")).await;
+    assert!(
+        timeline.contains(&format!("<a href=\"/consultations/{}\">相談", ids[0])),
+        "{timeline}"
+    );
+    assert!(timeline.contains(&format!(
+        "<a href=\"/children/{child}#tab-record\">記録を作成しました"
+    )));
 
     // The nursery on the care team, with the family's consent, sees the child but no consultation.
     let nursery = nursery(&app).await;
@@ -1017,5 +1027,77 @@ async fn worklists_of_plans_consultations_and_action_items_narrow_by_filters_in_
             .await
             .status(),
         StatusCode::FORBIDDEN
+    );
+}
+
+/// The child's page opens on a summary of what matters today (stage, consent, plan and its
+/// review, open referrals, next meeting) over tabs; its forms open on demand.
+async fn the_childs_page_opens_on_what_matters_today(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let api = Api::new(&app, "demo-coordinator").await;
+    let child = new_child(&api, "要約", "きょう").await;
+    let c = app.login_as("demo-coordinator").await;
+    let page_of = |c: &common::Client| {
+        let c = c.clone();
+        async move { c.get_text(&format!("/children/{child}")).await.1 }
+    };
+    let page = page_of(&c).await;
+    let summary = &page[page.find("class=\"child-summary\"").unwrap()..];
+    let summary = &summary[..summary.find("</section>").unwrap()];
+    assert!(summary.contains("有効な同意なし"), "{summary}");
+    assert!(summary.contains("未作成"));
+    assert!(summary.contains("返事待ちなし"));
+    for tab in [
+        "記録",
+        "チーム",
+        "つなぎ",
+        "会議",
+        "計画",
+        "移行",
+        "書類",
+        "同意",
+        "履歴",
+    ] {
+        assert!(page.contains(&format!("\">{tab}</a>")), "the tab {tab}");
+    }
+    assert!(
+        page.contains("<summary class=\"button\">つなぐ…</summary>"),
+        "the form opens on demand"
+    );
+
+    let nursery = nursery(&app).await;
+    consent_for(&api, child, nursery).await;
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/children/{child}/referrals"),
+            serde_json::json!({"agency_id": nursery.to_string(), "reason": "要約の確認", "parts": ["profile"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/children/{child}/plans"),
+            serde_json::json!({"needs": "要約の確認", "review_on": "2099-04-01", "goal": ["目標"], "who": ["保育園"], "how": [""], "by_when": [""]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/children/{child}/meetings"),
+            serde_json::json!({"purpose": "要約に出る会議", "date": "2099-03-03", "start": "10:00", "end": "11:00", "agency_ids": [nursery.to_string()]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let meeting = body["id"].as_i64().unwrap();
+    let page = page_of(&c).await;
+    let summary = &page[page.find("class=\"child-summary\"").unwrap()..];
+    let summary = &summary[..summary.find("</section>").unwrap()];
+    assert!(summary.contains("有効 1件"), "{summary}");
+    assert!(summary.contains("第1版・見直し"), "{summary}");
+    assert!(summary.contains("2099年4月1日"));
+    assert!(summary.contains("返事待ち 1件"));
+    assert!(
+        summary.contains(&format!("href=\"/meetings/{meeting}\"")),
+        "the next meeting"
     );
 }

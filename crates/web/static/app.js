@@ -100,3 +100,52 @@ document.addEventListener("click", function (event) {
     .filter(function (field) { return field && !field.value; })[0];
   if (next) { next.focus(); }
 });
+
+// The child's page: its sections become tabs (記録・チーム・つなぎ…), one shown at a time, the
+// address keeping which (#tab-referrals, or any section's id inside a tab). Without script
+// every section shows, one after another. A form that came back with a problem opens its tab.
+document.addEventListener("DOMContentLoaded", function () {
+  var nav = document.querySelector(".child-tabs");
+  if (!nav) { return; }
+  var panels = Array.prototype.slice.call(document.querySelectorAll(".tab-panel"));
+  var links = Array.prototype.slice.call(nav.querySelectorAll("a"));
+  function show(id) {
+    var panel = panels.filter(function (p) { return p.id === id; })[0] || panels[0];
+    panels.forEach(function (p) { p.hidden = p !== panel; });
+    links.forEach(function (a) {
+      if (a.getAttribute("href") === "#" + panel.id) { a.setAttribute("aria-current", "true"); }
+      else { a.removeAttribute("aria-current"); }
+    });
+  }
+  function fromAddress() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id ? document.getElementById(id) : null;
+    var panel = target ? target.closest(".tab-panel") : null;
+    show(panel ? panel.id : "tab-record");
+    if (target && panel && target !== panel) { target.scrollIntoView(); }
+  }
+  nav.addEventListener("click", function (event) {
+    var a = event.target.closest("a");
+    if (!a) { return; }
+    event.preventDefault();
+    window.history.replaceState(null, "", a.getAttribute("href"));
+    show(a.getAttribute("href").slice(1));
+  });
+  window.addEventListener("hashchange", fromAddress);
+  var problem = document.querySelector(".tab-panel [aria-invalid=true], .tab-panel .error-summary");
+  if (problem && !window.location.hash) { show(problem.closest(".tab-panel").id); } else { fromAddress(); }
+  // A link to a section of this page (the summary's 「返事待ち」) opens its tab.
+  document.addEventListener("click", function (event) {
+    var a = event.target.closest && event.target.closest("a[href^='#']");
+    if (a && !nav.contains(a)) { window.setTimeout(fromAddress, 0); }
+  });
+});
+
+// On a phone the header is one line: the menu and the user's links open under 「メニュー」.
+document.documentElement.classList.add("js");
+document.addEventListener("click", function (event) {
+  var toggle = event.target.closest && event.target.closest(".menu-toggle");
+  if (!toggle) { return; }
+  var open = document.documentElement.classList.toggle("menu-open");
+  toggle.setAttribute("aria-expanded", open ? "true" : "false");
+});

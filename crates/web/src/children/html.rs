@@ -404,6 +404,37 @@ impl ShowPage {
     fn certificate(&self, kind: &str) -> &'static str {
         certificate_label(kind)
     }
+    /// The summary header's figures, from what the page has read anyway.
+    fn active_consents(&self) -> usize {
+        self.v
+            .consents
+            .iter()
+            .filter(|c| c.state(today()) == "有効")
+            .count()
+    }
+    fn review_overdue(&self) -> bool {
+        self.plan.is_some_and(|(_, review_on)| review_on < today())
+    }
+    fn next_meeting(&self) -> Option<&tsunagu_store::meetings::Meeting> {
+        let now = time::OffsetDateTime::now_utc();
+        self.meetings
+            .iter()
+            .filter(|m| m.ends_at >= now && !m.is_cancelled())
+            .min_by_key(|m| m.starts_at)
+    }
+    fn open_referrals(&self) -> usize {
+        self.referrals
+            .iter()
+            .filter(|r| r.state == tsunagu_domain::referral::State::Open)
+            .count()
+    }
+    fn next_follow_up(&self) -> Option<Date> {
+        self.consultations
+            .iter()
+            .filter_map(|c| c.follow_up_on)
+            .filter(|d| *d >= today())
+            .min()
+    }
     fn consent_state(&self, c: &tsunagu_store::children::Consent) -> &'static str {
         c.state(today())
     }

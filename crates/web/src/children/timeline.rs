@@ -67,6 +67,31 @@ impl TimelinePage {
     fn kind_label(&self, code: &str) -> &'static str {
         timeline_kind_label(code)
     }
+    fn link(&self, kind: &str, ref_id: &Option<i64>) -> Option<String> {
+        object_link(self.id, kind, *ref_id)
+    }
+}
+
+/// Where a timeline entry's object is: its own page when it has one, else the tab of the
+/// child's page that shows it.
+pub fn object_link(child: i64, kind: &str, ref_id: Option<i64>) -> Option<String> {
+    let on_page = |tab: &str| Some(format!("/children/{child}#{tab}"));
+    match (kind, ref_id) {
+        ("consultation", Some(id)) => Some(format!("/consultations/{id}")),
+        ("meeting", Some(id)) => Some(format!("/meetings/{id}")),
+        ("handover", Some(id)) => Some(format!("/handovers/{id}")),
+        ("document", Some(id)) => Some(format!("/children/{child}/attachments/{id}")),
+        ("plan", _) => Some(format!("/children/{child}/plan")),
+        ("transition", _) => Some(format!("/children/{child}/transitions")),
+        ("support_file", _) => Some(format!("/children/{child}/support-file")),
+        ("referral", _) => on_page("referrals"),
+        ("note", _) => on_page("notes"),
+        ("care_team", _) => on_page("care-team"),
+        ("consent", _) => on_page("tab-consents"),
+        ("duplicate", _) => on_page("duplicates"),
+        ("record" | "status", _) => on_page("tab-record"),
+        _ => None,
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
