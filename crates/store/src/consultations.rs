@@ -339,6 +339,162 @@ pub async fn link(u: &mut Unit, id: ConsultationId, child: &ChildAccess) -> Resu
     w.commit().await
 }
 
+/// A consultation as it was before a correction: what the history shows.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Snapshot {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub channel: String,
+    pub requester: String,
+    pub requester_agency_name: Option<String>,
+    pub caller: Option<String>,
+    pub concern: String,
+    pub action_taken: Option<String>,
+    pub minutes: Option<i64>,
+    pub follow_up_on: Option<Date>,
+    pub categories: Vec<String>,
+}
+
+impl From<&Consultation> for Snapshot {
+    fn from(c: &Consultation) -> Snapshot {
+        Snapshot {
+            at: c.at,
+            channel: c.channel.clone(),
+            requester: c.requester.clone(),
+            requester_agency_name: c.requester_agency_name.clone(),
+            caller: c.caller.clone(),
+            concern: c.concern.clone(),
+            action_taken: c.action_taken.clone(),
+            minutes: c.minutes,
+            follow_up_on: c.follow_up_on,
+            categories: c.categories.clone(),
+        }
+    }
+}
+
+/// One correction of a consultation: what it said before, who changed it, when and why.
+#[derive(Clone, Debug)]
+pub struct Revision {
+    pub previous: Snapshot,
+    pub reason: Option<String>,
+    pub revised_by_name: Option<String>,
+    pub revised_at: OffsetDateTime,
+}
+
+/// Corrects a consultation (the area's coordinators, and for a linked one those who may change
+/// the child): its text, time, channel, caller, categories, time spent and follow-up. Its area
+/// and child stay as they are. What it said before is kept as a revision with `reason`, and a
+/// linked consultation's timeline entry follows the new text.
+pub async fn update(
+    u: &mut Unit,
+    id: ConsultationId,
+    input: &ConsultationInput,
+    reason: Option<&str>,
+) -> Result<()> {
+    let (area, child) = authorize(u, id, Purpose::Write, "consultation.update").await?;
+    let actor = u.actor()?;
+    if child.is_none() && !may_take_calls(&actor, area) {
+        return Err(Error::Forbidden);
+    }
+    let before = {
+        let found: Option<Consultation> = query(format!("SELECT {COLUMNS} {FROM} WHERE s.id = $1"))
+            .bind(id.0)
+            .fetch_optional(&mut *u)
+            .await?;
+        let mut one = [found.ok_or(Error::NotFound)?];
+        attach_categories(u, &mut one).await?;
+        let [c] = one;
+        c
+    };
+    let previous =
+        serde_json::to_string(&Snapshot::from(&before)).map_err(|e| Error::Other(e.to_string()))?;
+    let mut w = match &child {
+        Some(access) => access::write(u, access, "consultation.update").await?,
+        None => u.write().await?,
+    };
+    // The stored area and child, never the input's: a correction does not move a consultation.
+    let input = ConsultationInput {
+        area_id: area,
+        child_id: before.child_id.map(ChildId),
+        ..input.clone()
+    };
+    query(
+        "UPDATE consultations SET at = $1, channel = $2, requester = $3, requester_agency_id = $4, caller = $5, \
+         concern = $6, action_taken = $7, minutes = $8, follow_up_on = $9 WHERE id = $10",
+    )
+    .bind(input.at)
+    .bind(&input.channel)
+    .bind(&input.requester)
+    .bind(input.requester_agency_id)
+    .bind(input.caller.as_deref())
+    .bind(&input.concern)
+    .bind(input.action_taken.as_deref())
+    .bind(input.minutes)
+    .bind(input.follow_up_on)
+    .bind(id.0)
+    .execute(&mut w.tx)
+    .await
+    .map_err(|e| e.on_foreign_key("requester_agency_id", "相談元の機関が見つかりません。"))?;
+    query("DELETE FROM consultation_category_links WHERE consultation_id = $1")
+        .bind(id.0)
+        .execute(&mut w.tx)
+        .await?;
+    for category in &input.category_ids {
+        link_category(id.0, *category, &input)
+            .execute(&mut w.tx)
+            .await
+            .map_err(|e| {
+                e.on_foreign_key("category_ids", "相談の分類が見つかりません。")
+                    .on_unique("category_ids")
+            })?;
+    }
+    query(
+        "INSERT INTO consultation_revisions (consultation_id, previous, reason, revised_by, revised_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.0)
+    .bind(previous)
+    .bind(reason)
+    .bind(actor.user_id)
+    .bind(crate::now())
+    .execute(&mut w.tx)
+    .await?;
+    if input.child_id.is_some() {
+        query("UPDATE child_events SET summary = $1, at = $2 WHERE kind = 'consultation' AND ref_id = $3")
+            .bind(summary(&input))
+            .bind(input.at)
+            .bind(id.0)
+            .execute(&mut w.tx)
+            .await?;
+    }
+    w.record(Event::new("consultation.update").object("consultation", id))
+        .await?;
+    w.commit().await
+}
+
+/// The corrections of a consultation, newest first (to those who may read it).
+pub async fn revisions(u: &mut Unit, id: ConsultationId) -> Result<Vec<Revision>> {
+    authorize(u, id, Purpose::Read, "consultation.read").await?;
+    let rows: Vec<(String, Option<String>, Option<String>, OffsetDateTime)> = query(
+        "SELECT r.previous, r.reason, u.display_name, r.revised_at FROM consultation_revisions r \
+         LEFT JOIN users u ON u.id = r.revised_by WHERE r.consultation_id = $1 ORDER BY r.id DESC",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *u)
+    .await?;
+    rows.into_iter()
+        .map(|(previous, reason, revised_by_name, revised_at)| {
+            Ok(Revision {
+                previous: serde_json::from_str(&previous)
+                    .map_err(|e| Error::Other(format!("a consultation's revision: {e}")))?,
+                reason,
+                revised_by_name,
+                revised_at,
+            })
+        })
+        .collect()
+}
+
 /// A category link carries its consultation's area and time, so the evaluation counts
 /// categories from one index (a consultation's area and time never change).
 fn link_category(consultation: i64, category: i64, input: &ConsultationInput) -> crate::db::Query {

@@ -25,6 +25,7 @@ both_backends!(
     the_intake_registers_a_new_child_with_the_consultation_in_one_submit,
     worklists_of_plans_consultations_and_action_items_narrow_by_filters_in_the_url,
     the_childs_page_opens_on_what_matters_today,
+    a_consultation_is_corrected_and_keeps_its_history,
 );
 
 /// A new child of 香取海匝 (area 1), through the API.
@@ -1100,4 +1101,103 @@ async fn the_childs_page_opens_on_what_matters_today(b: Backend) {
         summary.contains(&format!("href=\"/meetings/{meeting}\"")),
         "the next meeting"
     );
+}
+
+/// A consultation recorded with a mistake is corrected from its page: the new text shows (on
+/// the child's timeline too), what it said before stays in its history with who, when and why;
+/// a refused correction comes back filled in and changes nothing; only the area's coordinators
+/// may correct.
+async fn a_consultation_is_corrected_and_keeps_its_history(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let api = Api::new(&app, "demo-coordinator").await;
+    let child = new_child(&api, "修正", "りれき").await;
+    let (status, body) = api
+        .post(
+            "/api/v1/consultations",
+            serde_json::json!({"child_id": child.to_string(), "at": "2026-11-02T10:00", "channel": "電話", "requester": "保護者", "concern": "聞き間違えた主訴", "category_ids": ["2"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let c = app.login_as("demo-coordinator").await;
+    let (status, form) = c.get_text(&format!("/consultations/{id}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        form.contains("聞き間違えた主訴") && form.contains("2026-11-02T10:00"),
+        "{form}"
+    );
+    let token = csrf_in(&form).unwrap();
+    let fields = |concern: &'static str| {
+        vec![
+            ("csrf_token", token.clone()),
+            ("at", "2026-11-02T10:00".to_owned()),
+            ("channel", "電話".to_owned()),
+            ("requester", "保護者".to_owned()),
+            ("concern", concern.to_owned()),
+            ("category_ids", "2".to_owned()),
+            ("follow_up_on", "２０２６年１２月１日".to_owned()),
+            ("revision_reason", "保護者に確かめて訂正".to_owned()),
+        ]
+    };
+    let as_pairs = |v: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { v.clone() };
+
+    // Empty concern: back, filled in, nothing changed.
+    let bad = as_pairs(&fields(""));
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let res = c.post_form_raw(&format!("/consultations/{id}"), &bad).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("保護者に確かめて訂正"), "input kept");
+    let (_, shown) = c.get_text(&format!("/consultations/{id}")).await;
+    assert!(shown.contains("聞き間違えた主訴") && !shown.contains("修正の履歴"));
+
+    let good = fields("正しい主訴：ことばの遅れ");
+    let good: Vec<(&str, &str)> = good.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let res = c
+        .post_form_raw(&format!("/consultations/{id}"), &good)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, shown) = c.get_text(&location(&res)).await;
+    assert!(shown.contains("正しい主訴：ことばの遅れ"));
+    assert!(
+        shown.contains("2026年12月1日"),
+        "the follow-up typed full-width"
+    );
+    let history = &shown[shown.find("修正の履歴").expect("the history")..];
+    assert!(
+        history.contains("聞き間違えた主訴"),
+        "the earlier text kept"
+    );
+    assert!(history.contains("保護者に確かめて訂正") && history.contains("見本 はな子"));
+    let (_, timeline) = c.get_text(&format!("/children/{child}/timeline")).await;
+    assert!(timeline.contains("正しい主訴") && !timeline.contains("聞き間違えた"));
+    assert_eq!(app.audit_actions("consultation.update").await.len(), 1);
+
+    // Others may not correct it.
+    let supervisor = app.login_as("demo-supervisor").await;
+    assert_eq!(
+        supervisor
+            .get(&format!("/consultations/{id}/edit"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let kashiwa = app.login_as("demo-coordinator-kashiwa").await;
+    assert_eq!(
+        kashiwa
+            .get(&format!("/consultations/{id}/edit"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = kashiwa
+        .post_form(&format!("/consultations/{id}"), &good[1..])
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (concern,): (String,) = query("SELECT concern FROM consultations WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(concern, "正しい主訴：ことばの遅れ");
 }

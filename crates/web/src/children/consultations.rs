@@ -40,7 +40,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/consultations", get(list).post(create))
         .route("/consultations/new", get(new_form))
-        .route("/consultations/{id}", get(show))
+        .route("/consultations/{id}", get(show).post(update))
+        .route("/consultations/{id}/edit", get(edit_form))
         .route("/consultations/{id}/link", post(link))
 }
 
@@ -88,6 +89,8 @@ pub struct ConsultationFields {
     pub guardian_phone: String,
     /// Set when the coordinator has seen the possible duplicates and means a different child.
     pub not_a_duplicate: String,
+    /// Why a recorded consultation is corrected (corrections only; kept with its history).
+    pub revision_reason: String,
 }
 
 /// Family and given name from one field: split at the first space (half- or full-width).
@@ -264,6 +267,8 @@ struct FormPage {
     sexes: &'static [(&'static str, &'static str)],
     /// Records that may be the child being registered, to choose instead.
     duplicates: Vec<crate::children::html::SummaryLine>,
+    /// A correction of a recorded consultation: its address, or None for the intake.
+    editing: Option<ConsultationId>,
 }
 
 impl FormPage {
@@ -298,6 +303,7 @@ async fn form_page(
         child_name,
         sexes: &tsunagu_domain::children::SEXES,
         duplicates: vec![],
+        editing: None,
     })
 }
 
@@ -553,6 +559,8 @@ struct ShowPage {
     may_link: bool,
     attachments: Vec<tsunagu_store::attachments::Attachment>,
     may_attach: bool,
+    may_edit: bool,
+    revisions: Vec<consultations::Revision>,
 }
 
 #[derive(Deserialize, Default)]
@@ -568,11 +576,14 @@ async fn show(
 ) -> Result<Html<String>, AppError> {
     let c = consultations::get(&mut u, id).await?;
     let attachments = tsunagu_store::attachments::list_for_consultation(&mut u, id).await?;
+    let revisions = consultations::revisions(&mut u, id).await?;
     let page = ShowPage {
         layout: Layout::page(&auth, "相談記録", "/consultations").with_notice(q.notice.as_deref()),
         may_link: c.child_id.is_none() && auth.actor.role == Role::Coordinator,
         may_attach: auth.actor.role == Role::Coordinator,
+        may_edit: auth.actor.role == Role::Coordinator,
         attachments,
+        revisions,
         c,
     };
     Ok(Html(page.render()?))
@@ -600,4 +611,94 @@ async fn link(
     let access = access::child(&mut u, child, Purpose::Write, "consultation.link").await?;
     consultations::link(&mut u, id, &access).await?;
     Ok(Redirect::to(&format!("/children/{child}?notice=linked")).into_response())
+}
+
+/// The consultation as its form shows it, for a correction.
+fn fields_of(c: &Consultation, categories: &[Category]) -> ConsultationFields {
+    let at = c.at.to_offset(JST);
+    ConsultationFields {
+        area_id: c.area_id.to_string(),
+        child_id: c.child_id.map(|id| id.to_string()).unwrap_or_default(),
+        at: format!("{}T{:02}:{:02}", at.date(), at.hour(), at.minute()),
+        channel: c.channel.clone(),
+        requester: c.requester.clone(),
+        caller: c.caller.clone().unwrap_or_default(),
+        concern: c.concern.clone(),
+        category_ids: categories
+            .iter()
+            .filter(|k| c.categories.contains(&k.name))
+            .map(|k| k.id.to_string())
+            .collect(),
+        action_taken: c.action_taken.clone().unwrap_or_default(),
+        minutes: c.minutes.map(|m| m.to_string()).unwrap_or_default(),
+        follow_up_on: c.follow_up_on.map(|d| d.to_string()).unwrap_or_default(),
+        ..ConsultationFields::default()
+    }
+}
+
+async fn edit_page(
+    u: &mut Unit,
+    auth: &Auth,
+    id: ConsultationId,
+    c: &Consultation,
+    form: ConsultationFields,
+    errors: Errors,
+) -> Result<FormPage, AppError> {
+    let child_name = Some(
+        c.child_name
+            .clone()
+            .unwrap_or_else(|| "匿名（子どもに結びついていない）".to_owned()),
+    );
+    let mut page = form_page(u, auth, form, errors, child_name).await?;
+    page.layout.title = "相談記録の修正".to_owned();
+    page.editing = Some(id);
+    Ok(page)
+}
+
+/// A recorded consultation's correction form (coordinators).
+async fn edit_form(
+    auth: Auth,
+    mut u: Unit,
+    Path(id): Path<ConsultationId>,
+) -> Result<Html<String>, AppError> {
+    coordinator(&auth)?;
+    consultations::authorize(&mut u, id, Purpose::Write, "consultation.update").await?;
+    let c = consultations::get(&mut u, id).await?;
+    let categories = consultations::categories(&mut *u).await?;
+    let form = fields_of(&c, &categories);
+    Ok(Html(
+        edit_page(&mut u, &auth, id, &c, form, Errors::new())
+            .await?
+            .render()?,
+    ))
+}
+
+/// Saves a correction: the consultation's earlier text is kept in its history with the reason.
+async fn update(
+    auth: Auth,
+    mut u: Unit,
+    Path(id): Path<ConsultationId>,
+    form: Deferred<Form<ConsultationFields>>,
+) -> Result<Response, AppError> {
+    coordinator(&auth)?;
+    consultations::authorize(&mut u, id, Purpose::Write, "consultation.update").await?;
+    let Form(form) = form.parse()?;
+    let (input, mut errors) = check(&form, auth.actor.area_ids.first().copied());
+    let reason = errors.optional_line("revision_reason", "修正の理由", &form.revision_reason);
+    if errors.is_empty() {
+        match consultations::update(&mut u, id, &input, reason.as_deref()).await {
+            Ok(()) => {
+                return Ok(
+                    Redirect::to(&format!("/consultations/{id}?notice=saved")).into_response()
+                )
+            }
+            Err(e @ (tsunagu_store::Error::NotFound | tsunagu_store::Error::Forbidden)) => {
+                return Err(e.into())
+            }
+            Err(e) => into_form_errors(&mut errors, e)?,
+        }
+    }
+    let c = consultations::get(&mut u, id).await?;
+    let page = edit_page(&mut u, &auth, id, &c, form, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
