@@ -731,6 +731,21 @@ pub async fn near<'a>(on: impl Into<On<'a>>, area: i64, also: &[i64]) -> Result<
     .await
 }
 
+/// The named agencies (active or not), by reading: what a form already chose.
+pub async fn by_ids<'a>(on: impl Into<On<'a>>, ids: &[i64]) -> Result<Vec<AgencyRef>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut on = on.into();
+    // The ids are parsed numbers, never text.
+    let ids = crate::db::id_list(ids.iter().copied());
+    query(format!(
+        "SELECT id, name FROM agencies WHERE id IN ({ids}) ORDER BY kana, name"
+    ))
+    .fetch_all(on.exec())
+    .await
+}
+
 /// Active agencies by reading, for choosers.
 pub async fn all<'a>(on: impl Into<On<'a>>) -> Result<Vec<AgencyRef>> {
     let mut on = on.into();

@@ -422,3 +422,67 @@ pub async fn for_areas(u: &mut Unit) -> Result<Vec<Referral>> {
     u.audit_shown("referral.list", found.iter().map(|r| r.child_id));
     Ok(found)
 }
+
+/// An agency the child's consents let the coordinator refer to, and the parts they cover.
+#[derive(Clone, Debug)]
+pub struct Referable {
+    pub agency_id: AgencyId,
+    pub name: String,
+    /// Part codes (SharePart) any active consent covers for this agency.
+    pub parts: Vec<String>,
+}
+
+impl Referable {
+    /// The parts as the form's data attribute: "profile,plan".
+    pub fn parts_list(&self) -> String {
+        self.parts.join(",")
+    }
+}
+
+/// The agencies the child's active consents (or a legal basis) name today, directly or by kind
+/// (by kind, only those near the child's area), with the parts covered: what the referral
+/// form offers. The area's staff only; others get none.
+pub async fn referable(u: &mut Unit, access: &ChildAccess, area: i64) -> Result<Vec<Referable>> {
+    if !access.sees_everything() {
+        return Ok(vec![]);
+    }
+    let today = access::today();
+    let active =
+        "c.child_id = $1 AND c.valid_from <= $2 AND (c.valid_to IS NULL OR c.valid_to >= $2) \
+                  AND (c.revoked_on IS NULL OR c.revoked_on > $2)";
+    let rows: Vec<(i64, String, String)> = query(format!(
+        "SELECT a.id, a.name, c.parts FROM consents c JOIN consent_agencies ca ON ca.consent_id = c.id \
+         JOIN agencies a ON a.id = ca.agency_id WHERE {active} AND a.active = $3 \
+         UNION ALL SELECT a.id, a.name, c.parts FROM consents c JOIN consent_agency_kinds ck ON ck.consent_id = c.id \
+         JOIN agencies a ON a.kind_id = ck.kind_id WHERE {active} AND a.active = $3 AND a.id IN ( \
+           SELECT x.id FROM agencies x WHERE x.municipality_id IN (SELECT am.municipality_id FROM area_municipalities am WHERE am.area_id = $4) \
+           UNION SELECT sa.agency_id FROM agency_served_areas sa WHERE sa.area_id = $4)"
+    ))
+    .bind(access.child().0)
+    .bind(today)
+    .bind(true)
+    .bind(area)
+    .fetch_all(&mut *u)
+    .await?;
+    let mut found: Vec<Referable> = Vec::new();
+    for (id, name, parts) in rows {
+        let entry = match found.iter_mut().find(|r| r.agency_id.0 == id) {
+            Some(entry) => entry,
+            None => {
+                found.push(Referable {
+                    agency_id: AgencyId(id),
+                    name,
+                    parts: vec![],
+                });
+                found.last_mut().ok_or(Error::NotFound)?
+            }
+        };
+        for part in parts.split(',').filter(|p| !p.is_empty()) {
+            if !entry.parts.iter().any(|p| p == part) {
+                entry.parts.push(part.to_owned());
+            }
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(found)
+}

@@ -1906,6 +1906,20 @@ async fn a_refused_referral_stays_where_the_work_is() {
         )
         .await;
     let child = body["child"]["id"].as_i64().unwrap();
+    // The family agreed to share the profile with the nursery: the one agency offered.
+    let (nursery,): (i64,) =
+        tsunagu_store::db::query("SELECT agency_id FROM users WHERE login = 'demo-agency'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/children/{child}/consents"),
+            serde_json::json!({"basis": "consent", "guardian_name": "紹介 保護者", "parts": ["profile"], "agency_ids": [nursery.to_string()], "valid_from": "2026-01-01", "obtained": "written"}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let consent = body["id"].as_i64().unwrap();
     let driver = Driver::start();
     let browser = driver.browser().await;
     log_in(
@@ -1925,15 +1939,41 @@ async fn a_refused_referral_stays_where_the_work_is() {
         .await
         .unwrap();
     open_form(&browser, "つなぐ…").await;
+    let offered = browser
+        .find_all(Locator::Css("#r-agency option[value]:not([value=''])"))
+        .await
+        .unwrap();
+    assert_eq!(offered.len(), 1, "only the agency the consent names");
     browser
-        .find(Locator::Css("#r-agency option:nth-child(2)"))
+        .find(Locator::Css(&format!(
+            "#r-agency option[value='{nursery}']"
+        )))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
+    let plan_part = browser
+        .find(Locator::Css("input[name=parts][value=plan]"))
+        .await
+        .unwrap()
+        .prop("disabled")
+        .await
+        .unwrap();
+    assert_eq!(
+        plan_part.as_deref(),
+        Some("true"),
+        "a part outside the consent is closed"
+    );
     let reason = "園での集団活動の様子を見てほしい";
     fill(&browser, "r-reason", reason).await;
+    // Meanwhile the family withdraws its consent (a colleague records it): the referral sent
+    // next is refused by the rule.
+    let colleague = app.login_as("demo-coordinator").await;
+    let res = colleague
+        .post_form(&format!("/children/{child}/consents/{consent}/revoke"), &[])
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
     browser
         .find(Locator::Css("form.referral-form button[type=submit]"))
         .await

@@ -26,6 +26,7 @@ both_backends!(
     worklists_of_plans_consultations_and_action_items_narrow_by_filters_in_the_url,
     the_childs_page_opens_on_what_matters_today,
     a_consultation_is_corrected_and_keeps_its_history,
+    choosers_offer_what_the_consent_allows_and_find_agencies_by_name,
 );
 
 /// A new child of 香取海匝 (area 1), through the API.
@@ -311,9 +312,14 @@ async fn a_refused_referral_stays_on_the_childs_page_with_its_input(b: Backend) 
             "the reason typed is kept"
         );
         assert!(html.contains("value=\"2027-01-15\""), "the date is kept");
+        let chooser = &html[html.find("id=\"r-agency\"").unwrap()..];
+        let option = &chooser[chooser
+            .find(&format!("<option value=\"{agency}\""))
+            .expect("the chosen agency is offered")..];
         assert!(
-            html.contains(&format!("<option value=\"{agency}\" selected>")),
-            "the chosen agency stays chosen"
+            option[..option.find('>').unwrap()].ends_with(" selected"),
+            "the chosen agency stays chosen: {}",
+            &option[..100]
         );
         let at = html
             .find(&format!("id=\"{field}\""))
@@ -1200,4 +1206,89 @@ async fn a_consultation_is_corrected_and_keeps_its_history(b: Backend) {
         .await
         .unwrap();
     assert_eq!(concern, "正しい主訴：ことばの遅れ");
+}
+
+/// The referral form offers only the agencies the child's consents name, with the parts they
+/// cover (the rest shown closed, with why); the consent form lists no directory: the care
+/// team's agencies and those found by name.
+async fn choosers_offer_what_the_consent_allows_and_find_agencies_by_name(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let api = Api::new(&app, "demo-coordinator").await;
+    let child = new_child(&api, "選択", "どうい").await;
+    let c = app.login_as("demo-coordinator").await;
+    let (_, page) = c.get_text(&format!("/children/{child}")).await;
+    let form = &page[page.find("id=\"r-agency\"").unwrap()..];
+    let select = &form[..form.find("</select>").unwrap()];
+    assert_eq!(
+        select.matches("<option").count(),
+        1,
+        "nothing to choose without a consent"
+    );
+    assert!(form.contains("同意が記録されていないため"));
+
+    let nursery = nursery(&app).await;
+    consent_for(&api, child, nursery).await;
+    let (_, page) = c.get_text(&format!("/children/{child}")).await;
+    let form = &page[page.find("id=\"r-agency\"").unwrap()..];
+    let select = &form[..form.find("</select>").unwrap()];
+    assert_eq!(select.matches("<option").count(), 2, "{select}");
+    assert!(select.contains(&format!("value=\"{nursery}\" data-parts=\"profile\"")));
+    assert!(
+        form.contains(
+            "value=\"plan\" disabled> 支援計画（役割分担）<span class=\"hint\">（同意の範囲外）"
+        ),
+        "{form}"
+    );
+    // A part outside the consent, sent anyway, is refused by the rule.
+    let token = csrf_in(&page).unwrap();
+    let res = c
+        .post_form_raw(
+            &format!("/children/{child}/referrals"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("agency_id", nursery.to_string().as_str()),
+                ("reason", "範囲外の確認"),
+                ("parts", "plan"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The consent form: no list of every agency.
+    let (_, form) = c.get_text(&format!("/children/{child}/consents/new")).await;
+    let (total,): (i64,) = query("SELECT COUNT(*) FROM agencies WHERE active = $1")
+        .bind(true)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(total > 20);
+    assert_eq!(
+        form.matches("name=\"agency_ids\"").count(),
+        0,
+        "none on the team yet"
+    );
+    on_team(&c, child, nursery).await;
+    let (_, form) = c.get_text(&format!("/children/{child}/consents/new")).await;
+    assert_eq!(
+        form.matches("name=\"agency_ids\"").count(),
+        1,
+        "the team's agency"
+    );
+    let (name,): (String,) = query("SELECT name FROM agencies WHERE id = $1")
+        .bind(nursery)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let first: String = name.chars().take(3).collect();
+    let (status, found) = c
+        .get_text(&format!(
+            "/agencies/options?as=checks&agency_q={}",
+            common::qs(&first)
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        found.contains(&format!("name=\"agency_ids\" value=\"{nursery}\"")),
+        "{found}"
+    );
 }

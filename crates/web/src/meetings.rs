@@ -191,9 +191,9 @@ async fn new_form(auth: Auth, mut u: Unit, Path(id): Path<i64>) -> Result<Html<S
         layout: Layout::page(&auth, "支援会議の予定", "/children"),
         child_id: id,
         child_name: v.child.name(),
+        agencies: chosen_agencies(&mut u, &form.agency_ids).await?,
         form,
         errors: Errors::new(),
-        agencies: agencies::all(&mut *u).await?,
     };
     Ok(Html(page.render()?))
 }
@@ -206,7 +206,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     let access = access::child(&mut u, ChildId(id), Purpose::Write, "meeting.create").await?;
     let Form(form) = form.parse()?;
-    let all = agencies::all(&mut *u).await?;
+    let all = chosen_agencies(&mut u, &form.agency_ids).await?;
     let created = match check(&form, &all) {
         Ok(new) => meetings::create(&mut u, &access, &new)
             .await
@@ -232,6 +232,13 @@ async fn create(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The agencies a form has ticked (the care team's at first), by name: the form offers these
+/// and finds any other by name, never listing the whole directory.
+async fn chosen_agencies(u: &mut Unit, ids: &[String]) -> Result<Vec<AgencyRef>, AppError> {
+    let ids: Vec<i64> = ids.iter().filter_map(|a| a.trim().parse().ok()).collect();
+    Ok(agencies::by_ids(&mut **u, &ids).await?)
 }
 
 #[derive(Template)]
@@ -615,7 +622,7 @@ pub async fn api_create(
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let access = access::child(&mut u, ChildId(id), Purpose::Write, "meeting.create").await?;
     let JsonBody(body) = body.parse()?;
-    let new = check(&body, &agencies::all(&mut *u).await?)?;
+    let new = check(&body, &chosen_agencies(&mut u, &body.agency_ids).await?)?;
     let meeting = meetings::create(&mut u, &access, &new).await?;
     Ok((
         StatusCode::CREATED,

@@ -149,3 +149,27 @@ document.addEventListener("click", function (event) {
   var open = document.documentElement.classList.toggle("menu-open");
   toggle.setAttribute("aria-expanded", open ? "true" : "false");
 });
+
+// The referral form: choosing an agency leaves open only the parts its consent covers.
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (select.id !== "r-agency") { return; }
+  var option = select.options[select.selectedIndex];
+  var allowed = option ? option.getAttribute("data-parts") : null;
+  if (allowed === null) { return; }
+  var list = allowed.split(",");
+  select.form.querySelectorAll("input[name=parts]").forEach(function (box) {
+    var covered = list.indexOf(box.value) >= 0;
+    box.disabled = !covered;
+    if (!covered) { box.checked = false; }
+  });
+});
+
+// An agency ticked among those found by name joins the chosen list, so the next search (which
+// replaces the found ones) does not drop it.
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.closest || !box.closest(".found-checks") || !box.checked) { return; }
+  var chosen = box.closest("fieldset").querySelector(".chosen-checks");
+  if (chosen && !chosen.querySelector("input[value='" + box.value + "']")) { chosen.appendChild(box.closest("label")); }
+});

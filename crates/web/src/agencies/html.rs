@@ -69,7 +69,20 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 struct OptionsQuery {
     q: Option<String>,
+    /// The consent form's search box (the same as `q`).
+    agency_q: Option<String>,
     area_id: Option<i64>,
+    /// "checks": checkboxes to add to a list (the consent form), not a select's options.
+    #[serde(rename = "as")]
+    shape: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "agencies/checks_found.html")]
+struct ChecksFragment {
+    agencies: Vec<agencies::AgencyRef>,
+    more: bool,
+    q: String,
 }
 
 #[derive(Template)]
@@ -91,7 +104,11 @@ async fn options(
         return Err(AppError::Forbidden);
     }
     const SHOWN: i64 = 50;
-    let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let text =
+        q.q.as_deref()
+            .or(q.agency_q.as_deref())
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
     let (found, more) = match (text, q.area_id) {
         (Some(text), _) => {
             let filter = agencies::Filter {
@@ -113,6 +130,16 @@ async fn options(
         (None, Some(area)) => (agencies::near(&state.db, area, &[]).await?, false),
         (None, None) => (vec![], false),
     };
+    if q.shape.as_deref() == Some("checks") {
+        return Ok(Html(
+            ChecksFragment {
+                agencies: found,
+                more,
+                q: text.unwrap_or_default().to_owned(),
+            }
+            .render()?,
+        ));
+    }
     Ok(Html(
         OptionsFragment {
             agencies: found,

@@ -155,12 +155,28 @@ async fn consent_page(
     let seen = access::record(u, ChildId(id)).await?;
     let v = children::view(u, seen).await?;
     let attachments = tsunagu_store::attachments::list(u, &v.access).await?;
+    // Offered without a search: the agencies already chosen and those of the care team. Any
+    // other is found by name; the prefecture's thousands are never listed.
+    let mut ids: Vec<i64> = form
+        .agency_ids
+        .iter()
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    ids.extend(
+        v.care_team
+            .iter()
+            .filter(|t| t.to_on.is_none())
+            .map(|t| t.agency_id),
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    let agencies = agencies::by_ids(&mut **u, &ids).await?;
     Ok(ConsentPage {
         layout: Layout::page(auth, "同意・情報共有の記録", "/children"),
         v,
         form,
         errors,
-        agencies: agencies::all(&mut **u).await?,
+        agencies,
         kinds: agencies::kinds(&mut **u).await?,
         parts: SharePart::ALL
             .iter()

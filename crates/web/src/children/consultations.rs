@@ -287,6 +287,13 @@ async fn form_page(
     errors: Errors,
     child_name: Option<String>,
 ) -> Result<FormPage, AppError> {
+    let chosen: Vec<i64> = form
+        .requester_agency_id
+        .trim()
+        .parse()
+        .into_iter()
+        .collect();
+    let agencies = agencies::by_ids(&mut **u, &chosen).await?;
     Ok(FormPage {
         layout: Layout::page(auth, "相談の受付", "/consultations/new"),
         form,
@@ -296,7 +303,7 @@ async fn form_page(
             .into_iter()
             .filter(|a| auth.actor.serves_area(a.id))
             .collect(),
-        agencies: agencies::all(&mut **u).await?,
+        agencies,
         categories: consultations::categories(&mut **u).await?,
         channels: &CHANNELS,
         requesters: &REQUESTERS,

@@ -231,7 +231,9 @@ pub struct Choices {
     pub grades: Vec<&'static str>,
 }
 
-async fn choices(u: &mut Unit, auth: &Auth) -> Result<Choices, AppError> {
+/// The form's choices; the agencies offered without a search are the area's (and the one
+/// chosen), never the whole directory.
+async fn choices(u: &mut Unit, auth: &Auth, form: &ChildFields) -> Result<Choices, AppError> {
     let areas = areas::all_areas(&mut **u)
         .await?
         .into_iter()
@@ -249,7 +251,17 @@ async fn choices(u: &mut Unit, auth: &Auth) -> Result<Choices, AppError> {
         )
         .await?
         .items,
-        agencies: agencies::all(&mut **u).await?,
+        agencies: {
+            let area = form
+                .area_id
+                .trim()
+                .parse()
+                .ok()
+                .or(auth.actor.area_ids.first().map(|a| a.0))
+                .unwrap_or_default();
+            let chosen: Vec<i64> = form.current_agency_id.trim().parse().into_iter().collect();
+            agencies::near(&mut **u, area, &chosen).await?
+        },
         sexes: &SEXES,
         certificate_kinds: CERTIFICATE_KINDS.iter().map(|(c, l, _)| (*c, *l)).collect(),
         grades: CERTIFICATE_KINDS
@@ -294,12 +306,13 @@ async fn form_page(
     } else {
         "子どもの登録"
     };
+    let choices = choices(u, auth, &form).await?;
     Ok(FormPage {
         layout: Layout::page(auth, title, "/children"),
         id,
         form,
         errors,
-        choices: choices(u, auth).await?,
+        choices,
         duplicates,
     })
 }
@@ -383,6 +396,8 @@ struct ShowPage {
     /// The class or grade today, counting recorded holds: 年長（5歳児クラス）.
     stage: String,
     referral: ReferralForm,
+    /// The agencies the consents let a referral go to, with the parts they cover.
+    referable: Vec<tsunagu_store::referrals::Referable>,
     /// The latest consultations about the child, and how many there are.
     consultations: Vec<tsunagu_store::consultations::Consultation>,
     consultations_total: i64,
@@ -411,6 +426,13 @@ impl ShowPage {
             .iter()
             .filter(|c| c.state(today()) == "有効")
             .count()
+    }
+    /// Whether some consent covers `part` for some agency: the others are offered disabled,
+    /// with the reason beside them.
+    fn part_consented(&self, part: &str) -> bool {
+        self.referable
+            .iter()
+            .any(|r| r.parts.iter().any(|p| p == part))
     }
     fn review_overdue(&self) -> bool {
         self.plan.is_some_and(|(_, review_on)| review_on < today())
@@ -533,6 +555,23 @@ pub(crate) async fn show_page(
         vec![]
     };
     let referrals = tsunagu_store::referrals::for_child(u, &access).await?;
+    let mut referable = if v.may_write {
+        tsunagu_store::referrals::referable(u, &access, v.child.area_id).await?
+    } else {
+        vec![]
+    };
+    // A refused referral's agency stays chosen beside its reason, even outside the consents.
+    if let Ok(chosen) = referral.fields.agency_id.trim().parse::<i64>() {
+        if !referable.iter().any(|r| r.agency_id.0 == chosen) {
+            for a in agencies::by_ids(&mut **u, &[chosen]).await? {
+                referable.push(tsunagu_store::referrals::Referable {
+                    agency_id: a.id,
+                    name: format!("{}（同意なし）", a.name),
+                    parts: vec![],
+                });
+            }
+        }
+    }
     let notes = tsunagu_store::notes::read(u, &access).await?;
     let meetings = tsunagu_store::meetings::for_child(u, &access).await?;
     let holds = tsunagu_store::transitions::holds(u, &access).await?;
@@ -577,6 +616,7 @@ pub(crate) async fn show_page(
         siblings,
         v,
         referral,
+        referable,
         consultations,
         consultations_total,
     };
