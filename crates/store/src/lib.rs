@@ -17,6 +17,7 @@ pub mod consents;
 pub mod consultations;
 pub mod councils;
 pub mod db;
+pub mod drafts;
 pub mod duplicates;
 pub mod error;
 pub mod evaluation;

@@ -2404,3 +2404,102 @@ async fn every_main_page_fits_a_phone() {
     save_screenshot(&browser, "child-page").await;
     browser.close().await.unwrap();
 }
+
+/// A long form typed and left (a closed tab) is offered back, filled in, when opened again;
+/// once sent its draft is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_survives_a_closed_tab() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .goto(&format!("{}/consultations/new", app.base))
+        .await
+        .unwrap();
+    let concern = "長い電話の途中：園での様子、家での様子、これまでの相談先";
+    fill(&browser, "f-concern", concern).await;
+    browser
+        .find(Locator::XPath("//label[contains(., 'ことば')]/input"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Saved a moment after the typing stops, and the form says so.
+    for _ in 0..50 {
+        if text_of(&browser, ".draft-status")
+            .await
+            .contains("保存しました")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(text_of(&browser, ".draft-status")
+        .await
+        .contains("下書きを保存しました"));
+    // The tab is closed; later the form is opened again.
+    browser.goto(&format!("{}/", app.base)).await.unwrap();
+    browser
+        .goto(&format!("{}/consultations/new", app.base))
+        .await
+        .unwrap();
+    let restore = browser
+        .wait()
+        .for_element(Locator::XPath(
+            "//div[contains(@class, 'draft-offer')]/button[. = '下書きを戻す']",
+        ))
+        .await
+        .unwrap();
+    save_screenshot(&browser, "draft-offered").await;
+    restore.click().await.unwrap();
+    let typed = browser
+        .find(Locator::Id("f-concern"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(typed.as_deref(), Some(concern));
+    let ticked = browser
+        .find(Locator::XPath("//label[contains(., 'ことば')]/input"))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap();
+    assert_eq!(ticked.as_deref(), Some("true"));
+    browser
+        .find(Locator::Css("form.intake button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    let mut left = 1;
+    for _ in 0..50 {
+        let (n,): (i64,) = tsunagu_store::db::query("SELECT COUNT(*) FROM drafts")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        left = n;
+        if n == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(left, 0, "the draft is gone once the form is sent");
+    browser.close().await.unwrap();
+}

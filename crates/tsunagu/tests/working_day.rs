@@ -27,6 +27,7 @@ both_backends!(
     the_childs_page_opens_on_what_matters_today,
     a_consultation_is_corrected_and_keeps_its_history,
     choosers_offer_what_the_consent_allows_and_find_agencies_by_name,
+    a_long_forms_draft_is_kept_for_its_user_until_sent_or_discarded,
 );
 
 /// A new child of 香取海匝 (area 1), through the API.
@@ -1291,4 +1292,74 @@ async fn choosers_offer_what_the_consent_allows_and_find_agencies_by_name(b: Bac
         found.contains(&format!("name=\"agency_ids\" value=\"{nursery}\"")),
         "{found}"
     );
+}
+
+/// A long form's draft is kept on the server for the user who typed it (never the token or a
+/// password), given back to them only, replaced as they type, and gone once discarded; a key
+/// that is not one of this site's forms is refused.
+async fn a_long_forms_draft_is_kept_for_its_user_until_sent_or_discarded(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let c = app.login_as("demo-coordinator").await;
+    let (status, _) = c.get_text("/drafts?key=%2Fconsultations").await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "no draft yet");
+    for concern in ["下書きの途中", "下書きの続き（長い聞き取り）"] {
+        let res = c
+            .post_json(
+                "/drafts",
+                serde_json::json!({"key": "/consultations", "fields": [["csrf_token", "x"], ["concern", concern], ["category_ids", "2"], ["category_ids", "3"], ["password", "秘密"]]}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+    let (status, body) = c.get_text("/drafts?key=%2Fconsultations").await;
+    assert_eq!(status, StatusCode::OK);
+    let draft: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        draft["fields"],
+        serde_json::json!([
+            ["concern", "下書きの続き（長い聞き取り）"],
+            ["category_ids", "2"],
+            ["category_ids", "3"]
+        ])
+    );
+    assert!(draft["saved_at"].as_str().unwrap().contains('年'));
+    let (stored,): (String,) = query("SELECT fields FROM drafts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(!stored.contains("csrf_token") && !stored.contains("秘密"));
+
+    // Another user sees none of it; a key outside this site is refused.
+    let other = app.login_as("demo-supervisor").await;
+    let (status, _) = other.get_text("/drafts?key=%2Fconsultations").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let res = c
+        .post_json(
+            "/drafts",
+            serde_json::json!({"key": "//evil.example/x", "fields": [["concern", "x"]]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Without the page's token, nothing is saved.
+    let res = c
+        .http
+        .post(c.url("/drafts"))
+        .json(&serde_json::json!({"key": "/consultations", "fields": [["concern", "よそから"]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let res = c
+        .post_json(
+            "/drafts/discard",
+            serde_json::json!({"key": "/consultations"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (status, _) = c.get_text("/drafts?key=%2Fconsultations").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // The long forms say they keep a draft.
+    let (_, intake) = c.get_text("/consultations/new").await;
+    assert!(intake.contains("data-draft"));
 }

@@ -13,6 +13,7 @@ mod capacity;
 mod challenges;
 mod children;
 mod councils;
+mod drafts;
 mod error;
 mod evaluation;
 mod extract;
@@ -84,6 +85,7 @@ fn routes() -> Routes<AppState> {
         .merge(capacity::router())
         .merge(challenges::router())
         .merge(children::notes::router())
+        .merge(drafts::router())
         .merge(admin)
         .merge(assets::router())
         .merge(http::probes())

@@ -173,3 +173,77 @@ document.addEventListener("change", function (event) {
   var chosen = box.closest("fieldset").querySelector(".chosen-checks");
   if (chosen && !chosen.querySelector("input[value='" + box.value + "']")) { chosen.appendChild(box.closest("label")); }
 });
+
+// Long forms keep a draft on the server as they are typed (data-draft): saved a moment after
+// each change, offered back when the form is opened again, discarded when it is sent. The form
+// says so under it. Hidden fields (a plan's version and the like) are never restored.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-draft]").forEach(function (form) {
+    var key = new URL(form.action, window.location.href).pathname;
+    var token = form.querySelector("input[name=csrf_token]");
+    var headers = { "Content-Type": "application/json", "X-CSRF-Token": token ? token.value : "" };
+    var status = document.createElement("p");
+    status.className = "draft-status hint";
+    status.setAttribute("aria-live", "polite");
+    status.textContent = "入力中の内容は、下書きとして自動で保存されます（閉じても消えません）。";
+    var actions = form.querySelector(".actions");
+    form.insertBefore(status, actions && actions.parentNode === form ? actions : null);
+    var timer = null;
+    function fields() {
+      var out = [];
+      new FormData(form).forEach(function (value, name) {
+        if (typeof value === "string" && name !== "csrf_token") { out.push([name, value]); }
+      });
+      return out;
+    }
+    function post(path, body, keepalive) {
+      return fetch(path, { method: "POST", headers: headers, credentials: "same-origin", keepalive: !!keepalive, body: JSON.stringify(body) });
+    }
+    function save() {
+      post("/drafts", { key: key, fields: fields() }).then(function (r) {
+        var at = new Date().toLocaleTimeString("ja-JP", { hour: "2-digit", minute: "2-digit" });
+        status.textContent = r.ok ? "下書きを保存しました（" + at + "）。" : "下書きを保存できませんでした。";
+      }).catch(function () { status.textContent = "接続が切れています。つながると下書きを保存します。"; });
+    }
+    function later() { window.clearTimeout(timer); timer = window.setTimeout(save, 1500); }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    window.addEventListener("online", function () { if (timer) { save(); } });
+    form.addEventListener("submit", function () {
+      window.clearTimeout(timer);
+      post("/drafts/discard", { key: key }, true);
+    });
+    function restore(pairs) {
+      var byName = {};
+      pairs.forEach(function (p) { (byName[p[0]] = byName[p[0]] || []).push(p[1]); });
+      Object.keys(byName).forEach(function (name) {
+        var values = byName[name];
+        var i = 0;
+        form.querySelectorAll("[name='" + window.CSS.escape(name) + "']").forEach(function (el) {
+          if (el.type === "checkbox" || el.type === "radio") { el.checked = values.indexOf(el.value) >= 0; }
+          else if (el.type !== "hidden" && el.type !== "file" && i < values.length) { el.value = values[i++]; }
+        });
+      });
+    }
+    // On a form that came back with a problem, what was sent is on the page: no offer.
+    if (form.querySelector("[aria-invalid=true]")) { return; }
+    fetch("/drafts?key=" + encodeURIComponent(key), { credentials: "same-origin" }).then(function (r) {
+      return r.status === 200 ? r.json() : null;
+    }).then(function (draft) {
+      if (!draft) { return; }
+      var offer = document.createElement("div");
+      offer.className = "notice notice-important draft-offer";
+      offer.setAttribute("role", "status");
+      var text = document.createElement("span");
+      text.textContent = "保存された下書きがあります（" + draft.saved_at + "）。";
+      var back = document.createElement("button");
+      back.type = "button"; back.className = "button primary"; back.textContent = "下書きを戻す";
+      var drop = document.createElement("button");
+      drop.type = "button"; drop.className = "button"; drop.textContent = "下書きを破棄する";
+      back.addEventListener("click", function () { restore(draft.fields); offer.remove(); status.textContent = "下書きを戻しました。"; });
+      drop.addEventListener("click", function () { post("/drafts/discard", { key: key }); offer.remove(); });
+      offer.append(text, " ", back, " ", drop);
+      form.parentNode.insertBefore(offer, form);
+    }).catch(function () {});
+  });
+});
