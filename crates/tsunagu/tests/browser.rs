@@ -2503,3 +2503,137 @@ async fn a_draft_survives_a_closed_tab() {
     assert_eq!(left, 0, "the draft is gone once the form is sent");
     browser.close().await.unwrap();
 }
+
+/// ChromeDriver's command that takes the browser's network down (or brings it back), as a
+/// phone loses its signal on a visit: pages see `navigator.onLine` and their requests fail.
+#[derive(Debug)]
+struct NetworkConditions {
+    offline: bool,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({"network_conditions": {
+            "offline": self.offline, "latency": 0, "download_throughput": -1, "upload_throughput": -1
+        }});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// A visit's quick note written with no signal waits on the phone and is sent, photo and all,
+/// when the connection returns; it lands on the child's page as a consultation by visit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quick_note_written_offline_is_sent_when_the_connection_returns() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let (child,): (i64,) = tsunagu_store::db::query(
+        "SELECT id FROM children WHERE area_id = 1 AND status = 'active' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser.set_window_size(390, 844).await.unwrap();
+    browser
+        .goto(&format!("{}/children/{child}", app.base))
+        .await
+        .unwrap();
+    open_form(&browser, "訪問のメモ（写真も）…").await;
+    let note = "園庭で友だちと砂遊び。声かけで順番を待てた";
+    fill(&browser, "q-note", note).await;
+    let photo = std::env::temp_dir().join(format!("tsunagu-visit-{}.png", std::process::id()));
+    std::fs::write(&photo, common::small_png()).unwrap();
+    browser
+        .find(Locator::Id("q-photo"))
+        .await
+        .unwrap()
+        .send_keys(&photo.display().to_string())
+        .await
+        .unwrap();
+    save_screenshot(&browser, "quick-note-phone").await;
+    browser
+        .issue_cmd(NetworkConditions { offline: true })
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form[data-offline] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut said = String::new();
+    for _ in 0..50 {
+        said = text_of(&browser, ".offline-status").await;
+        if said.contains("一時保存しました") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(said.contains("一時保存しました"), "{said}");
+    save_screenshot(&browser, "quick-note-kept-offline").await;
+    let notes = || async {
+        let (n,): (i64,) = tsunagu_store::db::query(
+            "SELECT COUNT(*) FROM consultations WHERE child_id = $1 AND channel = '訪問' AND concern = $2",
+        )
+        .bind(child)
+        .bind(note)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        n
+    };
+    assert_eq!(notes().await, 0, "nothing reached the server");
+
+    // The signal returns: the note goes by itself, once.
+    browser
+        .issue_cmd(NetworkConditions { offline: false })
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if notes().await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(notes().await, 1);
+    let (photos,): (i64,) = tsunagu_store::db::query(
+        "SELECT COUNT(*) FROM attachments a JOIN consultations s ON s.id = a.consultation_id \
+         WHERE s.concern = $1 AND a.child_id = $2 AND a.content_type = 'image/png'",
+    )
+    .bind(note)
+    .bind(child)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(photos, 1, "the photo went with it, on the child's record");
+    let mut said = String::new();
+    for _ in 0..50 {
+        said = text_of(&browser, ".offline-status").await;
+        if said.contains("送りました") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(said.contains("送りました"), "{said}");
+    let _ = std::fs::remove_file(&photo);
+    browser.close().await.unwrap();
+}

@@ -28,6 +28,7 @@ both_backends!(
     a_consultation_is_corrected_and_keeps_its_history,
     choosers_offer_what_the_consent_allows_and_find_agencies_by_name,
     a_long_forms_draft_is_kept_for_its_user_until_sent_or_discarded,
+    a_quick_note_of_a_visit_is_a_consultation_with_its_photo,
 );
 
 /// A new child of 香取海匝 (area 1), through the API.
@@ -1362,4 +1363,67 @@ async fn a_long_forms_draft_is_kept_for_its_user_until_sent_or_discarded(b: Back
     // The long forms say they keep a draft.
     let (_, intake) = c.get_text("/consultations/new").await;
     assert!(intake.contains("data-draft"));
+}
+
+/// A visit's quick note becomes a consultation by visit about the child, its photo an
+/// attachment of it; a file that is not a picture is refused before anything is written, and
+/// only the area's coordinators may write one.
+async fn a_quick_note_of_a_visit_is_a_consultation_with_its_photo(b: Backend) {
+    let app = TestApp::demo(b).await;
+    let api = Api::new(&app, "demo-coordinator").await;
+    let child = new_child(&api, "訪問", "めも").await;
+    let c = app.login_as("demo-coordinator").await;
+    let token = c.csrf(&format!("/children/{child}")).await;
+    let send = |c: common::Client, note: &'static str, photo: Vec<u8>| {
+        let token = token.clone();
+        async move {
+            let form = reqwest::multipart::Form::new()
+                .text("note", note)
+                .text("requester", "園")
+                .part(
+                    "photo",
+                    reqwest::multipart::Part::bytes(photo).file_name("photo.png"),
+                );
+            c.http
+                .post(c.url(&format!("/children/{child}/quick-note?csrf_token={token}")))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let count = || async {
+        let (n,): (i64,) = query("SELECT COUNT(*) FROM consultations WHERE child_id = $1")
+            .bind(child)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        n
+    };
+    let res = send(c.clone(), "写真ではないファイル", common::small_pdf("x")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count().await, 0, "nothing half-written");
+    let res = send(c.clone(), "園で集団活動を見学した", common::small_png()).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count().await, 1);
+    let (channel, requester): (String, String) =
+        query("SELECT channel, requester FROM consultations WHERE child_id = $1")
+            .bind(child)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!((channel.as_str(), requester.as_str()), ("訪問", "園"));
+    let (_, page) = c.get_text(&location(&res)).await;
+    assert!(page.contains("訪問のメモを相談記録として保存しました"));
+    assert!(page.contains("園で集団活動を見学した"));
+    let (_, docs) = c.get_text(&format!("/children/{child}")).await;
+    assert!(
+        docs.contains("訪問時の写真"),
+        "the photo is on the child's documents"
+    );
+
+    let supervisor = app.login_as("demo-supervisor").await;
+    let res = send(supervisor, "見学", common::small_png()).await;
+    assert!(res.status() == StatusCode::FORBIDDEN, "{}", res.status());
+    assert_eq!(count().await, 1);
 }

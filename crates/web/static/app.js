@@ -247,3 +247,78 @@ document.addEventListener("DOMContentLoaded", function () {
     }).catch(function () {});
   });
 });
+
+// A form marked data-offline (the visit's quick note) is sent by script: when the connection
+// is down it waits on this device (IndexedDB, photo included) and goes as soon as the
+// connection returns, then leaves the device. The page says which.
+(function () {
+  var STORE = "queue";
+  function open(then) {
+    if (!window.indexedDB) { return; }
+    var request = window.indexedDB.open("tsunagu-offline", 1);
+    request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { autoIncrement: true }); };
+    request.onsuccess = function () { then(request.result); };
+  }
+  function say(text) {
+    document.querySelectorAll(".offline-status").forEach(function (p) { p.textContent = text; });
+  }
+  function body(entry) {
+    var data = new FormData();
+    entry.fields.forEach(function (f) {
+      if (f.length > 2) { data.append(f[0], f[1], f[2]); } else { data.append(f[0], f[1]); }
+    });
+    return data;
+  }
+  function send(entry) {
+    return fetch(entry.action, { method: "POST", body: body(entry), credentials: "same-origin" });
+  }
+  function keep(entry, then) {
+    open(function (db) {
+      var tx = db.transaction(STORE, "readwrite");
+      tx.objectStore(STORE).add(entry);
+      tx.oncomplete = then;
+    });
+  }
+  function flush() {
+    open(function (db) {
+      var waiting = [];
+      var cursor = db.transaction(STORE, "readonly").objectStore(STORE).openCursor();
+      cursor.onsuccess = function () {
+        var c = cursor.result;
+        if (c) { waiting.push({ key: c.key, entry: c.value }); c.continue(); return; }
+        waiting.forEach(function (w) {
+          send(w.entry).then(function (r) {
+            if (!r.ok) { say("保存していたメモを送れませんでした（" + r.status + "）。ログインし直してから、もう一度開いてください。"); return; }
+            db.transaction(STORE, "readwrite").objectStore(STORE).delete(w.key);
+            say("この端末に保存していたメモを送りました。");
+          }).catch(function () {});
+        });
+      };
+    });
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-offline")) { return; }
+    event.preventDefault();
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string") { fields.push([name, value]); }
+      else if (value.size > 0) { fields.push([name, value, value.name]); }
+    });
+    var entry = { action: form.action, fields: fields };
+    var button = form.querySelector("button[type=submit]");
+    send(entry).then(function (r) {
+      if (r.ok) { window.location.href = r.url; return; }
+      if (button) { button.disabled = false; }
+      say("保存できませんでした（" + r.status + "）。内容を確かめてください。");
+    }).catch(function () {
+      keep(entry, function () {
+        form.reset();
+        if (button) { button.disabled = false; }
+        say("接続が切れているため、この端末に一時保存しました。つながったら自動で送ります。");
+      });
+    });
+  }, false);
+  window.addEventListener("online", flush);
+  document.addEventListener("DOMContentLoaded", function () { if (navigator.onLine) { flush(); } });
+})();

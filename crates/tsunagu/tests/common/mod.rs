@@ -491,6 +491,11 @@ pub fn output_text(out: &std::process::Output) -> String {
 }
 
 /// A one-page PDF that reads as one to the end (uploads are checked so).
+/// A one-pixel PNG: a photo as small as a picture can be.
+pub fn small_png() -> Vec<u8> {
+    hex::decode("89504e470d0a1a0a0000000d4948445200000001000000010804000000b51c0c020000000b4944415478da6364600000000600023081d02f0000000049454e44ae426082").expect("a PNG")
+}
+
 pub fn small_pdf(note: &str) -> Vec<u8> {
     tsunagu_domain::files::blank_pdf(note)
 }

@@ -398,6 +398,7 @@ struct ShowPage {
     referral: ReferralForm,
     /// The agencies the consents let a referral go to, with the parts they cover.
     referable: Vec<tsunagu_store::referrals::Referable>,
+    requesters: &'static [&'static str],
     /// The latest consultations about the child, and how many there are.
     consultations: Vec<tsunagu_store::consultations::Consultation>,
     consultations_total: i64,
@@ -617,6 +618,7 @@ pub(crate) async fn show_page(
         v,
         referral,
         referable,
+        requesters: &tsunagu_domain::children::REQUESTERS,
         consultations,
         consultations_total,
     };

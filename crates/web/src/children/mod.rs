@@ -9,6 +9,7 @@ pub mod consents;
 pub mod consultations;
 pub mod html;
 pub mod notes;
+pub mod quick_note;
 pub mod team;
 pub mod timeline;
 
