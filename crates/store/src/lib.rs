@@ -26,6 +26,7 @@ pub mod keys;
 pub mod meetings;
 pub mod network;
 pub mod notes;
+pub mod notifications;
 pub mod password;
 pub mod pending_forms;
 pub mod plans;

@@ -75,6 +75,18 @@ pub struct Participant {
     pub name: String,
     pub role: Option<String>,
     pub attended: Option<bool>,
+    /// The invited agency's answer from its inbox: attending or absent.
+    pub reply: Option<String>,
+}
+
+impl Participant {
+    pub fn reply_label(&self) -> &'static str {
+        match self.reply.as_deref() {
+            Some("attending") => "出席と回答",
+            Some("absent") => "欠席と回答",
+            _ => "",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -202,6 +214,26 @@ pub async fn create(u: &mut Unit, access: &ChildAccess, new: &NewMeeting) -> Res
             .await
             .map_err(|e| e.on_foreign_key("participants", "参加する機関が見つかりません。"))?;
     }
+    let mut invited: Vec<AgencyId> = new
+        .participants
+        .iter()
+        .filter_map(|p| p.agency_id)
+        .collect();
+    invited.sort_unstable_by_key(|a| a.0);
+    invited.dedup();
+    for agency in invited {
+        crate::notifications::to_agency(
+            &mut w.tx,
+            agency,
+            &crate::notifications::Notice {
+                kind: crate::notifications::Kind::Meeting,
+                subject: "【つなぐ】支援会議の案内が届きました",
+                what: "支援会議への参加の案内が届きました。日時と場所を受信箱で確かめ、出席か欠席かを答えてください。",
+                path: "/inbox",
+            },
+        )
+        .await?;
+    }
     let when = tsunagu_domain::japanese_date::format_datetime(new.starts_at);
     children::add_event(
         &mut w.tx,
@@ -236,7 +268,7 @@ pub async fn get(u: &mut Unit, id: MeetingId) -> Result<MeetingView> {
     };
     let child = meeting.child_id.ok_or(Error::NotFound)?;
     let participants: Vec<Participant> =
-        query("SELECT id, agency_id, name, role, attended FROM meeting_participants WHERE meeting_id = $1 ORDER BY id")
+        query("SELECT id, agency_id, name, role, attended, reply FROM meeting_participants WHERE meeting_id = $1 ORDER BY id")
             .bind(id.0)
             .fetch_all(&mut *u)
             .await?;
@@ -556,6 +588,58 @@ pub async fn between(
             }
         })
         .collect())
+}
+
+/// The invited agency answers a meeting invitation from its inbox: attending or absent (its
+/// staff only, for a meeting their agency is invited to).
+pub async fn reply(u: &mut Unit, id: MeetingId, attending: bool) -> Result<()> {
+    let actor = u.actor()?;
+    let agency = match (actor.role, actor.agency_id) {
+        (Role::AgencyStaff, Some(agency)) => agency,
+        _ => return Err(Error::Forbidden),
+    };
+    let answer = if attending { "attending" } else { "absent" };
+    let mut w = u.write().await?;
+    let changed = query(
+        "UPDATE meeting_participants SET reply = $1, replied_at = $2 WHERE meeting_id = $3 AND agency_id = $4",
+    )
+    .bind(answer)
+    .bind(crate::now())
+    .bind(id.0)
+    .bind(agency)
+    .execute(&mut w.tx)
+    .await?;
+    if changed == 0 {
+        drop(w);
+        u.audit(
+            Event::new("meeting.reply")
+                .object("meeting", id)
+                .outcome(Outcome::Denied),
+        );
+        return Err(Error::NotFound);
+    }
+    w.record(
+        Event::new("meeting.reply")
+            .object("meeting", id)
+            .detail(answer),
+    )
+    .await?;
+    w.commit().await
+}
+
+/// The answers the user's agency gave to its invitations, by meeting.
+pub async fn my_replies(u: &mut Unit) -> Result<Vec<(MeetingId, String)>> {
+    let actor = u.actor()?;
+    let Some(agency) = actor.agency_id else {
+        return Ok(vec![]);
+    };
+    let rows: Vec<(i64, String)> = query(
+        "SELECT meeting_id, reply FROM meeting_participants WHERE agency_id = $1 AND reply IS NOT NULL",
+    )
+    .bind(agency)
+    .fetch_all(&mut *u)
+    .await?;
+    Ok(rows.into_iter().map(|(m, r)| (MeetingId(m), r)).collect())
 }
 
 /// A line of the meetings worklist: the meeting and whose it is.

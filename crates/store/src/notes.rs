@@ -223,6 +223,30 @@ pub async fn post(u: &mut Unit, access: &ChildAccess, body: &str) -> Result<i64>
         Some(&actor),
     )
     .await?;
+    // Those who wrote in this conversation before hear of the new message (by mail, if they
+    // asked): the mail links to the conversation and names no one.
+    let earlier: Vec<(i64,)> =
+        query("SELECT DISTINCT author_id FROM care_notes WHERE child_id = $1 AND author_id <> $2")
+            .bind(child.0)
+            .bind(actor.user_id)
+            .fetch_all(&mut w.tx)
+            .await?;
+    let earlier: Vec<tsunagu_domain::UserId> = earlier
+        .into_iter()
+        .map(|(u,)| tsunagu_domain::UserId(u))
+        .collect();
+    crate::notifications::to_users(
+        &mut w.tx,
+        &earlier,
+        &crate::notifications::Notice {
+            kind: crate::notifications::Kind::Note,
+            subject: "【つなぐ】支援チームの連絡に新しい書き込みがあります",
+            what: "あなたが書き込んだ支援チームの連絡に、新しい書き込みがありました。",
+            path: &format!("/children/{child}#notes"),
+        },
+        None,
+    )
+    .await?;
     w.record(
         Event::new("care_note.post")
             .object("care_note", id)

@@ -140,6 +140,17 @@ pub async fn create(u: &mut Unit, access: &ChildAccess, new: &NewReferral) -> Re
     .await?;
     // What a referral sends is disclosed to the agency from this moment.
     access::record_sent(&mut w, child, new.agency_id, &basis, &new.parts).await?;
+    crate::notifications::to_agency(
+        &mut w.tx,
+        new.agency_id,
+        &crate::notifications::Notice {
+            kind: crate::notifications::Kind::Referral,
+            subject: "【つなぐ】受信箱に新しいつなぎ（紹介）が届きました",
+            what: "療育支援コーディネーターからのつなぎ（紹介）が、受信箱に届きました。",
+            path: "/inbox",
+        },
+    )
+    .await?;
     w.record(
         Event::new("referral.create")
             .object("referral", id)

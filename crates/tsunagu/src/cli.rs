@@ -182,6 +182,18 @@ pub enum Command {
         /// minutes ahead with 「延長する」.
         #[arg(long, env = "TSUNAGU_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=480))]
         session_idle_minutes: i64,
+        /// The SMTP server mail notifications go through: smtp://relay:25 (plain),
+        /// smtp://user:password@host:587?tls=required (STARTTLS) or smtps://user:password@host
+        /// (TLS). Without it no mail is sent.
+        #[arg(long, env = "TSUNAGU_SMTP_URL", hide_env_values = true)]
+        smtp_url: Option<String>,
+        /// The sender of notifications.
+        #[arg(
+            long,
+            env = "TSUNAGU_MAIL_FROM",
+            default_value = "つなぐ <tsunagu@localhost>"
+        )]
+        mail_from: String,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -418,6 +430,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             database_wait_ms,
             trusted_proxies,
             session_idle_minutes,
+            smtp_url,
+            mail_from,
         } => {
             let database_key = database.key()?;
             let audit_checkpoints = database.checkpoints();
@@ -438,6 +452,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 audit_checkpoints,
                 trusted_proxies,
                 session_idle: time::Duration::minutes(session_idle_minutes),
+                mail: smtp_url.map(|smtp_url| crate::mail::MailSettings {
+                    smtp_url,
+                    from: mail_from,
+                }),
             })
             .await?;
             Ok(ExitCode::SUCCESS)

@@ -37,6 +37,8 @@ pub struct ServeOptions {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How long a browser session may stay idle.
     pub session_idle: time::Duration,
+    /// The SMTP server notifications go through; None: no mail is sent.
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 /// A server bound to its port and ready to run: what the tests start on port 0.
@@ -48,6 +50,7 @@ pub struct Server {
     /// The separate metrics address, bound.
     pub metrics_listener: Option<TcpListener>,
     pub audit_checkpoints: Option<std::path::PathBuf>,
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 /// Writes the audit chain's head to the log and to the checkpoint file (if there is one), so
@@ -94,6 +97,7 @@ impl Server {
             metrics_token: opts.metrics_token.clone().filter(|t| !t.is_empty()),
             database_wait: opts.database_wait,
             trusted_proxies: opts.trusted_proxies.clone(),
+            mail_enabled: opts.mail.is_some(),
             session: tsunagu_store::sessions::Lifetime {
                 idle: opts.session_idle,
                 ..Default::default()
@@ -129,6 +133,7 @@ impl Server {
             base_url,
             metrics_listener,
             audit_checkpoints: opts.audit_checkpoints.clone(),
+            mail: opts.mail.clone(),
         })
     }
 
@@ -163,6 +168,14 @@ impl Server {
                 }
             })
         };
+        let mailer = match self.mail.clone() {
+            Some(settings) => Some(crate::mail::spawn(
+                self.state.db.clone(),
+                settings,
+                self.base_url.clone(),
+            )?),
+            None => None,
+        };
         let metrics = self.metrics_listener.map(|listener| {
             let app = tsunagu_web::metrics::separate_router(self.state.clone());
             tokio::spawn(async move {
@@ -180,6 +193,9 @@ impl Server {
         .await?;
         sweeper.abort();
         checkpoints.abort();
+        if let Some(m) = mailer {
+            m.abort();
+        }
         checkpoint(&self.state.db, self.audit_checkpoints.as_deref()).await;
         if let Some(m) = metrics {
             m.abort();

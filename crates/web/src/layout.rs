@@ -114,6 +114,8 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "reopened" => "再開しました。",
         "imported" => "CSVから関係機関を登録しました。",
         "consultation_saved" => "相談を記録しました。",
+        "replied" => "会議の案内に回答しました。コーディネーターに伝わります。",
+        "notifications_saved" => "メール通知の設定を保存しました。",
         "quick_note_saved" => "訪問のメモを相談記録として保存しました。",
         "intake_saved" => "子どもと保護者を登録し、相談を記録しました。同意はこの画面から続けて記録できます。",
         "case_closed" => "終結として記録しました。記録は読み取り専用になります。",

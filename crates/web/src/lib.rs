@@ -86,6 +86,7 @@ fn routes() -> Routes<AppState> {
         .merge(challenges::router())
         .merge(children::notes::router())
         .merge(drafts::router())
+        .merge(account::notifications::router())
         .merge(children::quick_note::router())
         .merge(admin)
         .merge(assets::router())

@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/print", get(print))
         .route("/meetings/{id}/minutes.pdf", get(minutes_pdf))
         .route("/meetings/{id}/calendar.ics", get(ics))
+        .route("/meetings/{id}/reply", post(reply))
         .route("/action-items", get(item_worklist))
         .route("/action-items/{id}/{state}", post(set_item))
         .route("/account/calendar", get(feed_page).post(issue_feed))
@@ -936,4 +937,27 @@ async fn item_worklist(
         arranges_meetings,
     };
     Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReplyForm {
+    /// attending or absent
+    reply: String,
+}
+
+/// An invited agency answers from its inbox: 出席 or 欠席; the coordinator sees it on the
+/// meeting's page.
+async fn reply(
+    mut u: Unit,
+    Path(id): Path<MeetingId>,
+    Form(form): Form<ReplyForm>,
+) -> Result<Response, AppError> {
+    let attending = match form.reply.as_str() {
+        "attending" => true,
+        "absent" => false,
+        _ => return Err(AppError::invalid("reply", "出席か欠席かを選んでください。")),
+    };
+    meetings::reply(&mut u, id, attending).await?;
+    Ok(Redirect::to("/inbox?notice=replied").into_response())
 }

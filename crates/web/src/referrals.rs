@@ -212,6 +212,17 @@ struct InboxPage {
     items: Vec<Referral>,
     meetings: Vec<tsunagu_store::meetings::Meeting>,
     handovers: Vec<tsunagu_store::handovers::HandoverSheet>,
+    /// The agency's answers to its invitations.
+    replies: Vec<(tsunagu_domain::MeetingId, String)>,
+}
+
+impl InboxPage {
+    fn reply_of(&self, meeting: &tsunagu_domain::MeetingId) -> &str {
+        self.replies
+            .iter()
+            .find(|(m, _)| m == meeting)
+            .map_or("", |(_, r)| r.as_str())
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -240,6 +251,7 @@ async fn inbox(
             )
             .await?
         },
+        replies: tsunagu_store::meetings::my_replies(&mut u).await?,
     };
     Ok(Html(page.render()?))
 }

@@ -32,6 +32,8 @@ pub struct WebConfig {
     pub database_wait: std::time::Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A mail server is configured (`--smtp-url`): notifications are sent.
+    pub mail_enabled: bool,
 }
 
 impl Default for WebConfig {
@@ -44,6 +46,7 @@ impl Default for WebConfig {
             metrics_token: None,
             database_wait: tsunagu_store::unit::DEFAULT_WAIT,
             trusted_proxies: Vec::new(),
+            mail_enabled: false,
         }
     }
 }

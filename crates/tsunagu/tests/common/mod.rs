@@ -59,6 +59,99 @@ pub struct Options {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The session's idle limit (30 minutes when not given).
     pub session_idle: Option<time::Duration>,
+    /// The SMTP server notifications go through (a [`MailSink`]).
+    pub smtp_url: Option<String>,
+}
+
+/// A real SMTP server (aiosmtpd, from PyPI) that keeps every message it receives in a maildir:
+/// what the mail tests read. scripts/test installs it beside moto; another Python can be named
+/// with TSUNAGU_TEST_PYTHON.
+pub struct MailSink {
+    pub url: String,
+    dir: std::path::PathBuf,
+    child: std::process::Child,
+}
+
+impl MailSink {
+    pub fn start() -> MailSink {
+        let python = std::env::var("TSUNAGU_TEST_PYTHON").unwrap_or_else(|_| {
+            let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/s3-venv/bin/python");
+            if venv.exists() {
+                venv.display().to_string()
+            } else {
+                "python3".to_owned()
+            }
+        });
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = std::env::temp_dir().join(format!("tsunagu-mail-{}-{port}", std::process::id()));
+        let mut child = std::process::Command::new(&python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("{python} -m aiosmtpd: {e} (scripts/test installs aiosmtpd)")
+            });
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return MailSink {
+                    url: format!("smtp://127.0.0.1:{port}"),
+                    dir,
+                    child,
+                };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("aiosmtpd did not start with {python} (scripts/test installs it)");
+    }
+
+    /// Every message received so far, as its raw text.
+    pub fn messages(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) {
+                for entry in entries.flatten() {
+                    found.push(std::fs::read_to_string(entry.path()).unwrap_or_default());
+                }
+            }
+        }
+        found
+    }
+
+    /// Waits (up to ten seconds) until at least `n` messages arrived; answers them.
+    pub async fn wait_for(&self, n: usize) -> Vec<String> {
+        for _ in 0..100 {
+            let found = self.messages();
+            if found.len() >= n {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        self.messages()
+    }
+}
+
+impl Drop for MailSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 impl TestApp {
@@ -148,6 +241,12 @@ impl TestApp {
             session_idle: options
                 .session_idle
                 .unwrap_or(tsunagu_store::sessions::Lifetime::default().idle),
+            mail: options
+                .smtp_url
+                .map(|smtp_url| tsunagu::mail::MailSettings {
+                    smtp_url,
+                    from: "つなぐ <tsunagu@example.jp>".to_owned(),
+                }),
         };
         let server = tsunagu::serve::Server::prepare(&opts)
             .await

@@ -1,5 +1,6 @@
 //! Logging in and out, the first administrator's setup link, and changing one's own password.
 
+pub mod notifications;
 pub mod second_factor;
 
 use askama::Template;
