@@ -52,6 +52,16 @@ impl Sections {
             .map_or("", String::as_str)
     }
 
+    /// The headings of the sections left empty: what the coordinator is warned of before
+    /// sending.
+    pub fn empty_labels(&self) -> Vec<&'static str> {
+        self.labelled()
+            .into_iter()
+            .filter(|(_, _, text)| text.trim().is_empty())
+            .map(|(_, label, _)| label)
+            .collect()
+    }
+
     /// Heading and text of each section, for the sheet and its print.
     pub fn labelled(&self) -> Vec<(&'static str, &'static str, &str)> {
         SECTIONS
@@ -78,6 +88,7 @@ pub struct HandoverSheet {
     pub child_id: ChildId,
     pub child_name: String,
     pub area_id: i64,
+    pub area_name: String,
     pub transition_id: Option<i64>,
     pub transition_kind: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
@@ -90,7 +101,13 @@ pub struct HandoverSheet {
     pub sections: Sections,
     pub created_by_name: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// The day the guardian went through the sheet before it was sent, and who.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub guardian_checked_on: Option<Date>,
+    pub guardian_checked_by: Option<String>,
     pub sent_by_name: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub sent_at: Option<OffsetDateTime>,
@@ -122,6 +139,7 @@ struct Row {
     child_id: ChildId,
     child_name: String,
     area_id: i64,
+    area_name: String,
     transition_id: Option<i64>,
     transition_kind: Option<String>,
     move_on: Option<Date>,
@@ -146,7 +164,10 @@ struct Row {
     wishes_family: Option<String>,
     contacts: Option<String>,
     created_by_name: Option<String>,
+    created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
+    guardian_checked_on: Option<Date>,
+    guardian_checked_by: Option<String>,
     sent_by_name: Option<String>,
     sent_at: Option<OffsetDateTime>,
     acknowledged_by_name: Option<String>,
@@ -185,6 +206,7 @@ impl From<Row> for HandoverSheet {
             child_id: r.child_id,
             child_name: r.child_name,
             area_id: r.area_id,
+            area_name: r.area_name,
             transition_id: r.transition_id,
             transition_kind: r.transition_kind,
             move_on: r.move_on,
@@ -193,7 +215,10 @@ impl From<Row> for HandoverSheet {
             status: r.status,
             sections: Sections(sections),
             created_by_name: r.created_by_name,
+            created_at: r.created_at,
             updated_at: r.updated_at,
+            guardian_checked_on: r.guardian_checked_on,
+            guardian_checked_by: r.guardian_checked_by,
             sent_by_name: r.sent_by_name,
             sent_at: r.sent_at,
             acknowledged_by_name: r.acknowledged_by_name,
@@ -206,14 +231,15 @@ impl From<Row> for HandoverSheet {
     }
 }
 
-const SELECT: &str = "SELECT h.id, h.child_id, c.family_name || ' ' || c.given_name AS child_name, c.area_id, \
+const SELECT: &str = "SELECT h.id, h.child_id, c.family_name || ' ' || c.given_name AS child_name, c.area_id, ar.name AS area_name, \
     h.transition_id, t.kind AS transition_kind, t.move_on, h.agency_id, a.name AS agency_name, h.status, \
     h.profile, h.health, h.movement, h.eating, h.toileting, h.dressing, h.relating, h.group_activity, \
     h.communication, h.likes, h.difficulties, h.accommodations, h.current_practice, h.wishes_child, \
-    h.wishes_family, h.contacts, cu.display_name AS created_by_name, h.updated_at, \
+    h.wishes_family, h.contacts, cu.display_name AS created_by_name, h.created_at, h.updated_at, \
+    h.guardian_checked_on, h.guardian_checked_by, \
     su.display_name AS sent_by_name, h.sent_at, au.display_name AS acknowledged_by_name, h.acknowledged_at, \
     h.feedback_settled, h.feedback_needs, fu.display_name AS feedback_by_name, h.feedback_at \
-    FROM handover_sheets h JOIN children c ON c.id = h.child_id JOIN agencies a ON a.id = h.agency_id \
+    FROM handover_sheets h JOIN children c ON c.id = h.child_id JOIN areas ar ON ar.id = c.area_id JOIN agencies a ON a.id = h.agency_id \
     LEFT JOIN transitions t ON t.id = h.transition_id LEFT JOIN users cu ON cu.id = h.created_by \
     LEFT JOIN users su ON su.id = h.sent_by LEFT JOIN users au ON au.id = h.acknowledged_by \
     LEFT JOIN users fu ON fu.id = h.feedback_by";
@@ -505,7 +531,19 @@ pub async fn update(
 /// Sends the sheet: the receiving agency sees it in its inbox from now on, and what it carries is
 /// recorded as disclosed. Refused without a consent (or legal basis) naming the agency for the
 /// profile and the accommodations. `access` comes from [`editable`].
-pub async fn send(u: &mut Unit, access: &ChildAccess, id: HandoverId) -> Result<()> {
+/// The guardian's check a sheet is sent with.
+#[derive(Clone, Debug)]
+pub struct GuardianCheck {
+    pub on: Date,
+    pub by: Option<String>,
+}
+
+pub async fn send(
+    u: &mut Unit,
+    access: &ChildAccess,
+    id: HandoverId,
+    check: &GuardianCheck,
+) -> Result<()> {
     let child = access.child();
     let mut w = access::write(u, access, "handover.send").await?;
     let actor = w.actor()?;
@@ -523,10 +561,18 @@ pub async fn send(u: &mut Unit, access: &ChildAccess, id: HandoverId) -> Result<
             message: "この機関に基本情報と配慮事項を共有する同意（または要保護児童対策地域協議会の根拠）がありません。先に同意を記録してください。",
         });
     };
-    let changed = query("UPDATE handover_sheets SET status = 'sent', sent_by = $1, sent_at = $2 WHERE id = $3 AND status = 'draft'")
+    if check.on > access::today() {
+        return Err(Error::Invalid {
+            field: "guardian_checked_on",
+            message: "保護者と確認した日が未来になっています。",
+        });
+    }
+    let changed = query("UPDATE handover_sheets SET status = 'sent', sent_by = $1, sent_at = $2, guardian_checked_on = $4, guardian_checked_by = $5 WHERE id = $3 AND status = 'draft'")
         .bind(actor.user_id)
         .bind(crate::now())
         .bind(id.0)
+        .bind(check.on)
+        .bind(check.by.as_deref())
         .execute(&mut w.tx)
         .await?;
     if changed == 0 {

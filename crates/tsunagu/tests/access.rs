@@ -443,7 +443,10 @@ async fn an_agencys_list_has_the_children_a_handover_sheet_shares(b: Backend) {
     let sheet = body["id"].as_i64().unwrap();
     let (status, body) = d
         .coordinator
-        .post(&format!("/api/v1/handover-sheets/{sheet}/send"), json!({}))
+        .post(
+            &format!("/api/v1/handover-sheets/{sheet}/send"),
+            json!({"guardian_checked_on": "2026-12-01", "empty_confirmed": true}),
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
 

@@ -1346,6 +1346,32 @@ async fn a_school_entry_is_coordinated_and_handed_over() {
         .await
         .unwrap();
     save_screenshot(&browser, "handover-draft").await;
+    // Sent with empty sections unconfirmed, it comes back saying which.
+    browser
+        .find(Locator::XPath("//button[contains(., 'に送付する')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.accept_alert().await.unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#f-empty_confirmed .field-error"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "#f-empty_confirmed .field-error")
+        .await
+        .contains("未記入の項目"));
+    save_screenshot(&browser, "handover-empty-sections").await;
+    fill(&browser, "f-guardian_checked_by", "画面 保護者").await;
+    browser
+        .find(Locator::Css("input[name=empty_confirmed]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser
         .find(Locator::XPath("//button[contains(., 'に送付する')]"))
         .await
@@ -1360,6 +1386,10 @@ async fn a_school_entry_is_coordinated_and_handed_over() {
         .for_element(Locator::XPath("//dd/strong[contains(., '送付済み')]"))
         .await
         .unwrap();
+    assert!(
+        text_of(&browser, "dl.facts").await.contains("画面 保護者"),
+        "the guardian's check is recorded"
+    );
     save_screenshot(&browser, "handover-sent").await;
 
     // The school acknowledges it from its inbox, then gives feedback.

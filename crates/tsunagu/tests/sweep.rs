@@ -528,7 +528,10 @@ async fn build(
         .unwrap();
     if tag == "handover_received" {
         let (s, body) = coordinator
-            .post(&format!("/api/v1/handover-sheets/{sheet}/send"), json!({}))
+            .post(
+                &format!("/api/v1/handover-sheets/{sheet}/send"),
+                json!({"guardian_checked_on": "2026-12-01", "empty_confirmed": true}),
+            )
             .await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
     }

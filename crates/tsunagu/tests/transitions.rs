@@ -381,7 +381,10 @@ async fn a_handover_sheet_goes_from_draft_to_feedback(b: Backend) {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (status, body) = coordinator
-        .post(&format!("/api/v1/handover-sheets/{sheet}/send"), json!({}))
+        .post(
+            &format!("/api/v1/handover-sheets/{sheet}/send"),
+            json!({"guardian_checked_on": "2026-12-01", "empty_confirmed": true}),
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     // Sent is sent: no more edits, no second send.
@@ -393,7 +396,10 @@ async fn a_handover_sheet_goes_from_draft_to_feedback(b: Backend) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (status, _) = coordinator
-        .post(&format!("/api/v1/handover-sheets/{sheet}/send"), json!({}))
+        .post(
+            &format!("/api/v1/handover-sheets/{sheet}/send"),
+            json!({"guardian_checked_on": "2026-12-01", "empty_confirmed": true}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -513,7 +519,7 @@ async fn a_handover_needs_consent_and_stops_with_it(b: Backend) {
     let (status, body) = coordinator
         .post(
             &format!("/api/v1/handover-sheets/{unconsented}/send"),
-            json!({}),
+            json!({"guardian_checked_on": "2026-12-01", "empty_confirmed": true}),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -540,7 +546,10 @@ async fn a_handover_needs_consent_and_stops_with_it(b: Backend) {
         .await;
     let sheet = body["id"].as_i64().unwrap();
     let (status, _) = coordinator
-        .post(&format!("/api/v1/handover-sheets/{sheet}/send"), json!({}))
+        .post(
+            &format!("/api/v1/handover-sheets/{sheet}/send"),
+            json!({"guardian_checked_on": "2026-12-01", "empty_confirmed": true}),
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let teacher = Api::new(&app, "demo-school").await;

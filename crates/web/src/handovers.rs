@@ -23,6 +23,7 @@ use tsunagu_store::{
 };
 
 use crate::{
+    agencies::parse_date,
     auth::Auth,
     error::into_form_errors,
     extract::{Deferred, Form, Json as JsonBody, Query},
@@ -163,9 +164,14 @@ struct ShowPage {
     receiving: bool,
     feedback: FeedbackFields,
     errors: Errors,
+    /// The send form: the guardian's check (today by default) as typed.
+    send: SendFields,
 }
 
 impl ShowPage {
+    fn empty_sections(&self) -> Vec<&'static str> {
+        self.sections.empty_labels()
+    }
     fn kind_label(&self) -> &'static str {
         self.s
             .transition_kind
@@ -190,6 +196,32 @@ async fn show_page(
     notice: Option<&str>,
     typed: Option<(Option<Sections>, Option<FeedbackFields>, Errors)>,
 ) -> Result<Response, AppError> {
+    let send = SendFields {
+        guardian_checked_on: crate::children::html::today().to_string(),
+        ..SendFields::default()
+    };
+    show_page_with(u, auth, id, notice, typed, send).await
+}
+
+/// The sheet with the send form as typed, after a refused send.
+async fn show_page_sending(
+    u: &mut Unit,
+    auth: &Auth,
+    id: HandoverId,
+    typed: Option<(Option<Sections>, Option<FeedbackFields>, Errors)>,
+    send: SendFields,
+) -> Result<Response, AppError> {
+    show_page_with(u, auth, id, None, typed, send).await
+}
+
+async fn show_page_with(
+    u: &mut Unit,
+    auth: &Auth,
+    id: HandoverId,
+    notice: Option<&str>,
+    typed: Option<(Option<Sections>, Option<FeedbackFields>, Errors)>,
+    send: SendFields,
+) -> Result<Response, AppError> {
     let s = handovers::get(u, id).await?;
     let (sections, feedback, errors) = typed.unwrap_or_default();
     let status = if errors.is_empty() {
@@ -213,6 +245,7 @@ async fn show_page(
         receiving,
         feedback: feedback.unwrap_or_default(),
         errors,
+        send,
         s,
     };
     Ok((status, Html(page.render()?)).into_response())
@@ -276,9 +309,90 @@ async fn step(
     }
 }
 
-async fn send(auth: Auth, mut u: Unit, Path(id): Path<HandoverId>) -> Result<Response, AppError> {
-    let (_, access) = handovers::editable(&mut u, id, "handover.send").await?;
-    let r = handovers::send(&mut u, &access, id).await;
+/// What the coordinator confirms when sending: the day the guardian went through the sheet
+/// (and who), and, when sections are empty, that they saw so.
+#[derive(Deserialize, Default, Clone, utoipa::ToSchema)]
+#[serde(default)]
+pub struct SendFields {
+    /// YYYY-MM-DD: the day the guardian checked the sheet.
+    pub guardian_checked_on: String,
+    /// The guardian who checked it.
+    pub guardian_checked_by: String,
+    /// "1" (or true in the API): sent though some sections are empty.
+    #[serde(deserialize_with = "flag")]
+    pub empty_confirmed: bool,
+}
+
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match Flag::deserialize(d)? {
+        Flag::Bool(b) => b,
+        Flag::Text(t) => !t.is_empty() && t != "0" && t != "false",
+    })
+}
+
+/// Checks the confirmation against the sheet: the guardian's check is required, and empty
+/// sections are sent only when the coordinator says they saw them.
+fn check_send(f: &SendFields, sheet: &HandoverSheet) -> Result<handovers::GuardianCheck, AppError> {
+    let mut e = Errors::new();
+    let on = if f.guardian_checked_on.trim().is_empty() {
+        e.add(
+            "guardian_checked_on",
+            "保護者と内容を確認した日を入力してください。",
+        );
+        None
+    } else {
+        parse_date(
+            &mut e,
+            "guardian_checked_on",
+            "保護者と確認した日",
+            &f.guardian_checked_on,
+        )
+    };
+    let by = e.optional_line(
+        "guardian_checked_by",
+        "確認した保護者",
+        &f.guardian_checked_by,
+    );
+    let empty = sheet.sections.empty_labels();
+    if !empty.is_empty() && !f.empty_confirmed {
+        e.add(
+            "empty_confirmed",
+            format!(
+                "未記入の項目が{}つあります（{}）。このまま送る場合は「未記入の項目を確認した」にチェックしてください。",
+                empty.len(),
+                empty.join("、")
+            ),
+        );
+    }
+    e.into_result().map_err(AppError::Validation)?;
+    Ok(handovers::GuardianCheck {
+        on: on.unwrap_or(time::Date::MIN),
+        by,
+    })
+}
+
+async fn send(
+    auth: Auth,
+    mut u: Unit,
+    Path(id): Path<HandoverId>,
+    form: Deferred<Form<SendFields>>,
+) -> Result<Response, AppError> {
+    let (sheet, access) = handovers::editable(&mut u, id, "handover.send").await?;
+    let Form(form) = form.parse()?;
+    let check = match check_send(&form, &sheet) {
+        Ok(check) => check,
+        Err(AppError::Validation(errors)) => {
+            return show_page_sending(&mut u, &auth, id, Some((None, None, errors)), form).await
+        }
+        Err(e) => return Err(e),
+    };
+    let r = handovers::send(&mut u, &access, id, &check).await;
     step(&mut u, &auth, id, r, "sent", None).await
 }
 
@@ -351,12 +465,46 @@ pub fn document(s: &HandoverSheet) -> Document {
     for (_, label, text) in s.sections.labelled() {
         sections.push(Section::new(label).text(printing::or_dash(text)));
     }
+    // Whom the receiving agency asks about the sheet: the coordinator who made it, in the
+    // child's area.
+    sections.push(
+        Section::new("この引継ぎシートについての連絡先").fields(vec![
+            (
+                "担当",
+                format!(
+                    "療育支援コーディネーター {}",
+                    s.sent_by_name
+                        .as_deref()
+                        .or(s.created_by_name.as_deref())
+                        .unwrap_or("—")
+                ),
+            ),
+            ("地域", s.area_name.clone()),
+        ]),
+    );
     sections.push(
         Section::new("保護者の確認")
             .text("この内容を引き継ぐことを確認しました。")
             .signature("保護者氏名"),
     );
-    let mut meta = vec![format!("状態：{}", s.status_label())];
+    let mut meta = vec![
+        format!(
+            "作成日：{}",
+            japanese_date::format_date(s.created_at.to_offset(japanese_date::JST).date())
+        ),
+        format!("作成者：{}", s.created_by_name.as_deref().unwrap_or("—")),
+        format!("状態：{}", s.status_label()),
+    ];
+    if let Some(on) = s.guardian_checked_on {
+        meta.push(format!(
+            "保護者の確認：{}{}",
+            japanese_date::format_date(on),
+            s.guardian_checked_by
+                .as_deref()
+                .map(|n| format!("（{n}）"))
+                .unwrap_or_default()
+        ));
+    }
     if let Some(at) = s.sent_at {
         meta.push(format!(
             "送付：{}{}",
@@ -477,11 +625,17 @@ pub async fn api_update(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/v1/handover-sheets/{id}/send", tag = "transitions", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/handover-sheets/{id}/send", tag = "transitions", params(("id" = i64, Path)), request_body = SendFields,
     responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
-pub async fn api_send(mut u: Unit, Path(id): Path<HandoverId>) -> Result<StatusCode, AppError> {
-    let (_, access) = handovers::editable(&mut u, id, "handover.send").await?;
-    handovers::send(&mut u, &access, id).await?;
+pub async fn api_send(
+    mut u: Unit,
+    Path(id): Path<HandoverId>,
+    body: Deferred<JsonBody<SendFields>>,
+) -> Result<StatusCode, AppError> {
+    let (sheet, access) = handovers::editable(&mut u, id, "handover.send").await?;
+    let JsonBody(body) = body.parse()?;
+    let check = check_send(&body, &sheet)?;
+    handovers::send(&mut u, &access, id, &check).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -525,6 +679,7 @@ mod tests {
             child_id: ChildId(15),
             child_name: "見本 はると".into(),
             area_id: 1,
+            area_name: "香取海匝".into(),
             transition_id: Some(1),
             transition_kind: Some("elementary".into()),
             move_on: Some(time::macros::date!(2027 - 04 - 01)),
@@ -533,7 +688,10 @@ mod tests {
             status: HandoverStatus::Sent,
             sections: Sections(sections),
             created_by_name: Some("見本 はな子".into()),
+            created_at: time::macros::datetime!(2027-01-20 00:30 UTC),
             updated_at: at,
+            guardian_checked_on: Some(time::macros::date!(2027 - 02 - 09)),
+            guardian_checked_by: Some("見本 保護者".into()),
             sent_by_name: Some("見本 はな子".into()),
             sent_at: Some(at),
             acknowledged_by_name: None,
