@@ -590,17 +590,44 @@ pub async fn between(
         .collect())
 }
 
-/// The invited agency answers a meeting invitation from its inbox: attending or absent (its
-/// staff only, for a meeting their agency is invited to).
-pub async fn reply(u: &mut Unit, id: MeetingId, attending: bool) -> Result<()> {
+/// Whether the unit's user may answer meeting `id`'s invitation: staff of an invited agency.
+/// Asked before the answer is read; anyone else is refused (and audited) whatever they send.
+pub async fn may_reply(u: &mut Unit, id: MeetingId) -> Result<AgencyId> {
     let actor = u.actor()?;
     let agency = match (actor.role, actor.agency_id) {
         (Role::AgencyStaff, Some(agency)) => agency,
-        _ => return Err(Error::Forbidden),
+        _ => {
+            u.audit(
+                Event::new("meeting.reply")
+                    .object("meeting", id)
+                    .outcome(Outcome::Denied),
+            );
+            return Err(Error::Forbidden);
+        }
     };
+    let invited: Option<(i64,)> =
+        query("SELECT id FROM meeting_participants WHERE meeting_id = $1 AND agency_id = $2")
+            .bind(id.0)
+            .bind(agency)
+            .fetch_optional(&mut *u)
+            .await?;
+    if invited.is_none() {
+        u.audit(
+            Event::new("meeting.reply")
+                .object("meeting", id)
+                .outcome(Outcome::Denied),
+        );
+        return Err(Error::NotFound);
+    }
+    Ok(agency)
+}
+
+/// The invited agency answers a meeting invitation from its inbox: attending or absent.
+pub async fn reply(u: &mut Unit, id: MeetingId, attending: bool) -> Result<()> {
+    let agency = may_reply(u, id).await?;
     let answer = if attending { "attending" } else { "absent" };
     let mut w = u.write().await?;
-    let changed = query(
+    query(
         "UPDATE meeting_participants SET reply = $1, replied_at = $2 WHERE meeting_id = $3 AND agency_id = $4",
     )
     .bind(answer)
@@ -609,15 +636,6 @@ pub async fn reply(u: &mut Unit, id: MeetingId, attending: bool) -> Result<()> {
     .bind(agency)
     .execute(&mut w.tx)
     .await?;
-    if changed == 0 {
-        drop(w);
-        u.audit(
-            Event::new("meeting.reply")
-                .object("meeting", id)
-                .outcome(Outcome::Denied),
-        );
-        return Err(Error::NotFound);
-    }
     w.record(
         Event::new("meeting.reply")
             .object("meeting", id)

@@ -1204,8 +1204,17 @@ async fn a_plan_is_reviewed_and_the_network_shows_a_new_link() {
         .await
         .unwrap();
     open_form(&browser, "支援チームに機関を加える…").await;
+    // Not among the agencies the consents name: found by name.
     browser
-        .find(Locator::Css(&format!("#t-agency option[value='{centre}']")))
+        .find(Locator::Css(".team-form .agency-find"))
+        .await
+        .unwrap()
+        .send_keys(&centre_name)
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(&format!("#t-agency option[value='{centre}']")))
         .await
         .unwrap()
         .click()

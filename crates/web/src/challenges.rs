@@ -449,11 +449,18 @@ async fn meetings_render(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    // The agencies ticked; any other is found by name.
+    let ids: Vec<i64> = form
+        .agency_ids
+        .iter()
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    let agencies = agencies::by_ids(&state.db, &ids).await?;
     let page = MeetingsPage {
         layout: Layout::page(auth, "協議会の会議", "/challenges").with_notice(notice),
         meetings: challenges::meetings(&state.db, &auth.actor).await?,
         councils: my_councils(state, auth).await?,
-        agencies: agencies::all(&state.db).await?,
+        agencies,
         may_write: auth.actor.role == Role::Coordinator,
         form,
         errors,

@@ -311,8 +311,16 @@ async fn show_page(
     let page = ShowPage {
         layout: Layout::page(auth, "支援会議", "/children").with_notice(notice),
         when: when(&m),
+        // The invited agencies and the items' owners; any other is found by name.
         agencies: if m.may_edit {
-            agencies::all(&mut **u).await?
+            let known: Vec<String> = m
+                .participants
+                .iter()
+                .filter_map(|p| p.agency_id)
+                .chain(m.action_items.iter().filter_map(|i| i.owner_agency_id))
+                .map(|a| a.to_string())
+                .collect();
+            chosen_agencies(u, &known).await?
         } else {
             vec![]
         },
@@ -951,8 +959,10 @@ struct ReplyForm {
 async fn reply(
     mut u: Unit,
     Path(id): Path<MeetingId>,
-    Form(form): Form<ReplyForm>,
+    form: Deferred<Form<ReplyForm>>,
 ) -> Result<Response, AppError> {
+    meetings::may_reply(&mut u, id).await?;
+    let Form(form) = form.parse()?;
     let attending = match form.reply.as_str() {
         "attending" => true,
         "absent" => false,

@@ -75,6 +75,8 @@ struct OptionsQuery {
     /// "checks": checkboxes to add to a list (the consent form), not a select's options.
     #[serde(rename = "as")]
     shape: Option<String>,
+    /// The checkboxes' field name: agency_ids (default) or member_ids (a council's members).
+    field: Option<String>,
 }
 
 #[derive(Template)]
@@ -83,6 +85,7 @@ struct ChecksFragment {
     agencies: Vec<agencies::AgencyRef>,
     more: bool,
     q: String,
+    field: &'static str,
 }
 
 #[derive(Template)]
@@ -136,6 +139,10 @@ async fn options(
                 agencies: found,
                 more,
                 q: text.unwrap_or_default().to_owned(),
+                field: match q.field.as_deref() {
+                    Some("member_ids") => "member_ids",
+                    _ => "agency_ids",
+                },
             }
             .render()?,
         ));

@@ -547,14 +547,7 @@ pub(crate) async fn show_page(
     } else {
         (vec![], vec![])
     };
-    let agencies = if v.may_write {
-        let mut known: Vec<i64> = v.care_team.iter().map(|t| t.agency_id).collect();
-        // An agency found by name for a referral that was refused stays chosen.
-        known.extend(referral.fields.agency_id.trim().parse::<i64>().ok());
-        agencies::near(&mut **u, v.child.area_id, &known).await?
-    } else {
-        vec![]
-    };
+
     let referrals = tsunagu_store::referrals::for_child(u, &access).await?;
     let mut referable = if v.may_write {
         tsunagu_store::referrals::referable(u, &access, v.child.area_id).await?
@@ -594,7 +587,6 @@ pub(crate) async fn show_page(
         } else {
             sex_label(&v.child.sex)
         },
-        agencies,
         today: today().to_string(),
         disclosures,
         attachments,
@@ -616,6 +608,15 @@ pub(crate) async fn show_page(
             && !v.child.is_closed(),
         siblings,
         v,
+        // The team form offers the agencies the consents name (the natural next members);
+        // any other is found by name.
+        agencies: referable
+            .iter()
+            .map(|r| tsunagu_store::agencies::AgencyRef {
+                id: r.agency_id,
+                name: r.name.clone(),
+            })
+            .collect(),
         referral,
         referable,
         requesters: &tsunagu_domain::children::REQUESTERS,

@@ -132,6 +132,13 @@ async fn form_page(
         .into_iter()
         .filter(|a| may_manage_council(&auth.actor, a.id))
         .collect();
+    // The members chosen; any other agency is found by name.
+    let ids: Vec<i64> = form
+        .member_ids
+        .iter()
+        .filter_map(|m| m.trim().parse().ok())
+        .collect();
+    let agencies = agencies::by_ids(&state.db, &ids).await?;
     Ok(FormPage {
         layout: Layout::page(
             auth,
@@ -147,7 +154,7 @@ async fn form_page(
         errors,
         kinds: &COUNCIL_KINDS,
         areas,
-        agencies: agencies::all(&state.db).await?,
+        agencies,
     })
 }
 

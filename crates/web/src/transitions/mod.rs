@@ -291,6 +291,18 @@ async fn page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    // The area's agencies and those already chosen; any other is found by name.
+    let mut known: Vec<i64> = list
+        .iter()
+        .flat_map(|t| {
+            t.transition
+                .to_agency_id
+                .into_iter()
+                .chain(t.items.iter().filter_map(|i| i.owner_agency_id))
+        })
+        .collect();
+    known.extend(form.to_agency_id.trim().parse::<i64>().ok());
+    let agencies = agencies::near(&mut **u, v.child.area_id, &known).await?;
     let page = ChildPage {
         layout: Layout::page(auth, "移行・ライフステージ", "/children").with_notice(notice),
         child_id: id.0,
@@ -305,7 +317,7 @@ async fn page(
         checkups,
         sheets,
         transitions: list,
-        agencies: agencies::all(&mut **u).await?,
+        agencies,
         form,
         hold,
         item_for: item.0,

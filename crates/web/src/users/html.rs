@@ -96,11 +96,13 @@ struct Choices {
     agencies: Vec<AgencyRef>,
 }
 
-async fn choices(state: &AppState) -> Result<Choices, AppError> {
+/// The form's choices; the agency offered is the one chosen, any other is found by name.
+async fn choices(state: &AppState, agency: &str) -> Result<Choices, AppError> {
+    let chosen: Vec<i64> = agency.trim().parse().into_iter().collect();
     Ok(Choices {
         roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
         areas: areas::all_areas(&state.db).await?,
-        agencies: agencies::all(&state.db).await?,
+        agencies: agencies::by_ids(&state.db, &chosen).await?,
     })
 }
 
@@ -134,7 +136,7 @@ async fn new_form(
             ..UserForm::default()
         },
         errors: Errors::new(),
-        choices: choices(&state).await?,
+        choices: choices(&state, "").await?,
     };
     Ok(Html(view.render()?))
 }
@@ -178,9 +180,9 @@ async fn create(
     form.password.clear();
     let view = NewPage {
         layout: Layout::page(&auth, "ユーザーの登録", "/admin/users"),
+        choices: choices(&state, &form.agency_id).await?,
         form,
         errors,
-        choices: choices(&state).await?,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(view.render()?)).into_response())
 }
@@ -245,9 +247,9 @@ async fn show_page(
         .with_notice(notice),
         is_self: id == auth.actor.user_id,
         user,
+        choices: choices(state, &form.agency_id).await?,
         form,
         errors,
-        choices: choices(state).await?,
         tokens,
         new_token,
     })
