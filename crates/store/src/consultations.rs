@@ -281,6 +281,57 @@ pub async fn list(u: &mut Unit, f: &Filter, paging: Paging) -> Result<Page<Consu
     Ok(Page { items, total })
 }
 
+/// The consultations of the user's areas of the last twelve months whose caller or concern
+/// contains `text` (the header's search: 「電話の山田さん」), newest first, at most `limit`, with
+/// how many there are. Read through the (area, time) index, one year of each area. The
+/// children they name are audited as shown.
+pub async fn search(u: &mut Unit, text: &str, limit: i64) -> Result<Page<Consultation>> {
+    let actor = u.actor()?;
+    if !actor.role.needs_areas() || actor.area_ids.is_empty() || text.trim().is_empty() {
+        return Ok(Page {
+            items: vec![],
+            total: 0,
+        });
+    }
+    // Area ids come from the user's own record, never input.
+    let areas = crate::db::id_list(actor.area_ids.iter().map(|a| a.0));
+    let pattern = format!(
+        "%{}%",
+        text.trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let filter = format!(
+        "WHERE s.area_id IN ({areas}) AND s.at >= $1 \
+         AND (s.concern LIKE $2 ESCAPE '\\' OR s.caller LIKE $2 ESCAPE '\\')"
+    );
+    let since = crate::now() - time::Duration::days(365);
+    let (total,): (i64,) = query(format!("SELECT COUNT(*) FROM consultations s {filter}"))
+        .bind(since)
+        .bind(pattern.as_str())
+        .fetch_one(&mut *u)
+        .await?;
+    let items: Vec<Consultation> = query(format!(
+        "SELECT {COLUMNS} {FROM} {filter} ORDER BY s.at DESC, s.id DESC LIMIT $3"
+    ))
+    .bind(since)
+    .bind(pattern.as_str())
+    .bind(limit)
+    .fetch_all(&mut *u)
+    .await?;
+    u.audit(
+        Event::new("consultation.search")
+            .object_type("consultation")
+            .detail(format!("results={total}")),
+    );
+    u.audit_shown(
+        "consultation.search",
+        items.iter().filter_map(|c| c.child_id).map(ChildId),
+    );
+    Ok(Page { items, total })
+}
+
 /// Links an anonymous consultation to a child, whose `access` is minted for a change; the
 /// consultation joins the child's timeline.
 pub async fn link(u: &mut Unit, id: ConsultationId, child: &ChildAccess) -> Result<()> {

@@ -465,6 +465,45 @@ async fn screens_say_things_in_words_not_codes(b: Backend) {
 async fn the_header_search_finds_children_and_agencies_as_the_rule_allows(b: Backend) {
     let app = TestApp::demo(b).await;
     let c = app.login_as("demo-coordinator").await;
+    // A consultation is found by its caller or its words, by the area's staff only.
+    let api = Api::new(&app, "demo-coordinator").await;
+    let (status, body) = api
+        .post(
+            "/api/v1/consultations",
+            serde_json::json!({"channel": "電話", "requester": "保護者", "caller": "検索用 かけてきた母", "concern": "100%_ことばの遅れが心配"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let consultation = body["id"].as_i64().unwrap();
+    let (_, found) = c
+        .get_text(&format!("/search/suggest?q={}", common::qs("かけてきた母")))
+        .await;
+    assert!(
+        found.contains(&format!("href=\"/consultations/{consultation}\"")),
+        "{found}"
+    );
+    let (_, literal) = c
+        .get_text(&format!("/search/suggest?q={}", common::qs("100%_")))
+        .await;
+    assert!(
+        literal.contains(&format!("/consultations/{consultation}\"")),
+        "% and _ are literal"
+    );
+    let (_, wildcard) = c
+        .get_text(&format!("/search/suggest?q={}", common::qs("0_%こ")))
+        .await;
+    assert!(
+        !wildcard.contains(&format!("/consultations/{consultation}\"")),
+        "not wildcards"
+    );
+    for other in ["demo-coordinator-kashiwa", "demo-agency"] {
+        let (_, theirs) = app
+            .login_as(other)
+            .await
+            .get_text(&format!("/search/suggest?q={}", common::qs("かけてきた母")))
+            .await;
+        assert!(!theirs.contains("/consultations/"), "{other}");
+    }
     let (_, home) = c.get_text("/").await;
     assert!(
         home.contains("id=\"site-search\""),

@@ -14,7 +14,7 @@ use crate::{
     auth::Auth,
     children::html::{summary_line, SummaryLine},
     extract::Query,
-    layout::Layout,
+    layout::{filters, Layout},
     routing::Router,
     unit::Unit,
     AppError, AppState,
@@ -38,6 +38,9 @@ struct Found {
     children_total: i64,
     agencies: Vec<agencies::AgencyRef>,
     agencies_total: i64,
+    /// The area's consultations whose caller or concern contains the text (area staff only).
+    consultations: Vec<tsunagu_store::consultations::Consultation>,
+    consultations_total: i64,
 }
 
 /// Who searches what: children for those who work with them, agencies for all who may read
@@ -55,6 +58,8 @@ async fn find(auth: &Auth, u: &mut Unit, q: Option<&str>, shown: i64) -> Result<
         children_total: 0,
         agencies: vec![],
         agencies_total: 0,
+        consultations: vec![],
+        consultations_total: 0,
     };
     if q.is_empty() {
         return Ok(found);
@@ -67,6 +72,11 @@ async fn find(auth: &Auth, u: &mut Unit, q: Option<&str>, shown: i64) -> Result<
         let page = children::search(u, Some(&q), true, paging).await?;
         found.children_total = page.total;
         found.children = page.items.iter().map(summary_line).collect();
+    }
+    if matches!(auth.actor.role, Role::Coordinator | Role::Supervisor) {
+        let page = tsunagu_store::consultations::search(u, &q, shown).await?;
+        found.consultations_total = page.total;
+        found.consultations = page.items;
     }
     if directory_access(&auth.actor) != DirectoryAccess::CountsOnly {
         let filter = agencies::Filter {
