@@ -2349,6 +2349,8 @@ async fn every_main_page_fits_a_phone() {
                 "/evaluation".to_owned(),
                 "/search?q=%E8%A6%8B%E6%9C%AC".to_owned(),
                 "/account/password".to_owned(),
+                "/account/notifications".to_owned(),
+                "/plans?due=soon".to_owned(),
             ],
         ),
         (
