@@ -44,6 +44,7 @@ pub mod plan;
 pub mod referral;
 pub mod role;
 pub mod school_year;
+pub mod suppression;
 pub mod validation;
 
 pub use access::Actor;

@@ -1617,7 +1617,7 @@ async fn a_visit_is_logged_and_the_committee_sees_the_figures() {
         .unwrap();
     let main = text_of(&browser, "main").await;
     assert!(main.contains("千葉県全体"));
-    assert!(main.contains("≤4"));
+    assert!(main.contains("＊") && main.contains("「＊」は、子どもが特定されないよう"));
     assert!(main.contains("巡回相談・施設支援（回）"));
     assert!(browser
         .find(Locator::LinkText("Excel（xlsx）で保存"))

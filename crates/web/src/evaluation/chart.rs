@@ -1,5 +1,7 @@
 //! Charts of the evaluation's tables, drawn on the server as SVG (no script, prints as it shows):
-//! bars for each row's total, or a line per row over the months. A hidden count draws nothing.
+//! a bar per row (one column of the table, never a sum of different states), or a line per row
+//! over the months. A hidden count is a gap marked 「＊」 and every row keeps its place in the
+//! legend; months not yet reached are not drawn.
 
 use tsunagu_domain::evaluation::{Cell, Chart, Table};
 
@@ -25,7 +27,7 @@ pub fn svg(t: &Table) -> String {
 
 fn bars(t: &Table) -> String {
     let values: Vec<(String, Cell)> = (0..t.rows.len())
-        .map(|i| (t.rows[i].0.clone(), t.row_total(i)))
+        .map(|i| (t.rows[i].0.clone(), t.bar(i)))
         .collect();
     let max = values
         .iter()
@@ -50,9 +52,9 @@ fn bars(t: &Table) -> String {
             label = escape(label)
         ));
         let bar_room = WIDTH - label_w - 60.0;
-        match cell {
+        match *cell {
             Cell::Count(n) => {
-                let w = (*n as f64 / max) * bar_room;
+                let w = (n as f64 / max) * bar_room;
                 out.push_str(&format!(
                     "<rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{h}\" fill=\"{color}\"/><text x=\"{tx:.1}\" y=\"{ty}\" class=\"chart-value\">{n}</text>",
                     h = row_h - 8.0,
@@ -61,10 +63,11 @@ fn bars(t: &Table) -> String {
                     ty = y + 13.0
                 ));
             }
-            Cell::Hidden => out.push_str(&format!(
-                "<text x=\"{x}\" y=\"{ty}\" class=\"chart-value\">≤4</text>",
+            Cell::Hidden | Cell::NotYet => out.push_str(&format!(
+                "<text x=\"{x}\" y=\"{ty}\" class=\"chart-value\">{mark}</text>",
                 x = label_w + 4.0,
-                ty = y + 13.0
+                ty = y + 13.0,
+                mark = cell.text()
             )),
         }
     }
@@ -109,28 +112,40 @@ fn lines(t: &Table) -> String {
             name = escape(name)
         ));
     }
+    let mut hidden_months = [false; 12];
     for (r, (label, cells)) in t.rows.iter().enumerate() {
         let color = PALETTE[r % PALETTE.len()];
-        // A hidden month breaks the line rather than pretending a value.
+        // A hidden month breaks the line rather than pretending a value, and is marked 「＊」
+        // on the axis; each month shown is a dot, so a month alone between gaps still shows.
         let mut path = String::new();
+        let mut dots = String::new();
         let mut pen_down = false;
         for (i, cell) in cells.iter().take(months).enumerate() {
-            match cell.count() {
-                Some(v) => {
+            match cell {
+                Cell::Count(v) => {
                     path.push_str(&format!(
                         "{}{:.1},{:.1} ",
                         if pen_down { "L" } else { "M" },
                         x(i),
-                        y(v)
+                        y(*v)
+                    ));
+                    dots.push_str(&format!(
+                        "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.5\" fill=\"{color}\"/>",
+                        x(i),
+                        y(*v)
                     ));
                     pen_down = true;
                 }
-                None => pen_down = false,
+                Cell::Hidden => {
+                    hidden_months[i] = true;
+                    pen_down = false;
+                }
+                Cell::NotYet => pen_down = false,
             }
         }
         if !path.is_empty() {
             out.push_str(&format!(
-                "<path d=\"{path}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>"
+                "<path d=\"{path}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>{dots}"
             ));
         }
         let (lx, ly) = (
@@ -144,6 +159,15 @@ fn lines(t: &Table) -> String {
             label = escape(label)
         ));
     }
+    for (i, hidden) in hidden_months.iter().enumerate() {
+        if *hidden {
+            out.push_str(&format!(
+                "<text x=\"{x:.1}\" y=\"{y}\" text-anchor=\"middle\" class=\"chart-value\">＊</text>",
+                x = x(i),
+                y = top + plot_h - 4.0
+            ));
+        }
+    }
     out.push_str("</svg>");
     out
 }
@@ -154,25 +178,46 @@ mod tests {
 
     #[test]
     fn a_hidden_count_draws_no_bar_and_labels_are_escaped() {
-        let t = Table::new(
+        let mut t = Table::amounts(
             "k",
             "相談<件数>",
+            "定義",
             "行",
             vec!["4月".into()],
             vec![("電話".into(), vec![12]), ("A&B".into(), vec![3])],
             true,
             true,
-            None,
-        )
-        .suppressed();
+        );
+        t.rows[1].1 = vec![Cell::Hidden, Cell::Hidden];
         let s = svg(&t);
         assert!(s.contains("相談&lt;件数&gt;"));
         assert!(s.contains("A&amp;B"));
-        assert!(s.contains("≤4"));
-        assert_eq!(
-            s.matches("<rect").count(),
-            0,
-            "both rows hidden by the rule: {s}"
+        assert!(s.contains("＊"));
+        assert_eq!(s.matches("<rect").count(), 1, "one bar, for 電話: {s}");
+    }
+
+    #[test]
+    fn a_line_keeps_its_legend_and_months_to_come_are_not_drawn() {
+        let mut t = Table::amounts(
+            "k",
+            "相談",
+            "定義",
+            "行",
+            (4..16).map(|m| format!("{}月", (m - 1) % 12 + 1)).collect(),
+            vec![("電話".into(), vec![9; 12]), ("同行".into(), vec![0; 12])],
+            true,
+            false,
+        )
+        .chart(Chart::Lines)
+        .blank_after(Some(2));
+        t.rows[1].1[1] = Cell::Hidden;
+        let s = svg(&t);
+        assert!(
+            s.contains(">同行</text>"),
+            "the hidden series stays in the legend"
         );
+        // April to June are drawn for 電話 (3 dots), April and June for 同行 (2 dots).
+        assert_eq!(s.matches("<circle").count(), 5, "{s}");
+        assert!(s.contains(">＊</text>"));
     }
 }

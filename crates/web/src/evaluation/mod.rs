@@ -16,7 +16,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use tsunagu_documents::xlsx::{Sheet, XCell};
 use tsunagu_domain::{
-    evaluation::{Cell, Table},
+    evaluation::{may_show_derived, Cell, Table},
     school_year, AreaId, RegionId, Role,
 };
 use tsunagu_store::{
@@ -58,7 +58,10 @@ struct Resolved {
     fiscal_year: i32,
     scope: Scope,
     scope_name: String,
-    areas: Vec<i64>,
+    /// The areas' tree the figures are counted over: the whole prefecture for the committee
+    /// (hidden cells are chosen across every scope at once), one area for its own staff.
+    tree: evaluation::AreaTree,
+    place: usize,
     /// Small counts hidden (the committee, administrators).
     suppressed: bool,
 }
@@ -76,11 +79,11 @@ async fn resolve(state: &AppState, auth: &Auth, q: &EvaluationQuery) -> Result<R
         s => s
             .parse::<i32>()
             .ok()
-            .filter(|y| (2000..=this_year + 1).contains(y))
+            .filter(|y| (2000..=this_year).contains(y))
             .ok_or_else(|| {
                 AppError::invalid(
                     "fiscal_year",
-                    "年度は 2026 のように数字で指定してください。",
+                    "年度は 2026 のように、今年度までの数字で指定してください。",
                 )
             })?,
     };
@@ -95,12 +98,15 @@ async fn resolve(state: &AppState, auth: &Auth, q: &EvaluationQuery) -> Result<R
         (None, None) => Scope::Area(*actor.area_ids.first().ok_or(AppError::Forbidden)?),
     };
     // Exact figures stop at the user's own areas.
-    if !suppressed {
+    let tree = if suppressed {
+        evaluation::area_tree(&state.db).await?
+    } else {
         match scope {
-            Scope::Area(a) if actor.serves_area(a) => {}
+            Scope::Area(a) if actor.serves_area(a) => evaluation::AreaTree::single(a),
             _ => return Err(AppError::Forbidden),
         }
-    }
+    };
+    let place = tree.place(scope).ok_or(AppError::NotFound)?;
     let scope_name = match scope {
         Scope::Prefecture => "千葉県全体".to_string(),
         Scope::Area(a) => all_areas
@@ -117,19 +123,114 @@ async fn resolve(state: &AppState, auth: &Auth, q: &EvaluationQuery) -> Result<R
     };
     Ok(Resolved {
         fiscal_year,
-        areas: evaluation::areas_of(&state.db, scope).await?,
         scope,
         scope_name,
+        tree,
+        place,
         suppressed,
     })
 }
 
 async fn tables(state: &AppState, r: &Resolved) -> Result<Vec<Table>, AppError> {
-    let tables = evaluation::tables(&state.db, &r.areas, r.fiscal_year).await?;
-    Ok(if r.suppressed {
-        tables.into_iter().map(Table::suppressed).collect()
-    } else {
-        tables
+    let now = time::OffsetDateTime::now_utc();
+    let areas = r.tree.areas_at(r.place);
+    let (figures, amounts) = futures_util::try_join!(
+        evaluation::figures(&state.db, &r.tree, r.fiscal_year, now),
+        evaluation::amounts(&state.db, &areas, r.fiscal_year, now),
+    )?;
+    let families: Vec<Vec<Table>> = figures
+        .all()
+        .iter()
+        .map(|f| {
+            if r.suppressed {
+                f.suppressed().tables(r.place)
+            } else {
+                f.exact().tables(r.place)
+            }
+        })
+        .collect();
+    let mut tables = evaluation::in_order(&families, amounts);
+    let leaves: Vec<usize> = (0..r.tree.tree.areas)
+        .filter(|a| r.tree.areas_at(r.place).contains(&r.tree.areas[*a].0))
+        .collect();
+    let waits: Vec<(i64, i64)> = figures
+        .families
+        .waits
+        .iter()
+        .filter(|(a, _, _)| leaves.contains(a))
+        .map(|(_, d, n)| (*d, *n))
+        .collect();
+    for t in &mut tables {
+        match t.key {
+            "referrals" => t.notes.extend(median_note(&waits, r.suppressed)),
+            "transitions" => t.notes.extend(share_note(t)),
+            _ => {}
+        }
+        if r.suppressed && t.counts {
+            t.notes.push(evaluation_note().into());
+        }
+    }
+    Ok(tables)
+}
+
+fn evaluation_note() -> &'static str {
+    tsunagu_domain::evaluation::HIDDEN_NOTE
+}
+
+/// 「受け入れまでの日数（中央値）」 from (days, how many) pairs; for the committee without the
+/// number of referrals, and not at all when it rests on 1 to 4.
+fn median_note(waits: &[(i64, i64)], suppressed: bool) -> Option<String> {
+    let mut waits = waits.to_vec();
+    waits.sort_unstable();
+    let n: i64 = waits.iter().map(|(_, c)| c).sum();
+    if suppressed && !may_show_derived(n) {
+        return Some("受け入れまでの日数（中央値）：件数が少ないため表示しません".into());
+    }
+    // The k-th smallest wait (0-based).
+    let nth = |k: i64| {
+        let mut seen = 0;
+        for (d, c) in &waits {
+            seen += c;
+            if seen > k {
+                return *d;
+            }
+        }
+        0
+    };
+    Some(match n {
+        0 => "受け入れまでの日数（中央値）：該当なし".into(),
+        n => {
+            let median = if n % 2 == 1 {
+                nth(n / 2) as f64
+            } else {
+                (nth(n / 2 - 1) + nth(n / 2)) as f64 / 2.0
+            };
+            if suppressed {
+                format!("受け入れまでの日数（中央値）：{median}日")
+            } else {
+                format!("受け入れまでの日数（中央値）：{median}日（{n}件）")
+            }
+        }
+    })
+}
+
+/// The share of children whose sheet was received before the move, from the table's own
+/// totals: only when both are shown (a share of hidden counts would give them away).
+fn share_note(t: &Table) -> Option<String> {
+    let total = |label: &str| {
+        t.rows
+            .iter()
+            .find(|(l, _)| l == label)
+            .and_then(|(_, cells)| cells.last())
+            .and_then(|c| c.count())
+    };
+    let moved = total("移行した子ども")?;
+    let acked = total("うち移行前に引継ぎシートの受領あり")?;
+    (moved > 0).then(|| {
+        format!(
+            "移行前に引継ぎシートが受領された割合：{}%（{acked}/{moved}人）",
+            acked * 100 / moved
+        )
     })
 }
 
@@ -205,6 +306,7 @@ async fn page(
             areas::regions(&state.db)
                 .await?
                 .into_iter()
+                .filter(|x| r.tree.regions.contains(&x.id))
                 .map(|x| (x.id.0, x.name))
                 .collect(),
         )
@@ -252,7 +354,7 @@ fn grid(t: &Table) -> (Vec<String>, Vec<Vec<XCell>>) {
     }
     let cell = |c: &Cell| match c {
         Cell::Count(n) => XCell::Number(*n as f64),
-        Cell::Hidden => XCell::Text(c.text()),
+        Cell::Hidden | Cell::NotYet => XCell::Text(c.text()),
     };
     let mut rows: Vec<Vec<XCell>> = t
         .rows
@@ -278,6 +380,13 @@ fn grid(t: &Table) -> (Vec<String>, Vec<Vec<XCell>>) {
     (headers, rows)
 }
 
+/// The lines under a table in an export: its definition, then its notes (「＊」's among them).
+fn under(t: &Table) -> Vec<String> {
+    std::iter::once(format!("定義：{}", t.definition))
+        .chain(t.notes.iter().cloned())
+        .collect()
+}
+
 fn xlsx(r: &Resolved, tables: &[Table]) -> Result<Vec<u8>, AppError> {
     let sheets: Vec<Sheet> = tables
         .iter()
@@ -291,19 +400,14 @@ fn xlsx(r: &Resolved, tables: &[Table]) -> Result<Vec<u8>, AppError> {
                     t.title.split('（').next().unwrap_or(&t.title)
                 ),
                 title: format!(
-                    "{}　{}　{}{}",
+                    "{}　{}　{}",
                     t.title,
                     r.scope_name,
                     school_year::fiscal_year_label(r.fiscal_year),
-                    if r.suppressed {
-                        "（1〜4件は「≤4」）"
-                    } else {
-                        ""
-                    }
                 ),
                 headers,
                 rows,
-                notes: t.notes.iter().map(|n| n.text.clone()).collect(),
+                notes: under(t),
             }
         })
         .collect();
@@ -331,8 +435,8 @@ fn csv(r: &Resolved, tables: &[Table]) -> Result<Vec<u8>, AppError> {
                     .collect(),
             );
         }
-        for n in &t.notes {
-            lines.push(vec![n.text.clone()]);
+        for n in under(t) {
+            lines.push(vec![n]);
         }
         lines.push(vec![]);
     }
@@ -397,7 +501,8 @@ async fn export_csv(
 pub struct EvaluationAnswer {
     pub fiscal_year: i32,
     pub scope: String,
-    /// Counts from 1 to 4 are 「≤4」 (the committee's view).
+    /// Counts from 1 to 4, and the cells that protect them, are 「＊」 (the committee's view);
+    /// months not yet reached are null.
     pub suppressed: bool,
     #[schema(value_type = Vec<Object>)]
     pub tables: Vec<Table>,
