@@ -198,45 +198,32 @@ pub struct Family {
     pub tables: Vec<TableSpec>,
 }
 
-/// A family with its hidden cells (for the committee) or without (exact figures).
-pub struct Shown<'a> {
-    pub family: &'a Family,
-    pub hidden: Option<(Hidden, Option<Hidden>)>,
+/// The cells hidden in a family's cube this year and last year (for the committee).
+#[derive(Clone, Debug)]
+pub struct Suppressed {
+    this: Hidden,
+    previous: Option<Hidden>,
 }
 
 impl Family {
     /// Hides what the committee may not see, this year and last year alike.
-    pub fn suppressed(&self) -> Shown<'_> {
-        Shown {
-            family: self,
-            hidden: Some((
-                self.cube.suppress(),
-                self.previous.as_ref().map(Cube::suppress),
-            )),
-        }
-    }
-
-    pub fn exact(&self) -> Shown<'_> {
-        Shown {
-            family: self,
-            hidden: None,
+    pub fn suppress(&self) -> Suppressed {
+        Suppressed {
+            this: self.cube.suppress(),
+            previous: self.previous.as_ref().map(Cube::suppress),
         }
     }
 }
 
-impl Shown<'_> {
-    /// The family's tables at a place of the tree.
-    pub fn tables(&self, place: usize) -> Vec<Table> {
-        let f = self.family;
+impl Family {
+    /// The family's tables at a place of the tree: exact, or with the `hidden` cells as 「＊」.
+    pub fn tables(&self, place: usize, hidden: Option<&Suppressed>) -> Vec<Table> {
+        let f = self;
         let cube = &f.cube;
         let cell = |row: usize, col: usize| {
             if cube.is_known_zero(row, col) {
                 Cell::NotYet
-            } else if self
-                .hidden
-                .as_ref()
-                .is_some_and(|(h, _)| h.is_hidden(place, row, col))
-            {
+            } else if hidden.is_some_and(|h| h.this.is_hidden(place, row, col)) {
                 Cell::Hidden
             } else {
                 Cell::Count(cube.value(place, row, col))
@@ -245,10 +232,8 @@ impl Shown<'_> {
         let previous = |row: usize| {
             let p = f.previous.as_ref()?;
             let col = p.cols.total?;
-            let hidden = self
-                .hidden
-                .as_ref()
-                .and_then(|(_, h)| h.as_ref())
+            let hidden = hidden
+                .and_then(|h| h.previous.as_ref())
                 .is_some_and(|h| h.is_hidden(place, row, col));
             Some(if hidden {
                 Cell::Hidden
@@ -349,7 +334,7 @@ mod tests {
     #[test]
     fn exact_figures_add_up_and_months_to_come_are_blank() {
         let f = family();
-        let t = &f.exact().tables(0)[0];
+        let t = &f.tables(0, None)[0];
         assert_eq!(t.columns, ["4月", "5月", "6月", "合計"]);
         assert_eq!(
             t.rows[0].1,
@@ -371,18 +356,18 @@ mod tests {
         );
         assert_eq!(t.bar(0), Cell::Count(12));
         // The prefecture adds both areas.
-        let top = &f.exact().tables(2 + 2)[0];
+        let top = &f.tables(2 + 2, None)[0];
         assert_eq!(top.rows[0].1[0], Cell::Count(13));
     }
 
     #[test]
     fn the_committee_sees_stars_for_small_counts_and_their_protection() {
         let f = family();
-        let shown = f.suppressed();
-        let t = &shown.tables(0)[0];
+        let hidden = f.suppress();
+        let t = &f.tables(0, Some(&hidden))[0];
         assert_eq!(t.rows[0].1[0], Cell::Hidden);
         let stars: usize = (0..5)
-            .flat_map(|p| shown.tables(p))
+            .flat_map(|p| f.tables(p, Some(&hidden)))
             .flat_map(|t| {
                 t.rows
                     .into_iter()

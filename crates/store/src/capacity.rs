@@ -179,6 +179,24 @@ pub async fn visits(u: &mut Unit, agency: Option<AgencyId>, limit: i64) -> Resul
     Ok(list)
 }
 
+/// The visits of the coordinator's areas whose follow-up falls by `until` (up to 60 days late),
+/// soonest first: they join the day's due items. No child is named.
+pub async fn follow_ups(u: &mut Unit, until: Date) -> Result<Vec<Visit>> {
+    let actor = u.actor()?;
+    if actor.role != tsunagu_domain::Role::Coordinator || actor.area_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let areas = db::id_list(actor.area_ids.iter().map(|a| a.0));
+    query(format!(
+        "{VISIT} WHERE v.area_id IN ({areas}) AND v.follow_up_on IS NOT NULL AND v.follow_up_on <= $1 \
+         AND v.follow_up_on >= $2 ORDER BY v.follow_up_on, v.id LIMIT 50"
+    ))
+    .bind(until)
+    .bind(until - time::Duration::days(60))
+    .fetch_all(&mut *u)
+    .await
+}
+
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Topic {
     pub id: i64,

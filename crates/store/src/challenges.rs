@@ -4,7 +4,10 @@
 
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
-use tsunagu_domain::{challenge, Actor, AgencyId, AreaId, Role};
+use tsunagu_domain::{
+    challenge::{self, names_child},
+    Actor, AgencyId, AreaId, Role,
+};
 
 use crate::{
     audit::{self, Event, RequestMeta},
@@ -178,9 +181,37 @@ pub struct Challenge {
     pub resolution: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub resolved_on: Option<Date>,
+    /// typed, support_meeting, visit, consultations (the meeting or visit itself is never
+    /// named).
+    pub source: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub source_on: Option<Date>,
+    /// The day the area raised it to the prefecture's 療育支援専門部会, who did, and the area's
+    /// summary for the committee.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub prefecture_raised_on: Option<Date>,
+    pub prefecture_raised_by_name: Option<String>,
+    pub area_summary: Option<String>,
+    /// The committee's response and its day.
+    pub committee_response: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub committee_responded_on: Option<Date>,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub source_meeting_id: Option<i64>,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub source_visit_id: Option<i64>,
 }
 
 impl Challenge {
+    pub fn source_label(&self) -> &'static str {
+        challenge::source_label(&self.source)
+    }
+    /// Raised to the prefecture and not yet answered there.
+    pub fn awaiting_committee(&self) -> bool {
+        self.prefecture_raised_on.is_some() && self.committee_response.is_none()
+    }
     pub fn category_label(&self) -> &'static str {
         challenge::category_label(&self.category)
     }
@@ -191,6 +222,8 @@ impl Challenge {
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct HistoryEntry {
+    /// status (a change of state or a note), raised (to the prefecture), answered (by it)
+    pub step: String,
     pub status: String,
     pub note: Option<String>,
     pub user_name: Option<String>,
@@ -199,8 +232,13 @@ pub struct HistoryEntry {
 }
 
 impl HistoryEntry {
-    pub fn status_label(&self) -> &'static str {
-        challenge::status_label(&self.status)
+    /// What the step was, as the history lists it.
+    pub fn step_label(&self) -> &'static str {
+        match self.step.as_str() {
+            "raised" => "県の療育支援専門部会へ提起",
+            "answered" => "療育支援専門部会の回答",
+            _ => challenge::status_label(&self.status),
+        }
     }
 }
 
@@ -218,11 +256,18 @@ pub struct ChallengeInput {
     pub resolution: Option<String>,
     pub resolved_on: Option<Date>,
     pub note: Option<String>,
+    /// Where it came from (kept from its creation on).
+    pub source: String,
+    pub source_on: Option<Date>,
+    pub source_meeting_id: Option<i64>,
+    pub source_visit_id: Option<i64>,
 }
 
 const CHALLENGE: &str = "SELECT h.id, h.area_id, ar.name AS area_name, h.title, h.description, h.category, u.display_name AS raised_by_name, \
-    h.raised_on, h.council_id, c.name AS council_name, h.council_meeting_id, m.held_on AS council_meeting_on, h.status, h.resolution, h.resolved_on \
-    FROM challenges h JOIN areas ar ON ar.id = h.area_id LEFT JOIN users u ON u.id = h.raised_by \
+    h.raised_on, h.council_id, c.name AS council_name, h.council_meeting_id, m.held_on AS council_meeting_on, h.status, h.resolution, h.resolved_on, \
+    h.source, h.source_on, h.prefecture_raised_on, pu.display_name AS prefecture_raised_by_name, h.area_summary, h.committee_response, \
+    h.committee_responded_on, h.source_meeting_id, h.source_visit_id \
+    FROM challenges h JOIN areas ar ON ar.id = h.area_id LEFT JOIN users u ON u.id = h.raised_by LEFT JOIN users pu ON pu.id = h.prefecture_raised_by \
     LEFT JOIN councils c ON c.id = h.council_id LEFT JOIN council_meetings m ON m.id = h.council_meeting_id";
 
 /// The council and meeting belong to the challenge's area, the category and state are known, and
@@ -235,6 +280,9 @@ async fn check_input<'a>(on: impl Into<On<'a>>, input: &ChallengeInput) -> Resul
     }
     if challenge::status_label(&input.status).is_empty() {
         return invalid("status", "状態を選んでください。");
+    }
+    if challenge::source_label(&input.source).is_empty() {
+        return invalid("source", "どこから挙がった課題かを選んでください。");
     }
     if challenge::is_closing(&input.status)
         && (input.resolution.is_none() || input.resolved_on.is_none())
@@ -263,7 +311,75 @@ async fn check_input<'a>(on: impl Into<On<'a>>, input: &ChallengeInput) -> Resul
             return invalid("council_meeting_id", "選んだ協議会の会議を選んでください。");
         }
     }
+    let names = source_names(
+        &mut on,
+        input.area_id,
+        input.source_meeting_id,
+        input.source_visit_id,
+    )
+    .await?;
+    let texts = [
+        Some(&input.title),
+        Some(&input.description),
+        input.resolution.as_ref(),
+        input.note.as_ref(),
+    ];
+    if let Some(field) = texts
+        .iter()
+        .zip(["title", "description", "resolution", "note"])
+        .find(|(t, _)| t.is_some_and(|t| names_child(t, &names)))
+        .map(|(_, f)| f)
+    {
+        return invalid(field, NAMES_CHILD);
+    }
     Ok(())
+}
+
+const NAMES_CHILD: &str =
+    "子どもの名前が含まれています。課題は、子どもが特定されない書き方にしてください。";
+
+/// The names of the children of the meeting or visit a challenge came from (the meeting or
+/// visit must be of the challenge's area), to keep them out of its text.
+async fn source_names(
+    on: &mut On<'_>,
+    area: AreaId,
+    meeting: Option<i64>,
+    visit: Option<i64>,
+) -> Result<Vec<String>> {
+    let rows: Vec<(i64, String, String, String, String)> = match (meeting, visit) {
+        (Some(m), _) => query(
+            "SELECT mt.area_id, c.family_name, c.given_name, c.family_kana, c.given_kana FROM meetings mt \
+             JOIN children c ON c.id = mt.child_id WHERE mt.id = $1",
+        )
+        .bind(m)
+        .fetch_all(on.exec())
+        .await?,
+        (None, Some(v)) => query(
+            "SELECT vs.area_id, c.family_name, c.given_name, c.family_kana, c.given_kana FROM visits vs \
+             JOIN visit_children vc ON vc.visit_id = vs.id JOIN children c ON c.id = vc.child_id WHERE vs.id = $1",
+        )
+        .bind(v)
+        .fetch_all(on.exec())
+        .await?,
+        (None, None) => return Ok(vec![]),
+    };
+    if rows.iter().any(|r| r.0 != area.0) {
+        return Err(Error::Invalid {
+            field: "source",
+            message: "この地域の会議・巡回から登録してください。",
+        });
+    }
+    Ok(rows
+        .into_iter()
+        .flat_map(|(_, family, given, family_kana, given_kana)| {
+            [
+                format!("{family}{given}"),
+                given,
+                format!("{family_kana}{given_kana}"),
+                given_kana,
+            ]
+        })
+        .collect())
 }
 
 /// Whether `actor` may raise a challenge (`id` None) or change challenge `id`, asked before
@@ -301,17 +417,25 @@ pub async fn save(
         Some(id) => Some(get(db, actor, id).await?),
         None => None,
     };
+    let mut input = input.clone();
     if let Some(b) = &before {
         check_area(actor, AreaId(b.area_id), true)?;
+        // Where it came from is kept from its creation on.
+        input.source = b.source.clone();
+        input.source_on = b.source_on;
+        input.source_meeting_id = b.source_meeting_id;
+        input.source_visit_id = b.source_visit_id;
     }
+    let input = &input;
     check_input(db, input).await?;
     let now = crate::now();
     let mut tx = db.begin().await?;
     let id = match id {
         None => {
             let (id,): (i64,) = query(
-                "INSERT INTO challenges (area_id, title, description, category, raised_by, raised_on, council_id, council_meeting_id, status, resolution, resolved_on, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+                "INSERT INTO challenges (area_id, title, description, category, raised_by, raised_on, council_id, council_meeting_id, status, resolution, resolved_on, created_at, updated_at, \
+                 source, source_on, source_meeting_id, source_visit_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16) RETURNING id",
             )
             .bind(input.area_id)
             .bind(&input.title)
@@ -325,8 +449,13 @@ pub async fn save(
             .bind(input.resolution.clone())
             .bind(input.resolved_on)
             .bind(now)
+            .bind(&input.source)
+            .bind(input.source_on)
+            .bind(input.source_meeting_id)
+            .bind(input.source_visit_id)
             .fetch_one(&mut tx)
-            .await?;
+            .await
+            .map_err(|e| e.on_foreign_key("source", "元の会議・巡回が見つかりません。"))?;
             id
         }
         Some(id) => {
@@ -354,7 +483,7 @@ pub async fn save(
     if before.as_ref().map(|b| b.status.as_str()) != Some(input.status.as_str())
         || input.note.is_some()
     {
-        query("INSERT INTO challenge_history (challenge_id, status, note, user_id, at) VALUES ($1, $2, $3, $4, $5)")
+        query("INSERT INTO challenge_history (challenge_id, step, status, note, user_id, at) VALUES ($1, 'status', $2, $3, $4, $5)")
             .bind(id)
             .bind(&input.status)
             .bind(input.note.clone())
@@ -382,20 +511,369 @@ pub async fn get<'a>(on: impl Into<On<'a>>, actor: &Actor, id: i64) -> Result<Ch
         .bind(id)
         .fetch_optional(on.exec())
         .await?;
+    found.filter(|c| visible(actor, c)).ok_or(Error::NotFound)
+}
+
+/// The area's staff see their areas' challenges; the committee those raised to it.
+fn visible(actor: &Actor, c: &Challenge) -> bool {
+    match actor.role {
+        Role::Committee => c.prefecture_raised_on.is_some(),
+        _ => actor.serves_area(AreaId(c.area_id)),
+    }
+}
+
+/// A challenge's history as `actor` may read it: every step for the area's staff; for the
+/// committee only the raising and its own answer (the area's working notes stay in the area).
+pub async fn history<'a>(
+    on: impl Into<On<'a>>,
+    actor: &Actor,
+    id: i64,
+) -> Result<Vec<HistoryEntry>> {
+    let mut on = on.into();
+    let committee = actor.role == Role::Committee;
+    query(
+        "SELECT h.step, h.status, h.note, u.display_name AS user_name, h.at FROM challenge_history h LEFT JOIN users u ON u.id = h.user_id \
+         WHERE h.challenge_id = $1 AND ($2 = FALSE OR h.step IN ('raised', 'answered')) ORDER BY h.at, h.id",
+    )
+    .bind(id)
+    .bind(committee)
+    .fetch_all(on.exec())
+    .await
+}
+
+/// Raises a challenge to the prefecture's 療育支援専門部会 with the area's summary: the area's
+/// coordinators and supervisors, once.
+pub async fn raise(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: i64,
+    summary: &str,
+) -> Result<()> {
+    if !matches!(actor.role, Role::Coordinator | Role::Supervisor) {
+        return Err(Error::Forbidden);
+    }
+    let c = get(db, actor, id).await?;
+    check_area(actor, AreaId(c.area_id), true)?;
+    if c.prefecture_raised_on.is_some() {
+        return Err(Error::Invalid {
+            field: "area_summary",
+            message: "この課題はすでに県の部会へ提起しています。",
+        });
+    }
+    let names = source_names(
+        &mut On::from(db),
+        AreaId(c.area_id),
+        c.source_meeting_id,
+        c.source_visit_id,
+    )
+    .await?;
+    if names_child(summary, &names) {
+        return Err(Error::Invalid {
+            field: "area_summary",
+            message: NAMES_CHILD,
+        });
+    }
+    let now = crate::now();
+    let today = tsunagu_domain::japanese_date::today(now);
+    let mut tx = db.begin().await?;
+    query(
+        "UPDATE challenges SET prefecture_raised_on = $1, prefecture_raised_by = $2, area_summary = $3, updated_at = $4 \
+         WHERE id = $5 AND prefecture_raised_on IS NULL",
+    )
+    .bind(today)
+    .bind(actor.user_id)
+    .bind(summary)
+    .bind(now)
+    .bind(id)
+    .execute(&mut tx)
+    .await?;
+    step(&mut tx, id, "raised", &c.status, summary, actor, now).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("challenge.raise")
+            .by(actor)
+            .object("challenge", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The committee's response to a challenge raised to it (a second response replaces the first;
+/// both stay in the history).
+pub async fn respond(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: i64,
+    response: &str,
+) -> Result<()> {
+    if actor.role != Role::Committee {
+        return Err(Error::Forbidden);
+    }
+    let c = get(db, actor, id).await?;
+    let now = crate::now();
+    let today = tsunagu_domain::japanese_date::today(now);
+    let mut tx = db.begin().await?;
+    query(
+        "UPDATE challenges SET committee_response = $1, committee_responded_on = $2, committee_responded_by = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(response)
+    .bind(today)
+    .bind(actor.user_id)
+    .bind(now)
+    .bind(id)
+    .execute(&mut tx)
+    .await?;
+    step(&mut tx, id, "answered", &c.status, response, actor, now).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("challenge.respond")
+            .by(actor)
+            .object("challenge", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn step(
+    tx: &mut crate::db::Tx,
+    id: i64,
+    step: &str,
+    status: &str,
+    note: &str,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<()> {
+    query("INSERT INTO challenge_history (challenge_id, step, status, note, user_id, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id)
+        .bind(step)
+        .bind(status)
+        .bind(note)
+        .bind(actor.user_id)
+        .bind(at)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// The open challenges of the actor's areas (not resolved), the oldest first, at most `limit`,
+/// with how many there are.
+pub async fn open_in_areas<'a>(
+    on: impl Into<On<'a>>,
+    actor: &Actor,
+    limit: i64,
+) -> Result<(Vec<Challenge>, i64)> {
+    let mut on = on.into();
+    let areas: Vec<i64> = actor.area_ids.iter().map(|a| a.0).collect();
+    if areas.is_empty() {
+        return Ok((vec![], 0));
+    }
+    let list = db::id_list(areas);
+    let (n,): (i64,) = query(format!(
+        "SELECT COUNT(*) FROM challenges h WHERE h.area_id IN ({list}) AND h.status <> 'resolved'"
+    ))
+    .fetch_one(on.exec())
+    .await?;
+    let items = query(format!(
+        "{CHALLENGE} WHERE h.area_id IN ({list}) AND h.status <> 'resolved' ORDER BY h.raised_on, h.id LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(on.exec())
+    .await?;
+    Ok((items, n))
+}
+
+/// The area and day of the support meeting or visit a new challenge comes from, when `actor`
+/// works in its area (the form starts from them).
+pub async fn source_day<'a>(
+    on: impl Into<On<'a>>,
+    actor: &Actor,
+    meeting: Option<i64>,
+    visit: Option<i64>,
+) -> Result<(AreaId, Date)> {
+    let mut on = on.into();
+    let found: Option<(i64, Date)> = match (meeting, visit) {
+        (Some(m), _) => {
+            let row: Option<(i64, OffsetDateTime)> =
+                query("SELECT area_id, starts_at FROM meetings WHERE id = $1")
+                    .bind(m)
+                    .fetch_optional(on.exec())
+                    .await?;
+            row.map(|(a, at)| (a, tsunagu_domain::japanese_date::today(at)))
+        }
+        (None, Some(v)) => {
+            query("SELECT area_id, visited_on FROM visits WHERE id = $1")
+                .bind(v)
+                .fetch_optional(on.exec())
+                .await?
+        }
+        (None, None) => None,
+    };
     found
-        .filter(|c| actor.serves_area(AreaId(c.area_id)))
+        .filter(|(a, _)| actor.serves_area(AreaId(*a)))
+        .map(|(a, d)| (AreaId(a), d))
         .ok_or(Error::NotFound)
 }
 
-pub async fn history<'a>(on: impl Into<On<'a>>, id: i64) -> Result<Vec<HistoryEntry>> {
+/// Which challenges raised to the prefecture the committee lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Awaiting {
+    /// Not yet answered.
+    Answer,
+    Answered,
+    All,
+}
+
+/// The challenges raised to the prefecture (the committee's list), those awaiting an answer
+/// first, optionally those raised in one fiscal year.
+pub async fn raised<'a>(
+    on: impl Into<On<'a>>,
+    which: Awaiting,
+    fiscal_year: Option<i32>,
+) -> Result<Vec<Challenge>> {
     let mut on = on.into();
-    query(
-        "SELECT h.status, h.note, u.display_name AS user_name, h.at FROM challenge_history h LEFT JOIN users u ON u.id = h.user_id \
-         WHERE h.challenge_id = $1 ORDER BY h.at, h.id",
-    )
-    .bind(id)
+    let (from, to) = match fiscal_year {
+        Some(fy) => (
+            Some(tsunagu_domain::school_year::fiscal_year_start(fy)),
+            Some(tsunagu_domain::school_year::fiscal_year_end(fy)),
+        ),
+        None => (None, None),
+    };
+    let answered = match which {
+        Awaiting::Answer => "AND h.committee_response IS NULL",
+        Awaiting::Answered => "AND h.committee_response IS NOT NULL",
+        Awaiting::All => "",
+    };
+    query(format!(
+        "{CHALLENGE} WHERE h.prefecture_raised_on IS NOT NULL {answered} \
+         AND ($1 IS NULL OR h.prefecture_raised_on >= $1) AND ($2 IS NULL OR h.prefecture_raised_on <= $2) \
+         ORDER BY CASE WHEN h.committee_response IS NULL THEN 0 ELSE 1 END, h.prefecture_raised_on, h.id LIMIT 500"
+    ))
+    .bind(from)
+    .bind(to)
     .fetch_all(on.exec())
     .await
+}
+
+/// A conclusion or recommendation of the committee for a fiscal year.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Conclusion {
+    pub id: i64,
+    pub fiscal_year: i32,
+    /// conclusion, recommendation
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub created_by_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+impl Conclusion {
+    pub fn kind_label(&self) -> &'static str {
+        challenge::conclusion_kind_label(&self.kind)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ConclusionInput {
+    pub fiscal_year: i32,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// The conclusions and recommendations of a fiscal year, conclusions first. Everyone but agency
+/// staff may read them: they are the committee's word to the prefecture.
+pub async fn conclusions<'a>(
+    on: impl Into<On<'a>>,
+    actor: &Actor,
+    fiscal_year: i32,
+) -> Result<Vec<Conclusion>> {
+    if actor.role == Role::AgencyStaff {
+        return Err(Error::Forbidden);
+    }
+    let mut on = on.into();
+    query(
+        "SELECT k.id, CAST(k.fiscal_year AS INTEGER) AS fiscal_year, k.kind, k.title, k.body, u.display_name AS created_by_name, k.updated_at \
+         FROM committee_conclusions k LEFT JOIN users u ON u.id = k.created_by WHERE k.fiscal_year = $1 \
+         ORDER BY CASE WHEN k.kind = 'conclusion' THEN 0 ELSE 1 END, k.id",
+    )
+    .bind(fiscal_year)
+    .fetch_all(on.exec())
+    .await
+}
+
+/// Writes a conclusion (`id` None) or changes one: the committee only.
+pub async fn save_conclusion(
+    db: &Db,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: Option<i64>,
+    input: &ConclusionInput,
+) -> Result<i64> {
+    if actor.role != Role::Committee {
+        return Err(Error::Forbidden);
+    }
+    if challenge::conclusion_kind_label(&input.kind).is_empty() {
+        return Err(Error::Invalid {
+            field: "kind",
+            message: "結論か提言かを選んでください。",
+        });
+    }
+    let now = crate::now();
+    let mut tx = db.begin().await?;
+    let id = match id {
+        None => {
+            let (id,): (i64,) = query(
+                "INSERT INTO committee_conclusions (fiscal_year, kind, title, body, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            )
+            .bind(input.fiscal_year)
+            .bind(&input.kind)
+            .bind(&input.title)
+            .bind(&input.body)
+            .bind(actor.user_id)
+            .bind(now)
+            .fetch_one(&mut tx)
+            .await?;
+            id
+        }
+        Some(id) => {
+            let done = query(
+                "UPDATE committee_conclusions SET kind = $1, title = $2, body = $3, updated_at = $4 WHERE id = $5 AND fiscal_year = $6",
+            )
+            .bind(&input.kind)
+            .bind(&input.title)
+            .bind(&input.body)
+            .bind(now)
+            .bind(id)
+            .bind(input.fiscal_year)
+            .execute(&mut tx)
+            .await?;
+            if done == 0 {
+                return Err(Error::NotFound);
+            }
+            id
+        }
+    };
+    audit::record(
+        &mut tx,
+        meta,
+        Event::new("conclusion.save")
+            .by(actor)
+            .object("conclusion", id)
+            .detail(format!("fy={}", input.fiscal_year)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// What a challenges list is filtered by.
@@ -416,6 +894,9 @@ pub async fn list<'a>(on: impl Into<On<'a>>, actor: &Actor, f: &Filter) -> Resul
         .map(|a| a.0)
         .filter(|a| f.area_id.is_none_or(|want| want.0 == *a))
         .collect();
+    if actor.role == Role::Committee {
+        return raised(on, Awaiting::All, None).await;
+    }
     if !actor.role.needs_areas() || areas.is_empty() {
         return Ok(vec![]);
     }

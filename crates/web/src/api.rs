@@ -49,6 +49,8 @@ use crate::{auth::Auth, routing::Router, AppError, AppState};
         crate::capacity::api_trainings, crate::capacity::api_create_training,
         crate::challenges::api_list, crate::challenges::api_create, crate::challenges::api_update,
         crate::challenges::api_meetings, crate::challenges::api_create_meeting,
+        crate::challenges::api_raise, crate::challenges::api_respond,
+        crate::committee::api_list, crate::committee::api_create, crate::committee::api_update,
     ),
     components(schemas(ErrorResponse, ErrorDetail, Me)),
     modifiers(&BearerAuth),

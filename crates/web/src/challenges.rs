@@ -17,7 +17,8 @@ use tsunagu_store::{
     agencies::{self, AgencyRef},
     areas,
     challenges::{
-        self, Challenge, ChallengeInput, CouncilMeeting, Filter, HistoryEntry, NewCouncilMeeting,
+        self, Awaiting, Challenge, ChallengeInput, CouncilMeeting, Filter, HistoryEntry,
+        NewCouncilMeeting,
     },
     councils::{self, Council},
 };
@@ -38,10 +39,20 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/challenges", get(list).post(create))
         .route("/challenges/{id}", get(show).post(update))
+        .route("/challenges/{id}/raise", axum::routing::post(raise))
+        .route("/challenges/{id}/response", axum::routing::post(respond))
         .route("/council-meetings", get(meetings_page).post(create_meeting))
         .route("/council-meetings/{id}/agenda", get(agenda))
         .route("/api/v1/challenges", get(api_list).post(api_create))
         .route("/api/v1/challenges/{id}", put(api_update))
+        .route(
+            "/api/v1/challenges/{id}/raise",
+            axum::routing::post(api_raise),
+        )
+        .route(
+            "/api/v1/challenges/{id}/response",
+            axum::routing::post(api_respond),
+        )
         .route(
             "/api/v1/council-meetings",
             get(api_meetings).post(api_create_meeting),
@@ -69,6 +80,15 @@ pub struct ChallengeFields {
     pub note: String,
     /// A challenge never names a child: a child's id here is refused.
     pub child_id: String,
+    /// typed (default), support_meeting, visit, consultations.
+    pub source: String,
+    /// The support meeting it was found in (its child's name is then refused in the text; the
+    /// meeting is never shown with the challenge).
+    pub source_meeting_id: String,
+    /// The visit it was found in (likewise).
+    pub source_visit_id: String,
+    /// YYYY-MM-DD: when it was found (the meeting's or visit's day by default).
+    pub source_on: String,
 }
 
 pub fn check_challenge(f: &ChallengeFields) -> Result<ChallengeInput, AppError> {
@@ -104,6 +124,15 @@ pub fn check_challenge(f: &ChallengeFields) -> Result<ChallengeInput, AppError> 
     let resolution = e.optional_text("resolution", "対応の結果", &f.resolution);
     let resolved_on = parse_date(&mut e, "resolved_on", "解決日", &f.resolved_on);
     let note = e.optional_text("note", "経過のメモ", &f.note);
+    let source = match f.source.trim() {
+        "" => "typed".to_string(),
+        s if !challenge::source_label(s).is_empty() => s.to_string(),
+        _ => {
+            e.add("source", "どこから挙がった課題かを選んでください。");
+            String::new()
+        }
+    };
+    let source_on = parse_date(&mut e, "source_on", "気づいた日", &f.source_on);
     e.into_result().map_err(AppError::Validation)?;
     Ok(ChallengeInput {
         area_id: AreaId(area.unwrap_or_default()),
@@ -117,6 +146,10 @@ pub fn check_challenge(f: &ChallengeFields) -> Result<ChallengeInput, AppError> 
         resolution,
         resolved_on,
         note,
+        source,
+        source_on,
+        source_meeting_id: f.source_meeting_id.trim().parse().ok(),
+        source_visit_id: f.source_visit_id.trim().parse().ok(),
     })
 }
 
@@ -127,6 +160,12 @@ struct ListQuery {
     category: String,
     area: String,
     notice: Option<String>,
+    /// A support meeting or visit the new challenge comes from.
+    from_meeting: String,
+    from_visit: String,
+    /// The committee's list: answer (awaiting an answer), answered, all.
+    which: String,
+    fiscal_year: String,
 }
 
 #[derive(Template)]
@@ -141,9 +180,17 @@ struct ListPage {
     may_write: bool,
     form: ChallengeFields,
     errors: Errors,
+    /// Where the new challenge comes from, in words (「2026年12月1日の支援会議」).
+    source_hint: Option<String>,
 }
 
 impl ListPage {
+    fn sources(&self) -> [(&'static str, &'static str); 4] {
+        challenge::SOURCES
+    }
+    fn source_selected(&self, code: &str) -> bool {
+        self.form.source == code || (self.form.source.is_empty() && code == "typed")
+    }
     fn categories(&self) -> [(&'static str, &'static str); 6] {
         challenge::CATEGORIES
     }
@@ -176,8 +223,44 @@ async fn list_page(
     form: ChallengeFields,
     errors: Errors,
 ) -> Result<Response, AppError> {
+    if auth.actor.role == Role::Committee {
+        return committee_list(state, auth, &query).await;
+    }
     if !auth.actor.role.needs_areas() {
         return Err(AppError::Forbidden);
+    }
+    let mut form = form;
+    let mut source_hint = None;
+    let (meeting, visit) = (
+        query.from_meeting.trim().parse::<i64>().ok(),
+        query.from_visit.trim().parse::<i64>().ok(),
+    );
+    if meeting.is_some() || visit.is_some() {
+        let (area, day) = challenges::source_day(&state.db, &auth.actor, meeting, visit).await?;
+        form.area_id = area.to_string();
+        form.source = if meeting.is_some() {
+            "support_meeting"
+        } else {
+            "visit"
+        }
+        .into();
+        form.source_on = day.to_string();
+        form.source_meeting_id = meeting.map(|m| m.to_string()).unwrap_or_default();
+        form.source_visit_id = visit.map(|v| v.to_string()).unwrap_or_default();
+    }
+    if !form.source_meeting_id.is_empty() || !form.source_visit_id.is_empty() {
+        source_hint = Some(format!(
+            "{}の{}から登録します。子どもの名前は書けません（書くと保存されません）。",
+            tsunagu_domain::japanese_date::format_date(
+                parse_date(&mut Errors::new(), "source_on", "", &form.source_on)
+                    .unwrap_or_else(tsunagu_store::children::today_in_japan)
+            ),
+            if form.source_meeting_id.is_empty() {
+                "巡回相談・施設支援"
+            } else {
+                "支援会議"
+            }
+        ));
     }
     let filter = Filter {
         status: Some(query.status.clone()).filter(|s| !s.is_empty()),
@@ -186,7 +269,6 @@ async fn list_page(
         council_meeting_id: None,
     };
     let areas = mine(state, auth).await?;
-    let mut form = form;
     if form.area_id.is_empty() {
         form.area_id = areas.first().map(|a| a.0.to_string()).unwrap_or_default();
     }
@@ -206,8 +288,53 @@ async fn list_page(
         query,
         form,
         errors,
+        source_hint,
     };
     Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "challenges/committee.html")]
+struct CommitteePage {
+    layout: Layout,
+    items: Vec<Challenge>,
+    which: String,
+    fiscal_year: String,
+    years: Vec<(i32, String)>,
+}
+
+/// The committee's list: the challenges raised to the prefecture, those awaiting its answer
+/// first.
+async fn committee_list(
+    state: &AppState,
+    auth: &Auth,
+    q: &ListQuery,
+) -> Result<Response, AppError> {
+    let which = match q.which.as_str() {
+        "answered" => Awaiting::Answered,
+        "all" => Awaiting::All,
+        _ => Awaiting::Answer,
+    };
+    let this_year =
+        tsunagu_domain::school_year::fiscal_year(tsunagu_store::children::today_in_japan());
+    let fy = q.fiscal_year.trim().parse::<i32>().ok();
+    let page = CommitteePage {
+        layout: Layout::page(auth, "提起された課題", "/challenges")
+            .with_notice(q.notice.as_deref()),
+        items: challenges::raised(&state.db, which, fy).await?,
+        which: match which {
+            Awaiting::Answer => "answer",
+            Awaiting::Answered => "answered",
+            Awaiting::All => "all",
+        }
+        .into(),
+        fiscal_year: q.fiscal_year.clone(),
+        years: (this_year - 4..=this_year)
+            .rev()
+            .map(|y| (y, tsunagu_domain::school_year::fiscal_year_label(y)))
+            .collect(),
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 async fn list(
@@ -254,6 +381,13 @@ struct ShowPage {
     may_write: bool,
     form: ChallengeFields,
     errors: Errors,
+    /// The area may raise it to the prefecture (not yet raised; its coordinators, supervisors).
+    may_raise: bool,
+    /// The committee reads it (and answers).
+    committee: bool,
+    /// The raise or response form as typed.
+    step_text: String,
+    step_errors: Errors,
 }
 
 impl ShowPage {
@@ -282,6 +416,10 @@ fn fields_of(c: &Challenge) -> ChallengeFields {
         resolved_on: c.resolved_on.map(|d| d.to_string()).unwrap_or_default(),
         note: String::new(),
         child_id: String::new(),
+        source: c.source.clone(),
+        source_meeting_id: String::new(),
+        source_visit_id: String::new(),
+        source_on: c.source_on.map(|d| d.to_string()).unwrap_or_default(),
     }
 }
 
@@ -290,32 +428,133 @@ struct NoticeQuery {
     notice: Option<String>,
 }
 
+/// What was typed on the challenge's page and refused.
+enum Typed {
+    Nothing,
+    Edit(Box<ChallengeFields>, Errors),
+    /// The area's summary (raising) or the committee's response.
+    Step(String, Errors),
+}
+
 async fn show_page(
     state: &AppState,
     auth: &Auth,
     id: i64,
     notice: Option<&str>,
-    typed: Option<(ChallengeFields, Errors)>,
+    typed: Typed,
 ) -> Result<Response, AppError> {
     let c = challenges::get(&state.db, &auth.actor, id).await?;
-    let (form, errors) = typed.unwrap_or_else(|| (fields_of(&c), Errors::new()));
-    let status = if errors.is_empty() {
+    let (form, errors, step_text, step_errors) = match typed {
+        Typed::Nothing => (fields_of(&c), Errors::new(), String::new(), Errors::new()),
+        Typed::Edit(f, e) => (*f, e, String::new(), Errors::new()),
+        Typed::Step(t, e) => (fields_of(&c), Errors::new(), t, e),
+    };
+    let status = if errors.is_empty() && step_errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let committee = auth.actor.role == Role::Committee;
     let page = ShowPage {
         layout: Layout::page(auth, "課題", "/challenges").with_notice(notice),
-        history: challenges::history(&state.db, id).await?,
+        history: challenges::history(&state.db, &auth.actor, id).await?,
         areas: mine(state, auth).await?,
-        councils: my_councils(state, auth).await?,
+        councils: if committee {
+            vec![]
+        } else {
+            my_councils(state, auth).await?
+        },
         meetings: challenges::meetings(&state.db, &auth.actor).await?,
         may_write: auth.actor.role == Role::Coordinator,
+        may_raise: matches!(auth.actor.role, Role::Coordinator | Role::Supervisor)
+            && c.prefecture_raised_on.is_none(),
+        committee,
         c,
         form,
         errors,
+        step_text,
+        step_errors,
     };
     Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize, Default, Clone, utoipa::ToSchema)]
+#[serde(default)]
+pub struct RaiseFields {
+    /// The area's summary for the committee: what was tried, what the area asks of the
+    /// prefecture (no child's name).
+    pub area_summary: String,
+}
+
+#[derive(Deserialize, Default, Clone, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ResponseFields {
+    /// The committee's response.
+    pub response: String,
+}
+
+fn required_text(field: &'static str, label: &str, text: &str) -> Result<String, AppError> {
+    let mut e = Errors::new();
+    let t = e.optional_text(field, label, text);
+    if t.is_none() && e.get(field).is_none() {
+        e.add(field, "入力してください。");
+    }
+    e.into_result().map_err(AppError::Validation)?;
+    Ok(t.unwrap_or_default())
+}
+
+async fn raise(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    f: Deferred<Form<RaiseFields>>,
+) -> Result<Response, AppError> {
+    if !matches!(auth.actor.role, Role::Coordinator | Role::Supervisor) {
+        return Err(AppError::Forbidden);
+    }
+    let Form(f) = f.parse()?;
+    let mut errors = Errors::new();
+    match required_text("area_summary", "地域のまとめ", &f.area_summary) {
+        Ok(summary) => match challenges::raise(&state.db, &meta, &auth.actor, id, &summary).await {
+            Ok(()) => {
+                return Ok(Redirect::to(&format!("/challenges/{id}?notice=raised")).into_response())
+            }
+            Err(e) => into_form_errors(&mut errors, e)?,
+        },
+        Err(AppError::Validation(found)) => errors = found,
+        Err(e) => return Err(e),
+    }
+    show_page(&state, &auth, id, None, Typed::Step(f.area_summary, errors)).await
+}
+
+async fn respond(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    f: Deferred<Form<ResponseFields>>,
+) -> Result<Response, AppError> {
+    if auth.actor.role != Role::Committee {
+        return Err(AppError::Forbidden);
+    }
+    let Form(f) = f.parse()?;
+    let mut errors = Errors::new();
+    match required_text("response", "部会の回答", &f.response) {
+        Ok(text) => match challenges::respond(&state.db, &meta, &auth.actor, id, &text).await {
+            Ok(()) => {
+                return Ok(
+                    Redirect::to(&format!("/challenges/{id}?notice=answered")).into_response()
+                )
+            }
+            Err(e) => into_form_errors(&mut errors, e)?,
+        },
+        Err(AppError::Validation(found)) => errors = found,
+        Err(e) => return Err(e),
+    }
+    show_page(&state, &auth, id, None, Typed::Step(f.response, errors)).await
 }
 
 async fn show(
@@ -325,7 +564,7 @@ async fn show(
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    show_page(&state, &auth, id, q.notice.as_deref(), None).await
+    show_page(&state, &auth, id, q.notice.as_deref(), Typed::Nothing).await
 }
 
 async fn update(
@@ -353,7 +592,7 @@ async fn update(
         Err(AppError::Validation(found)) => errors = found,
         Err(e) => return Err(e),
     }
-    show_page(&state, &auth, id, None, Some((f, errors))).await
+    show_page(&state, &auth, id, None, Typed::Edit(Box::new(f), errors)).await
 }
 
 /// A council meeting as typed.
@@ -619,6 +858,44 @@ pub async fn api_update(
     let JsonBody(body) = body.parse()?;
     let input = check_challenge(&body)?;
     challenges::save(&state.db, &meta, &auth.actor, Some(id), &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/raise", tag = "challenges", params(("id" = i64, Path)), request_body = RaiseFields,
+    responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn api_raise(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Deferred<JsonBody<RaiseFields>>,
+) -> Result<StatusCode, AppError> {
+    if !matches!(auth.actor.role, Role::Coordinator | Role::Supervisor) {
+        return Err(AppError::Forbidden);
+    }
+    let JsonBody(body) = body.parse()?;
+    let summary = required_text("area_summary", "地域のまとめ", &body.area_summary)?;
+    challenges::raise(&state.db, &meta, &auth.actor, id, &summary).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/challenges/{id}/response", tag = "challenges", params(("id" = i64, Path)), request_body = ResponseFields,
+    responses((status = 204), (status = 403, body = crate::api::ErrorResponse), (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn api_respond(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Deferred<JsonBody<ResponseFields>>,
+) -> Result<StatusCode, AppError> {
+    if auth.actor.role != Role::Committee {
+        return Err(AppError::Forbidden);
+    }
+    let JsonBody(body) = body.parse()?;
+    let text = required_text("response", "部会の回答", &body.response)?;
+    challenges::respond(&state.db, &meta, &auth.actor, id, &text).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -92,27 +92,44 @@ async fn home(
                 more: None,
             },
             Card {
-                title: "協議中の課題",
-                lines: vec![],
-                empty: "協議中の課題はありません。",
-                more: None,
+                title: "地域の課題（未解決）",
+                lines: open_challenges(&mut u).await?,
+                empty: "未解決の課題はありません。",
+                more: Some("/challenges"),
             },
         ],
         Role::AgencyStaff => agency_cards(&mut u, today).await?,
-        Role::Committee => vec![
-            Card {
-                title: "検証（年度集計）",
-                lines: vec![],
-                empty: "集計できるデータはまだありません。",
-                more: None,
-            },
-            Card {
-                title: "課題の一覧",
-                lines: vec![],
-                empty: "報告された課題はまだありません。",
-                more: None,
-            },
-        ],
+        Role::Committee => {
+            let fy = tsunagu_domain::school_year::fiscal_year(today);
+            let fy_label = tsunagu_domain::school_year::fiscal_year_label(fy);
+            let written = tsunagu_store::challenges::conclusions(&mut u, &auth.actor, fy)
+                .await?
+                .len();
+            vec![
+                Card {
+                    title: "部会での検討を待つ課題",
+                    lines: awaiting_committee(&mut u).await?,
+                    empty: "回答を待っている課題はありません。",
+                    more: Some("/challenges"),
+                },
+                Card {
+                    title: "検証（年度の集計）と報告",
+                    lines: vec![
+                        Line::to(format!("{fy_label}の集計を見る"), "/evaluation".into()),
+                        Line::to(
+                            format!("{fy_label}の検証報告（印刷・PDF）"),
+                            format!("/evaluation/report?fiscal_year={fy}"),
+                        ),
+                        Line::to(
+                            format!("{fy_label}の結論・提言（{written}件）"),
+                            format!("/conclusions?fiscal_year={fy}"),
+                        ),
+                    ],
+                    empty: "",
+                    more: None,
+                },
+            ]
+        }
         Role::Admin => {
             let user_count = users::count(&mut u).await?;
             let active_tokens = tokens::list(&mut u)
@@ -249,29 +266,123 @@ async fn coordinator_cards(
             more: None,
         },
         Card {
-            title: "フォロー予定の相談",
-            lines: tsunagu_store::consultations::follow_ups(u, today + Duration::days(7))
-                .await?
-                .into_iter()
-                .map(|c| {
-                    let who = c.child_name.unwrap_or_else(|| "匿名の相談".to_owned());
-                    let on = c
-                        .follow_up_on
-                        .map(japanese_date::format_date)
-                        .unwrap_or_default();
-                    Line::to(
-                        format!(
-                            "{on}：{who}（{}）",
-                            c.concern.chars().take(20).collect::<String>()
-                        ),
-                        format!("/consultations/{}", c.id),
-                    )
-                })
-                .collect(),
-            empty: "1週間以内にフォロー予定の相談はありません。",
+            title: "フォロー予定（相談・巡回）",
+            lines: follow_ups(u, today).await?,
+            empty: "1週間以内にフォロー予定の相談・巡回相談はありません。",
             more: None,
         },
+        Card {
+            title: "地域の課題（未解決）",
+            lines: open_challenges(u).await?,
+            empty: "未解決の課題はありません。",
+            more: Some("/challenges"),
+        },
     ])
+}
+
+/// The consultations and visits to follow up within a week (and those late), by date.
+async fn follow_ups(u: &mut Unit, today: Date) -> Result<Vec<Line>, AppError> {
+    let until = today + Duration::days(7);
+    let mut dated: Vec<(Date, Line)> = tsunagu_store::consultations::follow_ups(u, until)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let on = c.follow_up_on?;
+            let who = c.child_name.unwrap_or_else(|| "匿名の相談".to_owned());
+            Some((
+                on,
+                Line::to(
+                    format!(
+                        "{}{}：{who}（{}）",
+                        late(on, today),
+                        japanese_date::format_date(on),
+                        c.concern.chars().take(20).collect::<String>()
+                    ),
+                    format!("/consultations/{}", c.id),
+                ),
+            ))
+        })
+        .collect();
+    dated.extend(
+        tsunagu_store::capacity::follow_ups(u, until)
+            .await?
+            .into_iter()
+            .filter_map(|v| {
+                let on = v.follow_up_on?;
+                Some((
+                    on,
+                    Line::to(
+                        format!(
+                            "{}{}：巡回相談のフォロー {}（{}）",
+                            late(on, today),
+                            japanese_date::format_date(on),
+                            v.agency_name,
+                            v.purpose.chars().take(20).collect::<String>()
+                        ),
+                        format!("/capacity#visit-{}", v.id),
+                    ),
+                ))
+            }),
+    );
+    dated.sort_by_key(|(on, _)| *on);
+    Ok(dated.into_iter().map(|(_, l)| l).collect())
+}
+
+/// The area's challenges not yet resolved, oldest first, with where each stands.
+async fn open_challenges(u: &mut Unit) -> Result<Vec<Line>, AppError> {
+    let actor = u.actor()?;
+    let (items, total) =
+        tsunagu_store::challenges::open_in_areas(&mut *u, &actor, CARD_LINES as i64 + 1).await?;
+    let mut lines: Vec<Line> = items
+        .into_iter()
+        .map(|c| {
+            let place = if c.awaiting_committee() {
+                "県の部会で検討中".to_string()
+            } else if c.committee_response.is_some() {
+                "部会の回答あり".to_string()
+            } else {
+                c.status_label().to_string()
+            };
+            Line::to(
+                format!("{}（{}・{}）", c.title, c.area_name, place),
+                format!("/challenges/{}", c.id),
+            )
+        })
+        .collect();
+    // The card shows ten and says how many more; the count is exact, not the rows read.
+    if total > lines.len() as i64 {
+        lines.truncate(CARD_LINES);
+        lines.push(Line::to(
+            format!("ほか{}件（一覧を開く）", total - CARD_LINES as i64),
+            "/challenges".to_owned(),
+        ));
+    }
+    Ok(lines)
+}
+
+/// The committee's challenges: those raised to it and not yet answered, oldest first.
+async fn awaiting_committee(u: &mut Unit) -> Result<Vec<Line>, AppError> {
+    Ok(tsunagu_store::challenges::raised(
+        &mut *u,
+        tsunagu_store::challenges::Awaiting::Answer,
+        None,
+    )
+    .await?
+    .into_iter()
+    .map(|c| {
+        Line::to(
+            format!(
+                "{}：{}（{}提起）",
+                c.area_name,
+                c.title,
+                c.prefecture_raised_on
+                    .map(japanese_date::format_date)
+                    .unwrap_or_default()
+            ),
+            format!("/challenges/{}", c.id),
+        )
+    })
+    .collect())
 }
 
 /// The agency's inbox (referrals waiting for an answer, meeting invitations, notes not yet

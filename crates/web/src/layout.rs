@@ -78,6 +78,8 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Committee => &[
             ("/", "ホーム"),
             ("/evaluation", "検証（年度の集計）"),
+            ("/challenges", "提起された課題"),
+            ("/conclusions", "結論・提言"),
             ("/agencies", "関係機関の集計"),
         ],
         Role::Admin => &[
@@ -98,6 +100,8 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
 fn notice_text(code: &str) -> Option<&'static str> {
     Some(match code {
         "saved" => "保存しました。",
+        "raised" => "県の療育支援専門部会へ提起しました。",
+        "answered" => "部会の回答を記録しました。",
         "created" => "登録しました。",
         "logged_out" => "ログアウトしました。",
         "session_expired" => "操作のないまま時間がたったため、ログインが切れました。入力した内容は保存してあります。もう一度ログインすると、続けて送信します。",

@@ -12,6 +12,7 @@ mod auth;
 mod capacity;
 mod challenges;
 mod children;
+mod committee;
 mod councils;
 mod drafts;
 mod error;
@@ -84,6 +85,7 @@ fn routes() -> Routes<AppState> {
         .merge(evaluation::router())
         .merge(capacity::router())
         .merge(challenges::router())
+        .merge(committee::router())
         .merge(children::notes::router())
         .merge(drafts::router())
         .merge(account::notifications::router())

@@ -11,6 +11,8 @@ pub struct AppState {
     /// Where attachment bytes are kept.
     pub blobs: BlobStore,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The committee's evaluation figures, kept a few minutes (see `evaluation::Year`).
+    pub figures: Arc<crate::evaluation::FiguresCache>,
 }
 
 /// Settings of the web layer, from the command line and environment.
@@ -58,6 +60,7 @@ impl AppState {
             config: Arc::new(config),
             blobs,
             metrics: crate::metrics::shared(),
+            figures: Arc::default(),
         }
     }
 }

@@ -197,15 +197,20 @@ pub async fn count(db: &Db, tree: &AreaTree, fy: i32, now: OffsetDateTime) -> Re
     let category_ids: Vec<Value> = categories.iter().map(|(id, _)| Value::from(*id)).collect();
     let (channels, requesters, held_label) =
         (texts(&CHANNELS), texts(&REQUESTERS), texts(&["held"]));
-    let (channel, requester, category, held, children, referrals, transitions) = futures_util::try_join!(
+    // Every child of the tree's areas once, as a few narrow columns: the children's and the
+    // referrals' families are counted from it in memory (one index scan instead of grouping
+    // and joining in SQL, which took seconds on a prefecture).
+    let people = people(db, tree).await?;
+    let (channel, requester, category, held, needs, referrals, transitions) = futures_util::try_join!(
         grid(db, &BY_CHANNEL, &channels, tree, fy, now),
         grid(db, &BY_REQUESTER, &requesters, tree, fy, now),
         grid(db, &BY_CATEGORY, &category_ids, tree, fy, now),
         grid(db, &MEETINGS_HELD, &held_label, tree, fy, now),
-        children(db, tree, fy, today),
-        referrals(db, tree, fy),
+        needs(db, tree),
+        referrals(db, tree, fy, &people),
         transitions(db, tree, fy, today),
     )?;
+    let children = children(tree, fy, today, &people, &needs);
     let (nc, nr) = (CHANNELS.len(), REQUESTERS.len());
     let consultation_cube = |year: usize, reached: Option<usize>| {
         month_cube(
@@ -321,29 +326,78 @@ pub async fn count(db: &Db, tree: &AreaTree, fy: i32, now: OffsetDateTime) -> Re
     })
 }
 
-/// The life stage at the start of the year from the birth date, in SQL: the boundaries are the
-/// April 1 birth dates of each stage's first cohort (holds are not counted here).
-fn phase_case(fy: i32) -> (String, Vec<time::Date>) {
+/// A child as the families count it: its area (index in the tree), dates, and whether it was
+/// merged into another record (then it is not counted as a child).
+struct Person {
+    area: usize,
+    birth_date: time::Date,
+    created_at: OffsetDateTime,
+    closed_on: Option<time::Date>,
+    merged: bool,
+}
+
+/// Every child of the tree's areas by id, from the covering index on (area, merged, birth date,
+/// created, closed).
+async fn people(db: &Db, tree: &AreaTree) -> Result<std::collections::HashMap<i64, Person>> {
+    let list = db::id_list(tree.areas.iter().map(|a| a.0));
+    type Row = (
+        i64,
+        i64,
+        Option<i64>,
+        time::Date,
+        OffsetDateTime,
+        Option<time::Date>,
+    );
+    let rows: Vec<Row> =
+        query(format!(
+            "SELECT c.id, c.area_id, c.merged_into_id, c.birth_date, c.created_at, c.closed_on FROM children c WHERE c.area_id IN ({list})"
+        ))
+        .fetch_all(db)
+        .await?;
+    let index: std::collections::HashMap<i64, usize> = tree
+        .areas
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.0, i))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, area, merged, birth_date, created_at, closed_on)| {
+            Some((
+                id,
+                Person {
+                    area: *index.get(&area)?,
+                    birth_date,
+                    created_at,
+                    closed_on,
+                    merged: merged.is_some(),
+                },
+            ))
+        })
+        .collect())
+}
+
+const PHASES: [Phase; 6] = [
+    Phase::Infancy,
+    Phase::Preschool,
+    Phase::Elementary,
+    Phase::JuniorHigh,
+    Phase::HighSchool,
+    Phase::Adult,
+];
+
+/// The life stage at the start of the year from the birth date: the boundaries are the April 1
+/// birth dates of each stage's first cohort (holds are not counted here).
+fn phase_at(fy: i32, birth: time::Date) -> usize {
     let edge = |years_back: i32| {
         time::Date::from_calendar_date(fy - years_back, time::Month::April, 1)
             .unwrap_or(time::Date::MIN)
     };
-    (
-        "CASE WHEN c.birth_date <= $5 THEN 'adult' WHEN c.birth_date <= $6 THEN 'high' WHEN c.birth_date <= $7 THEN 'junior' \
-         WHEN c.birth_date <= $8 THEN 'elementary' WHEN c.birth_date <= $9 THEN 'preschool' ELSE 'infancy' END"
-            .to_string(),
-        vec![edge(18), edge(15), edge(12), edge(6), edge(3)],
-    )
+    [edge(18), edge(15), edge(12), edge(6), edge(3)]
+        .iter()
+        .position(|e| birth <= *e)
+        .map_or(0, |i| 5 - i)
 }
-
-const PHASES: [(Phase, &str); 6] = [
-    (Phase::Infancy, "infancy"),
-    (Phase::Preschool, "preschool"),
-    (Phase::Elementary, "elementary"),
-    (Phase::JuniorHigh, "junior"),
-    (Phase::HighSchool, "high"),
-    (Phase::Adult, "adult"),
-];
 
 const NEEDS: [(&str, &str); 6] = [
     ("ryoiku", "療育手帳"),
@@ -354,61 +408,60 @@ const NEEDS: [(&str, &str); 6] = [
     ("diagnosis", "診断あり"),
 ];
 
-/// The four columns of children over a year, each a SUM over the children supported at some
-/// time in it (registered before its end, not closed before its start): carried over, new,
-/// closed, still supported at its end. The first two and the last two each add up to all.
-const CHILD_COLUMNS: &str = "SUM(CASE WHEN c.created_at < $1 THEN 1 ELSE 0 END), SUM(CASE WHEN c.created_at >= $1 THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN c.closed_on IS NOT NULL AND c.closed_on <= $4 THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN c.closed_on IS NULL OR c.closed_on > $4 THEN 1 ELSE 0 END)";
-const SUPPORTED_IN_YEAR: &str =
-    "c.merged_into_id IS NULL AND c.created_at < $2 AND (c.closed_on IS NULL OR c.closed_on >= $3)";
-
-type Four = [i64; 4];
-
-/// The children family: rows by life stage, then each need with its complement (never shown,
-/// it only says that the need's rows are part of all children); columns as [`CHILD_COLUMNS`].
-async fn children(db: &Db, tree: &AreaTree, fy: i32, today: time::Date) -> Result<Family> {
+/// The needs written down for each child, as bits in the order of [`NEEDS`].
+async fn needs(db: &Db, tree: &AreaTree) -> Result<std::collections::HashMap<i64, u8>> {
     let list = db::id_list(tree.areas.iter().map(|a| a.0));
-    let (case, edges) = phase_case(fy);
-    let end = fiscal_year_end(fy).min(today);
-    let bind = |sql: String| {
-        query(sql)
-            .bind(start_instant(fy))
-            .bind(start_instant(fy + 1))
-            .bind(fiscal_year_start(fy))
-            .bind(end)
-    };
-    let mut by_phase = bind(format!(
-        "SELECT c.area_id, {case} AS phase, {CHILD_COLUMNS} FROM children c \
-         WHERE c.area_id IN ({list}) AND {SUPPORTED_IN_YEAR} GROUP BY c.area_id, {case}"
-    ));
-    for e in &edges {
-        by_phase = by_phase.bind(*e);
-    }
-    let by_phase: Vec<(i64, String, i64, i64, i64, i64)> = by_phase.fetch_all(db).await?;
-    // One row per (child, need) from where each need is written down; only children with a
-    // need are read.
-    let by_need: Vec<(i64, String, i64, i64, i64, i64)> = bind(format!(
-        "SELECT c.area_id, x.need, {CHILD_COLUMNS} \
-         FROM (SELECT DISTINCT child_id, kind AS need FROM certificates WHERE kind IN ('ryoiku', 'physical', 'mental') \
+    let rows: Vec<(i64, String)> = query(format!(
+        "SELECT DISTINCT child_id, kind FROM certificates WHERE kind IN ('ryoiku', 'physical', 'mental') \
          UNION SELECT DISTINCT child_id, 'benefit' FROM benefit_certificates \
          UNION SELECT id, 'medical' FROM children WHERE area_id IN ({list}) AND medical_care IS NOT NULL AND medical_care <> '' \
-         UNION SELECT id, 'diagnosis' FROM children WHERE area_id IN ({list}) AND diagnoses IS NOT NULL AND diagnoses <> '') x \
-         JOIN children c ON c.id = x.child_id WHERE c.area_id IN ({list}) AND {SUPPORTED_IN_YEAR} GROUP BY c.area_id, x.need"
+         UNION SELECT id, 'diagnosis' FROM children WHERE area_id IN ({list}) AND diagnoses IS NOT NULL AND diagnoses <> ''"
     ))
     .fetch_all(db)
     .await?;
-    let area_index = |id: i64| tree.areas.iter().position(|a| a.0 == id);
-    let mut phases = vec![[Four::default(); 6]; tree.areas.len()];
-    for (area, phase, a, b, c, d) in by_phase {
-        if let (Some(i), Some(p)) = (area_index(area), PHASES.iter().position(|x| x.1 == phase)) {
-            phases[i][p] = [a, b, c, d];
+    let mut out = std::collections::HashMap::new();
+    for (child, need) in rows {
+        if let Some(k) = NEEDS.iter().position(|(code, _)| *code == need) {
+            *out.entry(child).or_insert(0u8) |= 1 << k;
         }
     }
-    let mut needs = vec![[Four::default(); 6]; tree.areas.len()];
-    for (area, need, a, b, c, d) in by_need {
-        if let (Some(i), Some(k)) = (area_index(area), NEEDS.iter().position(|x| x.0 == need)) {
-            needs[i][k] = [a, b, c, d];
+    Ok(out)
+}
+
+/// The children family: rows by life stage, then each need with its complement (never shown,
+/// it only says that the need's rows are part of all children); columns: carried over from the
+/// year before, new, closed, still supported at the year's end (今年度: today), and all the
+/// children supported in the year (registered before its end and not closed before its start),
+/// which the first two and the last two each add up to.
+fn children(
+    tree: &AreaTree,
+    fy: i32,
+    today: time::Date,
+    people: &std::collections::HashMap<i64, Person>,
+    needs: &std::collections::HashMap<i64, u8>,
+) -> Family {
+    let (start, next) = (start_instant(fy), start_instant(fy + 1));
+    let (first, end) = (fiscal_year_start(fy), fiscal_year_end(fy).min(today));
+    let mut phases = vec![[[0i64; 4]; 6]; tree.areas.len()];
+    let mut with_need = vec![[[0i64; 4]; 6]; tree.areas.len()];
+    for (id, p) in people {
+        let supported = !p.merged && p.created_at < next && p.closed_on.is_none_or(|c| c >= first);
+        if !supported {
+            continue;
+        }
+        let closed = p.closed_on.is_some_and(|c| c <= end);
+        let columns = [p.created_at < start, p.created_at >= start, closed, !closed];
+        let phase = phase_at(fy, p.birth_date);
+        let bits = needs.get(id).copied().unwrap_or(0);
+        for (c, yes) in columns.iter().enumerate() {
+            if *yes {
+                phases[p.area][phase][c] += 1;
+                for (k, row) in with_need[p.area].iter_mut().enumerate() {
+                    if bits & (1 << k) != 0 {
+                        row[c] += 1;
+                    }
+                }
+            }
         }
     }
     let sizes = [6, 2, 2, 2, 2, 2, 2];
@@ -423,7 +476,7 @@ async fn children(db: &Db, tree: &AreaTree, fy: i32, today: time::Date) -> Resul
                 phases[a][r][c]
             } else {
                 let k = (r - 6) / 2;
-                let with = needs[a][k][c];
+                let with = with_need[a][k][c];
                 if (r - 6) % 2 == 0 {
                     with
                 } else {
@@ -432,14 +485,14 @@ async fn children(db: &Db, tree: &AreaTree, fy: i32, today: time::Date) -> Resul
             }
         },
     );
-    let mut labels: Vec<String> = PHASES.iter().map(|(p, _)| p.label().to_string()).collect();
+    let mut labels: Vec<String> = PHASES.iter().map(|p| p.label().to_string()).collect();
     for (_, label) in NEEDS {
         labels.push(label.to_string());
         labels.push(format!("{label}なし"));
     }
     labels.push("合計".into());
-    let definition = "年度中に支援した子ども（年度末までに登録し、年度初めより前に終結していない子ども）を数えます。前年度からの継続＋新規登録＝終結＋年度末に支援中＝合計。今年度の「年度末に支援中」はきょう時点です。";
-    Ok(Family {
+    let definition = "年度中に支援した子ども（年度末までに登録し、年度初めより前に終結していない子ども）を数えます。前年度から継続＋新規登録＝終結＋年度末に支援中＝合計。今年度の「年度末に支援中」はきょう時点です。";
+    Family {
         cube,
         previous: None,
         row_labels: labels,
@@ -472,37 +525,64 @@ async fn children(db: &Db, tree: &AreaTree, fy: i32, today: time::Date) -> Resul
                 bar_column: Some(3),
             },
         ],
-    })
+    }
 }
 
 /// Referrals of the year by the kind of agency and their state now; kinds with none in the
-/// whole tree are left out. Also the days to acceptance per area.
-async fn referrals(db: &Db, tree: &AreaTree, fy: i32) -> Result<(Family, Vec<(usize, i64, i64)>)> {
-    let list = db::id_list(tree.areas.iter().map(|a| a.0));
-    let rows: Vec<(i64, Option<String>, String, i64)> = query(format!(
-        "SELECT c.area_id, k.name, r.state, COUNT(*) FROM referrals r JOIN children c ON c.id = r.child_id \
-         JOIN agencies a ON a.id = r.agency_id LEFT JOIN agency_kinds k ON k.id = a.kind_id \
-         WHERE r.created_at >= $1 AND r.created_at < $2 AND c.area_id IN ({list}) GROUP BY c.area_id, k.name, r.state"
-    ))
+/// whole tree are left out. Also the whole days to acceptance per area. The year's referrals
+/// are read from the index on (created, child, agency, state, answered) and counted by their
+/// child's area here.
+async fn referrals(
+    db: &Db,
+    tree: &AreaTree,
+    fy: i32,
+    people: &std::collections::HashMap<i64, Person>,
+) -> Result<(Family, Vec<(usize, i64, i64)>)> {
+    let rows: Vec<(i64, i64, String, OffsetDateTime, Option<OffsetDateTime>)> = query(
+        "SELECT r.child_id, r.agency_id, r.state, r.created_at, r.answered_at FROM referrals r \
+         WHERE r.created_at >= $1 AND r.created_at < $2",
+    )
     .bind(start_instant(fy))
     .bind(start_instant(fy + 1))
     .fetch_all(db)
     .await?;
-    let kind_of = |k: &Option<String>| k.clone().unwrap_or_else(|| "その他".into());
-    let mut kinds: Vec<String> = rows
-        .iter()
-        .filter(|r| r.3 > 0)
-        .map(|r| kind_of(&r.1))
+    let kinds_of: Vec<(i64, Option<String>)> =
+        query("SELECT a.id, k.name FROM agencies a LEFT JOIN agency_kinds k ON k.id = a.kind_id")
+            .fetch_all(db)
+            .await?;
+    let kind_of: std::collections::HashMap<i64, String> = kinds_of
+        .into_iter()
+        .map(|(a, k)| (a, k.unwrap_or_else(|| "その他".into())))
         .collect();
+    let mut kinds: Vec<String> = Vec::new();
+    let mut found: Vec<(usize, String, usize)> = Vec::new();
+    let mut waits: std::collections::BTreeMap<(usize, i64), i64> = Default::default();
+    for (child, agency, state, created, answered) in rows {
+        let (Some(p), Some(s)) = (
+            people.get(&child),
+            State::ALL.iter().position(|x| x.code() == state),
+        ) else {
+            continue;
+        };
+        let kind = kind_of
+            .get(&agency)
+            .cloned()
+            .unwrap_or_else(|| "その他".into());
+        if !kinds.contains(&kind) {
+            kinds.push(kind.clone());
+        }
+        found.push((p.area, kind, s));
+        if let (Some(answered), "accepted" | "completed") = (answered, state.as_str()) {
+            *waits
+                .entry((p.area, (answered - created).whole_days()))
+                .or_insert(0) += 1;
+        }
+    }
     kinds.sort();
-    kinds.dedup();
-    let area_index = |id: i64| tree.areas.iter().position(|a| a.0 == id);
     let mut counts = vec![vec![vec![0i64; State::ALL.len()]; kinds.len()]; tree.areas.len()];
-    for (area, kind, state, n) in &rows {
-        let k = kinds.iter().position(|x| *x == kind_of(kind));
-        let s = State::ALL.iter().position(|x| x.code() == state);
-        if let (Some(a), Some(k), Some(s)) = (area_index(*area), k, s) {
-            counts[a][k][s] += n;
+    for (a, kind, s) in found {
+        if let Some(k) = kinds.iter().position(|x| *x == kind) {
+            counts[a][k][s] += 1;
         }
     }
     let cube = Cube::new(
@@ -511,23 +591,6 @@ async fn referrals(db: &Db, tree: &AreaTree, fy: i32) -> Result<(Family, Vec<(us
         Axis::summed(State::ALL.len()),
         |a, r, c| counts[a][r][c],
     );
-    // Whole days from the referral to the agency's acceptance, counted by number of days.
-    let days = (
-        "CAST(julianday(r.answered_at) - julianday(r.created_at) AS INTEGER)",
-        "CAST(FLOOR(EXTRACT(EPOCH FROM (r.answered_at - r.created_at)) / 86400) AS BIGINT)",
-    );
-    let wait = |d: &str| {
-        format!(
-            "SELECT c.area_id, {d}, COUNT(*) FROM referrals r JOIN children c ON c.id = r.child_id \
-             WHERE r.state IN ('accepted', 'completed') AND r.created_at >= $1 AND r.created_at < $2 \
-             AND r.answered_at IS NOT NULL AND c.area_id IN ({list}) GROUP BY 1, 2"
-        )
-    };
-    let waits: Vec<(i64, i64, i64)> = query_dialect(wait(days.0), wait(days.1))
-        .bind(start_instant(fy))
-        .bind(start_instant(fy + 1))
-        .fetch_all(db)
-        .await?;
     let mut row_labels = kinds;
     row_labels.push("合計".into());
     let mut col_labels: Vec<String> = State::ALL.iter().map(|s| s.label().to_string()).collect();
@@ -550,10 +613,7 @@ async fn referrals(db: &Db, tree: &AreaTree, fy: i32) -> Result<(Family, Vec<(us
                 bar_column: None,
             }],
         },
-        waits
-            .into_iter()
-            .filter_map(|(a, d, n)| area_index(a).map(|i| (i, d, n)))
-            .collect(),
+        waits.into_iter().map(|((a, d), n)| (a, d, n)).collect(),
     ))
 }
 

@@ -16,7 +16,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use tsunagu_documents::xlsx::{Sheet, XCell};
 use tsunagu_domain::{
-    evaluation::{may_show_derived, Cell, Table},
+    evaluation::{may_show_derived, Cell, Suppressed, Table},
     school_year, AreaId, RegionId, Role,
 };
 use tsunagu_store::{
@@ -131,46 +131,135 @@ async fn resolve(state: &AppState, auth: &Auth, q: &EvaluationQuery) -> Result<R
     })
 }
 
-async fn tables(state: &AppState, r: &Resolved) -> Result<Vec<Table>, AppError> {
-    let now = time::OffsetDateTime::now_utc();
+/// The tables of what was asked, and when their counts were made. The amounts of the scope
+/// are counted beside the families.
+async fn tables(
+    state: &AppState,
+    r: &Resolved,
+) -> Result<(Vec<Table>, time::OffsetDateTime), AppError> {
     let areas = r.tree.areas_at(r.place);
-    let (figures, amounts) = futures_util::try_join!(
-        evaluation::figures(&state.db, &r.tree, r.fiscal_year, now),
-        evaluation::amounts(&state.db, &areas, r.fiscal_year, now),
+    let now = time::OffsetDateTime::now_utc();
+    let (year, amounts) = futures_util::try_join!(
+        Year::counted(state, &r.tree, r.fiscal_year, r.suppressed),
+        async {
+            evaluation::amounts(&state.db, &areas, r.fiscal_year, now)
+                .await
+                .map_err(AppError::from)
+        },
     )?;
-    let families: Vec<Vec<Table>> = figures
-        .all()
-        .iter()
-        .map(|f| {
-            if r.suppressed {
-                f.suppressed().tables(r.place)
-            } else {
-                f.exact().tables(r.place)
+    Ok((year.tables_with(&r.tree, r.place, amounts), year.counted_at))
+}
+
+/// A fiscal year's families as a reader may see them: hidden cells chosen once for the whole
+/// tree, then laid out for any place of it.
+pub(crate) struct Year {
+    figures: evaluation::Figures,
+    hidden: Option<Vec<Suppressed>>,
+    /// When it was counted (shown under the committee's figures, which are kept a while).
+    pub(crate) counted_at: time::OffsetDateTime,
+}
+
+/// The committee's figures of recent fiscal years over the whole prefecture, with their hidden
+/// cells, kept for [`KEPT_FOR`]: the committee moves between scopes and years, and every scope
+/// is a view of the same counts, which take most of a second on a prefecture.
+#[derive(Default)]
+pub struct FiguresCache {
+    years: std::sync::Mutex<std::collections::HashMap<i32, std::sync::Arc<Year>>>,
+}
+
+const KEPT_FOR: time::Duration = time::Duration::minutes(5);
+
+impl Year {
+    /// The year counted now, or (for the committee's whole prefecture) taken from the cache
+    /// when it was counted less than [`KEPT_FOR`] ago.
+    pub(crate) async fn counted(
+        state: &AppState,
+        tree: &evaluation::AreaTree,
+        fiscal_year: i32,
+        suppressed: bool,
+    ) -> Result<std::sync::Arc<Year>, AppError> {
+        let now = time::OffsetDateTime::now_utc();
+        if suppressed {
+            let kept = state
+                .figures
+                .years
+                .lock()
+                .ok()
+                .and_then(|y| y.get(&fiscal_year).cloned());
+            if let Some(year) = kept.filter(|y| now - y.counted_at < KEPT_FOR) {
+                return Ok(year);
             }
-        })
-        .collect();
-    let mut tables = evaluation::in_order(&families, amounts);
-    let leaves: Vec<usize> = (0..r.tree.tree.areas)
-        .filter(|a| r.tree.areas_at(r.place).contains(&r.tree.areas[*a].0))
-        .collect();
-    let waits: Vec<(i64, i64)> = figures
-        .families
-        .waits
-        .iter()
-        .filter(|(a, _, _)| leaves.contains(a))
-        .map(|(_, d, n)| (*d, *n))
-        .collect();
-    for t in &mut tables {
-        match t.key {
-            "referrals" => t.notes.extend(median_note(&waits, r.suppressed)),
-            "transitions" => t.notes.extend(share_note(t)),
-            _ => {}
         }
-        if r.suppressed && t.counts {
-            t.notes.push(evaluation_note().into());
+        let figures = evaluation::figures(&state.db, tree, fiscal_year, now).await?;
+        let hidden = suppressed.then(|| figures.all().iter().map(|f| f.suppress()).collect());
+        let year = std::sync::Arc::new(Year {
+            figures,
+            hidden,
+            counted_at: now,
+        });
+        if suppressed {
+            if let Ok(mut years) = state.figures.years.lock() {
+                years.retain(|_, y| now - y.counted_at < KEPT_FOR);
+                years.insert(fiscal_year, year.clone());
+            }
         }
+        Ok(year)
     }
-    Ok(tables)
+
+    /// Every table at a place of the tree, amounts counted for its areas, with the notes under
+    /// each.
+    pub(crate) async fn tables_at(
+        &self,
+        state: &AppState,
+        tree: &evaluation::AreaTree,
+        place: usize,
+    ) -> Result<Vec<Table>, AppError> {
+        let now = time::OffsetDateTime::now_utc();
+        let areas = tree.areas_at(place);
+        let amounts = evaluation::amounts(&state.db, &areas, self.figures.fiscal_year, now).await?;
+        Ok(self.tables_with(tree, place, amounts))
+    }
+
+    /// Every table at a place, with the amounts counted for its areas.
+    pub(crate) fn tables_with(
+        &self,
+        tree: &evaluation::AreaTree,
+        place: usize,
+        amounts: Vec<Table>,
+    ) -> Vec<Table> {
+        let areas = tree.areas_at(place);
+        let families: Vec<Vec<Table>> = self
+            .figures
+            .all()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| f.tables(place, self.hidden.as_ref().map(|h| &h[i])))
+            .collect();
+        let suppressed = self.hidden.is_some();
+        let mut tables = evaluation::in_order(&families, amounts);
+        let leaves: Vec<usize> = (0..tree.tree.areas)
+            .filter(|a| areas.contains(&tree.areas[*a].0))
+            .collect();
+        let waits: Vec<(i64, i64)> = self
+            .figures
+            .families
+            .waits
+            .iter()
+            .filter(|(a, _, _)| leaves.contains(a))
+            .map(|(_, d, n)| (*d, *n))
+            .collect();
+        for t in &mut tables {
+            match t.key {
+                "referrals" => t.notes.extend(median_note(&waits, suppressed)),
+                "transitions" => t.notes.extend(share_note(t)),
+                _ => {}
+            }
+            if suppressed && t.counts {
+                t.notes.push(evaluation_note().into());
+            }
+        }
+        tables
+    }
 }
 
 fn evaluation_note() -> &'static str {
@@ -273,6 +362,8 @@ struct Page {
     query: EvaluationQuery,
     export_query: String,
     tables: Vec<Shown>,
+    /// 「12時05分時点の集計」 for the committee (its figures are kept a few minutes).
+    counted_at: String,
 }
 
 impl Page {
@@ -289,8 +380,8 @@ async fn page(
     Query(q): Query<EvaluationQuery>,
 ) -> Result<Html<String>, AppError> {
     let r = resolve(&state, &auth, &q).await?;
-    let shown = tables(&state, &r)
-        .await?
+    let (tables, counted_at) = tables(&state, &r).await?;
+    let shown = tables
         .into_iter()
         .map(|table| Shown {
             svg: chart::svg(&table),
@@ -341,6 +432,10 @@ async fn page(
         query: q,
         export_query,
         tables: shown,
+        counted_at: {
+            let t = counted_at.to_offset(tsunagu_domain::japanese_date::JST);
+            format!("{}時{:02}分", t.hour(), t.minute())
+        },
     };
     Ok(Html(page.render()?))
 }
@@ -463,7 +558,7 @@ async fn export(
     as_xlsx: bool,
 ) -> Result<Response, AppError> {
     let r = resolve(state, auth, q).await?;
-    let t = tables(state, &r).await?;
+    let (t, _) = tables(state, &r).await?;
     audit_read(state, meta, auth, &r, "evaluation.export").await?;
     let name = format!("tsunagu-evaluation-{}", r.fiscal_year);
     Ok(if as_xlsx {
@@ -531,7 +626,7 @@ pub async fn api(
         return export(&state, &meta, &auth, &q, false).await;
     }
     let r = resolve(&state, &auth, &q).await?;
-    let t = tables(&state, &r).await?;
+    let (t, _) = tables(&state, &r).await?;
     audit_read(&state, &meta, &auth, &r, "evaluation.read").await?;
     Ok(Json(EvaluationAnswer {
         fiscal_year: r.fiscal_year,
