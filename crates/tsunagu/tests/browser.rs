@@ -1628,6 +1628,144 @@ async fn a_visit_is_logged_and_the_committee_sees_the_figures() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_committee_answers_a_raised_challenge_and_prints_its_report() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    // The area raises a challenge (its own pages are tested over HTTP).
+    let (katori,): (i64,) =
+        tsunagu_store::db::query("SELECT id FROM areas WHERE name = '香取海匝'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let coordinator = common::Api::new(&app, "demo-coordinator").await;
+    let (_, body) = coordinator
+        .post(
+            "/api/v1/challenges",
+            serde_json::json!({"area_id": katori.to_string(), "title": "医療的ケア児の預け先が足りない",
+                "description": "看護師のいる保育所が圏域に一つしかない。", "category": "resources"}),
+        )
+        .await;
+    let id = body["id"].as_i64().unwrap();
+    let (status, _) = coordinator
+        .post(
+            &format!("/api/v1/challenges/{id}/raise"),
+            serde_json::json!({"area_summary": "市町村の保育課と協議したが、看護師の確保が難しい。県の補助を求めたい。"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NO_CONTENT);
+
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-committee",
+        tsunagu::demo::password_of("demo-committee").unwrap(),
+    )
+    .await;
+    browser
+        .wait()
+        .for_element(Locator::Css(".who-name"))
+        .await
+        .unwrap();
+    let home = text_of(&browser, "main").await;
+    assert!(home.contains("部会での検討を待つ課題"), "{home}");
+    save_screenshot(&browser, "committee-home").await;
+    browser
+        .find(Locator::XPath(
+            "//a[contains(., '医療的ケア児の預け先が足りない')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-response"))
+        .await
+        .unwrap();
+    fill(
+        &browser,
+        "f-response",
+        "県の医療的ケア児支援センターと看護師の派遣を検討する。",
+    )
+    .await;
+    browser
+        .find(Locator::XPath("//button[contains(., '回答する')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .unwrap();
+    let page = text_of(&browser, "main").await;
+    assert!(page.contains("看護師の派遣を検討する") && page.contains("療育支援専門部会の回答"));
+    save_screenshot(&browser, "committee-challenge").await;
+
+    browser
+        .find(Locator::LinkText("結論・提言"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-title"))
+        .await
+        .unwrap();
+    fill(&browser, "f-title", "コーディネーターの配置を全圏域に").await;
+    fill(
+        &browser,
+        "f-body",
+        "モデル地域では移行前の引継ぎが増え、相談の窓口が一つになった。全圏域への配置を提言する。",
+    )
+    .await;
+    browser
+        .find(Locator::XPath(
+            "//form[@action='/conclusions']//button[@type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("article.conclusion"))
+        .await
+        .unwrap();
+    save_screenshot(&browser, "committee-conclusions").await;
+
+    browser
+        .goto(&format!("{}/evaluation/report", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("main"))
+        .await
+        .unwrap();
+    let report = text_of(&browser, "main").await;
+    for part in [
+        "検証報告",
+        "地域ごとの変化",
+        "医療的ケア児の預け先が足りない",
+        "看護師の派遣を検討する",
+        "コーディネーターの配置を全圏域に",
+    ] {
+        assert!(report.contains(part), "{part}");
+    }
+    assert!(!report.contains("≤"));
+    save_screenshot(&browser, "committee-report").await;
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coordinator_enrols_a_second_factor_and_logs_in_with_it() {
     let app = TestApp::demo_requiring_second_factor(Backend::Sqlite).await;
     let driver = Driver::start();

@@ -310,7 +310,6 @@ async fn the_committee_never_reaches_a_child(b: Backend) {
         "/transitions".to_string(),
         "/children".to_string(),
         "/capacity".to_string(),
-        "/challenges".to_string(),
     ] {
         let status = web.get(&path).await.status();
         assert!(
@@ -318,6 +317,20 @@ async fn the_committee_never_reaches_a_child(b: Backend) {
             "{path}: {status}"
         );
     }
+    // The challenges raised to it hold no child (tests/prefecture_loop.rs); the area's own
+    // challenges are not its to read.
+    let (status, html) = web.get_text("/challenges").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("提起された課題"));
+    let (id,): (i64,) = query("SELECT id FROM challenges ORDER BY id LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        web.get(&format!("/challenges/{id}")).await.status(),
+        StatusCode::NOT_FOUND,
+        "not raised to the prefecture"
+    );
 }
 
 async fn visits_trainings_councils_and_challenges_are_kept(b: Backend) {

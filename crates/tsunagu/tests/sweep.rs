@@ -86,7 +86,7 @@ const LISTS: [&str; 23] = [
 ];
 
 /// Routes that name no child: each with why.
-const NOT_CHILD_LINKED: [(&str, &str); 24] = [
+const NOT_CHILD_LINKED: [(&str, &str); 26] = [
     ("/account/", "the user's own account"),
     (
         "/admin/",
@@ -106,6 +106,11 @@ const NOT_CHILD_LINKED: [(&str, &str); 24] = [
     ("/api/v1/audit-log", "administration"),
     ("/api/v1/challenges", "the challenges log: no child"),
     ("/challenges", "the challenges log: no child"),
+    (
+        "/api/v1/committee-conclusions",
+        "the committee's conclusions: no child",
+    ),
+    ("/conclusions", "the committee's conclusions: no child"),
     ("/api/v1/council", "councils: no child"),
     ("/council", "councils: no child"),
     (
@@ -965,7 +970,7 @@ fn check_documented_table(table: &BTreeMap<(&str, &str), String>) {
 /// Who may be told what to fix on a write operation of the API (they may make the change, or
 /// whether they may depends on what the body says): everyone else is refused whatever the
 /// body holds. Each entry is (login, method, path of the OpenAPI document).
-const MAY_BE_TOLD: [(&str, &str, &str); 7] = [
+const MAY_BE_TOLD: [(&str, &str, &str); 11] = [
     // The nursery sees the fixture child: its notes, its action items, referrals and handover
     // sheets addressed to it.
     ("demo-agency", "POST", "/api/v1/children/{id}/notes"),
@@ -985,6 +990,16 @@ const MAY_BE_TOLD: [(&str, &str, &str); 7] = [
     // is, is in the body.
     ("demo-supervisor", "POST", "/api/v1/agencies"),
     ("demo-supervisor", "PUT", "/api/v1/agencies/{id}"),
+    // A supervisor raises the area's challenges to the prefecture; the committee answers
+    // them and writes its conclusions.
+    ("demo-supervisor", "POST", "/api/v1/challenges/{id}/raise"),
+    ("demo-committee", "POST", "/api/v1/challenges/{id}/response"),
+    ("demo-committee", "POST", "/api/v1/committee-conclusions"),
+    (
+        "demo-committee",
+        "PUT",
+        "/api/v1/committee-conclusions/{id}",
+    ),
 ];
 
 /// Every write operation of the OpenAPI document, called by each role that may not make the
@@ -1052,6 +1067,10 @@ async fn every_write_operation_refuses_before_it_validates(b: Backend) {
         let url = match path.as_str() {
             "/api/v1/agencies/{id}" => format!("/api/v1/agencies/{nursery}"),
             "/api/v1/challenges/{id}" => format!("/api/v1/challenges/{challenge}"),
+            "/api/v1/challenges/{id}/raise" => format!("/api/v1/challenges/{challenge}/raise"),
+            "/api/v1/challenges/{id}/response" => {
+                format!("/api/v1/challenges/{challenge}/response")
+            }
             p => f.fill(p, false),
         };
         for (login, api) in &callers {

@@ -635,8 +635,8 @@ async fn transitions(db: &Db, tree: &AreaTree, fy: i32, today: time::Date) -> Re
     let sql = |month: &str, ack: &str| {
         format!(
             "SELECT c.area_id, {month}, t.child_id, t.status, \
-             MAX(CASE WHEN EXISTS (SELECT 1 FROM handover_sheets h WHERE h.transition_id = t.id AND h.acknowledged_at IS NOT NULL AND {ack}) THEN 1 ELSE 0 END), \
-             MAX(CASE WHEN EXISTS (SELECT 1 FROM handover_sheets h WHERE h.transition_id = t.id AND h.feedback_at IS NOT NULL) THEN 1 ELSE 0 END) \
+             CAST(MAX(CASE WHEN EXISTS (SELECT 1 FROM handover_sheets h WHERE h.transition_id = t.id AND h.acknowledged_at IS NOT NULL AND {ack}) THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(MAX(CASE WHEN EXISTS (SELECT 1 FROM handover_sheets h WHERE h.transition_id = t.id AND h.feedback_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) \
              FROM transitions t JOIN children c ON c.id = t.child_id WHERE c.area_id IN ({list}) \
              AND ((t.status = 'done' AND t.move_on <= $3) OR t.status = 'planned') AND t.move_on >= $1 AND t.move_on <= $2 \
              GROUP BY c.area_id, {month}, t.child_id, t.status"

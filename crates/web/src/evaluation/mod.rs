@@ -131,23 +131,16 @@ async fn resolve(state: &AppState, auth: &Auth, q: &EvaluationQuery) -> Result<R
     })
 }
 
-/// The tables of what was asked, and when their counts were made. The amounts of the scope
-/// are counted beside the families.
+/// The tables of what was asked, and when their counts were made.
 async fn tables(
     state: &AppState,
     r: &Resolved,
 ) -> Result<(Vec<Table>, time::OffsetDateTime), AppError> {
-    let areas = r.tree.areas_at(r.place);
-    let now = time::OffsetDateTime::now_utc();
-    let (year, amounts) = futures_util::try_join!(
-        Year::counted(state, &r.tree, r.fiscal_year, r.suppressed),
-        async {
-            evaluation::amounts(&state.db, &areas, r.fiscal_year, now)
-                .await
-                .map_err(AppError::from)
-        },
-    )?;
-    Ok((year.tables_with(&r.tree, r.place, amounts), year.counted_at))
+    let year = Year::counted(state, &r.tree, r.fiscal_year, r.suppressed).await?;
+    Ok((
+        year.tables_at(state, &r.tree, r.place).await?,
+        year.counted_at,
+    ))
 }
 
 /// A fiscal year's families as a reader may see them: hidden cells chosen once for the whole
@@ -157,11 +150,16 @@ pub(crate) struct Year {
     hidden: Option<Vec<Suppressed>>,
     /// When it was counted (shown under the committee's figures, which are kept a while).
     pub(crate) counted_at: time::OffsetDateTime,
+    /// The amounts of each place asked, for a year kept in the cache.
+    amounts: std::sync::Mutex<std::collections::HashMap<usize, Vec<Table>>>,
+    /// A newer count is on its way.
+    refreshing: std::sync::atomic::AtomicBool,
 }
 
 /// The committee's figures of recent fiscal years over the whole prefecture, with their hidden
-/// cells, kept for [`KEPT_FOR`]: the committee moves between scopes and years, and every scope
-/// is a view of the same counts, which take most of a second on a prefecture.
+/// cells: the committee moves between scopes and years, and every scope is a view of the same
+/// counts, which take more than a second on a prefecture. A year counted more than
+/// [`KEPT_FOR`] ago is still shown while a new count is made beside it.
 #[derive(Default)]
 pub struct FiguresCache {
     years: std::sync::Mutex<std::collections::HashMap<i32, std::sync::Arc<Year>>>,
@@ -170,8 +168,7 @@ pub struct FiguresCache {
 const KEPT_FOR: time::Duration = time::Duration::minutes(5);
 
 impl Year {
-    /// The year counted now, or (for the committee's whole prefecture) taken from the cache
-    /// when it was counted less than [`KEPT_FOR`] ago.
+    /// The year counted now, or (for the committee's whole prefecture) taken from the cache.
     pub(crate) async fn counted(
         state: &AppState,
         tree: &evaluation::AreaTree,
@@ -186,20 +183,46 @@ impl Year {
                 .lock()
                 .ok()
                 .and_then(|y| y.get(&fiscal_year).cloned());
-            if let Some(year) = kept.filter(|y| now - y.counted_at < KEPT_FOR) {
+            if let Some(year) = kept {
+                let stale = now - year.counted_at >= KEPT_FOR;
+                if stale
+                    && !year
+                        .refreshing
+                        .swap(true, std::sync::atomic::Ordering::SeqCst)
+                {
+                    let (state, tree) = (state.clone(), tree.clone());
+                    tokio::spawn(async move {
+                        if let Err(e) = Year::count(&state, &tree, fiscal_year, true).await {
+                            tracing::warn!(error = %e, "recounting the evaluation failed");
+                        }
+                    });
+                }
                 return Ok(year);
             }
         }
+        Year::count(state, tree, fiscal_year, suppressed).await
+    }
+
+    /// Counts the year (and keeps the committee's in the cache).
+    async fn count(
+        state: &AppState,
+        tree: &evaluation::AreaTree,
+        fiscal_year: i32,
+        suppressed: bool,
+    ) -> Result<std::sync::Arc<Year>, AppError> {
+        let now = time::OffsetDateTime::now_utc();
         let figures = evaluation::figures(&state.db, tree, fiscal_year, now).await?;
         let hidden = suppressed.then(|| figures.all().iter().map(|f| f.suppress()).collect());
         let year = std::sync::Arc::new(Year {
             figures,
             hidden,
             counted_at: now,
+            amounts: Default::default(),
+            refreshing: Default::default(),
         });
         if suppressed {
             if let Ok(mut years) = state.figures.years.lock() {
-                years.retain(|_, y| now - y.counted_at < KEPT_FOR);
+                years.retain(|y, kept| *y == fiscal_year || now - kept.counted_at < KEPT_FOR * 12);
                 years.insert(fiscal_year, year.clone());
             }
         }
@@ -214,9 +237,31 @@ impl Year {
         tree: &evaluation::AreaTree,
         place: usize,
     ) -> Result<Vec<Table>, AppError> {
-        let now = time::OffsetDateTime::now_utc();
-        let areas = tree.areas_at(place);
-        let amounts = evaluation::amounts(&state.db, &areas, self.figures.fiscal_year, now).await?;
+        let kept = self
+            .amounts
+            .lock()
+            .ok()
+            .and_then(|a| a.get(&place).cloned());
+        let amounts = match kept {
+            Some(a) => a,
+            None => {
+                let areas = tree.areas_at(place);
+                let a = evaluation::amounts(
+                    &state.db,
+                    &areas,
+                    self.figures.fiscal_year,
+                    self.counted_at,
+                )
+                .await?;
+                // Only the committee's years are kept; theirs are counted with the families.
+                if self.hidden.is_some() {
+                    if let Ok(mut kept) = self.amounts.lock() {
+                        kept.insert(place, a.clone());
+                    }
+                }
+                a
+            }
+        };
         Ok(self.tables_with(tree, place, amounts))
     }
 
