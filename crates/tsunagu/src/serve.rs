@@ -142,6 +142,7 @@ impl Server {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let counting = tokio::spawn(tsunagu_web::count_evaluation_ahead(self.state.clone()));
         let db = self.state.db.clone();
         let lifetime = self.state.config.session;
         let sweeper = tokio::spawn(async move {
@@ -193,6 +194,7 @@ impl Server {
         .await?;
         sweeper.abort();
         checkpoints.abort();
+        counting.abort();
         if let Some(m) = mailer {
             m.abort();
         }

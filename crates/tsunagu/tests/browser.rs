@@ -1727,18 +1727,22 @@ async fn the_committee_answers_a_raised_challenge_and_prints_its_report() {
     .await;
     browser
         .find(Locator::XPath(
-            "//form[@action='/conclusions']//button[@type='submit']",
+            "//form[@method='post' and @action='/conclusions']//button[@type='submit']",
         ))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    browser
+    if browser
         .wait()
         .for_element(Locator::Css("article.conclusion"))
         .await
-        .unwrap();
+        .is_err()
+    {
+        save_screenshot(&browser, "committee-conclusions-failed").await;
+        panic!("{}", text_of(&browser, "main").await);
+    }
     save_screenshot(&browser, "committee-conclusions").await;
 
     browser

@@ -406,6 +406,26 @@ async fn moves_are_counted_per_child_and_columns_add_up(b: Backend) {
     assert_eq!(row(t, "移行予定（未完了）")[5], 1);
     assert_eq!(row(t, "移行予定（未完了）")[12], 1);
     assert!(t["notes"].to_string().contains("50%（1/2人）"));
+    // The transition calendar counts children too, not moves.
+    let (status, calendar) = app
+        .login_as("demo-coordinator-kashiwa")
+        .await
+        .get_text(&format!("/transitions?area={kashiwa}&from=2025-04-01"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut ids: Vec<&str> = calendar
+        .split("href=\"/children/")
+        .skip(1)
+        .filter_map(|s| s.split('/').next())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let said = calendar
+        .split("の移行：")
+        .nth(1)
+        .and_then(|s| s.split('人').next())
+        .unwrap();
+    assert_eq!(said, ids.len().to_string(), "children, each once");
 
     // The children's columns: carried over + new = closed + still supported = all; the bars
     // show the year-end column, never a sum of the columns.

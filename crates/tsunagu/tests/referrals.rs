@@ -540,7 +540,7 @@ async fn home_pages_show_follow_ups_and_shared_children(b: Backend) {
     }
     let c = app.login_as("demo-coordinator").await;
     let (_, home) = c.get_text("/").await;
-    assert!(home.contains("フォロー予定の相談"));
+    assert!(home.contains("フォロー予定（相談・巡回）"));
     assert!(
         home.contains("匿名の相談（三日後に電話する約束）"),
         "due within a week"
@@ -554,7 +554,7 @@ async fn home_pages_show_follow_ups_and_shared_children(b: Backend) {
         assert_eq!(status, StatusCode::CREATED);
     }
     let (_, home) = c.get_text("/").await;
-    let card = &home[home.find("フォロー予定の相談").unwrap()..];
+    let card = &home[home.find("フォロー予定（相談・巡回）").unwrap()..];
     let card = &card[..card.find("</section>").unwrap()];
     assert_eq!(card.matches("<li>").count(), 11, "{card}");
     assert!(card.contains("ほか3件"), "13 due, 10 shown: {card}");

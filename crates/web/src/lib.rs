@@ -42,6 +42,7 @@ use axum::{middleware, Router};
 use crate::routing::Router as Routes;
 
 pub use error::AppError;
+pub use evaluation::count_ahead as count_evaluation_ahead;
 pub use state::{AppState, WebConfig};
 
 /// Every route of the application, registered once: the server's router and the list of its

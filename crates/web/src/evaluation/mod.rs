@@ -159,13 +159,41 @@ pub(crate) struct Year {
 /// The committee's figures of recent fiscal years over the whole prefecture, with their hidden
 /// cells: the committee moves between scopes and years, and every scope is a view of the same
 /// counts, which take more than a second on a prefecture. A year counted more than
-/// [`KEPT_FOR`] ago is still shown while a new count is made beside it.
+/// [`KEPT_FOR`] ago (and less than [`SHOWN_UP_TO`]) is still shown while a new count is made
+/// beside it; this year and the last are counted at start (`count_ahead`).
 #[derive(Default)]
 pub struct FiguresCache {
     years: std::sync::Mutex<std::collections::HashMap<i32, std::sync::Arc<Year>>>,
 }
 
 const KEPT_FOR: time::Duration = time::Duration::minutes(5);
+
+/// A kept year older than this is counted again before it is shown (younger, it is shown while
+/// it is counted again beside it).
+const SHOWN_UP_TO: time::Duration = time::Duration::hours(1);
+
+/// Counts the committee's figures of this fiscal year and the last at start, so that the
+/// committee's first look (and the report, which reads both) does not wait for the count.
+pub async fn count_ahead(state: AppState) {
+    let this_year = school_year::fiscal_year(tsunagu_store::children::today_in_japan());
+    let tree = match evaluation::area_tree(&state.db).await {
+        Ok(tree) => tree,
+        Err(e) => return tracing::warn!(error = %e, "could not count the evaluation ahead"),
+    };
+    for fy in [this_year, this_year - 1] {
+        // With the prefecture's amounts, the page the committee opens first.
+        let counted = match Year::count(&state, &tree, fy, true).await {
+            Ok(year) => year
+                .tables_at(&state, &tree, tree.tree.top())
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = counted {
+            tracing::warn!(error = %e, "could not count the evaluation ahead");
+        }
+    }
+}
 
 impl Year {
     /// The year counted now, or (for the committee's whole prefecture) taken from the cache.
@@ -183,7 +211,7 @@ impl Year {
                 .lock()
                 .ok()
                 .and_then(|y| y.get(&fiscal_year).cloned());
-            if let Some(year) = kept {
+            if let Some(year) = kept.filter(|y| now - y.counted_at < SHOWN_UP_TO) {
                 let stale = now - year.counted_at >= KEPT_FOR;
                 if stale
                     && !year

@@ -126,7 +126,10 @@ struct Page {
     query: CalendarQuery,
     errors: Errors,
     months: Vec<(String, Vec<CalendarEntry>)>,
-    total: usize,
+    /// Children (a child with two moves in the window counts once).
+    children: usize,
+    /// Moves, and those without a plan yet.
+    moves: usize,
     unplanned: usize,
 }
 
@@ -158,7 +161,12 @@ async fn page(
         to: r.to,
         query: q,
         errors: r.errors,
-        total: entries.len(),
+        children: entries
+            .iter()
+            .map(|e| e.child_id)
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        moves: entries.len(),
         unplanned: entries.iter().filter(|e| e.transition_id.is_none()).count(),
         months,
     };
