@@ -10,7 +10,7 @@ mod common;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{Api, Backend, TestApp};
+use common::{area_id, row, table, Api, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tsunagu_store::db::query;
@@ -21,35 +21,6 @@ both_backends!(
     the_committee_never_reaches_a_child,
     visits_trainings_councils_and_challenges_are_kept,
 );
-
-async fn area_id(app: &TestApp, name: &str) -> i64 {
-    let (id,): (i64,) = query("SELECT id FROM areas WHERE name = $1")
-        .bind(name)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    id
-}
-
-fn table<'a>(answer: &'a Value, key: &str) -> &'a Value {
-    answer["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == key)
-        .unwrap_or_else(|| panic!("table {key}"))
-}
-
-fn row<'a>(t: &'a Value, label: &str) -> &'a Vec<Value> {
-    t["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r[0] == label)
-        .unwrap_or_else(|| panic!("row {label} in {t}"))[1]
-        .as_array()
-        .unwrap()
-}
 
 fn ts(s: &str) -> time::OffsetDateTime {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()

@@ -8,9 +8,9 @@
 
 mod common;
 
-use common::{Api, Backend, TestApp};
+use common::{area_id, row, table, Api, Backend, TestApp};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use time::{Date, Duration, OffsetDateTime};
 use tsunagu_store::db::query;
 
@@ -19,35 +19,6 @@ both_backends!(
     a_visits_follow_up_is_due_on_the_home_page,
     moves_are_counted_per_child_and_columns_add_up,
 );
-
-async fn area_id(app: &TestApp, name: &str) -> i64 {
-    let (id,): (i64,) = query("SELECT id FROM areas WHERE name = $1")
-        .bind(name)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    id
-}
-
-fn table<'a>(answer: &'a Value, key: &str) -> &'a Value {
-    answer["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["key"] == key)
-        .unwrap_or_else(|| panic!("table {key}"))
-}
-
-fn row<'a>(t: &'a Value, label: &str) -> &'a Vec<Value> {
-    t["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r[0] == label)
-        .unwrap_or_else(|| panic!("row {label} in {t}"))[1]
-        .as_array()
-        .unwrap()
-}
 
 async fn a_meetings_finding_rises_to_the_committee_and_comes_back(b: Backend) {
     let app = TestApp::demo(b).await;

@@ -607,3 +607,35 @@ pub fn qs(value: &str) -> String {
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// An area's id by its name.
+pub async fn area_id(app: &TestApp, name: &str) -> i64 {
+    let (id,): (i64,) = tsunagu_store::db::query("SELECT id FROM areas WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    id
+}
+
+/// A table of an evaluation answer by its key.
+pub fn table<'a>(answer: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    answer["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == key)
+        .unwrap_or_else(|| panic!("table {key}"))
+}
+
+/// The cells of a table's row by its label.
+pub fn row<'a>(t: &'a serde_json::Value, label: &str) -> &'a Vec<serde_json::Value> {
+    t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == label)
+        .unwrap_or_else(|| panic!("row {label} in {t}"))[1]
+        .as_array()
+        .unwrap()
+}
