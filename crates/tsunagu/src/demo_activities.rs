@@ -1,6 +1,7 @@
 //! The demo's capacity building and councils: a visit to the nursery, a training session with
 //! agencies and headcounts in this and last fiscal year, a meeting of the 療育支援部会, and
-//! challenges in several states — so the evaluation has figures to show and compare.
+//! challenges in several states — so the evaluation has figures to show and compare; and a held
+//! support meeting for 見本 はると whose decisions hold a finding for the area (「課題として登録」).
 
 use time::{Duration, OffsetDateTime};
 use tsunagu_domain::{japanese_date, AgencyId, AreaId};
@@ -15,6 +16,41 @@ pub async fn load(tx: &mut Tx, area: AreaId, nursery: AgencyId) -> anyhow::Resul
     .bind(area)
     .fetch_all(&mut *tx)
     .await?;
+    // A support meeting held a month ago for 見本 はると, with the nursery: its decisions name a
+    // gap the area shares, the finding the prefecture's loop starts from.
+    let haruto: Option<(i64,)> = query(
+        "SELECT id FROM children WHERE area_id = $1 AND family_name = '見本' AND given_name = 'はると'",
+    )
+    .bind(area)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((child,)) = haruto {
+        let starts = now - Duration::days(30);
+        let (meeting,): (i64,) = query(
+            "INSERT INTO meetings (child_id, area_id, purpose, starts_at, ends_at, place, agenda, minutes, decisions, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'held', $10, $10) RETURNING id",
+        )
+        .bind(child)
+        .bind(area)
+        .bind("就学に向けた支援会議")
+        .bind(starts)
+        .bind(starts + Duration::minutes(90))
+        .bind("香取市役所 会議室（デモ）")
+        .bind("園での様子、就学先の見学、放課後の過ごし方")
+        .bind("園では見通しを絵で示すと落ち着いて参加できている。就学後の放課後の預け先を母が探しているが、近くの放課後等デイサービスは定員がいっぱいで送迎もない。")
+        .bind("就学先の見学を11月に行う（コーディネーターが日程調整）。放課後等デイサービスの空きと送迎の有無を圏域で調べる。送迎のある事業所が圏域に足りないことは地域の課題として記録する。")
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        query("INSERT INTO meeting_participants (meeting_id, agency_id, name, role, attended) VALUES ($1, $2, $3, $4, $5)")
+            .bind(meeting)
+            .bind(nursery)
+            .bind("保育園（デモ）")
+            .bind("担任")
+            .bind(true)
+            .execute(&mut *tx)
+            .await?;
+    }
     // Visits: this year and last, a few months apart.
     for (days_ago, purpose) in [
         (20, "集団活動での関わり方の相談"),
