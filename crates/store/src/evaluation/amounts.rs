@@ -56,8 +56,8 @@ struct Grid {
 /// Time buckets: (month, from, to) with `to` excluded.
 type Buckets = Vec<(i64, crate::db::Value, crate::db::Value)>;
 
-/// The twelve months of a fiscal year, April first.
-fn months_of(fy: i32, dates: bool) -> Buckets {
+/// The twelve months of a fiscal year, April first, as instants in Japan time.
+fn months_of(fy: i32) -> Buckets {
     let first = |year: i32, month: u8| {
         let (y, m) = if month > 12 {
             (year + 1, month - 12)
@@ -66,11 +66,7 @@ fn months_of(fy: i32, dates: bool) -> Buckets {
         };
         let day = Date::from_calendar_date(y, Month::try_from(m).unwrap_or(Month::January), 1)
             .unwrap_or(Date::MIN);
-        if dates {
-            crate::db::Value::from(day)
-        } else {
-            crate::db::Value::from(PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_offset(JST))
-        }
+        crate::db::Value::from(PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_offset(JST))
     };
     (4u8..16)
         .map(|m| {
@@ -84,15 +80,8 @@ fn months_of(fy: i32, dates: bool) -> Buckets {
 }
 
 /// The whole fiscal year as one bucket (for last year's totals).
-fn whole_year(fy: i32, dates: bool) -> Buckets {
-    let (from, to) = if dates {
-        (
-            fiscal_year_start(fy).into(),
-            fiscal_year_start(fy + 1).into(),
-        )
-    } else {
-        ts_bounds(fy)
-    };
+fn whole_year(fy: i32) -> Buckets {
+    let (from, to) = ts_bounds(fy);
     vec![(0, from, to)]
 }
 
@@ -163,19 +152,11 @@ const CONSULTATION_MINUTES: Grid = Grid {
 
 async fn minutes(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
     let mut row = vec![0; 12];
-    for (_, m, v) in grid(db, &CONSULTATION_MINUTES, &[], areas, months_of(fy, false)).await? {
+    for (_, m, v) in grid(db, &CONSULTATION_MINUTES, &[], areas, months_of(fy)).await? {
         row[month_index(m)] += v;
     }
     let mut previous = 0;
-    for (_, _, v) in grid(
-        db,
-        &CONSULTATION_MINUTES,
-        &[],
-        areas,
-        whole_year(fy - 1, false),
-    )
-    .await?
-    {
+    for (_, _, v) in grid(db, &CONSULTATION_MINUTES, &[], areas, whole_year(fy - 1)).await? {
         previous += v;
     }
     let mut t = Table::amounts(

@@ -201,8 +201,8 @@ fn month_index(month: i64) -> usize {
     ((month + 8) % 12) as usize
 }
 
-/// The last month of `fy` reached by `today` (0 = April): None when the year is over, and
-/// Some(-1 as none) is not possible since a year not begun has no figures.
+/// The last month of `fy` reached by `today` (0 = April); None when the year is over (every
+/// month is reached). A year not yet begun is never asked for (the year is checked first).
 pub fn reached(fy: i32, today: Date) -> Option<usize> {
     let start = fiscal_year_start(fy);
     let next = fiscal_year_start(fy + 1);
