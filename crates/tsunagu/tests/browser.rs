@@ -2488,6 +2488,9 @@ async fn every_main_page_fits_a_phone() {
                 "/network".to_owned(),
                 "/capacity".to_owned(),
                 "/challenges".to_owned(),
+                meeting.map_or("/challenges".to_owned(), |(m,)| {
+                    format!("/challenges?from_meeting={m}")
+                }),
                 "/evaluation".to_owned(),
                 "/search?q=%E8%A6%8B%E6%9C%AC".to_owned(),
                 "/account/password".to_owned(),
@@ -2502,6 +2505,15 @@ async fn every_main_page_fits_a_phone() {
                 "/inbox".to_owned(),
                 "/children".to_owned(),
                 "/action-items".to_owned(),
+            ],
+        ),
+        (
+            "demo-committee",
+            vec![
+                "/".to_owned(),
+                "/evaluation".to_owned(),
+                "/challenges".to_owned(),
+                "/conclusions".to_owned(),
             ],
         ),
     ] {
