@@ -1,15 +1,19 @@
 //! The amounts of a fiscal year (never hidden: they count minutes, agencies, visits, trainings
 //! and challenges, not children) over the areas of the scope asked.
 
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+use time::OffsetDateTime;
 use tsunagu_domain::{
     directory::Sector,
     evaluation::{Chart, Table},
-    japanese_date::JST,
     school_year::{fiscal_year_end, fiscal_year_start},
+    AreaId,
 };
 
-use super::{date_month, month_columns, month_index, reached, start_instant};
+use super::{
+    date_month,
+    families::{grid, Grid},
+    month_columns, month_index, reached, start_instant,
+};
 use crate::{
     db::{self, query, query_dialect},
     Db, Result,
@@ -19,7 +23,7 @@ use crate::{
 pub async fn tables(db: &Db, areas: &[i64], fy: i32, now: OffsetDateTime) -> Result<Vec<Table>> {
     let this_reached = reached(fy, tsunagu_domain::japanese_date::today(now));
     let (minutes, sectors, capacity, challenges) = futures_util::try_join!(
-        minutes(db, areas, fy),
+        minutes(db, areas, fy, now),
         meeting_sectors(db, areas, fy),
         capacity(db, areas, fy),
         challenges(db, areas, fy),
@@ -32,116 +36,7 @@ pub async fn tables(db: &Db, areas: &[i64], fy: i32, now: OffsetDateTime) -> Res
     ])
 }
 
-fn ts_bounds(fy: i32) -> (crate::db::Value, crate::db::Value) {
-    (start_instant(fy).into(), start_instant(fy + 1).into())
-}
-
-/// A count kept by (label, month) over a table whose index leads with (area, label, time).
-/// [`grid`] asks for each label and month one aggregate over its index range: SQLite and
-/// PostgreSQL then step through index entries only, with nothing to sort or group, which is
-/// what keeps a whole prefecture's year within a second.
-struct Grid {
-    /// The table with its alias, e.g. `consultations s`.
-    from: &'static str,
-    /// The area column.
-    area: &'static str,
-    /// The column each label is compared with; None for one row of everything.
-    label: Option<&'static str>,
-    /// The time column: a timestamp (months in Japan time).
-    time: &'static str,
-    /// `COUNT(*)` or a sum.
-    value: &'static str,
-}
-
-/// Time buckets: (month, from, to) with `to` excluded.
-type Buckets = Vec<(i64, crate::db::Value, crate::db::Value)>;
-
-/// The twelve months of a fiscal year, April first, as instants in Japan time.
-fn months_of(fy: i32) -> Buckets {
-    let first = |year: i32, month: u8| {
-        let (y, m) = if month > 12 {
-            (year + 1, month - 12)
-        } else {
-            (year, month)
-        };
-        let day = Date::from_calendar_date(y, Month::try_from(m).unwrap_or(Month::January), 1)
-            .unwrap_or(Date::MIN);
-        crate::db::Value::from(PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_offset(JST))
-    };
-    (4u8..16)
-        .map(|m| {
-            (
-                i64::from(if m > 12 { m - 12 } else { m }),
-                first(fy, m),
-                first(fy, m + 1),
-            )
-        })
-        .collect()
-}
-
-/// The whole fiscal year as one bucket (for last year's totals).
-fn whole_year(fy: i32) -> Buckets {
-    let (from, to) = ts_bounds(fy);
-    vec![(0, from, to)]
-}
-
-/// Aggregates by (label, bucket month) for `labels` over `areas`.
-async fn grid(
-    db: &Db,
-    g: &Grid,
-    labels: &[crate::db::Value],
-    areas: &[i64],
-    buckets: Buckets,
-) -> Result<Vec<(usize, i64, i64)>> {
-    let list = db::id_list(areas.iter().copied());
-    let mut n = 0;
-    let mut param = || {
-        n += 1;
-        format!("${n}")
-    };
-    let months = buckets
-        .iter()
-        .map(|(m, _, _)| format!("(CAST({m} AS BIGINT), {}, {})", param(), param()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let keys = if g.label.is_some() {
-        labels
-            .iter()
-            .enumerate()
-            .map(|(i, _)| format!("(CAST({i} AS BIGINT), {})", param()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    } else {
-        "(CAST(0 AS BIGINT), NULL)".to_owned()
-    };
-    let label = g
-        .label
-        .map(|l| format!(" AND {l} = grid_key.label"))
-        .unwrap_or_default();
-    let (from, area, time, value) = (g.from, g.area, g.time, g.value);
-    // Every name here is one of this module's constants; the values are bound.
-    let sql = format!(
-        "WITH grid_month(month, lo, hi) AS (VALUES {months}), grid_key(i, label) AS (VALUES {keys}) \
-         SELECT grid_key.i, grid_month.month, (SELECT CAST(COALESCE({value}, 0) AS BIGINT) FROM {from} \
-         WHERE {area} IN ({list}){label} AND {time} >= grid_month.lo AND {time} < grid_month.hi) \
-         FROM grid_month, grid_key"
-    );
-    let mut q = query(sql);
-    for (_, lo, hi) in buckets {
-        q = q.bind(lo).bind(hi);
-    }
-    if g.label.is_some() {
-        for l in labels {
-            q = q.bind(l.clone());
-        }
-    }
-    let rows: Vec<(i64, i64, i64)> = q.fetch_all(db).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(i, m, v)| (i as usize, m, v))
-        .collect())
-}
-
+/// Minutes recorded with consultations, per area and month, from the evaluation's grid.
 const CONSULTATION_MINUTES: Grid = Grid {
     from: "consultations s",
     area: "s.area_id",
@@ -150,14 +45,16 @@ const CONSULTATION_MINUTES: Grid = Grid {
     value: "SUM(s.minutes)",
 };
 
-async fn minutes(db: &Db, areas: &[i64], fy: i32) -> Result<Table> {
+async fn minutes(db: &Db, areas: &[i64], fy: i32, now: OffsetDateTime) -> Result<Table> {
+    let ids: Vec<AreaId> = areas.iter().copied().map(AreaId).collect();
+    let per_area = grid(db, &CONSULTATION_MINUTES, &[], &ids, fy, now).await?;
     let mut row = vec![0; 12];
-    for (_, m, v) in grid(db, &CONSULTATION_MINUTES, &[], areas, months_of(fy)).await? {
-        row[month_index(m)] += v;
-    }
     let mut previous = 0;
-    for (_, _, v) in grid(db, &CONSULTATION_MINUTES, &[], areas, whole_year(fy - 1)).await? {
-        previous += v;
+    for months in per_area.iter().flatten() {
+        previous += months[..12].iter().sum::<i64>();
+        for (m, v) in months[12..].iter().enumerate() {
+            row[m] += v;
+        }
     }
     let mut t = Table::amounts(
         "coordinator_minutes",

@@ -46,25 +46,29 @@ impl Families {
     }
 }
 
-/// Counts of one table kept by (area, label, month) over an index that leads with (area,
-/// label, time).
-struct Grid {
+/// Counts (or sums) of one table kept by (area, label, month) over an index that leads with
+/// (area, label, time).
+pub(super) struct Grid {
     /// The table with its alias, e.g. `consultations s`.
-    from: &'static str,
-    area: &'static str,
-    label: &'static str,
+    pub from: &'static str,
+    pub area: &'static str,
+    /// The column each label is compared with; None: one row of everything.
+    pub label: Option<&'static str>,
     /// A timestamp column (months in Japan time).
-    time: &'static str,
+    pub time: &'static str,
+    /// `COUNT(*)` or a sum.
+    pub value: &'static str,
 }
 
 const BY_CHANNEL: Grid = Grid {
     from: "consultations s",
     area: "s.area_id",
-    label: "s.channel",
+    label: Some("s.channel"),
     time: "s.at",
+    value: "COUNT(*)",
 };
 const BY_REQUESTER: Grid = Grid {
-    label: "s.requester",
+    label: Some("s.requester"),
     ..BY_CHANNEL
 };
 /// The category links carry their consultation's area and time (written with it, never
@@ -72,28 +76,31 @@ const BY_REQUESTER: Grid = Grid {
 const BY_CATEGORY: Grid = Grid {
     from: "consultation_category_links l",
     area: "l.area_id",
-    label: "l.category_id",
+    label: Some("l.category_id"),
     time: "l.at",
+    value: "COUNT(*)",
 };
 const MEETINGS_HELD: Grid = Grid {
     from: "meetings m",
     area: "m.area_id",
-    label: "m.status",
+    label: Some("m.status"),
     time: "m.starts_at",
+    value: "COUNT(*)",
 };
 
 /// Counts by (area index, label index, month 0..24): last year's twelve months, then this
 /// year's, each stopping at the end of `now`'s day in Japan (so the figures hold still through
-/// a day, and a meeting later today counts once it is held).
-async fn grid(
+/// a day, and a meeting later today counts once it is held). Without a label column, one label.
+pub(super) async fn grid(
     db: &Db,
     g: &Grid,
     labels: &[Value],
-    tree: &AreaTree,
+    areas: &[tsunagu_domain::AreaId],
     fy: i32,
     now: OffsetDateTime,
 ) -> Result<Vec<Vec<[i64; 24]>>> {
-    let mut out = vec![vec![[0i64; 24]; labels.len()]; tree.areas.len()];
+    let width = if g.label.is_some() { labels.len() } else { 1 };
+    let mut out = vec![vec![[0i64; 24]; width]; areas.len()];
     let now = time::PrimitiveDateTime::new(
         tsunagu_domain::japanese_date::today(now)
             .next_day()
@@ -116,7 +123,7 @@ async fn grid(
             buckets.push((m, lo, hi.min(now)));
         }
     }
-    if buckets.is_empty() || labels.is_empty() || tree.areas.is_empty() {
+    if buckets.is_empty() || width == 0 || areas.is_empty() {
         return Ok(out);
     }
     let mut n = 0;
@@ -129,34 +136,43 @@ async fn grid(
         .map(|(m, _, _)| format!("(CAST({m} AS BIGINT), {}, {})", param(), param()))
         .collect::<Vec<_>>()
         .join(", ");
-    let keys = labels
-        .iter()
-        .enumerate()
-        .map(|(i, _)| format!("(CAST({i} AS BIGINT), {})", param()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let keys = match g.label {
+        Some(_) => labels
+            .iter()
+            .enumerate()
+            .map(|(i, _)| format!("(CAST({i} AS BIGINT), {})", param()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => "(CAST(0 AS BIGINT), NULL)".to_owned(),
+    };
     // Area ids are integers from the database, written into the text as such.
-    let places = tree
-        .areas
+    let places = areas
         .iter()
         .enumerate()
         .map(|(i, a)| format!("(CAST({i} AS BIGINT), CAST({} AS BIGINT))", a.0))
         .collect::<Vec<_>>()
         .join(", ");
-    let (from, area, label, time) = (g.from, g.area, g.label, g.time);
+    let (from, area, time, value) = (g.from, g.area, g.time, g.value);
+    let label = g
+        .label
+        .map(|l| format!(" AND {l} = grid_key.label"))
+        .unwrap_or_default();
+    // Every name here is one of the module's constants; the values are bound.
     let sql = format!(
         "WITH grid_month(month, lo, hi) AS (VALUES {months}), grid_key(i, label) AS (VALUES {keys}), \
          grid_area(i, id) AS (VALUES {places}) \
-         SELECT grid_area.i, grid_key.i, grid_month.month, (SELECT COUNT(*) FROM {from} \
-         WHERE {area} = grid_area.id AND {label} = grid_key.label AND {time} >= grid_month.lo AND {time} < grid_month.hi) \
+         SELECT grid_area.i, grid_key.i, grid_month.month, (SELECT CAST(COALESCE({value}, 0) AS BIGINT) FROM {from} \
+         WHERE {area} = grid_area.id{label} AND {time} >= grid_month.lo AND {time} < grid_month.hi) \
          FROM grid_month, grid_key, grid_area"
     );
     let mut q = query(sql);
     for (_, lo, hi) in buckets {
         q = q.bind(lo).bind(hi);
     }
-    for l in labels {
-        q = q.bind(l.clone());
+    if g.label.is_some() {
+        for l in labels {
+            q = q.bind(l.clone());
+        }
     }
     let rows: Vec<(i64, i64, i64, i64)> = q.fetch_all(db).await?;
     for (a, l, m, v) in rows {
@@ -202,10 +218,10 @@ pub async fn count(db: &Db, tree: &AreaTree, fy: i32, now: OffsetDateTime) -> Re
     // and joining in SQL, which took seconds on a prefecture).
     let people = people(db, tree).await?;
     let (channel, requester, category, held, needs, referrals, transitions) = futures_util::try_join!(
-        grid(db, &BY_CHANNEL, &channels, tree, fy, now),
-        grid(db, &BY_REQUESTER, &requesters, tree, fy, now),
-        grid(db, &BY_CATEGORY, &category_ids, tree, fy, now),
-        grid(db, &MEETINGS_HELD, &held_label, tree, fy, now),
+        grid(db, &BY_CHANNEL, &channels, &tree.areas, fy, now),
+        grid(db, &BY_REQUESTER, &requesters, &tree.areas, fy, now),
+        grid(db, &BY_CATEGORY, &category_ids, &tree.areas, fy, now),
+        grid(db, &MEETINGS_HELD, &held_label, &tree.areas, fy, now),
         needs(db, tree),
         referrals(db, tree, fy, &people),
         transitions(db, tree, fy, today),
