@@ -40,6 +40,7 @@ pub mod kana;
 pub mod login_policy;
 pub mod meeting;
 pub mod network;
+pub mod people;
 pub mod plan;
 pub mod referral;
 pub mod role;

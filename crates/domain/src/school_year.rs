@@ -140,6 +140,30 @@ impl Phase {
     }
 }
 
+/// The birth dates that bound the life stages in fiscal year `fy` (holds not counted): a child
+/// born on or before the first is 卒業後, the second 高校・高等部, then 中学校, 小学校, 幼児期;
+/// after the last, 乳児期. One place for every count by life stage that reads birth dates only.
+pub fn phase_edges(fy: i32) -> [(Date, Phase); 5] {
+    let edge = |years_back: i32| {
+        Date::from_calendar_date(fy - years_back, Month::April, 1).unwrap_or(Date::MIN)
+    };
+    [
+        (edge(18), Phase::Adult),
+        (edge(15), Phase::HighSchool),
+        (edge(12), Phase::JuniorHigh),
+        (edge(6), Phase::Elementary),
+        (edge(3), Phase::Preschool),
+    ]
+}
+
+/// The life stage of a birth date in fiscal year `fy` by [`phase_edges`].
+pub fn phase_at(fy: i32, birth: Date) -> Phase {
+    phase_edges(fy)
+        .iter()
+        .find(|(edge, _)| birth <= *edge)
+        .map_or(Phase::Infancy, |(_, p)| *p)
+}
+
 /// Why a child stayed a year where they were: the cohort shifts from then on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HoldKind {
@@ -439,6 +463,23 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use time::macros::date;
+
+    #[test]
+    fn the_phase_of_a_birth_date_is_its_cohorts_phase() {
+        let mut birth = date!(2000 - 01 - 01);
+        while birth < date!(2027 - 01 - 01) {
+            for fy in [2024, 2026] {
+                assert_eq!(
+                    phase_at(fy, birth),
+                    Cohort::of(birth).stage_in(fy).phase(),
+                    "{birth} in {fy}"
+                );
+            }
+            birth += Duration::days(13);
+        }
+        assert_eq!(phase_at(2026, date!(2020 - 04 - 01)), Phase::Elementary);
+        assert_eq!(phase_at(2026, date!(2020 - 04 - 02)), Phase::Preschool);
+    }
 
     #[test]
     fn april_first_births_join_the_earlier_cohort() {

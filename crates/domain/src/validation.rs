@@ -85,6 +85,35 @@ impl Errors {
         Some(value.to_owned())
     }
 
+    /// An optional whole number (full-width digits accepted) within `range`; empty becomes
+    /// `None`, anything else outside the range adds `message`.
+    pub fn optional_number(
+        &mut self,
+        field: &str,
+        message: &str,
+        value: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        let narrow: String = value
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+                c => c,
+            })
+            .collect();
+        if narrow.is_empty() {
+            return None;
+        }
+        match narrow.parse::<i64>() {
+            Ok(n) if range.contains(&n) => Some(n),
+            _ => {
+                self.add(field, message);
+                None
+            }
+        }
+    }
+
     /// An optional multi-line text; empty becomes `None`.
     pub fn optional_text(&mut self, field: &str, label: &str, value: &str) -> Option<String> {
         let value = value.trim();

@@ -2,7 +2,7 @@
 //! municipalities ship as master data; areas are made by the administrator.
 
 use serde::Serialize;
-use tsunagu_domain::{kana, Actor, AreaId, MunicipalityId, RegionId};
+use tsunagu_domain::{kana, people::OperatorKind, Actor, AreaId, MunicipalityId, RegionId};
 
 use crate::{
     audit::{self, Event, RequestMeta},
@@ -42,7 +42,32 @@ pub struct Area {
     pub kana: String,
     pub note: Option<String>,
     pub active: bool,
+    /// Who runs the area's coordination: 市町村直営 or 委託.
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String, example = "entrusted")]
+    pub operator_kind: OperatorKind,
+    /// The corporation it is entrusted to (委託先), for 委託.
+    pub operator_name: Option<String>,
+    /// Who the area's coordination is for, when the area sets its own rule (柏市: 対象要件).
+    pub eligibility_note: Option<String>,
+    /// Active children a full-time coordinator should carry at most (the caseload flag).
+    pub caseload_limit: Option<i64>,
 }
+
+impl Area {
+    /// 「市町村直営」 or 「委託（社会福祉法人○○）」.
+    pub fn operator_label(&self) -> String {
+        match (&self.operator_kind, self.operator_name.as_deref()) {
+            (OperatorKind::Entrusted, Some(name)) if !name.trim().is_empty() => {
+                format!("委託（{name}）")
+            }
+            (kind, _) => kind.label().to_owned(),
+        }
+    }
+}
+
+const AREA_COLUMNS: &str =
+    "id, name, kana, note, active, operator_kind, operator_name, eligibility_note, caseload_limit";
 
 /// An area with the municipalities it covers and how many coordinators serve it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -61,6 +86,10 @@ pub struct AreaInput {
     pub note: Option<String>,
     pub municipality_ids: Vec<MunicipalityId>,
     pub active: bool,
+    pub operator_kind: OperatorKind,
+    pub operator_name: Option<String>,
+    pub eligibility_note: Option<String>,
+    pub caseload_limit: Option<i64>,
 }
 
 pub async fn regions<'a>(on: impl Into<On<'a>>) -> Result<Vec<Region>> {
@@ -175,11 +204,11 @@ pub async fn areas<'a>(
     .bind(pattern.as_deref())
     .fetch_one(on.exec())
     .await?;
-    let areas: Vec<Area> = query(
-        "SELECT id, name, kana, note, active FROM areas \
+    let areas: Vec<Area> = query(format!(
+        "SELECT {AREA_COLUMNS} FROM areas \
          WHERE ($1 IS NULL OR name LIKE $1 ESCAPE '\\' OR kana LIKE $1 ESCAPE '\\') \
-         ORDER BY name LIMIT $2 OFFSET $3",
-    )
+         ORDER BY name LIMIT $2 OFFSET $3"
+    ))
     .bind(pattern.as_deref())
     .bind(paging.limit)
     .bind(paging.offset)
@@ -228,7 +257,7 @@ pub async fn areas<'a>(
 
 pub async fn area<'a>(on: impl Into<On<'a>>, id: AreaId) -> Result<AreaDetail> {
     let mut on = on.into();
-    let area: Area = query("SELECT id, name, kana, note, active FROM areas WHERE id = $1")
+    let area: Area = query(format!("SELECT {AREA_COLUMNS} FROM areas WHERE id = $1"))
         .bind(id)
         .fetch_one(on.exec())
         .await?;
@@ -258,7 +287,7 @@ pub async fn area<'a>(on: impl Into<On<'a>>, id: AreaId) -> Result<AreaDetail> {
 /// All areas by name, for choosers.
 pub async fn all_areas<'a>(on: impl Into<On<'a>>) -> Result<Vec<Area>> {
     let mut on = on.into();
-    query("SELECT id, name, kana, note, active FROM areas ORDER BY name")
+    query(format!("SELECT {AREA_COLUMNS} FROM areas ORDER BY name"))
         .fetch_all(on.exec())
         .await
 }
@@ -271,14 +300,18 @@ pub async fn create_area(
 ) -> Result<AreaId> {
     let now = crate::now();
     let (id,): (i64,) = query(
-        "INSERT INTO areas (name, kana, note, active, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        "INSERT INTO areas (name, kana, note, active, created_at, updated_at, operator_kind, operator_name, eligibility_note, caseload_limit) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(&input.name)
     .bind(&input.kana)
     .bind(input.note.as_deref())
     .bind(input.active)
     .bind(now)
+    .bind(input.operator_kind.code())
+    .bind(input.operator_name.as_deref())
+    .bind(input.eligibility_note.as_deref())
+    .bind(input.caseload_limit)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| e.on_unique("name"))?;
@@ -301,7 +334,8 @@ pub async fn update_area(
     input: &AreaInput,
 ) -> Result<()> {
     let changed = query(
-        "UPDATE areas SET name = $1, kana = $2, note = $3, active = $4, updated_at = $5 WHERE id = $6",
+        "UPDATE areas SET name = $1, kana = $2, note = $3, active = $4, updated_at = $5, operator_kind = $7, \
+         operator_name = $8, eligibility_note = $9, caseload_limit = $10 WHERE id = $6",
     )
     .bind(&input.name)
     .bind(&input.kana)
@@ -309,6 +343,10 @@ pub async fn update_area(
     .bind(input.active)
     .bind(crate::now())
     .bind(id)
+    .bind(input.operator_kind.code())
+    .bind(input.operator_name.as_deref())
+    .bind(input.eligibility_note.as_deref())
+    .bind(input.caseload_limit)
     .execute(&mut *tx)
     .await
     .map_err(|e| e.on_unique("name"))?;

@@ -38,6 +38,8 @@ pub struct Visit {
     pub advice: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub follow_up_on: Option<Date>,
+    /// The time the visit took, in minutes (optional).
+    pub spent_minutes: Option<i64>,
     /// Children discussed, by name: only those the reader may see.
     #[sqlx(skip)]
     #[schema(value_type = Vec<(i64, String)>)]
@@ -53,10 +55,11 @@ pub struct NewVisit {
     pub purpose: String,
     pub advice: Option<String>,
     pub follow_up_on: Option<Date>,
+    pub spent_minutes: Option<i64>,
     pub child_ids: Vec<ChildId>,
 }
 
-const VISIT: &str = "SELECT v.id, v.area_id, v.agency_id, a.name AS agency_name, v.visited_on, v.visitors, v.purpose, v.advice, v.follow_up_on \
+const VISIT: &str = "SELECT v.id, v.area_id, v.agency_id, a.name AS agency_name, v.visited_on, v.visitors, v.purpose, v.advice, v.follow_up_on, v.spent_minutes \
     FROM visits v JOIN agencies a ON a.id = v.agency_id";
 
 /// Whether the unit's user records (a coordinator) or reads (its coordinators and
@@ -101,8 +104,8 @@ pub async fn create_visit(u: &mut Unit, new: &NewVisit) -> Result<i64> {
         access::also(&mut w, access, "visit.create").await?;
     }
     let (id,): (i64,) = query(
-        "INSERT INTO visits (area_id, agency_id, visited_on, visitors, purpose, advice, follow_up_on, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO visits (area_id, agency_id, visited_on, visitors, purpose, advice, follow_up_on, created_by, created_at, spent_minutes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(new.area_id)
     .bind(new.agency_id)
@@ -113,6 +116,7 @@ pub async fn create_visit(u: &mut Unit, new: &NewVisit) -> Result<i64> {
     .bind(new.follow_up_on)
     .bind(actor.user_id)
     .bind(crate::now())
+    .bind(new.spent_minutes)
     .fetch_one(&mut w.tx)
     .await
     .map_err(|e| e.on_foreign_key("agency_id", "訪問先の機関が見つかりません。"))?;

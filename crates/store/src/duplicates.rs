@@ -194,6 +194,7 @@ pub async fn merge(u: &mut Unit, id: i64, survivor: ChildId) -> Result<()> {
         "care_notes",
         "meetings",
         "action_items",
+        "secondary_difficulties",
     ] {
         query(format!(
             "UPDATE {table} SET child_id = $1 WHERE child_id = $2"

@@ -41,6 +41,8 @@ pub struct Meeting {
     #[sqlx(try_from = "String")]
     #[schema(value_type = String)]
     pub status: MeetingStatus,
+    /// The coordinator's time for the meeting, in minutes.
+    pub spent_minutes: Option<i64>,
 }
 
 impl Meeting {
@@ -56,6 +58,13 @@ impl Meeting {
         self.agenda = None;
         self.minutes = None;
         self.decisions = None;
+        self.spent_minutes = None;
+        self
+    }
+
+    /// What an agency that sees the child reads: the coordinator's time is the area's own.
+    fn for_agency(mut self) -> Meeting {
+        self.spent_minutes = None;
         self
     }
 }
@@ -146,7 +155,7 @@ pub struct NewMeeting {
 const ITEM_SELECT: &str = "SELECT i.id, i.meeting_id, i.child_id, i.title, i.owner_agency_id, a.name AS owner_agency_name, \
      i.owner_name, i.due_on, i.status FROM action_items i LEFT JOIN agencies a ON a.id = i.owner_agency_id";
 
-const COLUMNS: &str = "m.id, m.child_id, m.area_id, m.purpose, m.starts_at, m.ends_at, m.place, m.online_url, m.agenda, m.minutes, m.decisions, m.status";
+const COLUMNS: &str = "m.id, m.child_id, m.area_id, m.purpose, m.starts_at, m.ends_at, m.place, m.online_url, m.agenda, m.minutes, m.decisions, m.status, m.spent_minutes";
 
 /// Whether `purpose` names the child or a guardian: it goes into calendars and to agencies that
 /// see logistics only, so it may not (PRODUCT.md).
@@ -319,7 +328,11 @@ pub async fn get(u: &mut Unit, id: MeetingId) -> Result<MeetingView> {
     );
     Ok(MeetingView {
         may_edit: area_staff && access.is_coordinator(),
-        meeting,
+        meeting: if area_staff {
+            meeting
+        } else {
+            meeting.for_agency()
+        },
         child_name: Some(child_name),
         participants,
         action_items,
@@ -353,6 +366,8 @@ pub struct MeetingRecord {
     pub decisions: Option<String>,
     pub status: MeetingStatus,
     pub attended: Vec<i64>,
+    /// The coordinator's time for the meeting, in minutes (optional).
+    pub spent_minutes: Option<i64>,
 }
 
 /// Records the meeting; `access` comes from [`editable`].
@@ -388,7 +403,7 @@ pub async fn record(
     };
     query(
         "UPDATE meetings SET agenda = $1, minutes = $2, decisions = $3, status = $4, updated_at = $5, \
-         cancelled_at = CASE WHEN $4 = 'cancelled' THEN COALESCE($6, cancelled_at) ELSE NULL END WHERE id = $7",
+         cancelled_at = CASE WHEN $4 = 'cancelled' THEN COALESCE($6, cancelled_at) ELSE NULL END, spent_minutes = $8 WHERE id = $7",
     )
     .bind(r.agenda.as_deref())
     .bind(r.minutes.as_deref())
@@ -397,6 +412,7 @@ pub async fn record(
     .bind(now)
     .bind(cancelled_at)
     .bind(id.0)
+    .bind(r.spent_minutes)
     .execute(&mut w.tx)
     .await?;
     let participants: Vec<(i64,)> =

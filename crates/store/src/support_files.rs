@@ -38,6 +38,8 @@ pub struct SupportFile {
     pub updated_at: Option<OffsetDateTime>,
     /// Consultations, oldest first: date, categories, the concern in short.
     pub consultations: Vec<consultations::Consultation>,
+    /// Secondary difficulties the family agreed to carry in the file.
+    pub difficulties: Vec<crate::difficulties::Difficulty>,
 }
 
 /// The family's part as stored, and when it last changed.
@@ -80,12 +82,14 @@ pub async fn get(u: &mut Unit, access: &ChildAccess) -> Result<SupportFile> {
         None => (FamilyPart::default(), None),
     };
     let consultations = consultations::for_child_history(u, access).await?;
+    let difficulties = crate::difficulties::for_support_file(u, access).await?;
     u.audit(Event::new(READ).object("child", child));
     Ok(SupportFile {
         record,
         family,
         updated_at,
         consultations,
+        difficulties,
     })
 }
 

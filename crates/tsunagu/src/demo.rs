@@ -1,7 +1,7 @@
 //! `serve --demo`: fictional data for the two areas the seed names (香取海匝 and 柏市) and one
 //! account per role. Every name here is made up; later features add their own demo data here.
 
-use tsunagu_domain::{AreaId, MunicipalityId, Role};
+use tsunagu_domain::{people::OperatorKind, AreaId, MunicipalityId, Role};
 
 use crate::demo_directory;
 use tsunagu_store::{
@@ -39,7 +39,7 @@ const fn account(
     }
 }
 
-pub const ACCOUNTS: [DemoAccount; 7] = [
+pub const ACCOUNTS: [DemoAccount; 9] = [
     account(
         "demo-admin",
         "demo-admin-pass-2026",
@@ -63,6 +63,22 @@ pub const ACCOUNTS: [DemoAccount; 7] = [
         Role::Coordinator,
         Some(KASHIWA),
         "コーディネーター（柏市）",
+    ),
+    account(
+        "demo-kashiwa-medical",
+        "demo-kashiwa-medical-pass-2026",
+        "試験 あおい",
+        Role::Coordinator,
+        Some(KASHIWA),
+        "コーディネーター（柏市・兼務・医療型）",
+    ),
+    account(
+        "demo-kashiwa-welfare",
+        "demo-kashiwa-welfare-pass-2026",
+        "試験 みのる",
+        Role::Coordinator,
+        Some(KASHIWA),
+        "コーディネーター（柏市・兼務・福祉型、いま研修で不在）",
     ),
     account(
         "demo-supervisor",
@@ -119,18 +135,25 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
     };
     let mut tx = db.begin().await?;
     let mut area_ids = Vec::new();
-    for (name, kana, codes, note) in [
+    // 香取海匝: one coordinator, entrusted; 柏市: a team of three (専任1・兼務2), its own rule.
+    for (name, kana, codes, note, operator, eligibility, limit) in [
         (
             KATORI,
             "かとりかいそう",
             &KATORI_CODES[..],
             "デモ：香取・海匝圏域の4市3町を1人のコーディネーターが担当",
+            Some("社会福祉法人 見本の里（障害児等療育支援事業受託者）"),
+            "全ての障害",
+            40,
         ),
         (
             KASHIWA,
             "かしわし",
             &KASHIWA_CODES[..],
             "デモ：柏市のコーディネート支援",
+            None,
+            "全ての障害（身体障害の成人を除く）",
+            30,
         ),
     ] {
         let mut municipality_ids = Vec::new();
@@ -147,6 +170,14 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
             note: Some(note.into()),
             municipality_ids,
             active: true,
+            operator_kind: if operator.is_some() {
+                OperatorKind::Entrusted
+            } else {
+                OperatorKind::Municipal
+            },
+            operator_name: operator.map(str::to_owned),
+            eligibility_note: Some(eligibility.into()),
+            caseload_limit: Some(limit),
         };
         area_ids.push((
             name,
@@ -204,6 +235,9 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
         };
         users::create(&mut tx, &meta, None, new).await?;
     }
+    let katori = area(KATORI)[0];
+    let kashiwa = area(KASHIWA)[0];
+    crate::demo_people::load(&mut tx, &meta, katori, kashiwa).await?;
     tx.commit().await?;
     Ok(Some(&ACCOUNTS))
 }

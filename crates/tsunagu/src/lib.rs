@@ -6,6 +6,7 @@ pub mod demo;
 pub mod demo_activities;
 pub mod demo_children;
 pub mod demo_directory;
+pub mod demo_people;
 pub mod mail;
 pub mod rekey;
 pub mod seed;

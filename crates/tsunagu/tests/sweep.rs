@@ -86,7 +86,7 @@ const LISTS: [&str; 23] = [
 ];
 
 /// Routes that name no child: each with why.
-const NOT_CHILD_LINKED: [(&str, &str); 26] = [
+const NOT_CHILD_LINKED: [(&str, &str); 29] = [
     ("/account/", "the user's own account"),
     (
         "/admin/",
@@ -133,6 +133,19 @@ const NOT_CHILD_LINKED: [(&str, &str); 26] = [
         "creating visits and trainings (their reads are lists above)",
     ),
     ("/transitions/template", "the checklist template"),
+    (
+        "/caseload",
+        "counts per coordinator, never a child (people.rs checks who may read them)",
+    ),
+    (
+        "/transfers",
+        "a transfer names its child to the staff of both areas only, by the family's agreement: \
+         people.rs a_child_moves_between_areas_by_a_transfer proves everyone else is told it does not exist",
+    ),
+    (
+        "/api/v1/transfers",
+        "as /transfers (people.rs)",
+    ),
     (
         "/calendar/{token}",
         "the secret feed: meetings::a_secret_calendar_feed_lists…",
@@ -277,6 +290,8 @@ impl Fixture {
             .replace("{member}", &id(self.member).to_string())
             .replace("{attachment}", &attachment.to_string())
             .replace("{consent}", &id(self.consent).to_string())
+            // A secondary difficulty that does not exist: the child's access decides first.
+            .replace("{did}", &NOBODY.to_string())
             .replace("{plan}", &id(self.plan).to_string())
             .replace("{flag}", &NOBODY.to_string())
             .replace("{state}", "done")

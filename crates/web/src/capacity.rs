@@ -53,6 +53,8 @@ pub struct VisitFields {
     pub purpose: String,
     pub advice: String,
     pub follow_up_on: String,
+    /// The time the visit took in minutes, optional.
+    pub spent_minutes: String,
     /// Children discussed (ids), optional.
     pub child_ids: Vec<String>,
 }
@@ -84,6 +86,12 @@ pub fn check_visit(f: &VisitFields) -> Result<NewVisit, AppError> {
     let purpose = e.required_line("purpose", "目的", &f.purpose);
     let advice = e.optional_text("advice", "助言した内容", &f.advice);
     let follow_up_on = parse_date(&mut e, "follow_up_on", "フォローの予定日", &f.follow_up_on);
+    let spent_minutes = e.optional_number(
+        "spent_minutes",
+        "かかった時間は0〜1440の分で入力してください。",
+        &f.spent_minutes,
+        0..=1440,
+    );
     // IDs one per field, or several in one: 「15, 16」「15、16」.
     let mut child_ids = Vec::new();
     for id in f
@@ -111,6 +119,7 @@ pub fn check_visit(f: &VisitFields) -> Result<NewVisit, AppError> {
             purpose,
             advice,
             follow_up_on,
+            spent_minutes,
             child_ids,
         }),
         _ => Err(AppError::invalid(

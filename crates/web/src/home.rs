@@ -97,6 +97,12 @@ async fn home(
                 empty: "未解決の課題はありません。",
                 more: Some("/challenges"),
             },
+            Card {
+                title: "コーディネーターの担当状況",
+                lines: caseload_lines(&mut u, &auth.actor, today).await?,
+                empty: "この地域のコーディネーターはまだ登録されていません。",
+                more: Some("/caseload"),
+            },
         ],
         Role::AgencyStaff => agency_cards(&mut u, today).await?,
         Role::Committee => {
@@ -167,117 +173,220 @@ async fn coordinator_cards(
     u: &mut Unit,
     today: Date,
 ) -> Result<Vec<Card>, AppError> {
-    Ok(vec![
-        Card {
-            title: "今日と今週の支援会議",
-            lines: week_meetings(u, today).await?,
-            empty: "1週間以内の支援会議はありません。",
+    // Shown only when there is something: most days nobody is away and nothing moves in.
+    let mut first = Vec::new();
+    let covering = covering(u, today).await?;
+    if !covering.is_empty() {
+        first.push(Card {
+            title: "不在の担当者の代わりに（期限の近いこと）",
+            lines: covering,
+            empty: "",
             more: None,
-        },
-        Card {
-            title: "回答が遅れているつなぎ",
-            lines: referrals::overdue(u, state.config.referral_overdue_days)
-                .await?
-                .into_iter()
-                .map(|r| {
-                    Line::to(
-                        format!(
-                            "{}さん → {}（{}から回答待ち）",
-                            r.child_name,
-                            r.agency_name,
-                            japanese_date::format_date(japanese_date::today(r.created_at))
-                        ),
-                        format!("/children/{}#referrals", r.child_id),
-                    )
-                })
-                .collect(),
-            empty: "回答が遅れているつなぎはありません。",
-            more: None,
-        },
-        Card {
-            title: "期限の近い役割分担",
-            lines: due_items(u, today).await?,
-            empty: "1週間以内に期限の来る役割分担はありません。",
-            more: None,
-        },
-        Card {
-            title: "支援計画の見直し",
-            lines: plans::reviews_due(u, today + Duration::days(30))
-                .await?
-                .into_iter()
-                .map(|p| {
-                    Line::to(
-                        format!(
-                            "{}{}まで：{}さんの支援計画（第{}版）",
-                            late(p.review_on, today),
-                            japanese_date::format_date(p.review_on),
-                            p.child_name,
-                            p.version
-                        ),
-                        format!("/children/{}/plan", p.child_id),
-                    )
-                })
-                .collect(),
-            empty: "30日以内に見直し日の来る支援計画はありません。",
-            more: None,
-        },
-        Card {
-            title: "移行のチェック項目",
-            lines: tsunagu_store::transitions::due_items(u, today + Duration::days(14))
-                .await?
-                .into_iter()
-                .map(|i| {
-                    Line::to(
-                        format!(
-                            "{}{}まで：{}さん {}",
-                            late(i.due_on, today),
-                            japanese_date::format_date(i.due_on),
-                            i.child_name,
-                            i.title
-                        ),
+        });
+    }
+    let waiting: Vec<Line> = tsunagu_store::transfers::waiting(u)
+        .await?
+        .into_iter()
+        .map(|t| {
+            Line::to(
+                format!(
+                    "{}さん：{}から移管の提案（{}）",
+                    t.child_name,
+                    t.from_area_name,
+                    japanese_date::format_date(japanese_date::today(t.proposed_at))
+                ),
+                format!("/transfers/{}", t.id),
+            )
+        })
+        .collect();
+    if !waiting.is_empty() {
+        first.push(Card {
+            title: "移管の受け入れ待ち",
+            lines: waiting,
+            empty: "",
+            more: Some("/transfers"),
+        });
+    }
+    Ok(first
+        .into_iter()
+        .chain([
+            Card {
+                title: "今日と今週の支援会議",
+                lines: week_meetings(u, today).await?,
+                empty: "1週間以内の支援会議はありません。",
+                more: None,
+            },
+            Card {
+                title: "回答が遅れているつなぎ",
+                lines: referrals::overdue(u, state.config.referral_overdue_days)
+                    .await?
+                    .into_iter()
+                    .map(|r| {
+                        Line::to(
+                            format!(
+                                "{}さん → {}（{}から回答待ち）",
+                                r.child_name,
+                                r.agency_name,
+                                japanese_date::format_date(japanese_date::today(r.created_at))
+                            ),
+                            format!("/children/{}#referrals", r.child_id),
+                        )
+                    })
+                    .collect(),
+                empty: "回答が遅れているつなぎはありません。",
+                more: None,
+            },
+            Card {
+                title: "期限の近い役割分担",
+                lines: due_items(u, today).await?,
+                empty: "1週間以内に期限の来る役割分担はありません。",
+                more: None,
+            },
+            Card {
+                title: "支援計画の見直し",
+                lines: plans::reviews_due(u, today + Duration::days(30))
+                    .await?
+                    .into_iter()
+                    .map(|p| {
+                        Line::to(
+                            format!(
+                                "{}{}まで：{}さんの支援計画（第{}版）",
+                                late(p.review_on, today),
+                                japanese_date::format_date(p.review_on),
+                                p.child_name,
+                                p.version
+                            ),
+                            format!("/children/{}/plan", p.child_id),
+                        )
+                    })
+                    .collect(),
+                empty: "30日以内に見直し日の来る支援計画はありません。",
+                more: None,
+            },
+            Card {
+                title: "移行のチェック項目",
+                lines: tsunagu_store::transitions::due_items(u, today + Duration::days(14))
+                    .await?
+                    .into_iter()
+                    .map(|i| {
+                        Line::to(
+                            format!(
+                                "{}{}まで：{}さん {}",
+                                late(i.due_on, today),
+                                japanese_date::format_date(i.due_on),
+                                i.child_name,
+                                i.title
+                            ),
+                            format!(
+                                "/children/{}/transitions#transition-{}",
+                                i.child_id, i.transition_id
+                            ),
+                        )
+                    })
+                    .collect(),
+                empty: "2週間以内に期限の来る移行のチェック項目はありません。",
+                more: None,
+            },
+            Card {
+                title: "期限の近い同意・受給者証",
+                lines: consents::expiring(u, today, 60)
+                    .await?
+                    .into_iter()
+                    .map(|e| {
+                        Line::to(
+                            format!(
+                                "{}さんの{}（{}まで）",
+                                e.child_name,
+                                e.what,
+                                japanese_date::format_date(e.until)
+                            ),
+                            format!("/children/{}", e.child_id),
+                        )
+                    })
+                    .collect(),
+                empty: "60日以内に期限が切れる同意・受給者証はありません。",
+                more: None,
+            },
+            Card {
+                title: "フォロー予定（相談・巡回）",
+                lines: follow_ups(u, today).await?,
+                empty: "1週間以内にフォロー予定の相談・巡回相談はありません。",
+                more: None,
+            },
+            Card {
+                title: "地域の課題（未解決）",
+                lines: open_challenges(u).await?,
+                empty: "未解決の課題はありません。",
+                more: Some("/challenges"),
+            },
+        ])
+        .collect())
+}
+
+/// Each coordinator's active children this month, flagged when above the area's limit.
+async fn caseload_lines(
+    u: &mut Unit,
+    actor: &tsunagu_domain::Actor,
+    today: Date,
+) -> Result<Vec<Line>, AppError> {
+    let month = Date::from_calendar_date(today.year(), today.month(), 1).unwrap_or(today);
+    let mut lines = Vec::new();
+    for area in &actor.area_ids {
+        let c = tsunagu_store::caseload::caseload(u, *area, month, today).await?;
+        for l in &c.coordinators {
+            let mut text = format!("{}：{}さん 担当{}人", c.area_name, l.display_name, l.active);
+            if l.over_limit {
+                text.push_str("（目安超え）");
+            }
+            if l.absent {
+                text.push_str("・不在中");
+            }
+            lines.push(Line::to(text, format!("/caseload?area_id={}", c.area_id)));
+        }
+        if c.unassigned.active > 0 {
+            lines.push(Line::to(
+                format!("{}：担当未定 {}人", c.area_name, c.unassigned.active),
+                format!("/caseload?area_id={}", c.area_id),
+            ));
+        }
+    }
+    Ok(lines)
+}
+
+/// What falls due within a week (and what is late) for the children of colleagues away today
+/// that the user covers, each line naming whose case it is.
+async fn covering(u: &mut Unit, today: Date) -> Result<Vec<Line>, AppError> {
+    Ok(
+        tsunagu_store::caseload::covering(u, today, today + Duration::days(7))
+            .await?
+            .into_iter()
+            .map(|c| {
+                let (what, href) = match c.kind.as_str() {
+                    "follow_up" => ("相談のフォロー", format!("/consultations/{}", c.ref_id)),
+                    "action" => ("役割分担", format!("/meetings/{}#items", c.ref_id)),
+                    _ => (
+                        "移行のチェック項目",
                         format!(
                             "/children/{}/transitions#transition-{}",
-                            i.child_id, i.transition_id
+                            c.child_id, c.ref_id
                         ),
-                    )
-                })
-                .collect(),
-            empty: "2週間以内に期限の来る移行のチェック項目はありません。",
-            more: None,
-        },
-        Card {
-            title: "期限の近い同意・受給者証",
-            lines: consents::expiring(u, today, 60)
-                .await?
-                .into_iter()
-                .map(|e| {
-                    Line::to(
-                        format!(
-                            "{}さんの{}（{}まで）",
-                            e.child_name,
-                            e.what,
-                            japanese_date::format_date(e.until)
-                        ),
-                        format!("/children/{}", e.child_id),
-                    )
-                })
-                .collect(),
-            empty: "60日以内に期限が切れる同意・受給者証はありません。",
-            more: None,
-        },
-        Card {
-            title: "フォロー予定（相談・巡回）",
-            lines: follow_ups(u, today).await?,
-            empty: "1週間以内にフォロー予定の相談・巡回相談はありません。",
-            more: None,
-        },
-        Card {
-            title: "地域の課題（未解決）",
-            lines: open_challenges(u).await?,
-            empty: "未解決の課題はありません。",
-            more: Some("/challenges"),
-        },
-    ])
+                    ),
+                };
+                Line::to(
+                    format!(
+                        "{}{}まで：{}さん {}「{}」（{}さんの担当）",
+                        late(c.due_on, today),
+                        japanese_date::format_date(c.due_on),
+                        c.child_name,
+                        what,
+                        c.title.chars().take(20).collect::<String>(),
+                        c.lead_name
+                    ),
+                    href,
+                )
+            })
+            .collect(),
+    )
 }
 
 /// The consultations and visits to follow up within a week (and those late), by date.

@@ -40,6 +40,7 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/", "ホーム"),
             ("/consultations/new", "相談受付"),
             ("/children", "子ども"),
+            ("/caseload", "担当状況"),
             ("/consultations", "相談記録"),
             ("/referrals", "つなぎ"),
             ("/meetings", "会議"),
@@ -55,6 +56,7 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Supervisor => &[
             ("/", "ホーム"),
             ("/children", "子ども"),
+            ("/caseload", "担当状況"),
             ("/consultations", "相談記録"),
             ("/referrals", "つなぎ"),
             ("/meetings", "会議"),
@@ -133,6 +135,11 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "feedback" => "移行後のフィードバックを送りました。子どもの経過に記録されます。",
         "deleted" => "削除しました。",
         "revoked_consent" => "同意の撤回を記録しました。この時点から共有は止まります。",
+        "assigned" => "担当を変更しました。経過に記録されます。",
+        "transfer_proposed" => "移管を提案しました。移る先の地域のコーディネーターが受け入れると、記録が移ります。",
+        "transfer_accepted" => "移管を受け入れました。前の地域での同意は引き継がれていません。関係機関と共有するには、改めて同意を記録してください。",
+        "transfer_declined" => "移管を受け入れないことを記録しました。提案した地域に伝わります。",
+        "staffing_saved" => "配置と不在を保存しました。",
         _ => return None,
     })
 }

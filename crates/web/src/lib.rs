@@ -25,6 +25,7 @@ mod layout;
 mod meetings;
 pub mod metrics;
 mod network;
+mod people;
 mod plans;
 mod printing;
 mod referrals;
@@ -91,6 +92,7 @@ fn routes() -> Routes<AppState> {
         .merge(drafts::router())
         .merge(account::notifications::router())
         .merge(children::quick_note::router())
+        .merge(people::router())
         .merge(admin)
         .merge(assets::router())
         .merge(http::probes())

@@ -295,6 +295,11 @@ async fn show_page(
         minutes: text(&m.meeting.minutes),
         decisions: text(&m.meeting.decisions),
         status: m.meeting.status.code().to_owned(),
+        spent_minutes: m
+            .meeting
+            .spent_minutes
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
         attended: m
             .participants
             .iter()
@@ -458,6 +463,8 @@ pub struct RecordFields {
     pub status: String,
     /// Participant ids who attended (when held).
     pub attended: Vec<String>,
+    /// The coordinator's time for the meeting in minutes, optional (preparation included).
+    pub spent_minutes: String,
 }
 
 fn record_of(form: &RecordFields) -> Result<MeetingRecord, AppError> {
@@ -476,6 +483,12 @@ fn record_of(form: &RecordFields) -> Result<MeetingRecord, AppError> {
             .iter()
             .filter_map(|a| a.trim().parse().ok())
             .collect(),
+        spent_minutes: e.optional_number(
+            "spent_minutes",
+            "かかった時間は0〜1440の分で入力してください。",
+            &form.spent_minutes,
+            0..=1440,
+        ),
     };
     e.into_result().map_err(AppError::Validation)?;
     Ok(record)

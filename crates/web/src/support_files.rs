@@ -315,7 +315,19 @@ pub fn document(f: &SupportFile) -> Document {
             s.table(headers, rows)
         }
     };
-    let sections = vec![
+    let difficulties: Vec<Vec<String>> = f
+        .difficulties
+        .iter()
+        .map(|d| {
+            vec![
+                d.title(),
+                date(d.onset_on),
+                d.status.label().to_owned(),
+                d.follower(),
+            ]
+        })
+        .collect();
+    let mut sections = vec![
         Section::new("本人のプロフィール").fields(profile),
         Section::new("成長・医療の記録").fields([
             ("発達の様子", text(&c.development_notes)),
@@ -358,6 +370,20 @@ pub fn document(f: &SupportFile) -> Document {
             ("そんなときの対応", text(&f.family.what_helps)),
         ]),
     ];
+    // Only what the family agreed to carry; with nothing agreed, no section at all.
+    if !difficulties.is_empty() {
+        sections.push(
+            Section::new("二次的な困りごと（二次障害）と経過を見ている機関").table(
+                &[
+                    ("内容", 3),
+                    ("始まった時期", 2),
+                    ("いまの状態", 2),
+                    ("経過を見ている機関", 5),
+                ],
+                difficulties,
+            ),
+        );
+    }
     Document {
         title: "サポートファイル".into(),
         meta: vec![

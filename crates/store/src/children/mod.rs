@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 pub use tsunagu_domain::ChildId;
 use tsunagu_domain::{
-    access::SharePart, kana, Actor, AgencyId, AreaId, ConsentId, MunicipalityId, Role,
+    access::SharePart, kana, Actor, AgencyId, AreaId, ConsentId, MunicipalityId, Role, UserId,
 };
 
 use crate::{
@@ -61,6 +61,11 @@ pub struct Child {
     pub closed_on: Option<Date>,
     pub closed_reason: Option<String>,
     pub merged_into_id: Option<i64>,
+    /// The responsible coordinator (担当) and the deputy (副担当), with their names.
+    pub lead_coordinator_id: Option<i64>,
+    pub lead_coordinator_name: Option<String>,
+    pub deputy_coordinator_id: Option<i64>,
+    pub deputy_coordinator_name: Option<String>,
 }
 
 impl Child {
@@ -80,7 +85,9 @@ impl Child {
 const CHILD_COLUMNS: &str = "c.id, c.area_id, ar.name AS area_name, c.family_name, c.given_name, c.family_kana, \
     c.given_kana, c.birth_date, c.sex, c.municipality_id, m.name AS municipality_name, c.postal_code, c.address, \
     c.current_agency_id, ag.name AS current_agency_name, c.development_notes, c.health_notes, c.diagnoses, \
-    c.medical_care, c.strengths, c.internal_notes, c.status, c.closed_on, c.closed_reason, c.merged_into_id";
+    c.medical_care, c.strengths, c.internal_notes, c.status, c.closed_on, c.closed_reason, c.merged_into_id, \
+    c.lead_coordinator_id, (SELECT lu.display_name FROM users lu WHERE lu.id = c.lead_coordinator_id) AS lead_coordinator_name, \
+    c.deputy_coordinator_id, (SELECT du.display_name FROM users du WHERE du.id = c.deputy_coordinator_id) AS deputy_coordinator_name";
 const CHILD_FROM: &str = "FROM children c JOIN areas ar ON ar.id = c.area_id \
     LEFT JOIN municipalities m ON m.id = c.municipality_id LEFT JOIN agencies ag ON ag.id = c.current_agency_id";
 
@@ -158,6 +165,8 @@ pub struct Consent {
     pub revoked_on: Option<Date>,
     /// The scanned consent form (an attachment id).
     pub attachment_id: Option<i64>,
+    /// The transfer to another area that ended it (移管): consents are not carried.
+    pub ended_by_transfer_id: Option<i64>,
     #[sqlx(skip)]
     pub agencies: Vec<String>,
 }
@@ -172,7 +181,9 @@ impl Consent {
             .join("・")
     }
     pub fn state(&self, today: Date) -> &'static str {
-        if self.revoked_on.is_some_and(|r| r <= today) {
+        if self.ended_by_transfer_id.is_some() && self.revoked_on.is_some_and(|r| r <= today) {
+            "移管により終了"
+        } else if self.revoked_on.is_some_and(|r| r <= today) {
             "撤回"
         } else if self.valid_to.is_some_and(|t| t < today) {
             "期限切れ"

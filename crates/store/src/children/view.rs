@@ -173,7 +173,7 @@ pub async fn disclosures(u: &mut Unit, access: &ChildAccess) -> Result<Vec<Discl
 
 async fn consents(u: &mut Unit, child: ChildId) -> Result<Vec<Consent>> {
     let mut rows: Vec<Consent> = query(
-        "SELECT c.id, c.basis, c.guardian_name, c.parts, c.valid_from, c.valid_to, c.obtained, c.note, c.revoked_on, c.attachment_id \
+        "SELECT c.id, c.basis, c.guardian_name, c.parts, c.valid_from, c.valid_to, c.obtained, c.note, c.revoked_on, c.attachment_id, c.ended_by_transfer_id \
          FROM consents c WHERE c.child_id = $1 ORDER BY c.id DESC",
     )
     .bind(child.0)

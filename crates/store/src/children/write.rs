@@ -90,6 +90,7 @@ pub async fn create(u: &mut Unit, input: &ChildInput) -> Result<ChildId> {
     may_create(u, input.area_id)?;
     let actor = u.actor()?;
     let mut w = u.write().await?;
+    municipality_in_area(&mut w.tx, input.area_id, input.municipality_id).await?;
     let id = insert(&mut w.tx, input, Some(&actor)).await?;
     w.record(Event::new("child.create").object("child", id))
         .await?;
@@ -103,8 +104,8 @@ pub async fn insert(tx: &mut Tx, input: &ChildInput, actor: Option<&Actor>) -> R
     let (id,): (i64,) = query(
         "INSERT INTO children (area_id, family_name, given_name, family_kana, given_kana, search_key, duplicate_key, birth_date, \
          sex, municipality_id, postal_code, address, current_agency_id, development_notes, health_notes, diagnoses, \
-         medical_care, strengths, internal_notes, status, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'active', $20, $21, $21) RETURNING id",
+         medical_care, strengths, internal_notes, status, created_by, created_at, updated_at, lead_coordinator_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'active', $20, $21, $21, $22) RETURNING id",
     )
     .bind(input.area_id)
     .bind(&input.family_name)
@@ -127,6 +128,12 @@ pub async fn insert(tx: &mut Tx, input: &ChildInput, actor: Option<&Actor>) -> R
     .bind(input.internal_notes.as_deref())
     .bind(actor.map(|a| a.user_id))
     .bind(now)
+    // Whoever registers the child carries the case until it is handed over.
+    .bind(
+        actor
+            .filter(|a| a.role == Role::Coordinator)
+            .map(|a| a.user_id),
+    )
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| e.on_foreign_key("municipality_id", "市町村または在籍先が見つかりません。"))?;
@@ -202,8 +209,15 @@ async fn replace_lists(tx: &mut Tx, id: ChildId, input: &ChildInput) -> Result<(
 /// Changes the record; `access` is the coordinator's, minted for the change.
 pub async fn update(u: &mut Unit, access: &ChildAccess, input: &ChildInput) -> Result<()> {
     let id = access.child();
+    if input.area_id != access.area() {
+        return Err(Error::Invalid {
+            field: "area_id",
+            message: MOVE_BY_TRANSFER,
+        });
+    }
     let mut w = access::write(u, access, "child.update").await?;
     let actor = w.actor()?;
+    municipality_in_area(&mut w.tx, access.area(), input.municipality_id).await?;
     query(
         "UPDATE children SET family_name = $1, given_name = $2, family_kana = $3, given_kana = $4, search_key = $5, \
          duplicate_key = $6, birth_date = $7, sex = $8, municipality_id = $9, postal_code = $10, address = $11, \
@@ -245,6 +259,103 @@ pub async fn update(u: &mut Unit, access: &ChildAccess, input: &ChildInput) -> R
     .await?;
     w.record(Event::new("child.update").object("child", id))
         .await?;
+    w.commit().await
+}
+
+/// What a change of area or of a municipality outside the area is told: only a transfer moves
+/// a child between areas.
+pub const MOVE_BY_TRANSFER: &str =
+    "他の地域の市町村へは、記録の編集では移せません。「移管」で移る先の地域に引き継いでください。";
+
+/// Refuses a municipality the area does not cover: a child's municipality and area never disagree.
+pub(crate) async fn municipality_in_area(
+    tx: &mut Tx,
+    area: AreaId,
+    municipality: Option<MunicipalityId>,
+) -> Result<()> {
+    let Some(m) = municipality else {
+        return Ok(());
+    };
+    let covered: Option<(i64,)> = query(
+        "SELECT municipality_id FROM area_municipalities WHERE area_id = $1 AND municipality_id = $2",
+    )
+    .bind(area)
+    .bind(m)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if covered.is_none() {
+        return Err(Error::Invalid {
+            field: "municipality_id",
+            message: MOVE_BY_TRANSFER,
+        });
+    }
+    Ok(())
+}
+
+/// Hands the case to `lead` with `deputy` (担当変更): both must be coordinators serving the
+/// child's area. On the timeline with the note, and in the audit log.
+pub async fn assign(
+    u: &mut Unit,
+    access: &ChildAccess,
+    lead: UserId,
+    deputy: Option<UserId>,
+    note: &str,
+) -> Result<()> {
+    if deputy == Some(lead) {
+        return Err(Error::Invalid {
+            field: "deputy_coordinator_id",
+            message: "副担当には担当と別の人を選んでください。",
+        });
+    }
+    let id = access.child();
+    let mut w = access::write(u, access, "child.assign").await?;
+    let actor = w.actor()?;
+    let serving = crate::staffing::colleagues(&mut w.tx, &[access.area()]).await?;
+    let name_of = |user: UserId| {
+        serving
+            .iter()
+            .find(|c| c.user_id == user)
+            .map(|c| c.display_name.clone())
+    };
+    let lead_name = name_of(lead).ok_or(Error::Invalid {
+        field: "lead_coordinator_id",
+        message: "担当はこの地域のコーディネーターから選んでください。",
+    })?;
+    let deputy_name = match deputy {
+        Some(d) => Some(name_of(d).ok_or(Error::Invalid {
+            field: "deputy_coordinator_id",
+            message: "副担当はこの地域のコーディネーターから選んでください。",
+        })?),
+        None => None,
+    };
+    let (before,): (Option<i64>,) = query("SELECT lead_coordinator_id FROM children WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(&mut w.tx)
+        .await?;
+    query("UPDATE children SET lead_coordinator_id = $1, deputy_coordinator_id = $2, updated_at = $3 WHERE id = $4")
+        .bind(lead)
+        .bind(deputy)
+        .bind(crate::now())
+        .bind(id.0)
+        .execute(&mut w.tx)
+        .await?;
+    let deputy_text = deputy_name.map_or_else(|| "なし".to_owned(), |d| format!("{d}さん"));
+    let mut summary = if before == Some(lead.0) {
+        format!("副担当を変更しました（担当：{lead_name}さん・副担当：{deputy_text}）")
+    } else {
+        format!("担当を{lead_name}さんに変更しました（副担当：{deputy_text}）")
+    };
+    let note = note.trim();
+    if !note.is_empty() {
+        summary.push_str(&format!("：{note}"));
+    }
+    add_event(&mut w.tx, id, "assignment", &summary, None, Some(&actor)).await?;
+    w.record(
+        Event::new("child.assign")
+            .object("child", id)
+            .detail(format!("lead={}", lead.0)),
+    )
+    .await?;
     w.commit().await
 }
 

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use tsunagu_domain::{
     children::{CHANNELS, REQUESTERS},
     evaluation::{Chart, Family, TableSpec},
+    people::DifficultyKind,
     referral::State,
     school_year::{fiscal_year_end, fiscal_year_start, Phase},
     suppression::{Axis, Cube},
@@ -21,7 +22,7 @@ use crate::{
     Db, Result,
 };
 
-/// The six families of a fiscal year.
+/// The seven families of a fiscal year.
 pub struct Families {
     pub consultations: Family,
     pub categories: Family,
@@ -31,10 +32,12 @@ pub struct Families {
     pub waits: Vec<(usize, i64, i64)>,
     pub meetings: Family,
     pub transitions: Family,
+    /// Secondary difficulties (二次障害) newly recorded, by kind.
+    pub difficulties: Family,
 }
 
 impl Families {
-    pub fn all(&self) -> [&Family; 6] {
+    pub fn all(&self) -> [&Family; 7] {
         [
             &self.consultations,
             &self.categories,
@@ -42,6 +45,7 @@ impl Families {
             &self.referrals,
             &self.meetings,
             &self.transitions,
+            &self.difficulties,
         ]
     }
 }
@@ -78,6 +82,14 @@ const BY_CATEGORY: Grid = Grid {
     area: "l.area_id",
     label: Some("l.category_id"),
     time: "l.at",
+    value: "COUNT(*)",
+};
+/// A secondary difficulty counts in its child's area, in the month it was first recorded.
+const DIFFICULTIES: Grid = Grid {
+    from: "secondary_difficulties d JOIN children dc ON dc.id = d.child_id",
+    area: "dc.area_id",
+    label: Some("d.kind"),
+    time: "d.created_at",
     value: "COUNT(*)",
 };
 const MEETINGS_HELD: Grid = Grid {
@@ -213,15 +225,20 @@ pub async fn count(db: &Db, tree: &AreaTree, fy: i32, now: OffsetDateTime) -> Re
     let category_ids: Vec<Value> = categories.iter().map(|(id, _)| Value::from(*id)).collect();
     let (channels, requesters, held_label) =
         (texts(&CHANNELS), texts(&REQUESTERS), texts(&["held"]));
+    let kinds: Vec<Value> = DifficultyKind::ALL
+        .iter()
+        .map(|k| Value::from(k.code()))
+        .collect();
     // Every child of the tree's areas once, as a few narrow columns: the children's and the
     // referrals' families are counted from it in memory (one index scan instead of grouping
     // and joining in SQL, which took seconds on a prefecture).
     let people = people(db, tree).await?;
-    let (channel, requester, category, held, needs, referrals, transitions) = futures_util::try_join!(
+    let (channel, requester, category, held, difficulty, needs, referrals, transitions) = futures_util::try_join!(
         grid(db, &BY_CHANNEL, &channels, &tree.areas, fy, now),
         grid(db, &BY_REQUESTER, &requesters, &tree.areas, fy, now),
         grid(db, &BY_CATEGORY, &category_ids, &tree.areas, fy, now),
         grid(db, &MEETINGS_HELD, &held_label, &tree.areas, fy, now),
+        grid(db, &DIFFICULTIES, &kinds, &tree.areas, fy, now),
         needs(db, tree),
         referrals(db, tree, fy, &people),
         transitions(db, tree, fy, today),
@@ -330,8 +347,40 @@ pub async fn count(db: &Db, tree: &AreaTree, fy: i32, now: OffsetDateTime) -> Re
             bar_column: None,
         }],
     };
+    let nd = kinds.len();
+    let difficulty_cube = |year: usize, reached: Option<usize>| {
+        month_cube(
+            tree,
+            Axis::summed(nd),
+            |a, r, c| difficulty[a][r][year * 12 + c],
+            reached,
+            |_| true,
+        )
+    };
+    let mut labels: Vec<String> = DifficultyKind::ALL
+        .iter()
+        .map(|k| k.label().to_owned())
+        .collect();
+    labels.push("合計".into());
+    let difficulties = Family {
+        cube: difficulty_cube(1, this_reached),
+        previous: Some(difficulty_cube(0, None)),
+        row_labels: labels,
+        col_labels: cols.clone(),
+        tables: vec![TableSpec {
+            key: "secondary_difficulties",
+            title: "二次障害の新たな記録（種類別）".into(),
+            definition: "子どもの記録に二次障害（不登校・自傷・抑うつ・不安・行動上の問題など）を新たに記録した件数です。記録した月に、その子どもが今いる地域で数えます。".into(),
+            row_header: "種類".into(),
+            rows: (0..nd).collect(),
+            total_row: true,
+            chart: Chart::Bars,
+            bar_column: None,
+        }],
+    };
     let (referrals, waits) = referrals;
     Ok(Families {
+        difficulties,
         consultations,
         categories,
         children,
@@ -402,20 +451,13 @@ const PHASES: [Phase; 6] = [
     Phase::Adult,
 ];
 
-/// The life stage at the start of the year from the birth date: the boundaries are the April 1
-/// birth dates of each stage's first cohort (holds are not counted here).
+/// The life stage at the start of the year from the birth date, as an index of [`PHASES`].
 fn phase_at(fy: i32, birth: time::Date) -> usize {
-    let edge = |years_back: i32| {
-        time::Date::from_calendar_date(fy - years_back, time::Month::April, 1)
-            .unwrap_or(time::Date::MIN)
-    };
-    [edge(18), edge(15), edge(12), edge(6), edge(3)]
-        .iter()
-        .position(|e| birth <= *e)
-        .map_or(0, |i| 5 - i)
+    let phase = tsunagu_domain::school_year::phase_at(fy, birth);
+    PHASES.iter().position(|p| *p == phase).unwrap_or(0)
 }
 
-const NEEDS: [(&str, &str); 6] = [
+pub(crate) const NEEDS: [(&str, &str); 6] = [
     ("ryoiku", "療育手帳"),
     ("physical", "身体障害者手帳"),
     ("mental", "精神障害者保健福祉手帳"),

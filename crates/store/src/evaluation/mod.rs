@@ -5,7 +5,7 @@
 //! `web::evaluation`).
 
 mod amounts;
-mod families;
+pub(crate) mod families;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 use tsunagu_domain::{
@@ -169,6 +169,7 @@ pub fn in_order(families: &[Vec<Table>], amounts: Vec<Table>) -> Vec<Table> {
         "meetings",
         "meeting_agencies",
         "transitions",
+        "secondary_difficulties",
         "capacity",
         "challenges",
         "coordinator_minutes",
@@ -183,7 +184,7 @@ pub fn in_order(families: &[Vec<Table>], amounts: Vec<Table>) -> Vec<Table> {
 }
 
 impl Figures {
-    pub fn all(&self) -> [&Family; 6] {
+    pub fn all(&self) -> [&Family; 7] {
         self.families.all()
     }
 }

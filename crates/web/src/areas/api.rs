@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/regions", get(regions))
         .route("/api/v1/municipalities", get(municipalities))
         .route("/api/v1/areas", get(list).post(create))
-        .route("/api/v1/areas/{id}", get(show))
+        .route("/api/v1/areas/{id}", get(show).put(update))
 }
 
 /// The prefecture's health-welfare regions (圏域).
@@ -96,6 +96,9 @@ pub struct CreateArea {
     pub municipality_ids: Vec<i64>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// Who runs the area and for whom.
+    #[serde(flatten)]
+    pub operation: super::Operation,
 }
 
 fn yes() -> bool {
@@ -122,6 +125,7 @@ pub async fn create(
         &body.note,
         &ids,
         body.active,
+        &body.operation,
     );
     errors.into_result().map_err(AppError::Validation)?;
     let mut tx = state.db.begin().await?;
@@ -131,4 +135,36 @@ pub async fn create(
         StatusCode::CREATED,
         axum::Json(areas::area(&state.db, id).await?),
     ))
+}
+
+/// Change an area: its municipalities, who runs it (委託先), its eligibility note and caseload
+/// limit (administrators only). The body is the same as for creating one.
+#[utoipa::path(put, path = "/api/v1/areas/{id}", tag = "areas", params(("id" = i64, Path)), request_body = CreateArea,
+    responses((status = 200, body = AreaDetail), (status = 403, body = crate::api::ErrorResponse),
+        (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn update(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    Meta(meta): Meta,
+    Admin(auth): Admin,
+    Path(id): Path<i64>,
+    Json(body): Json<CreateArea>,
+) -> Result<axum::Json<AreaDetail>, AppError> {
+    let mut errors = Errors::new();
+    let ids: Vec<String> = body.municipality_ids.iter().map(i64::to_string).collect();
+    let input = area_input(
+        &mut errors,
+        &body.name,
+        &body.kana,
+        &body.note,
+        &ids,
+        body.active,
+        &body.operation,
+    );
+    errors.into_result().map_err(AppError::Validation)?;
+    let id = AreaId(id);
+    let mut tx = state.db.begin().await?;
+    areas::update_area(&mut tx, &meta, &auth.actor, id, &input).await?;
+    tx.commit().await?;
+    Ok(axum::Json(areas::area(&state.db, id).await?))
 }

@@ -81,6 +81,8 @@ struct AreaForm {
     municipality_ids: Vec<String>,
     #[serde(default)]
     active: Option<String>,
+    #[serde(flatten)]
+    operation: super::Operation,
 }
 
 /// Municipalities under their region, for the area form's checkboxes.
@@ -182,6 +184,16 @@ async fn edit_form(
                 .map(|m| m.id.to_string())
                 .collect(),
             active: area.area.active.then(|| "on".to_owned()),
+            operation: super::Operation {
+                operator_kind: area.area.operator_kind.code().to_owned(),
+                operator_name: area.area.operator_name.unwrap_or_default(),
+                eligibility_note: area.area.eligibility_note.unwrap_or_default(),
+                caseload_limit: area
+                    .area
+                    .caseload_limit
+                    .map(|l| l.to_string())
+                    .unwrap_or_default(),
+            },
         },
         errors: Errors::new(),
         groups: region_groups(&state).await?,
@@ -216,6 +228,7 @@ async fn save(
         &form.note,
         &form.municipality_ids,
         form.active.is_some(),
+        &form.operation,
     );
     if errors.is_empty() {
         let mut tx = state.db.begin().await?;

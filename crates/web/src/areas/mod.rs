@@ -3,8 +3,22 @@
 pub mod api;
 pub mod html;
 
-use tsunagu_domain::{validation::Errors, MunicipalityId};
+use tsunagu_domain::{people::OperatorKind, validation::Errors, MunicipalityId};
 use tsunagu_store::areas::AreaInput;
+
+/// Who runs the area and for whom, as submitted (all text, checked in [`area_input`]).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct Operation {
+    /// `municipal` (市町村直営) or `entrusted` (委託); `municipal` when empty.
+    pub operator_kind: String,
+    /// The corporation the area is entrusted to (委託先), required for `entrusted`.
+    pub operator_name: String,
+    /// Who the area's coordination is for, when the area sets its own rule.
+    pub eligibility_note: String,
+    /// Active children a full-time coordinator should carry at most; empty for no flag.
+    pub caseload_limit: String,
+}
 
 /// Checks an area as submitted from the form or the API.
 pub fn area_input(
@@ -14,6 +28,7 @@ pub fn area_input(
     note: &str,
     municipality_ids: &[String],
     active: bool,
+    op: &Operation,
 ) -> AreaInput {
     let name = errors.required_line("name", "地域名", name);
     let kana = errors
@@ -39,11 +54,40 @@ pub fn area_input(
             "この地域に含める市町村を1つ以上選んでください。",
         );
     }
+    let operator_kind = match op.operator_kind.trim() {
+        "" => OperatorKind::Municipal,
+        code => OperatorKind::from_code(code).unwrap_or_else(|| {
+            errors.add(
+                "operator_kind",
+                "運営の形（市町村直営・委託）を選んでください。",
+            );
+            OperatorKind::Municipal
+        }),
+    };
+    let operator_name = errors.optional_line("operator_name", "委託先", &op.operator_name);
+    if operator_kind == OperatorKind::Entrusted && operator_name.is_none() {
+        errors.add(
+            "operator_name",
+            "委託の場合は委託先の法人名を入れてください。",
+        );
+    }
+    let eligibility_note =
+        errors.optional_text("eligibility_note", "対象要件", &op.eligibility_note);
+    let caseload_limit = errors.optional_number(
+        "caseload_limit",
+        "担当人数の目安は1〜10000の数で入れてください。",
+        &op.caseload_limit,
+        1..=10_000,
+    );
     AreaInput {
         name,
         kana,
         note,
         municipality_ids: ids,
         active,
+        operator_name: operator_name.filter(|_| operator_kind == OperatorKind::Entrusted),
+        operator_kind,
+        eligibility_note,
+        caseload_limit,
     }
 }

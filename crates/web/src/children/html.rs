@@ -241,16 +241,23 @@ async fn choices(u: &mut Unit, auth: &Auth, form: &ChildFields) -> Result<Choice
         .collect();
     Ok(Choices {
         areas,
-        municipalities: areas::municipalities(
-            &mut **u,
-            None,
-            Paging {
-                limit: 10_000,
-                offset: 0,
-            },
-        )
-        .await?
-        .items,
+        // Only the municipalities of the user's areas: another area's is a transfer (移管).
+        municipalities: {
+            let mine = areas::municipality_ids_of(&mut **u, &auth.actor.area_ids).await?;
+            areas::municipalities(
+                &mut **u,
+                None,
+                Paging {
+                    limit: 10_000,
+                    offset: 0,
+                },
+            )
+            .await?
+            .items
+            .into_iter()
+            .filter(|m| mine.contains(&m.id))
+            .collect()
+        },
         agencies: {
             let area = form
                 .area_id
@@ -402,6 +409,10 @@ struct ShowPage {
     /// The latest consultations about the child, and how many there are.
     consultations: Vec<tsunagu_store::consultations::Consultation>,
     consultations_total: i64,
+    /// Secondary difficulties (二次障害): all for the area's staff; for an agency, those it follows.
+    difficulties: Vec<tsunagu_store::difficulties::Difficulty>,
+    /// The transfers of this record (the area's staff).
+    transfers: Vec<tsunagu_store::transfers::Transfer>,
 }
 
 /// Consultations shown on the child's page; the rest are a link away.
@@ -460,6 +471,20 @@ impl ShowPage {
     }
     fn consent_state(&self, c: &tsunagu_store::children::Consent) -> &'static str {
         c.state(today())
+    }
+    /// The transfer waiting for the receiving area, if any.
+    fn waiting_transfer(&self) -> Option<&tsunagu_store::transfers::Transfer> {
+        self.transfers
+            .iter()
+            .find(|t| t.status == tsunagu_domain::people::TransferStatus::Proposed)
+    }
+    /// Consents ended by the transfer that brought the record here: none is in force yet.
+    fn consents_ended_by_transfer(&self) -> usize {
+        self.v
+            .consents
+            .iter()
+            .filter(|c| c.ended_by_transfer_id.is_some())
+            .count()
     }
     fn part_label(&self, code: &str) -> &'static str {
         SharePart::from_code(code).map_or("", SharePart::label)
@@ -578,6 +603,12 @@ pub(crate) async fn show_page(
     let siblings = children::siblings(u, &access).await?;
     let (consultations, consultations_total) =
         tsunagu_store::consultations::latest_for_child(u, &access, CONSULTATIONS_SHOWN).await?;
+    let difficulties = tsunagu_store::difficulties::for_child(u, &access).await?;
+    let transfers = if access.sees_everything() {
+        tsunagu_store::transfers::of_child(u, &access).await?
+    } else {
+        vec![]
+    };
     let page = ShowPage {
         layout: Layout::page(auth, &v.child.name(), "/children").with_notice(notice),
         birth: japanese_date::format_date_with_era(v.child.birth_date),
@@ -622,6 +653,8 @@ pub(crate) async fn show_page(
         requesters: &tsunagu_domain::children::REQUESTERS,
         consultations,
         consultations_total,
+        difficulties,
+        transfers,
     };
     Ok(Html(page.render()?))
 }

@@ -26,6 +26,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/users", get(list).post(create))
         .route("/api/v1/users/{id}", get(show))
+        .route(
+            "/api/v1/users/{id}/staffing",
+            get(show_staffing).put(update_staffing),
+        )
 }
 
 /// List users (administrators only).
@@ -102,5 +106,42 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         axum::Json(users::detail(&state.db, id).await?),
+    ))
+}
+
+/// A coordinator's placement (専任・兼務), background and absence (administrators only).
+#[utoipa::path(get, path = "/api/v1/users/{id}/staffing", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = tsunagu_store::staffing::Staffing), (status = 403, body = crate::api::ErrorResponse)))]
+pub async fn show_staffing(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    _auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<tsunagu_store::staffing::Staffing>, AppError> {
+    users::get(&state.db, UserId(id)).await?;
+    Ok(axum::Json(
+        tsunagu_store::staffing::get(&state.db, UserId(id)).await?,
+    ))
+}
+
+/// Record a coordinator's placement, background and absence (administrators only).
+#[utoipa::path(put, path = "/api/v1/users/{id}/staffing", tag = "users", params(("id" = i64, Path)),
+    request_body = super::StaffingFields,
+    responses((status = 200, body = tsunagu_store::staffing::Staffing), (status = 403, body = crate::api::ErrorResponse),
+        (status = 404, body = crate::api::ErrorResponse), (status = 422, body = crate::api::ErrorResponse)))]
+pub async fn update_staffing(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(body): Json<super::StaffingFields>,
+) -> Result<axum::Json<tsunagu_store::staffing::Staffing>, AppError> {
+    let s = body.check().map_err(AppError::Validation)?;
+    let mut tx = state.db.begin().await?;
+    tsunagu_store::staffing::set(&mut tx, &meta, Some(&auth.actor), UserId(id), &s).await?;
+    tx.commit().await?;
+    Ok(axum::Json(
+        tsunagu_store::staffing::get(&state.db, UserId(id)).await?,
     ))
 }

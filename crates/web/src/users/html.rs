@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
             get(confirm_status).post(set_status),
         )
         .route("/admin/users/{id}/password", post(reset_password))
+        .route("/admin/users/{id}/staffing", post(save_staffing))
         .route("/admin/users/{id}/tokens", post(create_token))
 }
 
@@ -198,6 +199,9 @@ struct ShowPage {
     tokens: Vec<Token>,
     /// A token just created, shown this once.
     new_token: Option<String>,
+    /// A coordinator's placement and absence.
+    staffing: super::StaffingFields,
+    staffing_errors: Errors,
     is_self: bool,
 }
 
@@ -238,7 +242,10 @@ async fn show_page(
         password: String::new(),
     });
     let tokens = tokens::list_for_user(&state.db, id).await?;
+    let staffing = super::StaffingFields::of(&tsunagu_store::staffing::get(&state.db, id).await?);
     Ok(ShowPage {
+        staffing,
+        staffing_errors: Errors::new(),
         layout: Layout::page(
             auth,
             &format!("ユーザー：{}", user.user.display_name),
@@ -440,4 +447,37 @@ async fn create_token(
     // Shown in this response only; reloading the page does not show it again.
     let page = show_page(&state, &auth, id, None, Errors::new(), Some(token), None).await?;
     Ok(Html(page.render()?).into_response())
+}
+
+/// Records a coordinator's placement and absence; a refused form comes back as typed.
+async fn save_staffing(
+    State(state): State<AppState>,
+    _pooled: Pooled,
+    Meta(meta): Meta,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<super::StaffingFields>,
+) -> Result<Response, AppError> {
+    let id = UserId(id);
+    let mut errors = Errors::new();
+    match form.check() {
+        Ok(s) => {
+            let mut tx = state.db.begin().await?;
+            match tsunagu_store::staffing::set(&mut tx, &meta, Some(&auth.actor), id, &s).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    return Ok(Redirect::to(&format!(
+                        "/admin/users/{id}?notice=staffing_saved#staffing"
+                    ))
+                    .into_response());
+                }
+                Err(e) => into_form_errors(&mut errors, e)?,
+            }
+        }
+        Err(found) => errors = found,
+    }
+    let mut page = show_page(&state, &auth, id, None, Errors::new(), None, None).await?;
+    page.staffing = form;
+    page.staffing_errors = errors;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
