@@ -35,6 +35,7 @@ pub struct Difficulty {
     pub followed_by_member_id: Option<i64>,
     pub followed_by_agency_id: Option<i64>,
     pub followed_by_agency: Option<String>,
+    pub followed_by_role: Option<String>,
     pub followed_by_person: Option<String>,
     pub note: Option<String>,
     /// The family agreed to it being in the support file they carry.
@@ -52,18 +53,27 @@ impl Difficulty {
         }
     }
 
-    /// 「医療機関名（担当者）」 for the follower, or 「—」.
+    /// 「医療機関名（主治医・担当者）」 for the follower, or 「—」.
     pub fn follower(&self) -> String {
-        match (&self.followed_by_agency, &self.followed_by_person) {
-            (Some(a), Some(p)) if !p.trim().is_empty() => format!("{a}（{p}）"),
-            (Some(a), _) => a.clone(),
-            _ => "—".to_owned(),
+        let Some(agency) = &self.followed_by_agency else {
+            return "—".to_owned();
+        };
+        let who: Vec<&str> = [&self.followed_by_role, &self.followed_by_person]
+            .into_iter()
+            .flatten()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if who.is_empty() {
+            agency.clone()
+        } else {
+            format!("{agency}（{}）", who.join("・"))
         }
     }
 }
 
 const COLUMNS: &str = "d.id, d.kind, d.detail, d.onset_on, d.status, d.followed_by_member_id, \
-    t.agency_id AS followed_by_agency_id, ag.name AS followed_by_agency, t.person AS followed_by_person, \
+    t.agency_id AS followed_by_agency_id, ag.name AS followed_by_agency, t.role AS followed_by_role, t.person AS followed_by_person, \
     d.note, d.in_support_file, d.updated_at";
 const FROM: &str = "FROM secondary_difficulties d LEFT JOIN care_team_members t ON t.id = d.followed_by_member_id \
     LEFT JOIN agencies ag ON ag.id = t.agency_id";

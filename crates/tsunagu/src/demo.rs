@@ -39,7 +39,7 @@ const fn account(
     }
 }
 
-pub const ACCOUNTS: [DemoAccount; 9] = [
+pub const ACCOUNTS: [DemoAccount; 10] = [
     account(
         "demo-admin",
         "demo-admin-pass-2026",
@@ -87,6 +87,14 @@ pub const ACCOUNTS: [DemoAccount; 9] = [
         Role::Supervisor,
         Some(KATORI),
         "市町村担当者（香取海匝）",
+    ),
+    account(
+        "demo-supervisor-kashiwa",
+        "demo-supervisor-kashiwa-pass-2026",
+        "例題 みどり",
+        Role::Supervisor,
+        Some(KASHIWA),
+        "市町村担当者（柏市：3人のチームの担当状況を見る）",
     ),
     account(
         "demo-agency",

@@ -2832,3 +2832,281 @@ async fn a_quick_note_written_offline_is_sent_when_the_connection_returns() {
     let _ = std::fs::remove_file(&photo);
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_supervisor_sees_the_caseload_and_a_transfer_is_accepted() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    // The administrator records a placement; a wrong share comes back with what was typed.
+    let (minoru, kashiwa): (i64, i64) = tsunagu_store::db::query(
+        "SELECT (SELECT id FROM users WHERE login = 'demo-kashiwa-welfare'), (SELECT id FROM areas WHERE name = '柏市')",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    log_in(
+        &browser,
+        &app.base,
+        "demo-admin",
+        tsunagu::demo::password_of("demo-admin").unwrap(),
+    )
+    .await;
+    browser
+        .goto(&format!("{}/admin/users/{minoru}", app.base))
+        .await
+        .unwrap();
+    fill(&browser, "f-time_share", "150").await;
+    fill(&browser, "f-absence_note", "県の研修（2日目から）").await;
+    browser
+        .find(Locator::XPath(
+            "//button[normalize-space() = '配置と不在を保存する']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#staffing .field-error"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "#staffing").await.contains("1〜100"));
+    assert_eq!(
+        browser
+            .find(Locator::Id("f-absence_note"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("県の研修（2日目から）"),
+        "kept as typed"
+    );
+    save_screenshot(&browser, "admin-staffing").await;
+    browser
+        .goto(&format!("{}/admin/areas/{kashiwa}", app.base))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main").await.contains("運営（委託先）"));
+    save_screenshot(&browser, "admin-area-operator").await;
+    log_out(&browser).await;
+    // 柏市's officer: the team of three, their placement, caseload and time.
+    log_in(
+        &browser,
+        &app.base,
+        "demo-supervisor-kashiwa",
+        tsunagu::demo::password_of("demo-supervisor-kashiwa").unwrap(),
+    )
+    .await;
+    let home = text_of(&browser, "main").await;
+    assert!(
+        home.contains("コーディネーターの担当状況") && home.contains("試験 あおいさん"),
+        "{home}"
+    );
+    browser
+        .find(Locator::XPath("//nav//a[normalize-space() = '担当状況']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("caseload"))
+        .await
+        .unwrap();
+    let load = text_of(&browser, "#caseload").await;
+    for seen in [
+        "試験 つむぎ",
+        "専任",
+        "福祉型",
+        "試験 あおい",
+        "兼務（50%）",
+        "医療型",
+        "試験 みのる",
+        "不在",
+        "地域の合計",
+    ] {
+        assert!(load.contains(seen), "{seen}: {load}");
+    }
+    let time = text_of(&browser, "#time").await;
+    assert!(time.contains("時間の合計") || time.contains("分"), "{time}");
+    save_screenshot(&browser, "caseload").await;
+    assert_fits_a_phone(&browser, "caseload-phone").await;
+    log_out(&browser).await;
+
+    // 柏市's coordinator accepts the child 香取海匝 proposed; the consents stay behind.
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator-kashiwa",
+        tsunagu::demo::password_of("demo-coordinator-kashiwa").unwrap(),
+    )
+    .await;
+    let home = text_of(&browser, "main").await;
+    assert!(home.contains("移管の受け入れ待ち"), "{home}");
+    assert!(
+        home.contains("不在の担当者の代わりに") && home.contains("試験 みのるさんの担当"),
+        "the deputy covers the colleague away: {home}"
+    );
+    save_screenshot(&browser, "transfer-home").await;
+    browser
+        .find(Locator::XPath("//a[contains(., '香取海匝から移管の提案')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("decide"))
+        .await
+        .unwrap();
+    let page = text_of(&browser, "main").await;
+    assert!(
+        page.contains("父の転勤") && page.contains("母・書面") && page.contains("引き継がれず"),
+        "{page}"
+    );
+    save_screenshot(&browser, "transfer-proposal").await;
+    browser
+        .find(Locator::XPath("//button[normalize-space() = '受け入れる']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".child-summary"))
+        .await
+        .unwrap();
+    let page = text_of(&browser, "main").await;
+    assert!(page.contains("移管を受け入れました"), "{page}");
+    assert!(page.contains("前の地域での同意"), "{page}");
+    assert!(
+        text_of(&browser, ".child-facts").await.contains("柏市"),
+        "the record is 柏市's now"
+    );
+    assert!(
+        text_of(&browser, "#coordinators")
+            .await
+            .contains("試験 つむぎ"),
+        "the accepting coordinator carries it"
+    );
+    save_screenshot(&browser, "transfer-accepted").await;
+    // Handed to the medical-type colleague, with a note.
+    browser
+        .find(Locator::XPath("//a[normalize-space() = '担当変更']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("lead"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::XPath(
+            "//select[@id='lead']/option[contains(., '試験 あおい')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&browser, "f-note", "通院の調整が中心になるため").await;
+    save_screenshot(&browser, "case-handover").await;
+    browser
+        .find(Locator::XPath(
+            "//button[normalize-space() = '担当を変更する']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".child-summary"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "#coordinators")
+        .await
+        .contains("試験 あおい"));
+    assert!(text_of(&browser, "main")
+        .await
+        .contains("担当を変更しました"));
+    log_out(&browser).await;
+
+    // 香取海匝's 不登校, followed by the clinic: on the record, its state changed from the form.
+    let (child, difficulty): (i64, i64) = tsunagu_store::db::query(
+        "SELECT child_id, id FROM secondary_difficulties ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .goto(&format!("{}/children/{child}#difficulties", app.base))
+        .await
+        .unwrap();
+    let panel = text_of(&browser, "#difficulties").await;
+    assert!(
+        panel.contains("不登校") && panel.contains("対応中") && panel.contains("サポートファイル"),
+        "{panel}"
+    );
+    browser
+        .find(Locator::Css("#difficulties"))
+        .await
+        .unwrap()
+        .find(Locator::Css("h2"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    save_screenshot(&browser, "difficulty-on-record").await;
+    browser
+        .goto(&format!(
+            "{}/children/{child}/difficulties/{difficulty}",
+            app.base
+        ))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::XPath(
+            "//select[@id='status']/option[normalize-space() = '改善傾向']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    save_screenshot(&browser, "difficulty-form").await;
+    browser
+        .find(Locator::XPath("//button[normalize-space() = '保存する']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#difficulties"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "#difficulties")
+        .await
+        .contains("改善傾向"));
+}

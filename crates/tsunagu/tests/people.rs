@@ -604,7 +604,7 @@ async fn the_caseload_counts_what_each_coordinator_carries(b: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("目安超え")
-            && page.contains("兼務（50%）・医療型")
+            && page.contains("兼務（50%）<br>医療型")
             && page.contains("2時間15分"),
         "{page}"
     );

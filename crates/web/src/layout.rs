@@ -40,7 +40,6 @@ pub fn nav_entries(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/", "ホーム"),
             ("/consultations/new", "相談受付"),
             ("/children", "子ども"),
-            ("/caseload", "担当状況"),
             ("/consultations", "相談記録"),
             ("/referrals", "つなぎ"),
             ("/meetings", "会議"),

@@ -78,6 +78,8 @@ struct CaseloadPage {
     areas: Vec<(i64, String)>,
     month_value: String,
     month_label: String,
+    /// The months to choose from, newest first: (YYYY-MM, 2026年12月).
+    months: Vec<(String, String)>,
     previous: String,
     next: Option<String>,
     stages: Vec<&'static str>,
@@ -96,12 +98,6 @@ impl CaseloadPage {
         }
         rows
     }
-    fn placement(&self, l: &Load) -> String {
-        l.staffing
-            .as_ref()
-            .map(|s| format!("{}・{}", s.placement_label(), s.background.label()))
-            .unwrap_or_default()
-    }
     fn absence(&self, l: &Load) -> String {
         let Some(s) = l.staffing.as_ref().filter(|_| l.absent) else {
             return String::new();
@@ -111,6 +107,10 @@ impl CaseloadPage {
             None => "不在".to_owned(),
         }
     }
+}
+
+fn month_label(d: Date) -> String {
+    format!("{}年{}月", d.year(), d.month() as u8)
 }
 
 fn month_param(d: Date) -> String {
@@ -141,11 +141,19 @@ async fn page(
     let waiting_transfers = tsunagu_store::transfers::waiting(&mut u).await?.len();
     let this = month_of(None, today)?;
     let previous = month_param(month - time::Duration::days(1));
+    let mut months = Vec::new();
+    let mut m = this;
+    for _ in 0..24 {
+        months.push((month_param(m), month_label(m)));
+        let before = m - time::Duration::days(1);
+        m = Date::from_calendar_date(before.year(), before.month(), 1).unwrap_or(m);
+    }
     let following = caseload::next_month(month);
     let page = CaseloadPage {
-        layout: Layout::page(&auth, "担当状況", "/caseload"),
+        layout: Layout::page(&auth, "担当状況", super::menu_place(&auth)),
         month_value: month_param(month),
-        month_label: format!("{}年{}月", month.year(), month.month() as u8),
+        month_label: month_label(month),
+        months,
         previous,
         next: (following <= this).then(|| month_param(following)),
         stages: PHASES.iter().map(|p| p.label()).collect(),

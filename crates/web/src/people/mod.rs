@@ -15,6 +15,16 @@ pub fn router() -> Router<AppState> {
         .merge(difficulties::router())
 }
 
+/// The menu entry these pages sit under: the supervisor's 担当状況, the coordinator's 子ども
+/// (whose list links here).
+pub fn menu_place(auth: &crate::auth::Auth) -> &'static str {
+    if auth.actor.role == tsunagu_domain::Role::Supervisor {
+        "/caseload"
+    } else {
+        "/children"
+    }
+}
+
 /// Minutes as the screens say them: 「2時間30分」, 「45分」, 「0分」.
 pub fn hours_and_minutes(minutes: i64) -> String {
     match (minutes / 60, minutes % 60) {

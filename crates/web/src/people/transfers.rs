@@ -227,7 +227,8 @@ async fn list(
     }
     let items = transfers::for_my_areas(&mut u).await?;
     let page = ListPage {
-        layout: Layout::page(&auth, "移管", "/caseload").with_notice(q.notice.as_deref()),
+        layout: Layout::page(&auth, "移管", super::menu_place(&auth))
+            .with_notice(q.notice.as_deref()),
         items,
         my_areas: auth.actor.area_ids.clone(),
     };
@@ -266,8 +267,12 @@ async fn show_page(
         auth.actor.serves_area(AreaId(t.from_area_id))
     };
     Ok(ShowPage {
-        layout: Layout::page(auth, &format!("移管：{}", t.child_name), "/caseload")
-            .with_notice(notice),
+        layout: Layout::page(
+            auth,
+            &format!("移管：{}", t.child_name),
+            super::menu_place(auth),
+        )
+        .with_notice(notice),
         may_decide: waiting && coordinator && auth.actor.serves_area(AreaId(t.to_area_id)),
         may_withdraw: waiting && coordinator && auth.actor.serves_area(AreaId(t.from_area_id)),
         holds_record,
