@@ -444,6 +444,8 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
             Value::from((!active).then(|| today - Duration::days(rng.below(700) as i64))),
             Value::from(at(created, 60)),
             Value::from(at(created, 60)),
+            // The area's coordinator carries every case (担当).
+            Value::from(coordinators[area]),
         ]);
         guardians.push(vec![
             Value::from((i + 1) as i64),
@@ -479,6 +481,7 @@ pub async fn run(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<()> {
             "closed_on",
             "created_at",
             "updated_at",
+            "lead_coordinator_id",
         ],
         rows,
     )
