@@ -85,7 +85,7 @@ async fn figures_match_hand_counts_at_the_fiscal_year_edges(b: Backend) {
     // Last year (2024年度) had the one call of March 31, 23:59:59.
     assert_eq!(channels["previous_total"], 1);
     let minutes = table(&answer, "coordinator_minutes");
-    assert_eq!(row(minutes, "相談対応の時間（分）")[12], 10 + 20 + 30 + 30);
+    assert_eq!(row(minutes, "相談（分）")[12], 10 + 20 + 30 + 30);
     let capacity = table(&answer, "capacity");
     let visits = row(capacity, "巡回相談・施設支援（回）");
     assert_eq!(visits[0], 1);

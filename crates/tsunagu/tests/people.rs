@@ -580,6 +580,14 @@ async fn the_caseload_counts_what_each_coordinator_carries(b: Backend) {
             + c["total"]["meeting_minutes"].as_i64().unwrap(),
         135
     );
+    // The month's minutes also reach the area's evaluation, one row each.
+    let (status, figures) = a.get(&format!("/api/v1/evaluation?area={area}")).await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    let minutes = table(&figures, "coordinator_minutes");
+    assert_eq!(row(minutes, "相談（分）")[12], 30);
+    assert_eq!(row(minutes, "巡回相談・施設支援（分）")[12], 45);
+    assert_eq!(row(minutes, "支援会議（分）")[12], 60);
+    assert_eq!(minutes["total_row"][12], 135);
     // Another area's coordinator, an agency, the committee: refused.
     for login in ["demo-coordinator", "demo-agency", "demo-committee"] {
         assert_eq!(

@@ -44,29 +44,63 @@ const CONSULTATION_MINUTES: Grid = Grid {
     time: "s.at",
     value: "SUM(s.minutes)",
 };
+/// A visit's day stands for its time: both backends compare a date with the month's bounds
+/// as that day's midnight (UTC), which falls inside the same month in Japan.
+const VISIT_MINUTES: Grid = Grid {
+    from: "visits v",
+    area: "v.area_id",
+    label: None,
+    time: "v.visited_on",
+    value: "SUM(v.spent_minutes)",
+};
+const MEETING_MINUTES: Grid = Grid {
+    from: "meetings m",
+    area: "m.area_id",
+    label: Some("m.status"),
+    time: "m.starts_at",
+    value: "SUM(m.spent_minutes)",
+};
 
+/// The coordinators' time recorded with consultations, visits and held meetings, by month.
 async fn minutes(db: &Db, areas: &[i64], fy: i32, now: OffsetDateTime) -> Result<Table> {
     let ids: Vec<AreaId> = areas.iter().copied().map(AreaId).collect();
-    let per_area = grid(db, &CONSULTATION_MINUTES, &[], &ids, fy, now).await?;
-    let mut row = vec![0; 12];
-    let mut previous = 0;
-    for months in per_area.iter().flatten() {
-        previous += months[..12].iter().sum::<i64>();
-        for (m, v) in months[12..].iter().enumerate() {
-            row[m] += v;
+    let held = [db::Value::from("held")];
+    let (consultations, visits, meetings) = futures_util::try_join!(
+        grid(db, &CONSULTATION_MINUTES, &[], &ids, fy, now),
+        grid(db, &VISIT_MINUTES, &[], &ids, fy, now),
+        grid(db, &MEETING_MINUTES, &held, &ids, fy, now),
+    )?;
+    let mut rows = Vec::new();
+    let mut previous = Vec::new();
+    for (label, per_area) in [
+        ("相談（分）", consultations),
+        ("巡回相談・施設支援（分）", visits),
+        ("支援会議（分）", meetings),
+    ] {
+        let mut row = vec![0; 12];
+        let mut before = 0;
+        for months in per_area.iter().flatten() {
+            before += months[..12].iter().sum::<i64>();
+            for (m, v) in months[12..].iter().enumerate() {
+                row[m] += v;
+            }
         }
+        rows.push((label.to_owned(), row));
+        previous.push(tsunagu_domain::evaluation::Cell::Count(before));
     }
+    let previous_total: i64 = previous.iter().filter_map(|c| c.count()).sum();
     let mut t = Table::amounts(
         "coordinator_minutes",
-        "コーディネーターの相談対応時間",
-        "相談記録に入力した対応時間（分）の合計です。",
+        "コーディネーターの活動時間",
+        "相談記録・巡回相談・開催済みの支援会議に入力した「かかった時間」（分）の合計です。入力のない記録は数えません。",
         "区分",
         month_columns(),
-        vec![("相談対応の時間（分）".into(), row)],
+        rows,
         true,
-        false,
+        true,
     );
-    t.previous = Some(vec![tsunagu_domain::evaluation::Cell::Count(previous)]);
+    t.previous = Some(previous);
+    t.previous_total = Some(tsunagu_domain::evaluation::Cell::Count(previous_total));
     Ok(t)
 }
 
