@@ -147,25 +147,18 @@ pub async fn caseload(u: &mut Unit, area: AreaId, month: Date, today: Date) -> R
     let edges = school_year::phase_edges(fy);
     let (from, until) = (start_of(month), start_of(next_month(month)));
 
-    // Active children by 担当 and life stage: the stage from the birth date's edges.
+    // The active children by 担当 and life stage (the birth date's edges), in one pass over the
+    // area's children (its index): how many, with each need, their open referrals and their
+    // meetings in the month, each counted per child through its own index. Starting from the
+    // referrals or meetings instead would read every open one of the prefecture.
     let mut stage_case = String::from("CASE");
     for (i, (_, phase)) in edges.iter().enumerate() {
         let index = PHASES.iter().position(|p| p == phase).unwrap_or(0);
         stage_case.push_str(&format!(" WHEN c.birth_date <= ${} THEN {index}", i + 2));
     }
     stage_case.push_str(" ELSE 0 END");
-    let mut q = query(format!(
-        "SELECT c.lead_coordinator_id, CAST({stage_case} AS BIGINT) AS stage, COUNT(*) FROM children c \
-         WHERE c.area_id = $1 AND c.status = 'active' AND c.merged_into_id IS NULL GROUP BY 1, 2"
-    ))
-    .bind(area);
-    for (edge, _) in &edges {
-        q = q.bind(*edge);
-    }
-    let stages: Vec<(Option<i64>, i64, i64)> = q.fetch_all(&mut *u).await?;
-
-    // The same children with each need, one count per need (codes and conditions are constants).
-    let need_sql: Vec<String> = NEEDS
+    // Codes and conditions are constants.
+    let needs: Vec<String> = NEEDS
         .iter()
         .map(|(code, _)| {
             let has = match *code {
@@ -178,38 +171,44 @@ pub async fn caseload(u: &mut Unit, area: AreaId, month: Date, today: Date) -> R
                     "EXISTS (SELECT 1 FROM certificates x WHERE x.child_id = c.id AND x.kind = '{kind}')"
                 ),
             };
-            format!(
-                "SELECT c.lead_coordinator_id, '{code}', COUNT(*) FROM children c WHERE c.area_id = $1 \
-                 AND c.status = 'active' AND c.merged_into_id IS NULL AND {has} GROUP BY 1"
-            )
+            format!("CAST(SUM(CASE WHEN {has} THEN 1 ELSE 0 END) AS BIGINT)")
         })
         .collect();
-    let need_rows: Vec<(Option<i64>, String, i64)> = query(need_sql.join(" UNION ALL "))
-        .bind(area)
-        .fetch_all(&mut *u)
-        .await?;
+    let (m1, m2) = (edges.len() + 2, edges.len() + 3);
+    let mut q = query(format!(
+        "SELECT c.lead_coordinator_id, CAST({stage_case} AS BIGINT) AS stage, COUNT(*), {}, \
+         CAST(SUM((SELECT COUNT(*) FROM referrals r WHERE r.child_id = c.id AND r.state = 'open')) AS BIGINT), \
+         CAST(SUM((SELECT COUNT(*) FROM meetings m WHERE m.child_id = c.id AND m.starts_at >= ${m1} \
+           AND m.starts_at < ${m2} AND m.status <> 'cancelled')) AS BIGINT) \
+         FROM children c WHERE c.area_id = $1 AND c.status = 'active' AND c.merged_into_id IS NULL GROUP BY 1, 2",
+        needs.join(", ")
+    ))
+    .bind(area);
+    for (edge, _) in &edges {
+        q = q.bind(*edge);
+    }
+    // One column a need: the tuple below has six.
+    const _: () = assert!(NEEDS.len() == 6);
+    type Counted = (
+        Option<i64>,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    );
+    let counted: Vec<Counted> = q.bind(from).bind(until).fetch_all(&mut *u).await?;
 
     let deputies: Vec<(Option<i64>, i64)> = query(
         "SELECT c.deputy_coordinator_id, COUNT(*) FROM children c WHERE c.area_id = $1 AND c.status = 'active' \
          AND c.merged_into_id IS NULL AND c.deputy_coordinator_id IS NOT NULL GROUP BY 1",
     )
     .bind(area)
-    .fetch_all(&mut *u)
-    .await?;
-    let referrals: Vec<(Option<i64>, i64)> = query(
-        "SELECT c.lead_coordinator_id, COUNT(*) FROM referrals r JOIN children c ON c.id = r.child_id \
-         WHERE c.area_id = $1 AND r.state = 'open' GROUP BY 1",
-    )
-    .bind(area)
-    .fetch_all(&mut *u)
-    .await?;
-    let meetings: Vec<(Option<i64>, i64)> = query(
-        "SELECT c.lead_coordinator_id, COUNT(*) FROM meetings m JOIN children c ON c.id = m.child_id \
-         WHERE c.area_id = $1 AND m.starts_at >= $2 AND m.starts_at < $3 AND m.status <> 'cancelled' GROUP BY 1",
-    )
-    .bind(area)
-    .bind(from)
-    .bind(until)
     .fetch_all(&mut *u)
     .await?;
     // Time by who recorded it, in the area, in the month.
@@ -233,33 +232,22 @@ pub async fn caseload(u: &mut Unit, area: AreaId, month: Date, today: Date) -> R
     let known: Vec<i64> = colleagues.iter().map(|c| c.user_id.0).collect();
     // Children of a 担当 who no longer serves the area count as without one.
     let key = |lead: Option<i64>| lead.filter(|l| known.contains(l));
-    for (lead, stage, n) in stages {
+    for (lead, stage, n, n1, n2, n3, n4, n5, n6, referrals, meetings) in counted {
         let r = rows.entry(key(lead)).or_insert_with(|| Load::empty(""));
         r.active += n;
         if let Some(s) = r.by_stage.get_mut(stage as usize) {
             *s += n;
         }
-    }
-    for (lead, need, n) in need_rows {
-        let r = rows.entry(key(lead)).or_insert_with(|| Load::empty(""));
-        if let Some(i) = NEEDS.iter().position(|(code, _)| *code == need) {
-            r.by_need[i] += n;
+        for (slot, need) in r.by_need.iter_mut().zip([n1, n2, n3, n4, n5, n6]) {
+            *slot += need;
         }
+        r.open_referrals += referrals;
+        r.meetings_in_month += meetings;
     }
     for (deputy, n) in deputies {
         rows.entry(key(deputy))
             .or_insert_with(|| Load::empty(""))
             .deputy_of += n;
-    }
-    for (lead, n) in referrals {
-        rows.entry(key(lead))
-            .or_insert_with(|| Load::empty(""))
-            .open_referrals += n;
-    }
-    for (lead, n) in meetings {
-        rows.entry(key(lead))
-            .or_insert_with(|| Load::empty(""))
-            .meetings_in_month += n;
     }
     for (by, what, minutes) in time {
         let r = rows.entry(key(by)).or_insert_with(|| Load::empty(""));
