@@ -616,6 +616,34 @@ async fn the_caseload_counts_what_each_coordinator_carries(b: Backend) {
             && page.contains("2時間15分"),
         "{page}"
     );
+    // The area raises its limit: A is no longer flagged; an 委託 without its corporation is refused.
+    let (status, body) = admin
+        .put(
+            &format!("/api/v1/areas/{area}"),
+            json!({"name": "担当検証地域", "municipality_ids": [ichikawa],
+             "operator_kind": "entrusted", "operator_name": "", "caseload_limit": "3"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "operator_name");
+    let (status, body) = admin
+        .put(&format!("/api/v1/areas/{area}"), json!({"name": "担当検証地域", "municipality_ids": [ichikawa],
+             "operator_kind": "entrusted", "operator_name": "社会福祉法人 検証会", "caseload_limit": "3"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["caseload_limit"], 3);
+    let (_, c3) = a.get(&format!("/api/v1/areas/{area}/caseload")).await;
+    let a3 = c3["coordinators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["display_name"] == "検証 あきら")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (a3["limit"].clone(), a3["over_limit"].clone()),
+        (json!(3), json!(false))
+    );
 }
 
 async fn a_case_is_handed_over_and_covered_during_an_absence(b: Backend) {

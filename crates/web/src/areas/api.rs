@@ -105,6 +105,25 @@ fn yes() -> bool {
     true
 }
 
+impl CreateArea {
+    /// The area as the store takes it, every problem at once (422).
+    fn checked(&self) -> Result<tsunagu_store::areas::AreaInput, AppError> {
+        let mut errors = Errors::new();
+        let ids: Vec<String> = self.municipality_ids.iter().map(i64::to_string).collect();
+        let input = area_input(
+            &mut errors,
+            &self.name,
+            &self.kana,
+            &self.note,
+            &ids,
+            self.active,
+            &self.operation,
+        );
+        errors.into_result().map_err(AppError::Validation)?;
+        Ok(input)
+    }
+}
+
 /// Create an area (administrators only).
 #[utoipa::path(post, path = "/api/v1/areas", tag = "areas", request_body = CreateArea,
     responses((status = 201, body = AreaDetail), (status = 403, body = crate::api::ErrorResponse), (status = 409, body = crate::api::ErrorResponse),
@@ -116,18 +135,7 @@ pub async fn create(
     Admin(auth): Admin,
     Json(body): Json<CreateArea>,
 ) -> Result<(StatusCode, axum::Json<AreaDetail>), AppError> {
-    let mut errors = Errors::new();
-    let ids: Vec<String> = body.municipality_ids.iter().map(i64::to_string).collect();
-    let input = area_input(
-        &mut errors,
-        &body.name,
-        &body.kana,
-        &body.note,
-        &ids,
-        body.active,
-        &body.operation,
-    );
-    errors.into_result().map_err(AppError::Validation)?;
+    let input = body.checked()?;
     let mut tx = state.db.begin().await?;
     let id = areas::create_area(&mut tx, &meta, Some(&auth.actor), &input).await?;
     tx.commit().await?;
@@ -150,18 +158,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(body): Json<CreateArea>,
 ) -> Result<axum::Json<AreaDetail>, AppError> {
-    let mut errors = Errors::new();
-    let ids: Vec<String> = body.municipality_ids.iter().map(i64::to_string).collect();
-    let input = area_input(
-        &mut errors,
-        &body.name,
-        &body.kana,
-        &body.note,
-        &ids,
-        body.active,
-        &body.operation,
-    );
-    errors.into_result().map_err(AppError::Validation)?;
+    let input = body.checked()?;
     let id = AreaId(id);
     let mut tx = state.db.begin().await?;
     areas::update_area(&mut tx, &meta, &auth.actor, id, &input).await?;
