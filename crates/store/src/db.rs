@@ -852,6 +852,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_key_migration_folds_what_the_domain_folds() {
+        // Migration 0033 rebuilt the keys stored before the variant table: it must hold the same
+        // pairs, or old rows and new searches would disagree. A changed table needs a new migration.
+        let sqlite = include_str!("../migrations/sqlite/0033_variant_keys.sql");
+        let postgres = include_str!("../migrations/postgres/0033_variant_keys.sql");
+        let (mut from, mut to) = (String::new(), String::new());
+        for (a, b) in tsunagu_domain::kana::VARIANTS {
+            assert!(
+                sqlite.contains(&format!("'{a}', '{b}') WHERE instr(")),
+                "{a}→{b} missing from the SQLite migration"
+            );
+            from.push(*a);
+            to.push(*b);
+        }
+        assert!(postgres.contains(&format!("'{from}', '{to}')")));
+        assert_eq!(
+            sqlite.matches("replace(").count(),
+            6 * tsunagu_domain::kana::VARIANTS.len()
+        );
+    }
+
+    #[test]
     fn both_migration_folders_list_the_same_versions() {
         let versions = |m: &sqlx::migrate::Migrator| {
             m.iter()

@@ -195,8 +195,13 @@ pub async fn create(
     Ok(id)
 }
 
+/// The name and the login id, both folded as a search is (a login's `-` is `ー` in both).
 fn search_key(login: &str, display_name: &str) -> String {
-    format!("{} {}", kana::normalize(display_name), login.to_lowercase())
+    format!(
+        "{} {}",
+        kana::normalize(display_name),
+        kana::normalize(login)
+    )
 }
 
 async fn set_areas(tx: &mut Tx, user: UserId, areas: &[AreaId]) -> Result<()> {
