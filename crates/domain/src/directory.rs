@@ -72,9 +72,9 @@ pub fn council_kind_label(code: &str) -> &str {
 }
 
 /// Services an agency may offer, as a controlled list (free tags may be added beside them).
-pub const SERVICES: [&str; 16] = [
+/// 医療型児童発達支援 is no longer one: it was folded into 児童発達支援 in April 2024.
+pub const SERVICES: [&str; 17] = [
     "児童発達支援",
-    "医療型児童発達支援",
     "放課後等デイサービス",
     "保育所等訪問支援",
     "居宅訪問型児童発達支援",
@@ -88,8 +88,19 @@ pub const SERVICES: [&str; 16] = [
     "発達相談",
     "巡回相談",
     "療育相談",
+    "障害児等療育支援事業",
+    "身体・知的障害者相談員",
     "就労支援",
 ];
+
+/// A service's current name: one renamed or folded by the law is read as what it is now (an
+/// import or an API client may still send 医療型児童発達支援).
+pub fn current_service(name: &str) -> &str {
+    match name.trim() {
+        "医療型児童発達支援" => "児童発達支援",
+        other => other,
+    }
+}
 
 /// An age range served, in years (0–18 and beyond; `None` means open).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

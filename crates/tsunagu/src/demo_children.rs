@@ -8,7 +8,7 @@ use tsunagu_domain::{
     access::SharePart,
     japanese_date,
     plan::Rating,
-    school_year::{self, TransitionKind},
+    school_year::{self, Stage, TransitionKind},
     AgencyId, AreaId, MunicipalityId,
 };
 use tsunagu_store::{
@@ -89,7 +89,9 @@ pub async fn load_area(
         let (given, given_kana, sex) = GIVEN[(n * 7 + 3) % GIVEN.len()];
         // Ages spread over 0–18, a few days apart so birthdays differ.
         let birth: Date = today - Duration::days(((n * 373 + 45) % (18 * 365)) as i64 + 200);
-        let young = today.year() - birth.year() < 6;
+        let stage = school_year::Cohort::of(birth).stage_on(today);
+        let young = matches!(stage, Stage::BeforeClass | Stage::Preschool(_));
+        let days_old = (today - birth).whole_days();
         let input = ChildInput {
             area_id: area,
             family_name: family.into(),
@@ -101,7 +103,11 @@ pub async fn load_area(
             municipality_id: Some(places[n % places.len()]),
             postal_code: None,
             address: Some("（デモ住所）".into()),
-            current_agency_id: if young { nursery } else { None },
+            current_agency_id: if matches!(stage, Stage::Preschool(_)) {
+                nursery
+            } else {
+                None
+            },
             development_notes: Some("ことばの発達がゆっくり。身振りでのやりとりは活発。".into()),
             health_notes: None,
             diagnoses: (n % 3 == 0).then(|| "自閉スペクトラム症（診断済み）".to_owned()),
@@ -118,7 +124,8 @@ pub async fn load_area(
                 email: None,
                 contact_preference: Some("平日の午後に電話".into()),
             }],
-            certificates: if n % 3 == 0 {
+            // 療育手帳 is judged from about three; this one was issued 400 days ago.
+            certificates: if n % 3 == 0 && days_old >= 3 * 365 + 400 {
                 vec![Certificate {
                     kind: "ryoiku".into(),
                     grade: "Ｂの2".into(),
@@ -128,12 +135,13 @@ pub async fn load_area(
             } else {
                 vec![]
             },
-            benefit_certificates: if n % 2 == 0 {
+            // Valid from 300 days ago: only for a child who was past one then.
+            benefit_certificates: if n % 2 == 0 && days_old >= 365 + 300 {
                 vec![BenefitCertificate {
-                    service: if young {
-                        "児童発達支援"
-                    } else {
-                        "放課後等デイサービス"
+                    service: match stage {
+                        Stage::BeforeClass | Stage::Preschool(_) => "児童発達支援",
+                        Stage::AfterSchool => "就労継続支援B型",
+                        _ => "放課後等デイサービス",
                     }
                     .into(),
                     amount: Some("月10日".into()),
@@ -147,7 +155,15 @@ pub async fn load_area(
             accommodations: vec![
                 Accommodation {
                     text: ACCOMMODATIONS[n % ACCOMMODATIONS.len()].into(),
-                    found_by: Some("保育園の担任".into()),
+                    found_by: Some(
+                        match stage {
+                            Stage::BeforeClass => "保健師",
+                            Stage::Preschool(_) => "保育園の担任",
+                            Stage::AfterSchool => "就業・生活支援センターの支援員",
+                            _ => "学校の担任",
+                        }
+                        .into(),
+                    ),
                     found_on: Some(today - Duration::days(90)),
                 },
                 Accommodation {
@@ -269,9 +285,8 @@ pub async fn load_teams(tx: &mut Tx, area: AreaId) -> anyhow::Result<()> {
             .find(|(_, k)| k == kind)
             .map(|(id, _)| AgencyId(*id))
     };
-    let health = first("保健センター・保健所");
+    let health = first("保健センター・健康福祉センター（保健所）");
     let clinic = first("医療機関");
-    let school = first("小学校");
     let day_service = first("放課後等デイサービス");
     let development = first("児童発達支援事業所・センター");
     let kids: Vec<(i64, Date, Option<i64>)> = query(
@@ -282,9 +297,18 @@ pub async fn load_teams(tx: &mut Tx, area: AreaId) -> anyhow::Result<()> {
     .await?;
     for (i, (id, birth, current)) in kids.into_iter().enumerate() {
         let child = ChildId(id);
-        let young = today.year() - birth.year() < 6;
+        let stage = school_year::Cohort::of(birth).stage_on(today);
+        // The school of the child's stage: no junior-high pupil at an elementary school.
+        let school = match stage {
+            Stage::BeforeClass | Stage::Preschool(_) => None,
+            Stage::Elementary(_) => first("小学校"),
+            Stage::JuniorHigh(_) => first("中学校"),
+            Stage::HighSchool(_) if i % 2 == 0 => first("特別支援学校"),
+            Stage::HighSchool(_) => first("高等学校"),
+            Stage::AfterSchool => first("障害者就業・生活支援センター"),
+        };
         let mut team: Vec<(Option<AgencyId>, &str)> = Vec::new();
-        if young {
+        if matches!(stage, Stage::BeforeClass | Stage::Preschool(_)) {
             team.push((health.filter(|_| i % 2 == 0), "保健師"));
             team.push((development.filter(|_| i % 3 == 0), "児童発達支援管理責任者"));
         } else {
@@ -295,8 +319,12 @@ pub async fn load_teams(tx: &mut Tx, area: AreaId) -> anyhow::Result<()> {
                     .execute(&mut *tx)
                     .await?;
             }
-            team.push((school, "担任"));
-            team.push((day_service.filter(|_| i % 2 == 0), "児童発達支援管理責任者"));
+            if stage == Stage::AfterSchool {
+                team.push((school, "就業支援担当者"));
+            } else {
+                team.push((school, "担任"));
+                team.push((day_service.filter(|_| i % 2 == 0), "児童発達支援管理責任者"));
+            }
         }
         team.push((clinic.filter(|_| i % 4 == 1), "主治医"));
         for (agency, role) in team {

@@ -20,14 +20,14 @@ type KindPlan = (
     &'static [&'static str],
 );
 
-const PLAN: [KindPlan; 20] = [
+const PLAN: [KindPlan; 21] = [
     (
         "市町村障害福祉主管課",
         1,
         "{m}障害福祉課",
         "しょうがいふくしか",
         None,
-        &["計画相談支援"],
+        &[],
     ),
     (
         "市町村児童主管課・こども家庭センター",
@@ -38,7 +38,7 @@ const PLAN: [KindPlan; 20] = [
         &["発達相談"],
     ),
     (
-        "保健センター・保健所",
+        "保健センター・健康福祉センター（保健所）",
         1,
         "{m}保健センター",
         "ほけんせんたー",
@@ -167,6 +167,15 @@ const PLAN: [KindPlan; 20] = [
         &["障害児入所支援", "短期入所"],
     ),
     ("その他", 1, "{s}親の会", "おやのかい", None, &["療育相談"]),
+    // Last, so the names drawn before it stay as they were.
+    (
+        "教育委員会",
+        1,
+        "{m}教育委員会",
+        "きょういくいいんかい",
+        Some((5, 15)),
+        &[],
+    ),
 ];
 
 const STEMS: [&str; 12] = [
@@ -184,14 +193,40 @@ const STEMS: [&str; 12] = [
     "かすみ",
 ];
 
-const STAFF: [(&str, &str); 6] = [
-    ("見本 ゆうこ", "相談支援専門員"),
-    ("例題 まこと", "児童発達支援管理責任者"),
-    ("試験 あやか", "保健師"),
-    ("仮名 たけし", "特別支援教育コーディネーター"),
-    ("見本 ひろみ", "保育士"),
-    ("例題 さとる", "医師"),
+const STAFF: [&str; 6] = [
+    "見本 ゆうこ",
+    "例題 まこと",
+    "試験 あやか",
+    "仮名 たけし",
+    "見本 ひろみ",
+    "例題 さとる",
 ];
+
+/// The contact's role as the field would have it at an agency of `kind`: a 児童発達支援管理責任者
+/// works at a 児童発達支援 or 放課後等デイサービス provider, never at the town hall.
+fn role_at(kind: &str) -> &'static str {
+    match kind {
+        "市町村障害福祉主管課" => "ケースワーカー",
+        "市町村児童主管課・こども家庭センター" => "統括支援員",
+        "保健センター・健康福祉センター（保健所）" => "保健師",
+        "保育所・認定こども園" => "主任保育士",
+        "幼稚園" => "幼稚園教諭",
+        "教育委員会" => "就学相談担当指導主事",
+        "小学校" | "中学校" | "高等学校" | "特別支援学校" => {
+            "特別支援教育コーディネーター"
+        }
+        "医療機関" => "医師",
+        "子育て支援センター" => "保育士",
+        "発達障害者支援センター" | "中核地域生活支援センター" => "相談員",
+        "障害者就業・生活支援センター" => "就業支援担当者",
+        "児童相談所" => "児童福祉司",
+        "児童発達支援事業所・センター" | "放課後等デイサービス" | "障害児入所施設" => {
+            "児童発達支援管理責任者"
+        }
+        "障害児相談支援事業所" => "相談支援専門員",
+        _ => "代表",
+    }
+}
 
 /// Creates the area's agencies; answers their ids.
 pub async fn load_area(
@@ -233,7 +268,7 @@ pub async fn load_area(
             } else {
                 format!("{reading}{stem}")
             };
-            let (staff, role) = STAFF[n % STAFF.len()];
+            let (staff, role) = (STAFF[n % STAFF.len()], role_at(kind));
             let input = AgencyInput {
                 name,
                 kana,

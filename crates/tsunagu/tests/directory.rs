@@ -189,7 +189,7 @@ async fn the_demo_has_every_kind_in_each_area(b: Backend) {
     let app = TestApp::demo(b).await;
     let token = app.token_for("demo-admin").await;
     let kinds = api_get(&app, &token, "/api/v1/agency-kinds").await;
-    assert_eq!(kinds["total"], 20);
+    assert_eq!(kinds["total"], 21);
     let areas = api_get(&app, &token, "/api/v1/areas").await;
     for area in areas["items"].as_array().unwrap() {
         let id = area["id"].as_i64().unwrap();

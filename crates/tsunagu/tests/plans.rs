@@ -187,7 +187,7 @@ async fn a_review_makes_the_next_version_and_keeps_the_last(b: Backend) {
     let c = app.login_as("demo-coordinator").await;
     let (status, page) = c.get_text(&format!("/children/{child}/plan")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("支援計画 第2版") && page.contains("現在の計画"));
+    assert!(page.contains("支援計画（コーディネーター作成） 第2版") && page.contains("現在の計画"));
     assert!(page.contains("就学相談の日程を確認する"));
     let (_, old) = c
         .get_text(&format!("/children/{child}/plan?version=1"))
@@ -205,7 +205,9 @@ async fn a_review_makes_the_next_version_and_keeps_the_last(b: Backend) {
         "situation, needs, wishes, goals and review date changed; the long-term goal did not"
     );
     let (_, print) = c.get_text(&format!("/children/{child}/plan/print")).await;
-    assert!(print.contains("支援計画（第2版）") && print.contains("保護者氏名"));
+    assert!(
+        print.contains("支援計画（コーディネーター作成） 第2版") && print.contains("保護者氏名")
+    );
     assert!(print.contains("前の版の見直し") && print.contains("朝の会に参加できる"));
     assert_eq!(
         c.get(&format!("/children/{child}/plan?version=9"))

@@ -28,7 +28,7 @@ use tsunagu_store::{
 use tsunagu_documents::pdf::{Document, Section};
 
 use crate::{
-    agencies::parse_date,
+    agencies::{parse_date, parse_schedule_date},
     auth::Auth,
     error::into_form_errors,
     extract::{Deferred, Form, Json as JsonBody, Query},
@@ -141,7 +141,7 @@ fn check_plan(f: &PlanFields, e: &mut Errors) -> Option<PlanInput> {
     let needs = e.optional_text("needs", "支援の必要なこと", &f.needs);
     let wishes = e.optional_text("wishes", "本人・家族の希望", &f.wishes);
     let long_term_goal = e.optional_text("long_term_goal", "長期目標", &f.long_term_goal);
-    let review_on = parse_date(e, "review_on", "次の見直し日", &f.review_on);
+    let review_on = parse_schedule_date(e, "review_on", "次の見直し日", &f.review_on);
     if review_on.is_none() && e.get("review_on").is_none() {
         e.add(
             "review_on",
@@ -167,7 +167,7 @@ fn check_plan(f: &PlanFields, e: &mut Errors) -> Option<PlanInput> {
         let goal = e.optional_text("goal", &format!("{n}行目の目標"), &goal);
         let who = e.optional_line("who", &format!("{n}行目の「誰が」"), &who);
         let what = e.optional_text("what", &format!("{n}行目の「何をする」"), &what);
-        let by_on = parse_date(e, "by_on", &format!("{n}行目の期限"), &by);
+        let by_on = parse_schedule_date(e, "by_on", &format!("{n}行目の期限"), &by);
         if let Some(goal) = goal {
             goals.push(GoalInput {
                 goal,
@@ -344,6 +344,10 @@ struct ShowPage {
 impl PlanPage for ShowPage {}
 
 impl ShowPage {
+    fn other_plans(&self) -> &'static [(&'static str, &'static str)] {
+        &tsunagu_domain::plan::OTHER_PLANS
+    }
+
     fn version_of(&self, plan_id: &PlanId) -> i64 {
         self.h
             .versions
@@ -405,7 +409,8 @@ async fn show(
     let shown = pick(&h, q.version.as_deref())?;
     let reviewed = shown.as_ref().and_then(|p| h.review_of(p.id).cloned());
     let page = ShowPage {
-        layout: Layout::page(&auth, "支援計画", "/children").with_notice(q.notice.as_deref()),
+        layout: Layout::page(&auth, tsunagu_domain::plan::COORDINATOR_PLAN, "/children")
+            .with_notice(q.notice.as_deref()),
         h,
         shown,
         reviewed,
@@ -714,7 +719,7 @@ fn goals_text(p: &Plan) -> String {
                 (true, true) => {}
             }
             if let Some(d) = g.by_on {
-                line.push_str(&format!(" {}まで", japanese_date::format_date(d)));
+                line.push_str(&format!(" {}まで", tsunagu_domain::calendar::day_label(d)));
             }
             line
         })
@@ -804,7 +809,9 @@ fn document(h: &PlanHistory, p: &Plan) -> Document {
                         g.goal.clone(),
                         g.who.clone().unwrap_or_default(),
                         g.what.clone().unwrap_or_default(),
-                        g.by_on.map(japanese_date::format_date).unwrap_or_default(),
+                        g.by_on
+                            .map(tsunagu_domain::calendar::day_label)
+                            .unwrap_or_default(),
                     ]
                 })
                 .collect(),
@@ -844,7 +851,11 @@ fn document(h: &PlanHistory, p: &Plan) -> Document {
             .signature("年　　月　　日　　保護者氏名"),
     );
     Document {
-        title: format!("支援計画（第{}版）", p.version),
+        title: format!(
+            "{} 第{}版",
+            tsunagu_domain::plan::COORDINATOR_PLAN,
+            p.version
+        ),
         meta: vec![format!("印刷日：{}", day(today()))],
         sections,
         footer: printing::CONFIDENTIAL.into(),
@@ -983,7 +994,7 @@ async fn worklist(
         if mine { "mine=1&" } else { "" }
     );
     let page = WorklistPage {
-        layout: Layout::page(&auth, "支援計画の一覧", "/plans"),
+        layout: Layout::page(&auth, "支援計画（コーディネーター作成）の一覧", "/plans"),
         pager: crate::layout::Pager::new(&base, found.total, paging, found.items.len()),
         items: found.items,
         q,

@@ -461,7 +461,7 @@ pub(crate) const NEEDS: [(&str, &str); 6] = [
     ("ryoiku", "療育手帳"),
     ("physical", "身体障害者手帳"),
     ("mental", "精神障害者保健福祉手帳"),
-    ("benefit", "障害児通所の受給者証"),
+    ("benefit", "受給者証（通所・福祉サービス）"),
     ("medical", "医療的ケア"),
     ("diagnosis", "診断あり"),
 ];

@@ -109,7 +109,7 @@ async fn check(db: &Db, actor: &Actor, table: &Table) -> Result<Preview, AppErro
         let municipality = cell("市町村");
         let (listed, other): (Vec<String>, Vec<String>) = cell("提供サービス")
             .split(['、', ','])
-            .map(str::trim)
+            .map(tsunagu_domain::directory::current_service)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .partition(|s| SERVICES.contains(&s.as_str()));
