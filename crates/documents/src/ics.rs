@@ -15,6 +15,14 @@ pub struct Event<'a> {
     pub url: Option<&'a str>,
     pub description: Option<&'a str>,
     pub cancelled: bool,
+    /// The revision: raised on each change, so calendars take the newer entry.
+    pub sequence: i64,
+}
+
+/// A meeting's UID, unique across installations (RFC 5545 3.8.4.7): the meeting's number and
+/// the installation's random id.
+pub fn meeting_uid(meeting: i64, installation: &str) -> String {
+    format!("meeting-{meeting}.{installation}@tsunagu")
 }
 
 const JST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
@@ -82,12 +90,14 @@ fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
-const HEADER: [&str; 14] = [
+const HEADER: [&str; 4] = [
     "BEGIN:VCALENDAR",
     "VERSION:2.0",
     "PRODID:-//Tsunagu//Support meetings//JA",
     "CALSCALE:GREGORIAN",
-    "METHOD:PUBLISH",
+];
+
+const TIMEZONE: [&str; 9] = [
     "BEGIN:VTIMEZONE",
     "TZID:Asia/Tokyo",
     "BEGIN:STANDARD",
@@ -104,6 +114,7 @@ fn event_lines(event: &Event<'_>, now: OffsetDateTime) -> Vec<String> {
         "BEGIN:VEVENT".to_owned(),
         format!("UID:{}", escape(event.uid)),
         format!("DTSTAMP:{}", utc(now)),
+        format!("SEQUENCE:{}", event.sequence.max(0)),
         format!("DTSTART;TZID=Asia/Tokyo:{}", local(event.starts_at)),
         format!("DTEND;TZID=Asia/Tokyo:{}", local(event.ends_at)),
         format!("SUMMARY:{}", escape(event.summary)),
@@ -129,15 +140,26 @@ fn event_lines(event: &Event<'_>, now: OffsetDateTime) -> Vec<String> {
     lines
 }
 
-/// A whole calendar file holding `event`.
+/// A whole calendar file holding `event`: METHOD:CANCEL when it is cancelled, so a calendar
+/// that imported it removes it.
 pub fn calendar(event: &Event<'_>, now: OffsetDateTime) -> String {
-    calendar_of(std::slice::from_ref(event), now)
+    let method = if event.cancelled { "CANCEL" } else { "PUBLISH" };
+    write(std::slice::from_ref(event), method, now)
 }
 
-/// A calendar file of several events (a user's feed); valid with none, too.
+/// A calendar file of several events (a user's feed, METHOD:PUBLISH, a cancelled meeting as
+/// STATUS:CANCELLED); valid with none, too.
 pub fn calendar_of(events: &[Event<'_>], now: OffsetDateTime) -> String {
+    write(events, "PUBLISH", now)
+}
+
+fn write(events: &[Event<'_>], method: &str, now: OffsetDateTime) -> String {
     let mut out = String::new();
     for l in HEADER {
+        fold(l, &mut out);
+    }
+    fold(&format!("METHOD:{method}"), &mut out);
+    for l in TIMEZONE {
         fold(l, &mut out);
     }
     for e in events {
@@ -164,6 +186,7 @@ mod tests {
             url: Some("https://meet.example.jp/abc"),
             description: Some("議題：\n1. 園での様子\n2. 就学先"),
             cancelled: false,
+            sequence: 2,
         };
         calendar(&e, datetime!(2026-11-25 03:00 UTC))
     }
@@ -201,7 +224,37 @@ mod tests {
             Some("支援会議（就学に向けた情報共有、今後の役割分担について話し合う長めの件名）")
         );
         assert_eq!(prop("DTSTART").as_deref(), Some("20270210T100000"));
+        assert_eq!(prop("SEQUENCE").as_deref(), Some("2"));
         assert!(cal.components.iter().any(|c| c.name == "VTIMEZONE"));
+        assert!(ics.contains("METHOD:PUBLISH\r\n"));
+    }
+
+    #[test]
+    fn a_cancelled_meeting_cancels_the_imported_entry() {
+        let e = Event {
+            uid: "meeting-12.abc@tsunagu",
+            summary: "支援会議",
+            starts_at: datetime!(2027-02-10 10:00 +09:00),
+            ends_at: datetime!(2027-02-10 11:30 +09:00),
+            location: None,
+            url: None,
+            description: None,
+            cancelled: true,
+            sequence: 3,
+        };
+        let ics = calendar(&e, datetime!(2026-11-25 03:00 UTC));
+        assert!(ics.contains("METHOD:CANCEL\r\n"));
+        assert!(ics.contains("STATUS:CANCELLED\r\n"));
+        assert!(ics.contains("SEQUENCE:3\r\n"));
+        // In a feed the same meeting stays PUBLISHed, marked cancelled.
+        let feed = calendar_of(std::slice::from_ref(&e), datetime!(2026-11-25 03:00 UTC));
+        assert!(feed.contains("METHOD:PUBLISH\r\n") && feed.contains("STATUS:CANCELLED\r\n"));
+    }
+
+    #[test]
+    fn uids_name_the_installation() {
+        assert_ne!(meeting_uid(7, "aa11"), meeting_uid(7, "bb22"));
+        assert_eq!(meeting_uid(7, "aa11"), "meeting-7.aa11@tsunagu");
     }
 }
 
@@ -221,6 +274,7 @@ mod feed_tests {
             url: None,
             description: None,
             cancelled: false,
+            sequence: 0,
         };
         let feed = calendar_of(
             &[make("a@t", 0), make("b@t", 2)],

@@ -82,10 +82,80 @@ pub fn today(now: OffsetDateTime) -> Date {
     now.to_offset(JST).date()
 }
 
+/// The dates a field may hold, so a slip of the keyboard (9999年, 0202年) is caught where it is
+/// typed instead of ending in a 「10000年度」 school calendar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateRange {
+    /// A birth date: 1900年1月1日 to a year from today (an expected birth).
+    Birth,
+    /// A date on a schedule (a meeting, a due date, a move, a review): ten years either side.
+    Schedule,
+    /// Any other date of a record (a certificate issued, a consent signed): 1900 to ten years ahead.
+    Record,
+}
+
+impl DateRange {
+    /// The first and last date allowed on `today`.
+    pub fn bounds(self, today: Date) -> (Date, Date) {
+        let years = |n: i32| crate::school_year::add_months(today, n * 12);
+        let earliest = date(1900, Month::January, 1);
+        match self {
+            DateRange::Birth => (earliest, years(1)),
+            DateRange::Schedule => (years(-10), years(10)),
+            DateRange::Record => (earliest, years(10)),
+        }
+    }
+
+    /// None when `d` is in range; otherwise the message naming the range:
+    /// 「生年月日は1900年1月1日から2027年12月7日までの日付で入力してください。」
+    pub fn problem(self, d: Date, today: Date, label: &str) -> Option<String> {
+        let (first, last) = self.bounds(today);
+        (d < first || d > last).then(|| {
+            format!(
+                "{label}は{}から{}までの日付で入力してください。",
+                format_date(first),
+                format_date(last)
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn ranges_name_their_bounds() {
+        let today = date!(2026 - 12 - 07);
+        assert_eq!(
+            DateRange::Birth
+                .problem(date!(9999 - 12 - 31), today, "生年月日")
+                .as_deref(),
+            Some("生年月日は1900年1月1日から2027年12月7日までの日付で入力してください。")
+        );
+        assert_eq!(
+            DateRange::Birth.problem(date!(2027 - 12 - 07), today, "x"),
+            None
+        );
+        assert!(DateRange::Birth
+            .problem(date!(1899 - 12 - 31), today, "x")
+            .is_some());
+        assert!(DateRange::Schedule
+            .problem(date!(2016 - 12 - 06), today, "x")
+            .is_some());
+        assert_eq!(
+            DateRange::Schedule.problem(date!(2036 - 12 - 07), today, "x"),
+            None
+        );
+        assert!(DateRange::Record
+            .problem(date!(2036 - 12 - 08), today, "x")
+            .is_some());
+        assert_eq!(
+            DateRange::Record.problem(date!(1950 - 01 - 01), today, "x"),
+            None
+        );
+    }
 
     #[test]
     fn era_boundaries() {

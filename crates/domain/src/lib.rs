@@ -26,7 +26,34 @@ macro_rules! stored_code {
     };
 }
 
+/// Defines a stored code enum: its codes, Japanese labels, `ALL`, and [`stored_code!`].
+macro_rules! coded {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal, $label:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vm])* $v,)+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v,)+];
+
+            pub fn code(self) -> &'static str {
+                match self { $($name::$v => $code,)+ }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $($name::$v => $label,)+ }
+            }
+
+            pub fn from_code(code: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|x| x.code() == code)
+            }
+        }
+        stored_code!($name);
+    };
+}
+
 pub mod access;
+pub mod calendar;
 pub mod challenge;
 pub mod children;
 pub mod common_passwords;

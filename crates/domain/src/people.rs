@@ -2,32 +2,6 @@
 //! that follows from them, transfers of a child between areas (移管), and secondary
 //! difficulties (二次障害) followed on the child.
 
-/// Defines a stored code enum: its codes, Japanese labels, `ALL`, and [`stored_code!`].
-macro_rules! coded {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal, $label:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($(#[$vm])* $v,)+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v,)+];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$v => $code,)+ }
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $($name::$v => $label,)+ }
-            }
-
-            pub fn from_code(code: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|x| x.code() == code)
-            }
-        }
-        stored_code!($name);
-    };
-}
-
 coded!(
     /// How a coordinator is placed in the post (seed: 専任の配置).
     Placement {

@@ -7,7 +7,7 @@
 //! the April before. A child born between April 2 of year Y and April 1 of Y+1 enters elementary
 //! school on April 1 of Y+7.
 
-use time::{Date, Duration, Month, Weekday};
+use time::{Date, Duration, Month};
 
 use crate::japanese_date::{era_year, format_date};
 
@@ -91,7 +91,9 @@ impl Stage {
 
     pub fn label(self) -> String {
         match self {
-            Stage::BeforeClass => "0歳児クラス入園前".into(),
+            // Born after April 1 of this fiscal year: a baby joins the 0歳児 class in the year
+            // of birth (and stays in it the next year, being 0 on April 1).
+            Stage::BeforeClass => "0歳児クラス（今年度生まれ）".into(),
             Stage::Preschool(3) => "年少（3歳児クラス）".into(),
             Stage::Preschool(4) => "年中（4歳児クラス）".into(),
             Stage::Preschool(5) => "年長（5歳児クラス）".into(),
@@ -130,8 +132,9 @@ pub enum Phase {
 impl Phase {
     pub fn label(self) -> &'static str {
         match self {
-            Phase::Infancy => "乳児期（0〜2歳児）",
-            Phase::Preschool => "幼児期（3〜5歳児）",
+            // In law 乳児 is under one year: the 0–2 classes are 乳幼児, the 未満児 of nurseries.
+            Phase::Infancy => "乳幼児期（0〜2歳児クラス）",
+            Phase::Preschool => "幼児期（3〜5歳児クラス）",
             Phase::Elementary => "小学校",
             Phase::JuniorHigh => "中学校",
             Phase::HighSchool => "高校・高等部",
@@ -142,7 +145,7 @@ impl Phase {
 
 /// The birth dates that bound the life stages in fiscal year `fy` (holds not counted): a child
 /// born on or before the first is 卒業後, the second 高校・高等部, then 中学校, 小学校, 幼児期;
-/// after the last, 乳児期. One place for every count by life stage that reads birth dates only.
+/// after the last, 乳幼児期. One place for every count by life stage that reads birth dates only.
 pub fn phase_edges(fy: i32) -> [(Date, Phase); 5] {
     let edge = |years_back: i32| {
         Date::from_calendar_date(fy - years_back, Month::April, 1).unwrap_or(Date::MIN)
@@ -299,6 +302,8 @@ pub struct SchoolCalendar {
 /// The kinds of transition (移行) a coordinator plans for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TransitionKind {
+    /// 家庭・児童発達支援 → 保育所・幼稚園・認定こども園 (入園)
+    ToNursery,
     /// 保育所・幼稚園 → 小学校 (就学)
     ToElementary,
     ToJuniorHigh,
@@ -313,7 +318,8 @@ pub enum TransitionKind {
 }
 
 impl TransitionKind {
-    pub const ALL: [TransitionKind; 6] = [
+    pub const ALL: [TransitionKind; 7] = [
+        TransitionKind::ToNursery,
         TransitionKind::ToElementary,
         TransitionKind::ToJuniorHigh,
         TransitionKind::ToHighSchool,
@@ -324,6 +330,7 @@ impl TransitionKind {
 
     pub fn code(self) -> &'static str {
         match self {
+            TransitionKind::ToNursery => "nursery",
             TransitionKind::ToElementary => "elementary",
             TransitionKind::ToJuniorHigh => "junior_high",
             TransitionKind::ToHighSchool => "high_school",
@@ -335,6 +342,7 @@ impl TransitionKind {
 
     pub fn label(self) -> &'static str {
         match self {
+            TransitionKind::ToNursery => "入園（保育所・幼稚園・こども園）",
             TransitionKind::ToElementary => "就学（保育所・幼稚園→小学校）",
             TransitionKind::ToJuniorHigh => "小学校→中学校",
             TransitionKind::ToHighSchool => "中学校→高校・特別支援学校高等部",
@@ -404,44 +412,6 @@ pub fn month_day_from(anchor: Date, months: i32, day: u8) -> Date {
     let moved = add_months(first, months);
     let last = time::util::days_in_month(moved.month(), moved.year());
     moved.replace_day(day.clamp(1, last)).unwrap_or(moved)
-}
-
-/// A Japanese public holiday (国民の祝日, 振替休日, 国民の休日), by the maintained `jpholiday` tables.
-pub fn holiday_name(d: Date) -> Option<String> {
-    let naive = jpholiday::chrono::NaiveDate::from_ymd_opt(
-        d.year(),
-        u32::from(u8::from(d.month())),
-        u32::from(d.day()),
-    )?;
-    jpholiday::jpholiday::JPHoliday::new().is_holiday_name(&naive)
-}
-
-/// A day a municipal office or school is open: not a weekend, a public holiday, or the year-end
-/// closure of December 29 to January 3 (行政機関の休日に関する法律).
-pub fn is_working_day(d: Date) -> bool {
-    let year_end = matches!(
-        (d.month(), d.day()),
-        (Month::December, 29..=31) | (Month::January, 1..=3)
-    );
-    !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
-        && !year_end
-        && holiday_name(d).is_none()
-}
-
-/// The working day on or before `d`: a deadline on a holiday is met the day before.
-pub fn working_day_on_or_before(mut d: Date) -> Date {
-    while !is_working_day(d) {
-        d -= Duration::days(1);
-    }
-    d
-}
-
-/// The working day on or after `d`.
-pub fn working_day_on_or_after(mut d: Date) -> Date {
-    while !is_working_day(d) {
-        d += Duration::days(1);
-    }
-    d
 }
 
 /// 2027年4月1日（令和9年）, as the 就学早見表 prints each entry date.
@@ -604,34 +574,6 @@ mod tests {
         assert_eq!(month_day_from(entry, -8, 31), date!(2026 - 08 - 31));
         assert_eq!(month_day_from(entry, -2, 31), date!(2027 - 02 - 28));
         assert_eq!(month_day_from(entry, 1, 31), date!(2027 - 05 - 31));
-    }
-
-    #[test]
-    fn working_days_skip_weekends_holidays_and_the_year_end() {
-        // 2027-01-31 is a Sunday: a 「1月31日まで」 deadline is met on Friday the 29th.
-        assert_eq!(
-            working_day_on_or_before(date!(2027 - 01 - 31)),
-            date!(2027 - 01 - 29)
-        );
-        // 2026-11-23 勤労感謝の日 (Monday).
-        assert_eq!(
-            holiday_name(date!(2026 - 11 - 23)).as_deref(),
-            Some("勤労感謝の日")
-        );
-        assert_eq!(
-            working_day_on_or_after(date!(2026 - 11 - 21)),
-            date!(2026 - 11 - 24)
-        );
-        // Golden Week 2027: 5/3 憲法記念日, 5/4 みどりの日, 5/5 こどもの日 (Mon–Wed).
-        assert_eq!(
-            working_day_on_or_after(date!(2027 - 05 - 01)),
-            date!(2027 - 05 - 06)
-        );
-        assert_eq!(
-            working_day_on_or_after(date!(2026 - 12 - 29)),
-            date!(2027 - 01 - 04)
-        );
-        assert!(is_working_day(date!(2026 - 11 - 25)));
     }
 
     proptest! {

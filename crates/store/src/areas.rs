@@ -2,7 +2,10 @@
 //! municipalities ship as master data; areas are made by the administrator.
 
 use serde::Serialize;
-use tsunagu_domain::{kana, people::OperatorKind, Actor, AreaId, MunicipalityId, RegionId};
+use tsunagu_domain::{
+    calendar::YearEndClosure, kana, people::OperatorKind, Actor, AreaId, ChildId, MunicipalityId,
+    RegionId,
+};
 
 use crate::{
     audit::{self, Event, RequestMeta},
@@ -52,6 +55,9 @@ pub struct Area {
     pub eligibility_note: Option<String>,
     /// Active children a full-time coordinator should carry at most (the caseload flag).
     pub caseload_limit: Option<i64>,
+    /// The year-end closure, month-day 「12-29」 to 「01-03」; both empty: none.
+    pub closure_from: Option<String>,
+    pub closure_to: Option<String>,
 }
 
 impl Area {
@@ -64,10 +70,45 @@ impl Area {
             (kind, _) => kind.label().to_owned(),
         }
     }
+
+    /// The area's year-end closure, None when it sets none.
+    pub fn closure(&self) -> Option<YearEndClosure> {
+        closure_from_columns(self.closure_from.as_deref(), self.closure_to.as_deref())
+    }
+}
+
+fn closure_from_columns(from: Option<&str>, to: Option<&str>) -> Option<YearEndClosure> {
+    YearEndClosure::parse(from?, to?)
+}
+
+/// The year-end closure of an area.
+pub async fn closure<'a>(on: impl Into<On<'a>>, area: AreaId) -> Result<Option<YearEndClosure>> {
+    let mut on = on.into();
+    let row: Option<(Option<String>, Option<String>)> =
+        query("SELECT closure_from, closure_to FROM areas WHERE id = $1")
+            .bind(area)
+            .fetch_optional(on.exec())
+            .await?;
+    Ok(row.and_then(|(f, t)| closure_from_columns(f.as_deref(), t.as_deref())))
+}
+
+/// The year-end closure of the area a child belongs to.
+pub async fn closure_of_child<'a>(
+    on: impl Into<On<'a>>,
+    child: ChildId,
+) -> Result<Option<YearEndClosure>> {
+    let mut on = on.into();
+    let row: Option<(Option<String>, Option<String>)> = query(
+        "SELECT a.closure_from, a.closure_to FROM areas a JOIN children c ON c.area_id = a.id WHERE c.id = $1",
+    )
+    .bind(child)
+    .fetch_optional(on.exec())
+    .await?;
+    Ok(row.and_then(|(f, t)| closure_from_columns(f.as_deref(), t.as_deref())))
 }
 
 const AREA_COLUMNS: &str =
-    "id, name, kana, note, active, operator_kind, operator_name, eligibility_note, caseload_limit";
+    "id, name, kana, note, active, operator_kind, operator_name, eligibility_note, caseload_limit, closure_from, closure_to";
 
 /// An area with the municipalities it covers and how many coordinators serve it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -90,6 +131,8 @@ pub struct AreaInput {
     pub operator_name: Option<String>,
     pub eligibility_note: Option<String>,
     pub caseload_limit: Option<i64>,
+    /// The year-end closure (None: the area's offices do not close then).
+    pub closure: Option<YearEndClosure>,
 }
 
 pub async fn regions<'a>(on: impl Into<On<'a>>) -> Result<Vec<Region>> {
@@ -300,8 +343,8 @@ pub async fn create_area(
 ) -> Result<AreaId> {
     let now = crate::now();
     let (id,): (i64,) = query(
-        "INSERT INTO areas (name, kana, note, active, created_at, updated_at, operator_kind, operator_name, eligibility_note, caseload_limit) \
-         VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO areas (name, kana, note, active, created_at, updated_at, operator_kind, operator_name, eligibility_note, caseload_limit, closure_from, closure_to) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(&input.name)
     .bind(&input.kana)
@@ -312,6 +355,8 @@ pub async fn create_area(
     .bind(input.operator_name.as_deref())
     .bind(input.eligibility_note.as_deref())
     .bind(input.caseload_limit)
+    .bind(input.closure.map(|c| YearEndClosure::code(c.from)))
+    .bind(input.closure.map(|c| YearEndClosure::code(c.to)))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| e.on_unique("name"))?;
@@ -335,7 +380,8 @@ pub async fn update_area(
 ) -> Result<()> {
     let changed = query(
         "UPDATE areas SET name = $1, kana = $2, note = $3, active = $4, updated_at = $5, operator_kind = $7, \
-         operator_name = $8, eligibility_note = $9, caseload_limit = $10 WHERE id = $6",
+         operator_name = $8, eligibility_note = $9, caseload_limit = $10, \
+         closure_from = $11, closure_to = $12 WHERE id = $6",
     )
     .bind(&input.name)
     .bind(&input.kana)
@@ -347,6 +393,8 @@ pub async fn update_area(
     .bind(input.operator_name.as_deref())
     .bind(input.eligibility_note.as_deref())
     .bind(input.caseload_limit)
+    .bind(input.closure.map(|c| YearEndClosure::code(c.from)))
+    .bind(input.closure.map(|c| YearEndClosure::code(c.to)))
     .execute(&mut *tx)
     .await
     .map_err(|e| e.on_unique("name"))?;

@@ -43,6 +43,8 @@ pub struct Meeting {
     pub status: MeetingStatus,
     /// The coordinator's time for the meeting, in minutes.
     pub spent_minutes: Option<i64>,
+    /// Raised on every change: the SEQUENCE of the meeting's calendar entry.
+    pub sequence: i64,
 }
 
 impl Meeting {
@@ -155,7 +157,7 @@ pub struct NewMeeting {
 const ITEM_SELECT: &str = "SELECT i.id, i.meeting_id, i.child_id, i.title, i.owner_agency_id, a.name AS owner_agency_name, \
      i.owner_name, i.due_on, i.status FROM action_items i LEFT JOIN agencies a ON a.id = i.owner_agency_id";
 
-const COLUMNS: &str = "m.id, m.child_id, m.area_id, m.purpose, m.starts_at, m.ends_at, m.place, m.online_url, m.agenda, m.minutes, m.decisions, m.status, m.spent_minutes";
+const COLUMNS: &str = "m.id, m.child_id, m.area_id, m.purpose, m.starts_at, m.ends_at, m.place, m.online_url, m.agenda, m.minutes, m.decisions, m.status, m.spent_minutes, m.sequence";
 
 /// Whether `purpose` names the child or a guardian: it goes into calendars and to agencies that
 /// see logistics only, so it may not (PRODUCT.md).
@@ -403,7 +405,8 @@ pub async fn record(
     };
     query(
         "UPDATE meetings SET agenda = $1, minutes = $2, decisions = $3, status = $4, updated_at = $5, \
-         cancelled_at = CASE WHEN $4 = 'cancelled' THEN COALESCE($6, cancelled_at) ELSE NULL END, spent_minutes = $8 WHERE id = $7",
+         cancelled_at = CASE WHEN $4 = 'cancelled' THEN COALESCE($6, cancelled_at) ELSE NULL END, spent_minutes = $8, \
+         sequence = sequence + 1 WHERE id = $7",
     )
     .bind(r.agenda.as_deref())
     .bind(r.minutes.as_deref())
@@ -564,6 +567,65 @@ pub async fn between(
     from: OffsetDateTime,
     until: OffsetDateTime,
 ) -> Result<Vec<Meeting>> {
+    meetings_between(u, from, until, false).await
+}
+
+/// The meetings of a calendar feed: as [`between`], with the cancelled ones (the feed says
+/// STATUS:CANCELLED so calendars drop them) and every purpose that names the child or a
+/// guardian (written before the check existed) replaced by 「支援会議」.
+pub async fn for_calendar(
+    u: &mut Unit,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+) -> Result<Vec<Meeting>> {
+    let mut meetings = meetings_between(u, from, until, true).await?;
+    screen_purposes(u, &mut meetings).await?;
+    Ok(meetings)
+}
+
+/// Replaces each purpose that names the meeting's child or a guardian with nothing (the caller
+/// shows 「支援会議」): calendar files leave Tsunagu.
+pub async fn screen_purposes(u: &mut Unit, meetings: &mut [Meeting]) -> Result<()> {
+    let ids: Vec<i64> = meetings.iter().map(|m| m.id.0).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let list = id_list(ids.iter().copied());
+    let names: Vec<(i64, String, String, String, String)> = query(format!(
+        "SELECT m.id, c.family_name || c.given_name, c.given_name, c.family_kana || c.given_kana, c.given_kana \
+         FROM meetings m JOIN children c ON c.id = m.child_id WHERE m.id IN ({list}) \
+         UNION ALL SELECT m.id, g.name, '', g.kana, '' FROM meetings m JOIN guardians g ON g.child_id = m.child_id \
+         WHERE m.id IN ({list})"
+    ))
+    .fetch_all(&mut *u)
+    .await?;
+    for m in meetings.iter_mut() {
+        let of_this: Vec<String> = names
+            .iter()
+            .filter(|n| n.0 == m.id.0)
+            .flat_map(|n| [n.1.clone(), n.2.clone(), n.3.clone(), n.4.clone()])
+            .collect();
+        if names_someone(&m.purpose, &of_this) {
+            m.purpose.clear();
+        }
+    }
+    Ok(())
+}
+
+/// This installation's random id, for identifiers that leave it (calendar UIDs).
+pub async fn installation_uid(u: &mut Unit) -> Result<String> {
+    let (uid,): (String,) = query("SELECT uid FROM installation WHERE id = 1")
+        .fetch_one(&mut *u)
+        .await?;
+    Ok(uid)
+}
+
+async fn meetings_between(
+    u: &mut Unit,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+    with_cancelled: bool,
+) -> Result<Vec<Meeting>> {
     let actor = u.actor()?;
     let whose = match actor.role {
         Role::Coordinator | Role::Supervisor if !actor.area_ids.is_empty() => format!(
@@ -581,11 +643,12 @@ pub async fn between(
     };
     let rows: Vec<Row> = query(format!(
         "SELECT {COLUMNS}, {} AS sees_child FROM meetings m JOIN children c ON c.id = m.child_id \
-         WHERE {whose} AND m.starts_at >= $1 AND m.starts_at < $2 AND m.status <> 'cancelled' ORDER BY m.starts_at",
+         WHERE {whose} AND m.starts_at >= $1 AND m.starts_at < $2 AND ($3 OR m.status <> 'cancelled') ORDER BY m.starts_at",
         access::visible(&actor, access::today())
     ))
     .bind(from)
     .bind(until)
+    .bind(with_cancelled)
     .fetch_all(&mut *u)
     .await?;
     let shown: Vec<ChildId> = rows

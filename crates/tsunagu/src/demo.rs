@@ -186,6 +186,7 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
             operator_name: operator.map(str::to_owned),
             eligibility_note: Some(eligibility.into()),
             caseload_limit: Some(limit),
+            closure: Some(Default::default()),
         };
         area_ids.push((
             name,

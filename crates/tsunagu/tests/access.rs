@@ -118,7 +118,7 @@ impl Demo {
             .coordinator
             .post(
                 &format!("/api/v1/children/{child}/meetings"),
-                json!({"purpose": "支援の確認", "date": day(days), "start": "10:00", "end": "11:00", "place": "市役所 会議室",
+                json!({"purpose": "支援の確認", "confirm_closed_day": "on", "date": day(days), "start": "10:00", "end": "11:00", "place": "市役所 会議室",
                        "agenda": "議題の目印", "agency_ids": [self.nursery.to_string()], "others": "架空 保護者（母）"}),
             )
             .await;

@@ -1919,7 +1919,7 @@ async fn an_agency_sees_what_the_family_agreed_to_and_a_meetings_logistics() {
     let (_, body) = coordinator
         .post(
             &format!("/api/v1/children/{hidden}/meetings"),
-            json!({"purpose": "就学に向けた支援会議", "date": day(7), "start": "10:00", "end": "11:00",
+            json!({"purpose": "就学に向けた支援会議", "confirm_closed_day": "on", "date": day(7), "start": "10:00", "end": "11:00",
                    "place": "香取市役所 会議室", "agency_ids": [nursery.to_string()], "others": "画面 保護者（母）",
                    "agenda": "園での様子の共有"}),
         )
@@ -3109,4 +3109,121 @@ async fn the_supervisor_sees_the_caseload_and_a_transfer_is_accepted() {
     assert!(text_of(&browser, "#difficulties")
         .await
         .contains("改善傾向"));
+}
+
+/// Whether a page's text shows a date with its weekday: 「2027年2月24日（水）」, 「（火・祝）」.
+fn shows_a_weekday(text: &str) -> bool {
+    ["月", "火", "水", "木", "金", "土", "日"]
+        .iter()
+        .any(|w| text.contains(&format!("日（{w}）")) || text.contains(&format!("日（{w}・祝）")))
+}
+
+/// A meeting on a holiday asks first and names it; every schedule then shows its weekday.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schedules_show_the_weekday_and_a_holiday_asks_first() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let (child,): (i64,) = tsunagu_store::db::query(
+        "SELECT id FROM children WHERE family_name = '見本' AND given_name = 'はると'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let api = common::Api::new(&app, "demo-coordinator").await;
+    let (status, body) = api
+        .post(
+            &format!("/api/v1/children/{child}/transitions"),
+            serde_json::json!({"kind": "nursery", "move_on": "2027-04-01"}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let driver = Driver::start();
+    let browser = driver.browser().await;
+    log_in(
+        &browser,
+        &app.base,
+        "demo-coordinator",
+        tsunagu::demo::password_of("demo-coordinator").unwrap(),
+    )
+    .await;
+    browser
+        .goto(&format!("{}/children/{child}/meetings/new", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-purpose"))
+        .await
+        .unwrap();
+    fill(&browser, "f-purpose", "就学先の見学の振り返り").await;
+    browser
+        .execute(
+            "document.getElementById('f-date').value = '2027-02-23'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("f-confirm_closed_day"))
+        .await
+        .unwrap();
+    let form = text_of(&browser, "main").await;
+    assert!(
+        form.contains("2027年2月23日（火・祝）は天皇誕生日です"),
+        "{form}"
+    );
+    assert_eq!(
+        browser
+            .find(Locator::Id("f-purpose"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("就学先の見学の振り返り"),
+        "kept as typed"
+    );
+    save_screenshot(&browser, "meeting-on-a-holiday").await;
+    browser
+        .find(Locator::Id("f-confirm_closed_day"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("dl.facts"))
+        .await
+        .unwrap();
+    assert!(text_of(&browser, "main")
+        .await
+        .contains("2027年2月23日（火・祝） 10:00"));
+    for page in [
+        format!("/children/{child}"),
+        format!("/children/{child}/transitions"),
+        "/meetings".to_owned(),
+        "/transitions".to_owned(),
+        "/".to_owned(),
+    ] {
+        browser.goto(&format!("{}{page}", app.base)).await.unwrap();
+        let text = text_of(&browser, "main").await;
+        assert!(shows_a_weekday(&text), "{page}: {text}");
+    }
+    save_screenshot(&browser, "child-checklist-weekdays").await;
 }

@@ -152,7 +152,7 @@ async fn notifications_reach_those_who_asked_and_name_no_child(b: Backend) {
     let (status, body) = api
         .post(
             &format!("/api/v1/children/{child}/meetings"),
-            serde_json::json!({"purpose": "就学に向けた情報共有", "date": "2099-03-03", "start": "10:00", "end": "11:00", "agency_ids": [nursery.to_string()]}),
+            serde_json::json!({"purpose": "就学に向けた情報共有", "date": "2034-03-07", "start": "10:00", "end": "11:00", "agency_ids": [nursery.to_string()]}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -252,7 +252,7 @@ async fn an_invitation_is_answered_from_the_inbox(b: Backend) {
     let (status, body) = api
         .post(
             &format!("/api/v1/children/{child}/meetings"),
-            serde_json::json!({"purpose": "回答の確認", "date": in_a_month.to_string(), "start": "10:00", "end": "11:00", "agency_ids": [nursery.to_string()]}),
+            serde_json::json!({"purpose": "回答の確認", "confirm_closed_day": "on", "date": in_a_month.to_string(), "start": "10:00", "end": "11:00", "agency_ids": [nursery.to_string()]}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");

@@ -476,7 +476,7 @@ async fn the_caseload_counts_what_each_coordinator_carries(b: Backend) {
     let born = |days: i64| (t - Duration::days(days)).to_string();
     let mut kids = vec![];
     for (given, birth, extra) in [
-        ("いち", born(400), json!({})), // 乳児期
+        ("いち", born(400), json!({})), // 乳幼児期
         ("に", born(1640), json!({"medical_care": "吸引（日中2回）"})), // 幼児期, 医療的ケア
         ("さん", born(3290), json!({"diagnoses": "ADHD（診断済み）"})), // 小学校, 診断あり
         ("よん", born(4930), json!({})), // 中学校 → B
@@ -516,7 +516,7 @@ async fn the_caseload_counts_what_each_coordinator_carries(b: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, meeting) = a
         .post(&format!("/api/v1/children/{}/meetings", kids[2]),
-              json!({"purpose": "学校との支援会議", "date": day(0), "start": "00:00", "end": "00:30"}))
+              json!({"purpose": "学校との支援会議", "confirm_closed_day": "on", "date": day(0), "start": "00:00", "end": "00:30"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{meeting}");
     let meeting = meeting["id"].as_i64().unwrap();

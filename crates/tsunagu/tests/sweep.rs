@@ -86,7 +86,7 @@ const LISTS: [&str; 23] = [
 ];
 
 /// Routes that name no child: each with why.
-const NOT_CHILD_LINKED: [(&str, &str); 29] = [
+const NOT_CHILD_LINKED: [(&str, &str); 30] = [
     ("/account/", "the user's own account"),
     (
         "/admin/",
@@ -123,6 +123,7 @@ const NOT_CHILD_LINKED: [(&str, &str); 29] = [
         "/api/v1/school-calendar",
         "dates of a birth date typed, no child",
     ),
+    ("/api/v1/calendar", "weekdays and holidays, no child"),
     ("/school-calendar", "dates of a birth date typed, no child"),
     (
         "/api/v1/trainings",
@@ -462,7 +463,7 @@ async fn build(
     let meeting = post_ok(
         coordinator,
         &format!("{base}/meetings"),
-        json!({"purpose": "支援の確認", "date": day(when), "start": "10:00", "end": "11:00", "place": "会議室",
+        json!({"purpose": "支援の確認", "confirm_closed_day": "on", "date": day(when), "start": "10:00", "end": "11:00", "place": "会議室",
                "agency_ids": [invited.to_string()], "others": "掃引 保護者（母）"}),
     )
     .await["id"]

@@ -589,7 +589,7 @@ async fn worklists_of_referrals_and_meetings_narrow_by_filters_in_the_url(b: Bac
     let (status, body) = api
         .post(
             &format!("/api/v1/children/{child}/meetings"),
-            serde_json::json!({"purpose": "一覧に出る会議", "date": "2099-03-03", "start": "10:00", "end": "11:00", "agency_ids": [nursery.to_string()]}),
+            serde_json::json!({"purpose": "一覧に出る会議", "date": "2034-03-07", "start": "10:00", "end": "11:00", "agency_ids": [nursery.to_string()]}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -917,7 +917,7 @@ async fn worklists_of_plans_consultations_and_action_items_narrow_by_filters_in_
     let in_ten_days = (time::OffsetDateTime::now_utc() + time::Duration::days(10))
         .date()
         .to_string();
-    for (child, review_on) in [(soon, in_ten_days.as_str()), (later, "2099-04-01")] {
+    for (child, review_on) in [(soon, in_ten_days.as_str()), (later, "2034-04-03")] {
         let (status, body) = api
             .post(
                 &format!("/api/v1/children/{child}/plans"),
@@ -1125,14 +1125,14 @@ async fn the_childs_page_opens_on_what_matters_today(b: Backend) {
     let (status, body) = api
         .post(
             &format!("/api/v1/children/{child}/plans"),
-            serde_json::json!({"needs": "要約の確認", "review_on": "2099-04-01", "goal": ["目標"], "who": ["保育園"], "how": [""], "by_when": [""]}),
+            serde_json::json!({"needs": "要約の確認", "review_on": "2034-04-03", "goal": ["目標"], "who": ["保育園"], "how": [""], "by_when": [""]}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = api
         .post(
             &format!("/api/v1/children/{child}/meetings"),
-            serde_json::json!({"purpose": "要約に出る会議", "date": "2099-03-03", "start": "10:00", "end": "11:00", "agency_ids": [nursery.to_string()]}),
+            serde_json::json!({"purpose": "要約に出る会議", "date": "2034-03-07", "start": "10:00", "end": "11:00", "agency_ids": [nursery.to_string()]}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -1142,7 +1142,7 @@ async fn the_childs_page_opens_on_what_matters_today(b: Backend) {
     let summary = &summary[..summary.find("</section>").unwrap()];
     assert!(summary.contains("有効 1件"), "{summary}");
     assert!(summary.contains("第1版・見直し"), "{summary}");
-    assert!(summary.contains("2099年4月1日"));
+    assert!(summary.contains("2034年4月3日（月）"));
     assert!(summary.contains("返事待ち 1件"));
     assert!(
         summary.contains(&format!("href=\"/meetings/{meeting}\"")),

@@ -39,7 +39,7 @@ use crate::{auth::Auth, routing::Router, AppError, AppState};
         crate::children::api::list_team, crate::children::api::add_team, crate::children::api::end_team,
         crate::plans::api_history, crate::plans::api_create, crate::plans::api_update, crate::plans::api_review,
         crate::network::api_network,
-        crate::transitions::school_calendar::api, crate::transitions::calendar::api,
+        crate::transitions::school_calendar::api, crate::transitions::calendar::api, crate::transitions::working_days::api,
         crate::transitions::api_child, crate::transitions::api_create, crate::transitions::api_show,
         crate::transitions::api_status, crate::transitions::api_add_item, crate::transitions::api_set_item, crate::transitions::api_update_item,
         crate::handovers::api_create, crate::handovers::api_inbox, crate::handovers::api_show, crate::handovers::api_update,

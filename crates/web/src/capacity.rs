@@ -18,7 +18,7 @@ use tsunagu_store::{
 };
 
 use crate::{
-    agencies::parse_date,
+    agencies::{parse_date, parse_schedule_date},
     auth::Auth,
     error::into_form_errors,
     extract::{Deferred, Form, Json as JsonBody, Query},
@@ -85,7 +85,8 @@ pub fn check_visit(f: &VisitFields) -> Result<NewVisit, AppError> {
     let visitors = e.required_line("visitors", "訪問した人", &f.visitors);
     let purpose = e.required_line("purpose", "目的", &f.purpose);
     let advice = e.optional_text("advice", "助言した内容", &f.advice);
-    let follow_up_on = parse_date(&mut e, "follow_up_on", "フォローの予定日", &f.follow_up_on);
+    let follow_up_on =
+        parse_schedule_date(&mut e, "follow_up_on", "フォローの予定日", &f.follow_up_on);
     let spent_minutes = e.optional_number(
         "spent_minutes",
         "かかった時間は0〜1440の分で入力してください。",

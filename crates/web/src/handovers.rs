@@ -458,7 +458,11 @@ pub fn document(s: &HandoverSheet) -> Document {
     ) {
         head.push((
             "移行",
-            format!("{}（{}）", kind.label(), japanese_date::format_date(on)),
+            format!(
+                "{}（{}）",
+                kind.label(),
+                tsunagu_domain::calendar::day_label(on)
+            ),
         ));
     }
     let mut sections = vec![Section::new("引継ぎの概要").fields(head)];

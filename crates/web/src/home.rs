@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::{extract::State, response::Html, routing::get};
 use time::{Date, Duration};
-use tsunagu_domain::{japanese_date, Role};
+use tsunagu_domain::{calendar, japanese_date, Role};
 use tsunagu_store::{consents, notes, plans, referrals, tokens, users};
 
 use crate::{
@@ -250,9 +250,9 @@ async fn coordinator_cards(
                     .map(|p| {
                         Line::to(
                             format!(
-                                "{}{}まで：{}さんの支援計画（第{}版）",
+                                "{}{}まで：{}さんの支援計画（コーディネーター作成・第{}版）",
                                 late(p.review_on, today),
-                                japanese_date::format_date(p.review_on),
+                                calendar::day_label(p.review_on),
                                 p.child_name,
                                 p.version
                             ),
@@ -273,7 +273,7 @@ async fn coordinator_cards(
                             format!(
                                 "{}{}まで：{}さん {}",
                                 late(i.due_on, today),
-                                japanese_date::format_date(i.due_on),
+                                calendar::day_label(i.due_on),
                                 i.child_name,
                                 i.title
                             ),
@@ -298,7 +298,7 @@ async fn coordinator_cards(
                                 "{}さんの{}（{}まで）",
                                 e.child_name,
                                 e.what,
-                                japanese_date::format_date(e.until)
+                                calendar::day_label(e.until)
                             ),
                             format!("/children/{}", e.child_id),
                         )
@@ -376,7 +376,7 @@ async fn covering(u: &mut Unit, today: Date) -> Result<Vec<Line>, AppError> {
                     format!(
                         "{}{}まで：{}さん {}「{}」（{}さんの担当）",
                         late(c.due_on, today),
-                        japanese_date::format_date(c.due_on),
+                        calendar::day_label(c.due_on),
                         c.child_name,
                         what,
                         c.title.chars().take(20).collect::<String>(),
@@ -404,7 +404,7 @@ async fn follow_ups(u: &mut Unit, today: Date) -> Result<Vec<Line>, AppError> {
                     format!(
                         "{}{}：{who}（{}）",
                         late(on, today),
-                        japanese_date::format_date(on),
+                        calendar::day_label(on),
                         c.concern.chars().take(20).collect::<String>()
                     ),
                     format!("/consultations/{}", c.id),
@@ -424,7 +424,7 @@ async fn follow_ups(u: &mut Unit, today: Date) -> Result<Vec<Line>, AppError> {
                         format!(
                             "{}{}：巡回相談のフォロー {}（{}）",
                             late(on, today),
-                            japanese_date::format_date(on),
+                            calendar::day_label(on),
                             v.agency_name,
                             v.purpose.chars().take(20).collect::<String>()
                         ),
@@ -602,7 +602,12 @@ async fn week_meetings(u: &mut Unit, today: Date) -> Result<Vec<Line>, AppError>
                 let day = if t.date() == today {
                     "今日".to_owned()
                 } else {
-                    format!("{}月{}日", u8::from(t.month()), t.day())
+                    format!(
+                        "{}月{}日（{}）",
+                        u8::from(t.month()),
+                        t.day(),
+                        calendar::weekday_suffix(t.date())
+                    )
                 };
                 Line::to(
                     format!(
@@ -627,7 +632,7 @@ async fn due_items(u: &mut Unit, today: Date) -> Result<Vec<Line>, AppError> {
             .into_iter()
             .map(|i| {
                 let (due, mark) = match i.due_on {
-                    Some(d) => (japanese_date::format_date(d), late(d, today)),
+                    Some(d) => (calendar::day_label(d), late(d, today)),
                     None => (String::new(), ""),
                 };
                 Line::to(

@@ -225,6 +225,19 @@ pub mod filters {
         Ok(japanese_date::format_date(d.value()))
     }
 
+    /// 2026年12月10日（木）, 2027年2月23日（火・祝）: a date on a schedule.
+    pub fn day(d: impl Value<time::Date>, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(tsunagu_domain::calendar::day_label(d.value()))
+    }
+
+    /// 2026年12月10日（木） 10:00: when a meeting is, in Japan time.
+    pub fn daytime(
+        t: impl Value<OffsetDateTime>,
+        _: &dyn askama::Values,
+    ) -> askama::Result<String> {
+        Ok(tsunagu_domain::calendar::daytime_label(t.value()))
+    }
+
     /// 2026年4月1日 9:05
     pub fn datetime(
         t: impl Value<OffsetDateTime>,

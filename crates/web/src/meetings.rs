@@ -13,7 +13,8 @@ use serde::Deserialize;
 use time::{OffsetDateTime, PrimitiveDateTime};
 use tsunagu_domain::{
     access::Purpose,
-    japanese_date::{self, JST},
+    calendar::{self, YearEndClosure},
+    japanese_date::JST,
     meeting::MeetingStatus,
     validation::Errors,
     ActionItemId, AgencyId, MeetingId,
@@ -21,6 +22,7 @@ use tsunagu_domain::{
 use tsunagu_store::{
     access,
     agencies::{self, AgencyRef},
+    areas,
     children::{self, ChildId},
     meetings::{self, MeetingRecord, MeetingView, NewActionItem, NewMeeting, NewParticipant},
     Page,
@@ -29,7 +31,7 @@ use tsunagu_store::{
 use tsunagu_documents::pdf::{Document, Section};
 
 use crate::{
-    agencies::parse_date,
+    agencies::{parse_date, parse_schedule_date},
     auth::Auth,
     extract::{Deferred, Form, Json as JsonBody, Query},
     layout::{filters, Layout},
@@ -81,6 +83,9 @@ pub struct MeetingFields {
     pub agency_ids: Vec<String>,
     /// Other participants (family, the child), one a line: 名前（役割）.
     pub others: String,
+    /// `on` (or `true`) to keep a date that falls on a weekend, a holiday or the area's year-end
+    /// closure; without it such a date is refused with the holiday's name (`date`).
+    pub confirm_closed_day: String,
 }
 
 fn at(e: &mut Errors, field: &str, date: Option<time::Date>, hm: &str) -> Option<OffsetDateTime> {
@@ -98,12 +103,26 @@ fn at(e: &mut Errors, field: &str, date: Option<time::Date>, hm: &str) -> Option
     }
 }
 
-pub fn check(f: &MeetingFields, agencies: &[AgencyRef]) -> Result<NewMeeting, AppError> {
+/// Checks a meeting as typed; `closure` is the area's year-end closure, for the question a
+/// date on a closed day asks.
+pub fn check(
+    f: &MeetingFields,
+    agencies: &[AgencyRef],
+    closure: Option<&YearEndClosure>,
+) -> Result<NewMeeting, AppError> {
     let mut e = Errors::new();
     let purpose = e.required_line("purpose", "会議の目的", &f.purpose);
-    let date = parse_date(&mut e, "date", "日付", &f.date);
+    let date = parse_schedule_date(&mut e, "date", "日付", &f.date);
     if date.is_none() && e.get("date").is_none() {
         e.add("date", "日付を入力してください。");
+    }
+    let confirmed = matches!(f.confirm_closed_day.trim(), "on" | "true" | "1");
+    if let Some(reason) = date
+        .filter(|_| !confirmed)
+        .and_then(|d| calendar::closed_reason(d, closure).map(|r| (d, r)))
+        .map(|(d, r)| format!("{}は{r}です。この日に開くときは「閉庁日でもこの日に予定する」に印を付けてください。", calendar::day_label(d)))
+    {
+        e.add("date", reason);
     }
     let starts_at = at(&mut e, "start", date, &f.start);
     let ends_at = at(&mut e, "end", date, &f.end);
@@ -208,7 +227,8 @@ async fn create(
     let access = access::child(&mut u, ChildId(id), Purpose::Write, "meeting.create").await?;
     let Form(form) = form.parse()?;
     let all = chosen_agencies(&mut u, &form.agency_ids).await?;
-    let created = match check(&form, &all) {
+    let closure = areas::closure_of_child(&mut *u, ChildId(id)).await?;
+    let created = match check(&form, &all, closure.as_ref()) {
         Ok(new) => meetings::create(&mut u, &access, &new)
             .await
             .map_err(AppError::from),
@@ -274,7 +294,7 @@ fn when(v: &MeetingView) -> String {
     let end = v.meeting.ends_at.to_offset(JST);
     format!(
         "{}〜{}:{:02}",
-        japanese_date::format_datetime(v.meeting.starts_at),
+        calendar::daytime_label(v.meeting.starts_at),
         end.hour(),
         end.minute()
     )
@@ -385,7 +405,7 @@ fn minutes_document(m: &MeetingView) -> Document {
             vec![
                 i.title.clone(),
                 owner,
-                i.due_on.map(japanese_date::format_date).unwrap_or_default(),
+                i.due_on.map(calendar::day_label).unwrap_or_default(),
             ]
         })
         .collect::<Vec<_>>();
@@ -425,9 +445,10 @@ async fn minutes_pdf(mut u: Unit, Path(id): Path<MeetingId>) -> Result<Response,
 }
 
 async fn ics(mut u: Unit, Path(id): Path<MeetingId>) -> Result<Response, AppError> {
-    let m = meetings::get(&mut u, id).await?;
-    let uid = format!("meeting-{id}@tsunagu");
-    let summary = format!("支援会議：{}", m.meeting.purpose);
+    let mut m = meetings::get(&mut u, id).await?;
+    meetings::screen_purposes(&mut u, std::slice::from_mut(&mut m.meeting)).await?;
+    let uid = tsunagu_documents::ics::meeting_uid(id.0, &meetings::installation_uid(&mut u).await?);
+    let summary = calendar_summary(&m.meeting.purpose);
     let event = tsunagu_documents::ics::Event {
         uid: &uid,
         summary: &summary,
@@ -437,6 +458,7 @@ async fn ics(mut u: Unit, Path(id): Path<MeetingId>) -> Result<Response, AppErro
         url: m.meeting.online_url.as_deref(),
         description: None,
         cancelled: m.meeting.is_cancelled(),
+        sequence: m.meeting.sequence,
     };
     let body = tsunagu_documents::ics::calendar(&event, OffsetDateTime::now_utc());
     let mut response = body.into_response();
@@ -535,7 +557,7 @@ fn item_of(form: &ItemFields) -> Result<NewActionItem, AppError> {
     let mut e = Errors::new();
     let title = e.required_line("title", "決定事項・役割分担", &form.title);
     let owner_name = e.optional_line("owner_name", "担当者", &form.owner_name);
-    let due_on = parse_date(&mut e, "due_on", "期限", &form.due_on);
+    let due_on = parse_schedule_date(&mut e, "due_on", "期限", &form.due_on);
     let owner = form.owner_agency_id.trim();
     let owner_agency_id = if owner.is_empty() {
         None
@@ -644,7 +666,12 @@ pub async fn api_create(
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let access = access::child(&mut u, ChildId(id), Purpose::Write, "meeting.create").await?;
     let JsonBody(body) = body.parse()?;
-    let new = check(&body, &chosen_agencies(&mut u, &body.agency_ids).await?)?;
+    let closure = areas::closure_of_child(&mut *u, ChildId(id)).await?;
+    let new = check(
+        &body,
+        &chosen_agencies(&mut u, &body.agency_ids).await?,
+        closure.as_ref(),
+    )?;
     let meeting = meetings::create(&mut u, &access, &new).await?;
     Ok((
         StatusCode::CREATED,
@@ -762,26 +789,33 @@ async fn issue_feed(
     Ok(Html(page.render()?))
 }
 
+/// 「支援会議：就学に向けた情報共有」, or 「支援会議」 alone when the purpose was screened out.
+fn calendar_summary(purpose: &str) -> String {
+    if purpose.trim().is_empty() {
+        "支援会議".to_owned()
+    } else {
+        format!("支援会議：{purpose}")
+    }
+}
+
 /// A user's meetings as a calendar feed, from 30 days ago to a year ahead; the secret URL is the key.
 async fn feed(mut u: Unit, Path(token): Path<String>) -> Result<Response, AppError> {
     tsunagu_store::calendar_feeds::act_as(&mut u, &token)
         .await?
         .ok_or(AppError::NotFound)?;
     let now = OffsetDateTime::now_utc();
-    let items = meetings::between(
+    let items = meetings::for_calendar(
         &mut u,
         now - time::Duration::days(30),
         now + time::Duration::days(365),
     )
     .await?;
+    let installation = meetings::installation_uid(&mut u).await?;
     let uids: Vec<String> = items
         .iter()
-        .map(|m| format!("meeting-{}@tsunagu", m.id))
+        .map(|m| tsunagu_documents::ics::meeting_uid(m.id.0, &installation))
         .collect();
-    let summaries: Vec<String> = items
-        .iter()
-        .map(|m| format!("支援会議：{}", m.purpose))
-        .collect();
+    let summaries: Vec<String> = items.iter().map(|m| calendar_summary(&m.purpose)).collect();
     let events: Vec<tsunagu_documents::ics::Event<'_>> = items
         .iter()
         .enumerate()
@@ -794,6 +828,7 @@ async fn feed(mut u: Unit, Path(token): Path<String>) -> Result<Response, AppErr
             url: m.online_url.as_deref(),
             description: None,
             cancelled: m.is_cancelled(),
+            sequence: m.sequence,
         })
         .collect();
     let mut response = tsunagu_documents::ics::calendar_of(&events, now).into_response();

@@ -24,7 +24,7 @@ use tsunagu_store::{
 };
 
 use crate::{
-    agencies::parse_date,
+    agencies::{parse_date, parse_schedule_date},
     auth::Auth,
     extract::{Deferred, Form, Json as JsonBody, Query},
     layout::{filters, Layout},
@@ -71,7 +71,7 @@ fn check(f: &ReferralFields) -> Result<NewReferral, AppError> {
     if reason.is_empty() {
         e.add("reason", "つなぐ理由を入力してください。");
     }
-    let desired_on = parse_date(&mut e, "desired_on", "希望日", &f.desired_on);
+    let desired_on = parse_schedule_date(&mut e, "desired_on", "希望日", &f.desired_on);
     let parts: Vec<SharePart> = f
         .parts
         .iter()

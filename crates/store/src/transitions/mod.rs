@@ -221,10 +221,14 @@ pub async fn insert(
     new: &NewTransition,
     actor: Option<&Actor>,
 ) -> Result<TransitionId> {
-    let lines: Vec<TemplateItem> = query("SELECT id, kind, title, owner, month_offset, day, sort_order FROM transition_template_items WHERE kind = $1 ORDER BY sort_order, id")
-        .bind(new.kind.code())
-        .fetch_all(&mut *tx)
-        .await?;
+    let closure = crate::areas::closure_of_child(&mut *tx, child).await?;
+    let lines: Vec<TemplateItem> = query(format!(
+        "SELECT {} FROM transition_template_items WHERE kind = $1 ORDER BY sort_order, id",
+        template::TEMPLATE_COLUMNS
+    ))
+    .bind(new.kind.code())
+    .fetch_all(&mut *tx)
+    .await?;
     let (id,): (i64,) = query(
         "INSERT INTO transitions (child_id, kind, move_on, from_agency_id, to_agency_id, to_name, status, note, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'planned', $7, $8, $9) RETURNING id",
@@ -248,7 +252,7 @@ pub async fn insert(
             &line.title,
             &line.owner,
             None,
-            Some(line.due_for(new.move_on)),
+            Some(line.due_for(new.move_on, closure.as_ref())),
             n as i64,
         )
         .await?;

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use time::Date;
 use tsunagu_domain::{
+    calendar::{self, IfClosed, YearEndClosure},
     school_year::{self, TransitionKind},
     Actor, Role,
 };
@@ -26,26 +27,36 @@ pub struct TemplateItem {
     /// Day of that month (the month's last day when it has fewer).
     pub day: i64,
     pub sort_order: i64,
+    /// Where the date moves when the area is closed then: `before` or `after`.
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String, example = "before")]
+    pub if_closed: IfClosed,
 }
 
+/// The columns a template line is read with.
+pub(crate) const TEMPLATE_COLUMNS: &str =
+    "id, kind, title, owner, month_offset, day, sort_order, if_closed";
+
 impl TemplateItem {
-    /// Where the item falls for a move on `move_on`: a working day on or before the template's date.
-    pub fn due_for(&self, move_on: Date) -> Date {
+    /// Where the item falls for a move on `move_on`: the template's date, moved to the working
+    /// day before or after it (as the line says) when the area is closed then.
+    pub fn due_for(&self, move_on: Date, closure: Option<&YearEndClosure>) -> Date {
         let on = school_year::month_day_from(
             move_on,
             i32::try_from(self.month_offset).unwrap_or(0),
             u8::try_from(self.day).unwrap_or(1),
         );
-        school_year::working_day_on_or_before(on)
+        calendar::working_day(on, closure, self.if_closed)
     }
 
-    /// 「引越しの2か月前の15日」 in words, for the template page.
+    /// 「2か月前の15日（閉庁日なら前の開庁日）」 in words, for the template page.
     pub fn when_label(&self) -> String {
-        match self.month_offset {
+        let day = match self.month_offset {
             0 => format!("移行する月の{}日", self.day),
             n if n < 0 => format!("{}か月前の{}日", -n, self.day),
             n => format!("{n}か月後の{}日", self.day),
-        }
+        };
+        format!("{day}（閉庁日なら{}）", self.if_closed.label())
     }
 }
 
@@ -55,11 +66,11 @@ pub async fn template<'a>(
 ) -> Result<Vec<TemplateItem>> {
     let mut on = on.into();
     match kind {
-        Some(k) => query("SELECT id, kind, title, owner, month_offset, day, sort_order FROM transition_template_items WHERE kind = $1 ORDER BY sort_order, id")
+        Some(k) => query(format!("SELECT {TEMPLATE_COLUMNS} FROM transition_template_items WHERE kind = $1 ORDER BY sort_order, id"))
             .bind(k.code())
             .fetch_all(on.exec())
             .await,
-        None => query("SELECT id, kind, title, owner, month_offset, day, sort_order FROM transition_template_items ORDER BY kind, sort_order, id")
+        None => query(format!("SELECT {TEMPLATE_COLUMNS} FROM transition_template_items ORDER BY kind, sort_order, id"))
             .fetch_all(on.exec())
             .await,
     }
@@ -74,6 +85,7 @@ pub struct TemplateLine {
     pub month_offset: i32,
     pub day: u8,
     pub sort_order: i64,
+    pub if_closed: IfClosed,
 }
 
 fn may_edit_template(actor: &Actor) -> Result<()> {
@@ -97,7 +109,7 @@ pub async fn save_template_item(
     let mut tx = db.begin().await?;
     let id = match id {
         Some(id) => {
-            let changed = query("UPDATE transition_template_items SET kind = $1, title = $2, owner = $3, month_offset = $4, day = $5, sort_order = $6 WHERE id = $7")
+            let changed = query("UPDATE transition_template_items SET kind = $1, title = $2, owner = $3, month_offset = $4, day = $5, sort_order = $6, if_closed = $8 WHERE id = $7")
                 .bind(line.kind.code())
                 .bind(&line.title)
                 .bind(&line.owner)
@@ -105,6 +117,7 @@ pub async fn save_template_item(
                 .bind(i64::from(line.day))
                 .bind(line.sort_order)
                 .bind(id)
+                .bind(line.if_closed.code())
                 .execute(&mut tx)
                 .await?;
             if changed == 0 {
@@ -113,13 +126,14 @@ pub async fn save_template_item(
             id
         }
         None => {
-            let (id,): (i64,) = query("INSERT INTO transition_template_items (kind, title, owner, month_offset, day, sort_order) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            let (id,): (i64,) = query("INSERT INTO transition_template_items (kind, title, owner, month_offset, day, sort_order, if_closed) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                 .bind(line.kind.code())
                 .bind(&line.title)
                 .bind(&line.owner)
                 .bind(i64::from(line.month_offset))
                 .bind(i64::from(line.day))
                 .bind(line.sort_order)
+                .bind(line.if_closed.code())
                 .fetch_one(&mut tx)
                 .await?;
             id

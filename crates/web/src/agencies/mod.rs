@@ -12,6 +12,7 @@ use time::Date;
 use tsunagu_documents::csv::{safe_cell, to_excel_csv};
 use tsunagu_domain::{
     directory::{self, SERVICES},
+    japanese_date::DateRange,
     validation::Errors,
     AreaId, MunicipalityId,
 };
@@ -119,19 +120,56 @@ pub fn format_contact(c: &Contact) -> String {
 }
 
 /// A typed date ([`tsunagu_domain::japanese_date::parse_typed`]); empty is None, anything else
-/// that is not a date is a problem of `field`.
+/// that is not a date of a record (1900 to ten years ahead) is a problem of `field`.
 pub fn parse_date(errors: &mut Errors, field: &str, label: &str, value: &str) -> Option<Date> {
+    parse_date_in(errors, field, label, value, DateRange::Record)
+}
+
+/// A birth date: 1900 to a year from today.
+pub fn parse_birth_date(
+    errors: &mut Errors,
+    field: &str,
+    label: &str,
+    value: &str,
+) -> Option<Date> {
+    parse_date_in(errors, field, label, value, DateRange::Birth)
+}
+
+/// A date on a schedule: within ten years of today.
+pub fn parse_schedule_date(
+    errors: &mut Errors,
+    field: &str,
+    label: &str,
+    value: &str,
+) -> Option<Date> {
+    parse_date_in(errors, field, label, value, DateRange::Schedule)
+}
+
+fn parse_date_in(
+    errors: &mut Errors,
+    field: &str,
+    label: &str,
+    value: &str,
+    range: DateRange,
+) -> Option<Date> {
     if value.trim().is_empty() {
         return None;
     }
-    let parsed = tsunagu_domain::japanese_date::parse_typed(value);
-    if parsed.is_none() {
+    let Some(parsed) = tsunagu_domain::japanese_date::parse_typed(value) else {
         errors.add(
             field,
             format!("{label}は 2026-04-01 の形で入力してください。"),
         );
+        return None;
+    };
+    let today = tsunagu_store::children::today_in_japan();
+    match range.problem(parsed, today, label) {
+        Some(problem) => {
+            errors.add(field, problem);
+            None
+        }
+        None => Some(parsed),
     }
-    parsed
 }
 
 /// Checks every field; answers the input for the store and the problems, each naming its field.
@@ -187,11 +225,13 @@ pub fn validate(fields: &AgencyFields, lookups: &Lookups) -> (AgencyInput, Error
     for s in fields
         .services
         .iter()
-        .map(|s| s.trim())
+        .map(|s| directory::current_service(s))
         .filter(|s| !s.is_empty())
     {
         if SERVICES.contains(&s) {
-            services.push(s.to_owned());
+            if !services.iter().any(|x| x == s) {
+                services.push(s.to_owned());
+            }
         } else {
             e.add("services", "提供サービスの指定が正しくありません。");
         }
@@ -511,6 +551,13 @@ mod date_properties {
 
     proptest! {
         #[test]
+        fn a_date_out_of_range_names_the_range(year in 2100i32..9999) {
+            let mut e = Errors::new();
+            prop_assert_eq!(parse_date(&mut e, "on", "日付", &format!("{year}-04-01")), None);
+            prop_assert!(e.get("on").is_some_and(|m| m.contains("1900年1月1日から")));
+        }
+
+        #[test]
         fn any_text_gives_a_date_or_a_message(text in "\\PC{0,20}") {
             let mut e = Errors::new();
             let parsed = parse_date(&mut e, "on", "日付", &text);
@@ -519,8 +566,9 @@ mod date_properties {
 
         #[test]
         fn dates_are_read_with_dashes_or_slashes_padded_or_not(
-            days in 0i64..60_000, slash in any::<bool>(), pad in any::<bool>()
+            days in 0i64..30_000, slash in any::<bool>(), pad in any::<bool>()
         ) {
+            // 1950 to 2032: within the range of a record's date (1900 to ten years ahead).
             let d = time::macros::date!(1950 - 01 - 01) + time::Duration::days(days);
             let sep = if slash { "/" } else { "-" };
             let text = if pad {

@@ -171,6 +171,7 @@ async fn edit_form(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let area = areas::area(&state.db, AreaId(id)).await?;
+    let closure = super::Operation::closure_fields(area.area.closure());
     let page = FormPage {
         layout: Layout::page(&auth, &format!("地域：{}", area.area.name), "/admin/areas"),
         id: Some(area.area.id),
@@ -193,6 +194,8 @@ async fn edit_form(
                     .caseload_limit
                     .map(|l| l.to_string())
                     .unwrap_or_default(),
+                closure_from: closure.0,
+                closure_to: closure.1,
             },
         },
         errors: Errors::new(),

@@ -3,7 +3,9 @@
 pub mod api;
 pub mod html;
 
-use tsunagu_domain::{people::OperatorKind, validation::Errors, MunicipalityId};
+use tsunagu_domain::{
+    calendar::YearEndClosure, people::OperatorKind, validation::Errors, MunicipalityId,
+};
 use tsunagu_store::areas::AreaInput;
 
 /// Who runs the area and for whom, as submitted (all text, checked in [`area_input`]).
@@ -18,6 +20,22 @@ pub struct Operation {
     pub eligibility_note: String,
     /// Active children a full-time coordinator should carry at most; empty for no flag.
     pub caseload_limit: String,
+    /// First day of the year-end closure, month-day (`12-29`, 「12月29日」); empty with
+    /// `closure_to`: 12月29日〜1月3日.
+    pub closure_from: String,
+    /// Last day of the year-end closure (`01-03`).
+    pub closure_to: String,
+}
+
+impl Operation {
+    /// The fields as the form shows an area's stored operation.
+    pub fn closure_fields(closure: Option<YearEndClosure>) -> (String, String) {
+        let c = closure.unwrap_or_default();
+        (
+            format!("{}月{}日", u8::from(c.from.0), c.from.1),
+            format!("{}月{}日", u8::from(c.to.0), c.to.1),
+        )
+    }
 }
 
 /// Checks an area as submitted from the form or the API.
@@ -79,7 +97,21 @@ pub fn area_input(
         &op.caseload_limit,
         1..=10_000,
     );
+    let closure = match (op.closure_from.trim(), op.closure_to.trim()) {
+        ("", "") => Some(YearEndClosure::default()),
+        (from, to) => {
+            let closure = YearEndClosure::parse(from, to);
+            if closure.is_none() {
+                errors.add(
+                    "closure_from",
+                    "年末年始の閉庁日は「12月29日」「1月3日」のように月と日で入れてください。",
+                );
+            }
+            closure
+        }
+    };
     AreaInput {
+        closure,
         name,
         kana,
         note,

@@ -26,7 +26,7 @@ use tsunagu_store::{
 };
 
 use crate::{
-    agencies::parse_date,
+    agencies::{parse_date, parse_schedule_date},
     auth::Auth,
     error::into_form_errors,
     extract::{Deferred, Form, ListParams, Query},
@@ -203,6 +203,12 @@ pub fn check(f: &ConsultationFields, default_area: Option<AreaId>) -> (Consultat
     };
     if at > OffsetDateTime::now_utc() + time::Duration::hours(1) {
         e.add("at", "日時が未来になっています。");
+    } else if let Some(problem) = tsunagu_domain::japanese_date::DateRange::Record.problem(
+        at.to_offset(JST).date(),
+        tsunagu_store::children::today_in_japan(),
+        "相談の日時",
+    ) {
+        e.add("at", problem);
     }
     if !CHANNELS.contains(&f.channel.as_str()) {
         e.add("channel", "相談の方法を選んでください。");
@@ -229,7 +235,8 @@ pub fn check(f: &ConsultationFields, default_area: Option<AreaId>) -> (Consultat
             }
         },
     };
-    let follow_up_on = parse_date(&mut e, "follow_up_on", "次回フォロー日", &f.follow_up_on);
+    let follow_up_on =
+        parse_schedule_date(&mut e, "follow_up_on", "次回フォロー日", &f.follow_up_on);
     let category_ids = f
         .category_ids
         .iter()

@@ -24,7 +24,7 @@ use tsunagu_store::children::{
     Accommodation, BenefitCertificate, Certificate, ChildInput, ChildView, Guardian,
 };
 
-use crate::agencies::parse_date;
+use crate::agencies::{parse_birth_date, parse_date};
 
 /// A child as typed into the form or sent to the API. Lists come as parallel arrays: the n-th
 /// `guardian_name` goes with the n-th `guardian_kana`, and so on; empty rows are skipped.
@@ -101,7 +101,7 @@ pub fn validate(f: &ChildFields, today: Date) -> (ChildInput, Errors) {
         e.add("birth_date", "生年月日を入力してください。");
         None
     } else {
-        let d = parse_date(&mut e, "birth_date", "生年月日", &f.birth_date);
+        let d = parse_birth_date(&mut e, "birth_date", "生年月日", &f.birth_date);
         if d.is_some_and(|d| d > today) {
             e.add("birth_date", "生年月日が未来の日付になっています。");
         }

@@ -180,7 +180,7 @@ fn document(r: &Resolved, entries: &[CalendarEntry]) -> Document {
             .iter()
             .map(|e| {
                 vec![
-                    japanese_date::format_date(e.move_on),
+                    tsunagu_domain::calendar::day_label(e.move_on),
                     e.child_name.clone(),
                     e.kind_label.clone(),
                     printing::or_dash(&e.from_name),

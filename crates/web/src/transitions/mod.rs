@@ -6,6 +6,7 @@ mod api;
 pub(crate) mod calendar;
 pub(crate) mod school_calendar;
 mod template;
+pub(crate) mod working_days;
 
 use askama::Template;
 use axum::{
@@ -32,7 +33,7 @@ use tsunagu_store::{
 };
 
 use crate::{
-    agencies::parse_date,
+    agencies::parse_schedule_date,
     auth::Auth,
     error::into_form_errors,
     extract::{Deferred, Form, Query},
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/transition-items/{id}", post(edit_item))
         .route("/transition-items/{id}/{state}", post(set_item))
         .merge(school_calendar::router())
+        .merge(working_days::router())
         .merge(calendar::router())
         .merge(template::router())
         .merge(api::router())
@@ -62,7 +64,7 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, Default, Clone, serde::Serialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct TransitionFields {
-    /// elementary, junior_high, high_school, after_graduation, change_of_school, move
+    /// nursery, elementary, junior_high, high_school, after_graduation, change_of_school, move
     pub kind: String,
     /// YYYY-MM-DD
     pub move_on: String,
@@ -81,7 +83,7 @@ pub fn check_transition(
     if kind.is_none() {
         e.add("kind", "移行の種類を選んでください。");
     }
-    let move_on = parse_date(&mut e, "move_on", "移行日", &f.move_on);
+    let move_on = parse_schedule_date(&mut e, "move_on", "移行日", &f.move_on);
     if move_on.is_none() && e.get("move_on").is_none() {
         e.add("move_on", "移行日を入力してください。");
     }
@@ -138,7 +140,7 @@ pub fn check_item(f: &ItemFields) -> Result<NewItem, AppError> {
     let mut e = Errors::new();
     let title = e.required_line("title", "項目", &f.title);
     let owner = e.optional_line("owner", "担当", &f.owner);
-    let due_on = parse_date(&mut e, "due_on", "期限", &f.due_on);
+    let due_on = parse_schedule_date(&mut e, "due_on", "期限", &f.due_on);
     let owner_agency_id = f.owner_agency_id.trim().parse::<i64>().ok().map(AgencyId);
     e.into_result().map_err(AppError::Validation)?;
     Ok(NewItem {
@@ -184,7 +186,7 @@ struct ChildPage {
 }
 
 impl ChildPage {
-    fn kinds(&self) -> [TransitionKind; 6] {
+    fn kinds(&self) -> [TransitionKind; 7] {
         TransitionKind::ALL
     }
     fn hold_kinds(&self) -> [HoldKind; 2] {

@@ -13,7 +13,7 @@ use tsunagu_domain::{
 };
 
 use crate::{
-    agencies::parse_date,
+    agencies::parse_birth_date,
     auth::Auth,
     extract::Query,
     layout::{filters, Layout},
@@ -85,7 +85,7 @@ async fn page(auth: Auth, Query(query): Query<CalendarQuery>) -> Result<Html<Str
     let today = tsunagu_store::children::today_in_japan();
     let this_fy = school_year::fiscal_year(today);
     let mut errors = Errors::new();
-    let birth = parse_date(&mut errors, "birth_date", "生年月日", &query.birth_date);
+    let birth = parse_birth_date(&mut errors, "birth_date", "生年月日", &query.birth_date);
     let fy = query.fiscal_year.trim().parse::<i32>().ok();
     let (found, hayaumare) = match (birth, fy) {
         (Some(b), _) => {
@@ -169,7 +169,7 @@ pub async fn api(
     Query(query): Query<CalendarQuery>,
 ) -> Result<Json<SchoolCalendarAnswer>, AppError> {
     let mut errors = Errors::new();
-    let birth = parse_date(&mut errors, "birth_date", "生年月日", &query.birth_date);
+    let birth = parse_birth_date(&mut errors, "birth_date", "生年月日", &query.birth_date);
     errors.into_result().map_err(AppError::Validation)?;
     let Some(birth) = birth else {
         return Err(AppError::invalid(

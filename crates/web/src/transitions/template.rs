@@ -9,7 +9,7 @@ use axum::{
     routing::{get, post},
 };
 use serde::Deserialize;
-use tsunagu_domain::{school_year::TransitionKind, validation::Errors, Role};
+use tsunagu_domain::{calendar::IfClosed, school_year::TransitionKind, validation::Errors, Role};
 use tsunagu_store::transitions::{self, TemplateItem, TemplateLine};
 
 use crate::{
@@ -38,6 +38,7 @@ struct LineFields {
     month_offset: String,
     day: String,
     sort_order: String,
+    if_closed: String,
 }
 
 fn check(f: &LineFields) -> Result<TemplateLine, AppError> {
@@ -69,6 +70,16 @@ fn check(f: &LineFields) -> Result<TemplateLine, AppError> {
         }
     };
     let sort_order = f.sort_order.trim().parse::<i64>().unwrap_or(0);
+    let if_closed = match f.if_closed.trim() {
+        "" => IfClosed::Before,
+        code => IfClosed::from_code(code).unwrap_or_else(|| {
+            e.add(
+                "if_closed",
+                "閉庁日に当たるときの動かし方（前・後）を選んでください。",
+            );
+            IfClosed::Before
+        }),
+    };
     e.into_result().map_err(AppError::Validation)?;
     match (kind, month_offset, day) {
         (Some(kind), Some(month_offset), Some(day)) => Ok(TemplateLine {
@@ -78,6 +89,7 @@ fn check(f: &LineFields) -> Result<TemplateLine, AppError> {
             month_offset,
             day,
             sort_order,
+            if_closed,
         }),
         _ => Err(AppError::invalid("kind", "入力内容を確認してください。")),
     }
@@ -94,8 +106,12 @@ struct Page {
 }
 
 impl Page {
-    fn kinds(&self) -> [TransitionKind; 6] {
+    fn kinds(&self) -> [TransitionKind; 7] {
         TransitionKind::ALL
+    }
+
+    fn if_closed_choices(&self) -> &'static [IfClosed] {
+        IfClosed::ALL
     }
 }
 
