@@ -252,6 +252,13 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<Option<&'static [DemoAccou
 }
 
 /// The demo password of `login`, for tests and docs.
+/// The working day on or before (`IfClosed::Before`) or after `d`: the demo schedules its
+/// meetings, reviews and follow-ups on days an office is open, as a coordinator would.
+pub fn open_day(d: time::Date, rule: tsunagu_domain::calendar::IfClosed) -> time::Date {
+    let closure = tsunagu_domain::calendar::YearEndClosure::default();
+    tsunagu_domain::calendar::working_day(d, Some(&closure), rule)
+}
+
 pub fn password_of(login: &str) -> Option<&'static str> {
     ACCOUNTS
         .iter()

@@ -4,7 +4,7 @@
 //! support meeting for 見本 はると whose decisions hold a finding for the area (「課題として登録」).
 
 use time::{Duration, OffsetDateTime};
-use tsunagu_domain::{japanese_date, AgencyId, AreaId};
+use tsunagu_domain::{calendar::IfClosed, japanese_date, AgencyId, AreaId};
 use tsunagu_store::{db::query, Tx};
 
 pub async fn load(tx: &mut Tx, area: AreaId, nursery: AgencyId) -> anyhow::Result<()> {
@@ -25,7 +25,10 @@ pub async fn load(tx: &mut Tx, area: AreaId, nursery: AgencyId) -> anyhow::Resul
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((child,)) = haruto {
-        let starts = now - Duration::days(30);
+        // Ten in the morning of a working day about a month ago.
+        let day = crate::demo::open_day(today - Duration::days(30), IfClosed::Before);
+        let starts = time::PrimitiveDateTime::new(day, time::macros::time!(10:00))
+            .assume_offset(japanese_date::JST);
         let (meeting,): (i64,) = query(
             "INSERT INTO meetings (child_id, area_id, purpose, starts_at, ends_at, place, agenda, minutes, decisions, status, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'held', $10, $10) RETURNING id",
@@ -62,7 +65,10 @@ pub async fn load(tx: &mut Tx, area: AreaId, nursery: AgencyId) -> anyhow::Resul
         )
         .bind(area)
         .bind(nursery)
-        .bind(today - Duration::days(days_ago))
+        .bind(crate::demo::open_day(
+            today - Duration::days(days_ago),
+            IfClosed::Before,
+        ))
         .bind("療育支援コーディネーター、作業療法士")
         .bind(purpose)
         .bind("見通しを絵で示す工夫を全体の保育にも取り入れる。")
@@ -85,7 +91,10 @@ pub async fn load(tx: &mut Tx, area: AreaId, nursery: AgencyId) -> anyhow::Resul
         .bind(area)
         .bind(title)
         .bind(topic.0)
-        .bind(today - Duration::days(days_ago))
+        .bind(crate::demo::open_day(
+            today - Duration::days(days_ago),
+            IfClosed::Before,
+        ))
         .bind("香取市役所 大会議室")
         .bind("発達障害者支援センター 相談員")
         .bind(88i64)
@@ -116,7 +125,10 @@ pub async fn load(tx: &mut Tx, area: AreaId, nursery: AgencyId) -> anyhow::Resul
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(council)
-    .bind(today - Duration::days(30))
+    .bind(crate::demo::open_day(
+        today - Duration::days(30),
+        IfClosed::Before,
+    ))
     .bind("旭市役所 会議室")
     .bind("1. 地域の課題の共有\n2. 就学移行の引継ぎについて")
     .bind("放課後等デイサービスの空き状況について各機関から報告があった。")
@@ -160,7 +172,10 @@ pub async fn load(tx: &mut Tx, area: AreaId, nursery: AgencyId) -> anyhow::Resul
         .bind(title)
         .bind("コーディネートの中で複数の家庭から同じ困りごとが聞かれた。（デモ）")
         .bind(category)
-        .bind(today - Duration::days(days_ago))
+        .bind(crate::demo::open_day(
+            today - Duration::days(days_ago),
+            IfClosed::Before,
+        ))
         .bind(council)
         .bind((!resolved).then_some(meeting))
         .bind(status)

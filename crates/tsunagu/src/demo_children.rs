@@ -6,6 +6,7 @@
 use time::{Date, Duration, OffsetDateTime};
 use tsunagu_domain::{
     access::SharePart,
+    calendar::IfClosed,
     japanese_date,
     plan::Rating,
     school_year::{self, Stage, TransitionKind},
@@ -375,7 +376,7 @@ pub async fn load_plan(tx: &mut Tx, area: AreaId) -> anyhow::Result<()> {
                 .into(),
         ),
         long_term_goal: Some("見通しを持って、園の生活を楽しく過ごせる。".into()),
-        review_on: today - Duration::days(10),
+        review_on: crate::demo::open_day(today - Duration::days(10), IfClosed::Before),
         goals: vec![
             goal(
                 "朝の会に最後まで参加できる",
@@ -399,7 +400,7 @@ pub async fn load_plan(tx: &mut Tx, area: AreaId) -> anyhow::Result<()> {
             .await?;
     let review = ReviewInput {
         plan_id: v1,
-        reviewed_on: today - Duration::days(10),
+        reviewed_on: crate::demo::open_day(today - Duration::days(10), IfClosed::Before),
         summary: Some("朝の会は定着した。休憩カードは園では使えているが家庭ではまだ。".into()),
         progress: vec![
             (
@@ -414,7 +415,7 @@ pub async fn load_plan(tx: &mut Tx, area: AreaId) -> anyhow::Result<()> {
             ),
         ],
         next: PlanInput {
-            review_on: today + Duration::days(20),
+            review_on: crate::demo::open_day(today + Duration::days(20), IfClosed::After),
             goals: vec![
                 goal(
                     "困ったときに大人に伝えられる",

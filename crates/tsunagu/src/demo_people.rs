@@ -142,7 +142,10 @@ pub async fn load(
             concern: "放課後等デイサービスの利用日を増やしたい".into(),
             action_taken: Some("事業所に空きを確認すると伝えた。".into()),
             minutes: Some(25),
-            follow_up_on: Some(today + Duration::days(3)),
+            follow_up_on: Some(crate::demo::open_day(
+                today + Duration::days(3),
+                tsunagu_domain::calendar::IfClosed::After,
+            )),
             category_ids: vec![],
         };
         let id = consultations::create_in(tx, &c).await?;
