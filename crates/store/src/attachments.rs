@@ -77,54 +77,98 @@ async fn store(
     consultation: Option<ConsultationId>,
     file: &NewAttachment<'_>,
 ) -> Result<AttachmentId> {
-    let NewAttachment { title, bytes } = *file;
-    if bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(Error::Invalid {
-            field: "file",
-            message: "ファイルが大きすぎます（20MBまで）。",
-        });
-    }
-    // Reading a whole image or PDF takes a while: off the async workers.
-    let owned = bytes.to_vec();
-    let detected = tokio::task::spawn_blocking(move || files::detect(&owned))
-        .await
-        .map_err(|e| Error::Other(e.to_string()))?;
-    let kind: FileType = match detected {
-        Ok(kind) => kind,
-        Err(refusal) => {
-            let (detail, message) = match refusal {
-                Refusal::UnknownType => (
-                    "unsupported type",
-                    "PDF、JPEG、PNGのファイルだけを添付できます。",
-                ),
-                Refusal::Unreadable(FileType::Pdf) => (
-                    "unreadable pdf",
-                    "PDFとして読み取れないファイルです（壊れている、パスワードが付いている、または別の形式のファイルです）。",
-                ),
-                Refusal::Unreadable(_) => (
-                    "unreadable image",
-                    "画像として読み取れないファイルです（壊れているか、別の形式のファイルです）。",
-                ),
-            };
-            u.audit(
-                Event::new("attachment.upload")
-                    .object_type("attachment")
-                    .outcome(Outcome::Failure)
-                    .detail(detail),
-            );
-            return Err(Error::Invalid {
-                field: "file",
-                message,
-            });
-        }
-    };
-    let file_name = files::stored_name(title, kind);
-    let key = blobs.put(bytes).await?;
+    let stored = Stored::put(u, blobs, file).await?;
     let result = async {
         let mut w = match child {
             Some(access) => access::write(u, access, "attachment.upload").await?,
             None => u.write().await?,
         };
+        let id = stored.insert(&mut w, child, consultation).await?;
+        w.commit().await?;
+        Ok::<AttachmentId, Error>(id)
+    }
+    .await;
+    if result.is_err() {
+        stored.forget(blobs).await;
+    }
+    result
+}
+
+/// A file checked and written to the blob store, not yet recorded: recorded inside a write
+/// ([`Stored::insert`]) or forgotten ([`Stored::forget`]) if that write fails.
+pub(crate) struct Stored<'a> {
+    title: &'a str,
+    bytes: &'a [u8],
+    kind: FileType,
+    file_name: String,
+    key: String,
+}
+
+impl<'a> Stored<'a> {
+    /// Checks the file's size and type (a refusal is audited) and writes its bytes, encrypted.
+    pub(crate) async fn put(
+        u: &mut Unit,
+        blobs: &BlobStore,
+        file: &NewAttachment<'a>,
+    ) -> Result<Stored<'a>> {
+        let NewAttachment { title, bytes } = *file;
+        if bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(Error::Invalid {
+                field: "file",
+                message: "ファイルが大きすぎます（20MBまで）。",
+            });
+        }
+        // Reading a whole image or PDF takes a while: off the async workers.
+        let owned = bytes.to_vec();
+        let detected = tokio::task::spawn_blocking(move || files::detect(&owned))
+            .await
+            .map_err(|e| Error::Other(e.to_string()))?;
+        let kind: FileType = match detected {
+            Ok(kind) => kind,
+            Err(refusal) => {
+                let (detail, message) = match refusal {
+                    Refusal::UnknownType => (
+                        "unsupported type",
+                        "PDF、JPEG、PNGのファイルだけを添付できます。",
+                    ),
+                    Refusal::Unreadable(FileType::Pdf) => (
+                        "unreadable pdf",
+                        "PDFとして読み取れないファイルです（壊れている、パスワードが付いている、または別の形式のファイルです）。",
+                    ),
+                    Refusal::Unreadable(_) => (
+                        "unreadable image",
+                        "画像として読み取れないファイルです（壊れているか、別の形式のファイルです）。",
+                    ),
+                };
+                u.audit(
+                    Event::new("attachment.upload")
+                        .object_type("attachment")
+                        .outcome(Outcome::Failure)
+                        .detail(detail),
+                );
+                return Err(Error::Invalid {
+                    field: "file",
+                    message,
+                });
+            }
+        };
+        let key = blobs.put(bytes).await?;
+        Ok(Stored {
+            title,
+            bytes,
+            kind,
+            file_name: files::stored_name(title, kind),
+            key,
+        })
+    }
+
+    /// Records the attachment (and the child's timeline entry) inside `w`.
+    pub(crate) async fn insert(
+        &self,
+        w: &mut crate::unit::Write<'_>,
+        child: Option<&ChildAccess>,
+        consultation: Option<ConsultationId>,
+    ) -> Result<AttachmentId> {
         let actor = w.actor()?;
         let (id,): (i64,) = query(
             "INSERT INTO attachments (child_id, consultation_id, title, file_name, content_type, size_bytes, sha256, storage_key, uploaded_by, uploaded_at) \
@@ -132,28 +176,36 @@ async fn store(
         )
         .bind(child.map(|c| c.child().0))
         .bind(consultation.map(|c| c.0))
-        .bind(title)
-        .bind(&file_name)
-        .bind(kind.content_type())
-        .bind(bytes.len() as i64)
-        .bind(hex::encode(Sha256::digest(bytes)))
-        .bind(&key)
+        .bind(self.title)
+        .bind(&self.file_name)
+        .bind(self.kind.content_type())
+        .bind(self.bytes.len() as i64)
+        .bind(hex::encode(Sha256::digest(self.bytes)))
+        .bind(&self.key)
         .bind(actor.user_id)
         .bind(crate::now())
         .fetch_one(&mut w.tx)
         .await?;
         if let Some(child) = child {
-            children::add_event(&mut w.tx, child.child(), "document", &format!("書類を添付しました：{title}"), Some(id), Some(&actor)).await?;
+            children::add_event(
+                &mut w.tx,
+                child.child(),
+                "document",
+                &format!("書類を添付しました：{}", self.title),
+                Some(id),
+                Some(&actor),
+            )
+            .await?;
         }
-        w.record(Event::new("attachment.upload").object("attachment", id)).await?;
-        w.commit().await?;
-        Ok::<AttachmentId, Error>(AttachmentId(id))
+        w.record(Event::new("attachment.upload").object("attachment", id))
+            .await?;
+        Ok(AttachmentId(id))
     }
-    .await;
-    if result.is_err() {
-        blobs.delete(&key).await;
+
+    /// Removes the bytes of a file whose record was not written.
+    pub(crate) async fn forget(self, blobs: &BlobStore) {
+        blobs.delete(&self.key).await;
     }
-    result
 }
 
 /// A consultation's attachments, for the staff who may see the consultation.

@@ -126,6 +126,42 @@ pub async fn create(
     Ok(ConsultationId(id))
 }
 
+/// A consultation about the child with a photo (a quick note from a visit): both written in one
+/// transaction, so a note never arrives without its photo; the photo's bytes are removed again
+/// when the write fails.
+pub async fn create_with_photo(
+    u: &mut Unit,
+    blobs: &crate::blobs::BlobStore,
+    input: &ConsultationInput,
+    child: &ChildAccess,
+    photo: &crate::attachments::NewAttachment<'_>,
+) -> Result<ConsultationId> {
+    may_record(u, input.area_id)?;
+    if input.child_id != Some(child.child()) {
+        return Err(Error::Other(
+            "a consultation's child without its access".into(),
+        ));
+    }
+    let stored = crate::attachments::Stored::put(u, blobs, photo).await?;
+    let result = async {
+        let mut w = access::write(u, child, "consultation.create").await?;
+        let actor = w.actor()?;
+        let id = insert_row(&mut w.tx, input, Some(&actor)).await?;
+        w.record(Event::new("consultation.create").object("consultation", id))
+            .await?;
+        stored
+            .insert(&mut w, Some(child), Some(ConsultationId(id)))
+            .await?;
+        w.commit().await?;
+        Ok::<ConsultationId, Error>(ConsultationId(id))
+    }
+    .await;
+    if result.is_err() {
+        stored.forget(blobs).await;
+    }
+    result
+}
+
 const COLUMNS: &str = "s.id, s.area_id, s.child_id, CASE WHEN c.id IS NULL THEN NULL ELSE c.family_name || ' ' || c.given_name END AS child_name, \
     s.at, s.channel, s.requester, a.name AS requester_agency_name, s.caller, s.concern, s.action_taken, s.minutes, s.follow_up_on";
 const FROM: &str = "FROM consultations s LEFT JOIN children c ON c.id = s.child_id LEFT JOIN agencies a ON a.id = s.requester_agency_id";

@@ -148,11 +148,18 @@ async fn schedules_know_holidays_and_the_areas_closure(b: Backend) {
         .iter()
         .map(|m| m["id"].clone())
         .collect();
-    let (status, body) = admin
-        .put(&format!("/api/v1/areas/{area}"), json!({"name": detail["name"], "kana": detail["kana"],
+    // The area as it is, with the closure changed.
+    let with_closure = |from: &str, to: &str| {
+        json!({"name": detail["name"], "kana": detail["kana"],
             "municipality_ids": municipalities, "active": true, "operator_kind": detail["operator_kind"],
             "operator_name": detail["operator_name"].as_str().unwrap_or_default(), "caseload_limit": "40",
-            "closure_from": "13月1日", "closure_to": "1月3日"}))
+            "closure_from": from, "closure_to": to})
+    };
+    let (status, body) = admin
+        .put(
+            &format!("/api/v1/areas/{area}"),
+            with_closure("13月1日", "1月3日"),
+        )
         .await;
     assert_eq!(
         (status, body["error"]["field"].clone()),
@@ -160,10 +167,10 @@ async fn schedules_know_holidays_and_the_areas_closure(b: Backend) {
         "{body}"
     );
     let (status, body) = admin
-        .put(&format!("/api/v1/areas/{area}"), json!({"name": detail["name"], "kana": detail["kana"],
-            "municipality_ids": municipalities, "active": true, "operator_kind": detail["operator_kind"],
-            "operator_name": detail["operator_name"].as_str().unwrap_or_default(), "caseload_limit": "40",
-            "closure_from": "12月30日", "closure_to": "1月3日"}))
+        .put(
+            &format!("/api/v1/areas/{area}"),
+            with_closure("12月30日", "1月3日"),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(

@@ -107,13 +107,14 @@ async fn save(
         follow_up_on: None,
         category_ids: vec![],
     };
-    let consultation = consultations::create(&mut u, &input, Some(&access)).await?;
-    if !found.photo.is_empty() {
-        let file = attachments::NewAttachment {
+    if found.photo.is_empty() {
+        consultations::create(&mut u, &input, Some(&access)).await?;
+    } else {
+        let photo = attachments::NewAttachment {
             title: "訪問時の写真",
             bytes: &found.photo,
         };
-        attachments::upload_to_consultation(&mut u, &state.blobs, consultation, &file).await?;
+        consultations::create_with_photo(&mut u, &state.blobs, &input, &access, &photo).await?;
     }
     Ok(Redirect::to(&format!(
         "/children/{id}?notice=quick_note_saved#consultations"
