@@ -194,8 +194,28 @@ async fn schedules_know_holidays_and_the_areas_closure(b: Backend) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
-    // A checklist line placed on a holiday moves as the template says: after it, here.
+    // On the form, the tick survives another field's refusal: it is not asked twice.
     let web = app.login_as("demo-coordinator").await;
+    let res = web
+        .post_form(
+            &format!("/children/{child}/meetings"),
+            &[
+                ("purpose", ""),
+                ("date", "2027-02-23"),
+                ("start", "10:00"),
+                ("end", "11:00"),
+                ("confirm_closed_day", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("id=\"f-confirm_closed_day\" checked") && !page.contains("天皇誕生日です"),
+        "{page}"
+    );
+
+    // A checklist line placed on a holiday moves as the template says: after it, here.
     let res = web
         .post_form(
             "/transitions/template",

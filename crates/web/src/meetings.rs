@@ -184,6 +184,16 @@ struct FormPage {
 }
 
 impl FormPage {
+    /// Whether the form shows 「閉庁日でもこの日に予定する」: the date asked it, or it was ticked
+    /// (kept when another field is refused).
+    fn asks_closed_day(&self) -> bool {
+        !self.form.confirm_closed_day.is_empty()
+            || self
+                .errors
+                .get("date")
+                .is_some_and(|e| e.contains("閉庁日でも"))
+    }
+
     fn invited(&self, id: &i64) -> bool {
         self.form
             .agency_ids
