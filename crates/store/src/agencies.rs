@@ -66,6 +66,8 @@ pub struct Agency {
     pub services: Vec<String>,
     #[sqlx(skip)]
     pub contacts: Vec<Contact>,
+    /// Raised by every change: the API's ETag, the form's hidden version.
+    pub version: i64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, sqlx::FromRow, utoipa::ToSchema)]
@@ -156,7 +158,7 @@ pub struct Filter {
 
 const COLUMNS: &str = "a.id, a.name, a.kana, a.kind_id, k.name AS kind_name, k.sector, a.municipality_id, \
     m.name AS municipality_name, a.postal_code, a.address, a.phone, a.fax, a.email, a.website, a.hours, \
-    a.age_from, a.age_to, a.needs_served, a.capacity_note, a.capacity_checked_on, a.notes, a.active, a.closed_on";
+    a.age_from, a.age_to, a.needs_served, a.capacity_note, a.capacity_checked_on, a.notes, a.active, a.closed_on, a.version";
 const FROM: &str = "FROM agencies a LEFT JOIN agency_kinds k ON k.id = a.kind_id \
     LEFT JOIN municipalities m ON m.id = a.municipality_id";
 const WHERE: &str = "WHERE ($1 IS NULL OR a.search_key LIKE $1 ESCAPE '\\') \
@@ -570,12 +572,16 @@ pub async fn find_duplicate<'a>(
 }
 
 /// Changes every field; the actor must manage the agency where it stands now and where it will.
+/// Changes an agency. `expected` is the version the writer read: the write is refused with
+/// [`Error::Stale`] when someone changed the agency since (None: no check, for callers that hold
+/// no version).
 pub async fn update(
     db: &Db,
     meta: &RequestMeta,
     actor: &Actor,
     id: AgencyId,
     input: &AgencyInput,
+    expected: Option<i64>,
 ) -> Result<()> {
     let current = get(db, id).await?;
     let after = areas_for(db, input.municipality_id, &input.served_area_ids).await?;
@@ -583,11 +589,12 @@ pub async fn update(
         return Err(deny(db, meta, actor, "agency.update", Some(id)).await);
     }
     let mut tx = db.begin().await?;
-    query(
+    let changed = query(
         "UPDATE agencies SET name = $1, kana = $2, search_key = $3, municipality_id = $4, updated_at = $5, \
          kind_id = $6, postal_code = $7, address = $8, phone = $9, fax = $10, email = $11, website = $12, \
          hours = $13, age_from = $14, age_to = $15, needs_served = $16, capacity_note = $17, \
-         capacity_checked_on = $18, notes = $19, address_key = $20 WHERE id = $21",
+         capacity_checked_on = $18, notes = $19, address_key = $20, version = version + 1 \
+         WHERE id = $21 AND ($22 IS NULL OR version = $22)",
     )
     .bind(&input.name)
     .bind(&input.kana)
@@ -610,9 +617,18 @@ pub async fn update(
     .bind(input.notes.as_deref())
     .bind(address_key(&input.name, input.address.as_deref()))
     .bind(id)
+    .bind(expected)
     .execute(&mut tx)
     .await
     .map_err(references)?;
+    if changed == 0 {
+        // The row exists (read above): it moved since the writer read it.
+        let (now,): (i64,) = query("SELECT version FROM agencies WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut tx)
+            .await?;
+        return Err(Error::Stale { current: now });
+    }
     set_children(
         &mut tx,
         id,
@@ -643,7 +659,7 @@ pub async fn update_contacts(
     }
     let mut tx = db.begin().await?;
     query(
-        "UPDATE agencies SET phone = $1, fax = $2, email = $3, hours = $4, capacity_note = $5, \
+        "UPDATE agencies SET version = version + 1, phone = $1, fax = $2, email = $3, hours = $4, capacity_note = $5, \
          capacity_checked_on = $6, updated_at = $7 WHERE id = $8",
     )
     .bind(change.phone.as_deref())
@@ -686,7 +702,7 @@ pub async fn set_closed(
         return Err(deny(db, meta, actor, action, Some(id)).await);
     }
     let mut tx = db.begin().await?;
-    query("UPDATE agencies SET active = $1, closed_on = $2, updated_at = $3 WHERE id = $4")
+    query("UPDATE agencies SET active = $1, closed_on = $2, updated_at = $3, version = version + 1 WHERE id = $4")
         .bind(closed_on.is_none())
         .bind(closed_on)
         .bind(crate::now())

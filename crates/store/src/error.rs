@@ -7,6 +7,10 @@ pub enum Error {
     /// A unique key refused the write; the field says which.
     #[error("conflict on {0}")]
     Conflict(&'static str),
+    /// The record changed since the writer read it (its version moved to `current`): nothing
+    /// was written.
+    #[error("stale: the record is now version {current}")]
+    Stale { current: i64 },
     /// The acting user may not do this; the refusal is already in the audit log.
     #[error("forbidden")]
     Forbidden,

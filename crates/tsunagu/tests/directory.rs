@@ -783,10 +783,10 @@ async fn the_api_answers_the_same_agencies_and_csv(b: Backend) {
         screen,
         "the API's CSV is the screen's"
     );
-    // Create and update through the API, with errors naming fields.
+    // Create and update through the API, typed, with errors naming fields.
     let api = reqwest::Client::new();
-    let body = serde_json::json!({"name": "API登録園（デモ）", "kind_id": kind_id(&app, "幼稚園").await.to_string(),
-        "municipality_id": municipality_id(&app, "匝瑳市").await.to_string(), "email": "not-an-email"});
+    let body = serde_json::json!({"name": "API登録園（デモ）", "kind_id": kind_id(&app, "幼稚園").await,
+        "municipality_id": municipality_id(&app, "匝瑳市").await, "email": "not-an-email"});
     let res = api
         .post(format!("{}/api/v1/agencies", app.base))
         .bearer_auth(&token)
@@ -799,6 +799,17 @@ async fn the_api_answers_the_same_agencies_and_csv(b: Backend) {
         res.json::<Value>().await.unwrap()["error"]["field"],
         "email"
     );
+    // An id as a string is not the typed body.
+    let mut as_text = body.clone();
+    as_text["kind_id"] = Value::String(body["kind_id"].to_string());
+    let res = api
+        .post(format!("{}/api/v1/agencies", app.base))
+        .bearer_auth(&token)
+        .json(&as_text)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let mut body = body;
     body["email"] = "info@example.jp".into();
     let res = api
@@ -809,19 +820,156 @@ async fn the_api_answers_the_same_agencies_and_csv(b: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(res.headers()["etag"], "\"1\"");
     let created: Value = res.json().await.unwrap();
-    body["hours"] = "平日 8:30〜17:15".into();
+    let url = format!("{}/api/v1/agencies/{}", app.base, created["id"]);
+
+    // Round trip: the body GET answers goes back to PUT as it is, and GET answers the same.
+    let res = api.get(&url).bearer_auth(&token).send().await.unwrap();
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let read: Value = res.json().await.unwrap();
     let res = api
-        .put(format!("{}/api/v1/agencies/{}", app.base, created["id"]))
+        .put(&url)
         .bearer_auth(&token)
-        .json(&body)
+        .header("If-Match", &etag)
+        .json(&read)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["etag"], "\"2\"");
+    let mut again: Value = api
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    again["version"] = read["version"].clone();
     assert_eq!(
-        res.json::<Value>().await.unwrap()["hours"],
-        "平日 8:30〜17:15"
+        again, read,
+        "PUT of what GET answered changes nothing but the version"
+    );
+
+    // No If-Match: 428; a stale one: 412 with the version now; nothing written either way.
+    let mut changed = read.clone();
+    changed["hours"] = "平日 8:30〜17:15".into();
+    let res = api
+        .put(&url)
+        .bearer_auth(&token)
+        .json(&changed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PRECONDITION_REQUIRED);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "precondition_required"
+    );
+    let res = api
+        .put(&url)
+        .bearer_auth(&token)
+        .header("If-Match", &etag)
+        .json(&changed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PRECONDITION_FAILED);
+    let refused: Value = res.json().await.unwrap();
+    assert_eq!(
+        (
+            refused["error"]["code"].clone(),
+            refused["error"]["current_version"].clone()
+        ),
+        (Value::from("precondition_failed"), Value::from(2))
+    );
+    let now: Value = api
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["hours"], Value::Null, "the stale write changed nothing");
+
+    // PATCH one member (Merge Patch): the rest stays; null clears.
+    let res = api
+        .patch(&url)
+        .bearer_auth(&token)
+        .header("If-Match", "\"2\"")
+        .header("Content-Type", "application/merge-patch+json")
+        .body(r#"{"hours": "平日 8:30〜17:15", "email": null}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["etag"], "\"3\"");
+    let patched: Value = res.json().await.unwrap();
+    assert_eq!(
+        (
+            patched["hours"].clone(),
+            patched["email"].clone(),
+            patched["name"].clone()
+        ),
+        (
+            Value::from("平日 8:30〜17:15"),
+            Value::Null,
+            read["name"].clone()
+        )
+    );
+    let res = api
+        .patch(&url)
+        .bearer_auth(&token)
+        .header("If-Match", "\"3\"")
+        .header("Content-Type", "application/merge-patch+json")
+        .body(r#"{"age_from": "3"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::BAD_REQUEST,
+        "a number as text is refused"
+    );
+
+    // The screen's form carries the version too: a save over a newer one comes back with what
+    // was typed and says why.
+    let web = app.login_as("demo-coordinator").await;
+    let (_, form) = web
+        .get_text(&format!("/agencies/{}/edit", created["id"]))
+        .await;
+    assert!(form.contains("name=\"version\" value=\"3\""), "{form}");
+    let res = api
+        .put(&url)
+        .bearer_auth(&token)
+        .header("If-Match", "*")
+        .json(&patched)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = web
+        .post_form(
+            &format!("/agencies/{}", created["id"]),
+            &[
+                ("version", "3"),
+                ("name", "画面で直した園（デモ）"),
+                ("kind_id", &read["kind_id"].to_string()),
+                ("municipality_id", &read["municipality_id"].to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("ほかの人が変更しました")
+            && page.contains("画面で直した園（デモ）")
+            && page.contains("name=\"version\" value=\"4\""),
+        "{page}"
     );
     let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", app.base))
         .await

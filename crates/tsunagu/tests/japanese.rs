@@ -308,8 +308,8 @@ async fn variant_names_are_found_and_caught_as_duplicates(b: Backend) {
     let (_, municipalities) = coordinator.get("/api/v1/municipalities?q=香取市").await;
     let municipality = municipalities["items"][0]["id"].clone();
     let agency = |name: &str| {
-        json!({"name": name, "kana": "ひまわりひろば", "kind_id": kind.to_string(),
-        "municipality_id": municipality.to_string(), "address": "香取市佐原イ1-2-3"})
+        json!({"name": name, "kana": "ひまわりひろば", "kind_id": kind,
+        "municipality_id": municipality, "address": "香取市佐原イ1-2-3"})
     };
     let (status, body) = coordinator
         .post("/api/v1/agencies", agency("ひまわり〜ひろば（検証）"))

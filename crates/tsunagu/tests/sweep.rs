@@ -986,7 +986,7 @@ fn check_documented_table(table: &BTreeMap<(&str, &str), String>) {
 /// Who may be told what to fix on a write operation of the API (they may make the change, or
 /// whether they may depends on what the body says): everyone else is refused whatever the
 /// body holds. Each entry is (login, method, path of the OpenAPI document).
-const MAY_BE_TOLD: [(&str, &str, &str); 11] = [
+const MAY_BE_TOLD: [(&str, &str, &str); 12] = [
     // The nursery sees the fixture child: its notes, its action items, referrals and handover
     // sheets addressed to it.
     ("demo-agency", "POST", "/api/v1/children/{id}/notes"),
@@ -1006,6 +1006,7 @@ const MAY_BE_TOLD: [(&str, &str, &str); 11] = [
     // is, is in the body.
     ("demo-supervisor", "POST", "/api/v1/agencies"),
     ("demo-supervisor", "PUT", "/api/v1/agencies/{id}"),
+    ("demo-supervisor", "PATCH", "/api/v1/agencies/{id}"),
     // A supervisor raises the area's challenges to the prefecture; the committee answers
     // them and writes its conclusions.
     ("demo-supervisor", "POST", "/api/v1/challenges/{id}/raise"),

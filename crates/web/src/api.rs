@@ -26,7 +26,7 @@ use crate::{auth::Auth, routing::Router, AppError, AppState};
         crate::areas::api::show, crate::areas::api::create, crate::areas::api::update,
         crate::audit::api::search,
         crate::agencies::api::list, crate::agencies::api::show, crate::agencies::api::create,
-        crate::agencies::api::update, crate::agencies::api::kinds, crate::councils::html::api_list,
+        crate::agencies::api::update, crate::agencies::api::patch, crate::agencies::api::kinds, crate::councils::html::api_list,
         crate::children::api::search, crate::children::api::show, crate::children::api::create, crate::children::api::update,
         crate::children::api::close, crate::children::api::reopen, crate::children::api::timeline,
         crate::children::api::list_consents, crate::children::api::add_consent,

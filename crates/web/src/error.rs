@@ -32,6 +32,12 @@ pub enum AppError {
     Validation(Errors),
     #[error("conflict on {field}")]
     Conflict { field: String, message: String },
+    /// `If-Match` names a version the record has moved on from (412): nothing was written.
+    #[error("precondition failed: now version {current}")]
+    PreconditionFailed { current: i64 },
+    /// A change without `If-Match` (428): the API never overwrites blind.
+    #[error("precondition required")]
+    PreconditionRequired,
     #[error("too many requests")]
     TooManyRequests,
     /// A stored attachment failed its integrity check; it is never served.
@@ -61,6 +67,8 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) | AppError::Tampered => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -99,6 +107,16 @@ impl AppError {
                     message: message.clone(),
                 }],
             ),
+            AppError::PreconditionFailed { current } => (
+                "precondition_failed",
+                format!("ほかの人が先に変更しました（今の版は {current}）。読み直してから、もう一度変更してください。"),
+                vec![],
+            ),
+            AppError::PreconditionRequired => (
+                "precondition_required",
+                "変更には If-Match で読んだときの ETag を付けてください（上書きを防ぐため）。".to_owned(),
+                vec![],
+            ),
             AppError::TooManyRequests => (
                 "too_many_requests",
                 "失敗が続いたため、しばらく受け付けを止めています。時間をおいてもう一度お試しください。".to_owned(),
@@ -125,6 +143,10 @@ impl AppError {
             message,
             field: fields.first().map(|f| f.field.clone()),
             fields,
+            current_version: match self {
+                AppError::PreconditionFailed { current } => Some(*current),
+                _ => None,
+            },
         }
     }
 }
@@ -150,6 +172,7 @@ impl From<tsunagu_store::Error> for AppError {
                 AppError::Tampered
             }
             E::Unavailable(detail) => AppError::Unavailable(detail),
+            E::Stale { current } => AppError::PreconditionFailed { current },
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -197,6 +220,9 @@ pub struct ErrorBody {
     pub field: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+    /// With `precondition_failed`: the record's version now (also its `ETag`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
 }
 
 impl IntoResponse for AppError {
@@ -426,6 +452,7 @@ fn from_status(status: StatusCode) -> ErrorBody {
         message: message.to_owned(),
         field: None,
         fields: vec![],
+        current_version: None,
     }
 }
 

@@ -80,6 +80,36 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     }
 }
 
+/// A JSON Merge Patch (RFC 7396, `application/merge-patch+json`): the members to change, `null`
+/// for those to clear.
+pub struct MergePatch(pub serde_json::Value);
+
+impl FromBody for MergePatch {
+    fn from_body(content_type: Option<&str>, bytes: &[u8]) -> Result<Self, AppError> {
+        if !content_type.is_some_and(|ct| ct.starts_with("application/merge-patch+json")) {
+            return Err(AppError::BadRequest(
+                "Content-Type: application/merge-patch+json で送信してください。".into(),
+            ));
+        }
+        let de = &mut serde_json::Deserializer::from_slice(bytes);
+        let patch: serde_json::Value = serde_path_to_error_free(de)?;
+        if !patch.is_object() {
+            return Err(AppError::BadRequest(
+                "変更する項目を JSON のオブジェクトで送信してください。".into(),
+            ));
+        }
+        Ok(MergePatch(patch))
+    }
+}
+
+impl MergePatch {
+    /// `current` with the patch applied.
+    pub fn apply_to(&self, mut current: serde_json::Value) -> serde_json::Value {
+        json_patch::merge(&mut current, &self.0);
+        current
+    }
+}
+
 /// A body read but not yet parsed. A handler of a change first asks whether the caller may
 /// make it, then parses: whoever may not is refused (403, or 404 for a child they may not know
 /// of) whatever the body holds, and only those who may act are told what to fix.

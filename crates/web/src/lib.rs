@@ -37,6 +37,7 @@ mod tokens;
 mod transitions;
 mod unit;
 mod users;
+mod versions;
 
 use axum::{middleware, Router};
 

@@ -611,7 +611,7 @@ async fn update(
     form: Deferred<Form<AgencyFields>>,
 ) -> Result<Response, AppError> {
     agencies::may_change(&state.db, &meta, &auth.actor, Some(AgencyId(id))).await?;
-    let Form(form) = form.parse()?;
+    let Form(mut form) = form.parse()?;
     let lookups = Lookups::load(&state.db).await?;
     let (input, mut errors) = validate(&form, &lookups);
     if errors.is_empty() {
@@ -630,9 +630,27 @@ async fn update(
         }
     }
     if errors.is_empty() {
-        match agencies::update(&state.db, &meta, &auth.actor, AgencyId(id), &input).await {
+        let expected = form.version.trim().parse().ok();
+        match agencies::update(
+            &state.db,
+            &meta,
+            &auth.actor,
+            AgencyId(id),
+            &input,
+            expected,
+        )
+        .await
+        {
             Ok(()) => {
                 return Ok(Redirect::to(&format!("/agencies/{id}?notice=saved")).into_response())
+            }
+            Err(tsunagu_store::Error::Stale { current }) => {
+                // Keep what was typed; a second save, after a look at the other change, wins.
+                errors.add(
+                    "name",
+                    format!("この機関は、開いた後にほかの人が変更しました（今の版は {current}）。入力はそのまま残しています。機関のページ（別のタブ）で今の内容を確かめてから、もう一度保存してください。"),
+                );
+                form.version = current.to_string();
             }
             Err(e) => into_form_errors(&mut errors, e)?,
         }

@@ -145,6 +145,7 @@ async fn check(db: &Db, actor: &Actor, table: &Table) -> Result<Preview, AppErro
             capacity_checked_on: cell("空き状況の確認日"),
             notes: cell("備考"),
             served_area_ids: vec![],
+            version: String::new(),
         };
         let (input, errors) = validate(&fields, &lookups);
         let mut messages: Vec<String> = errors

@@ -56,6 +56,8 @@ pub struct AgencyFields {
     pub notes: String,
     /// Ids of further areas served.
     pub served_area_ids: Vec<String>,
+    /// The version the form was opened on (hidden): a save over a newer one is refused.
+    pub version: String,
 }
 
 /// The master data a check needs, loaded once per request or import.
@@ -344,6 +346,7 @@ pub fn fields_of(a: &Agency, served_area_ids: Vec<String>) -> AgencyFields {
             .unwrap_or_default(),
         notes: a.notes.clone().unwrap_or_default(),
         served_area_ids,
+        version: a.version.to_string(),
     }
 }
 
