@@ -572,9 +572,8 @@ pub async fn find_duplicate<'a>(
 }
 
 /// Changes every field; the actor must manage the agency where it stands now and where it will.
-/// Changes an agency. `expected` is the version the writer read: the write is refused with
-/// [`Error::Stale`] when someone changed the agency since (None: no check, for callers that hold
-/// no version).
+/// `expected` is the version the writer read: the write is refused with [`Error::Stale`] when
+/// someone changed the agency since (None: a deliberate overwrite, `If-Match: *`).
 pub async fn update(
     db: &Db,
     meta: &RequestMeta,

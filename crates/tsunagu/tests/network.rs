@@ -27,13 +27,13 @@ struct Fixture {
     agencies: BTreeMap<&'static str, i64>,
 }
 
-async fn kind(app: &TestApp, name: &str) -> String {
+async fn kind(app: &TestApp, name: &str) -> i64 {
     let (id,): (i64,) = query("SELECT id FROM agency_kinds WHERE name = $1")
         .bind(name)
         .fetch_one(&app.db)
         .await
         .unwrap();
-    id.to_string()
+    id
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -85,7 +85,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         let (status, body) = coordinator
             .post(
                 "/api/v1/agencies",
-                json!({"name": name, "kind_id": kind(app, kind_name).await, "municipality_id": tateyama.to_string()}),
+                json!({"name": name, "kind_id": kind(app, kind_name).await, "municipality_id": tateyama}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");

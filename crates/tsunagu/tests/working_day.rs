@@ -372,7 +372,7 @@ async fn numbers_typed_full_width_are_taken_and_shown_half_width(b: Backend) {
             "/api/v1/agencies",
             serde_json::json!({
                 "name": "ぜんかく相談室（テスト）", "kana": "ぜんかくそうだんしつ",
-                "kind_id": kind.to_string(), "municipality_id": "28",
+                "kind_id": kind, "municipality_id": 28,
                 "phone": "０４７８ー００ー１００８", "fax": "０４７８－００－１００９",
                 "postal_code": "〒２８９ー２１４４", "capacity_checked_on": "２０２６年１２月１日"
             }),
