@@ -181,18 +181,13 @@ pub async fn create(u: &mut Unit, access: &ChildAccess, new: &NewMeeting) -> Res
     let child = access.child();
     let mut w = access::write(u, access, "meeting.create").await?;
     let actor = w.actor()?;
-    let names: Vec<(String, String, String, String)> = query(
-        "SELECT family_name || given_name, given_name, family_kana || given_kana, given_kana FROM children WHERE id = $1 \
-         UNION ALL SELECT name, '', kana, '' FROM guardians WHERE child_id = $1",
-    )
+    let names: Vec<NameRow> = query(forbidden_names_sql(
+        "SELECT CAST(0 AS BIGINT) AS k, CAST($1 AS BIGINT) AS child_id",
+    ))
     .bind(child.0)
     .fetch_all(&mut w.tx)
     .await?;
-    let names: Vec<String> = names
-        .into_iter()
-        .flat_map(|(a, b, c, d)| [a, b, c, d])
-        .collect();
-    if names_someone(&new.purpose, &names) {
+    if names_someone(&new.purpose, &names_of(&names, 0)) {
         return Err(Error::Invalid {
             field: "purpose",
             message: "会議の目的に子どもや保護者の名前を書かないでください。カレンダーや、招かれた機関に表示されます。",
@@ -590,26 +585,40 @@ pub async fn screen_purposes(u: &mut Unit, meetings: &mut [Meeting]) -> Result<(
     if ids.is_empty() {
         return Ok(());
     }
-    let list = id_list(ids.iter().copied());
-    let names: Vec<(i64, String, String, String, String)> = query(format!(
-        "SELECT m.id, c.family_name || c.given_name, c.given_name, c.family_kana || c.given_kana, c.given_kana \
-         FROM meetings m JOIN children c ON c.id = m.child_id WHERE m.id IN ({list}) \
-         UNION ALL SELECT m.id, g.name, '', g.kana, '' FROM meetings m JOIN guardians g ON g.child_id = m.child_id \
-         WHERE m.id IN ({list})"
-    ))
+    let names: Vec<NameRow> = query(forbidden_names_sql(&format!(
+        "SELECT id AS k, child_id FROM meetings WHERE id IN ({})",
+        id_list(ids)
+    )))
     .fetch_all(&mut *u)
     .await?;
     for m in meetings.iter_mut() {
-        let of_this: Vec<String> = names
-            .iter()
-            .filter(|n| n.0 == m.id.0)
-            .flat_map(|n| [n.1.clone(), n.2.clone(), n.3.clone(), n.4.clone()])
-            .collect();
-        if names_someone(&m.purpose, &of_this) {
+        if names_someone(&m.purpose, &names_of(&names, m.id.0)) {
             m.purpose.clear();
         }
     }
     Ok(())
+}
+
+/// A name a purpose may not hold, under the key its pair gave: (key, full name, given name,
+/// full reading, given reading).
+type NameRow = (i64, String, String, String, String);
+
+/// The child's and each guardian's names and readings for each (`k`, `child_id`) pair that
+/// `pairs` selects: what [`names_someone`] looks for, at scheduling and in calendar files.
+fn forbidden_names_sql(pairs: &str) -> String {
+    format!(
+        "SELECT p.k, c.family_name || c.given_name, c.given_name, c.family_kana || c.given_kana, c.given_kana \
+         FROM ({pairs}) p JOIN children c ON c.id = p.child_id \
+         UNION ALL SELECT p.k, g.name, '', g.kana, '' FROM ({pairs}) p JOIN guardians g ON g.child_id = p.child_id"
+    )
+}
+
+/// The names under `key`.
+fn names_of(rows: &[NameRow], key: i64) -> Vec<String> {
+    rows.iter()
+        .filter(|r| r.0 == key)
+        .flat_map(|r| [r.1.clone(), r.2.clone(), r.3.clone(), r.4.clone()])
+        .collect()
 }
 
 /// This installation's random id, for identifiers that leave it (calendar UIDs).

@@ -534,18 +534,7 @@ async fn calendar_files_name_the_installation_and_cancel(b: Backend) {
             && ics.contains("SEQUENCE:1\r\n"),
         "{ics}"
     );
-    let settings = web
-        .post_form("/account/calendar", &[])
-        .await
-        .text()
-        .await
-        .unwrap();
-    let start = settings
-        .find("<code class=\"token\" id=\"feed-url\">")
-        .unwrap()
-        + "<code class=\"token\" id=\"feed-url\">".len();
-    let feed_url = &settings[start..start + settings[start..].find('<').unwrap()];
-    let path = feed_url.find("/calendar/").map(|i| &feed_url[i..]).unwrap();
+    let path = web.calendar_feed_path().await;
     let feed = reqwest::get(format!("{}{path}", app.base))
         .await
         .unwrap()

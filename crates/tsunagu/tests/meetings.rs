@@ -406,13 +406,7 @@ async fn a_secret_calendar_feed_lists_the_users_meetings(b: Backend) {
     let child = new_child(&app, "こうどく").await;
     schedule(&app, child, nursery, "2027-01-15").await;
     let agency = app.login_as("demo-agency").await;
-    let res = agency.post_form("/account/calendar", &[]).await;
-    let html = res.text().await.unwrap();
-    let start = html.find("<code class=\"token\" id=\"feed-url\">").unwrap()
-        + "<code class=\"token\" id=\"feed-url\">".len();
-    let url = html[start..start + html[start..].find("</code>").unwrap()].to_owned();
-    assert!(url.contains("/calendar/"));
-    let path = &url[url.find("/calendar/").unwrap()..];
+    let path = agency.calendar_feed_path().await;
     // No login: the URL is the key.
     let feed = reqwest::get(format!("{}{path}", app.base)).await.unwrap();
     assert_eq!(feed.status(), StatusCode::OK);

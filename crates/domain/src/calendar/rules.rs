@@ -72,8 +72,3 @@ fn equinox(year: i32, base_1980: f64, base_2100: f64) -> Option<u8> {
     let day = (base + 0.242194 * n).floor() - (n / 4.0).floor();
     u8::try_from(day as i64).ok()
 }
-
-#[cfg(test)]
-pub(super) fn by_rule(d: Date) -> Option<&'static str> {
-    holiday_name(d)
-}

@@ -449,6 +449,21 @@ impl Client {
     }
 
     /// Posts a form with the token a page of this session carries.
+    /// Issues the user a new secret calendar feed (「カレンダー」 page) and answers its path,
+    /// `/calendar/…`, which opens without a login.
+    pub async fn calendar_feed_path(&self) -> String {
+        let marker = "<code class=\"token\" id=\"feed-url\">";
+        let html = self
+            .post_form("/account/calendar", &[])
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        let start = html.find(marker).expect("the feed's URL on the page") + marker.len();
+        let url = &html[start..start + html[start..].find("</code>").expect("</code>")];
+        url[url.find("/calendar/").expect("a /calendar/ URL")..].to_owned()
+    }
+
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let token = self.csrf("/account/password").await;
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
