@@ -3192,6 +3192,7 @@ async fn schedules_show_the_weekday_and_a_holiday_asks_first() {
         "kept as typed"
     );
     save_screenshot(&browser, "meeting-on-a-holiday").await;
+    assert_fits_a_phone(&browser, "meeting-on-a-holiday-phone").await;
     browser
         .find(Locator::Id("f-confirm_closed_day"))
         .await
@@ -3224,6 +3225,18 @@ async fn schedules_show_the_weekday_and_a_holiday_asks_first() {
         browser.goto(&format!("{}{page}", app.base)).await.unwrap();
         let text = text_of(&browser, "main").await;
         assert!(shows_a_weekday(&text), "{page}: {text}");
+        assert_fits_a_phone(
+            &browser,
+            &format!("weekdays-phone{}", page.replace('/', "-")),
+        )
+        .await;
     }
     save_screenshot(&browser, "child-checklist-weekdays").await;
+    for page in [
+        format!("/children/{child}/plan"),
+        "/transitions/template".to_owned(),
+    ] {
+        browser.goto(&format!("{}{page}", app.base)).await.unwrap();
+        assert_fits_a_phone(&browser, &format!("phone{}", page.replace('/', "-"))).await;
+    }
 }

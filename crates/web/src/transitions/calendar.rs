@@ -196,8 +196,9 @@ fn document(r: &Resolved, entries: &[CalendarEntry]) -> Document {
             .collect();
         sections.push(Section::new(month).table(
             &[
-                ("移行日", 3),
-                ("氏名", 4),
+                // Room for 「2027年4月1日（木）」 on one line.
+                ("移行日", 4),
+                ("氏名", 3),
                 ("移行", 5),
                 ("今の所属", 4),
                 ("移行先", 4),
